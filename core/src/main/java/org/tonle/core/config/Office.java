@@ -1,0 +1,4 @@
+package org.tonle.core.config;
+
+public record Office(String code, String name) {
+}

@@ -1,0 +1,26 @@
+package org.tonle.core.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** config/tonle.yaml. */
+public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
+
+    public Settings {
+        disclosure = disclosure == null ? new Disclosure(5) : disclosure;
+        ingest = ingest == null ? new Ingest(5000, 64L << 20) : ingest;
+        pseudonymisation = pseudonymisation == null ? new Pseudonymisation("") : pseudonymisation;
+    }
+
+    public static Settings defaults() {
+        return new Settings(null, null, null);
+    }
+
+    public record Disclosure(@JsonProperty("min_cell") int minCell) {
+    }
+
+    public record Ingest(@JsonProperty("batch_size") int batchSize, @JsonProperty("max_body_bytes") long maxBodyBytes) {
+    }
+
+    public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {
+    }
+}

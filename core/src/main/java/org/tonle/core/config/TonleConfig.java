@@ -1,0 +1,110 @@
+package org.tonle.core.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * Everything a node reads from its config directory: offices, which programmes each office
+ * runs, principals and settings.
+ *
+ * @param deployments office code to the programme ids it runs
+ */
+public record TonleConfig(
+        Path directory,
+        List<Office> offices,
+        Map<String, List<String>> deployments,
+        List<PrincipalConfig> principals,
+        Settings settings) {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public TonleConfig {
+        offices = List.copyOf(offices);
+        deployments = Map.copyOf(deployments);
+        principals = List.copyOf(principals);
+    }
+
+    public static TonleConfig load(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new ConfigException("config directory " + directory.toAbsolutePath() + " does not exist");
+        }
+        List<Office> offices = List.copyOf(read(directory.resolve("offices.yaml"), OfficesFile.class)
+                .orElseThrow(() -> new ConfigException(directory.resolve("offices.yaml") + ": missing")).offices());
+        Map<String, List<String>> deployments = new TreeMap<>();
+        Path deploymentDir = directory.resolve("deployments");
+        for (Office office : offices) {
+            Path file = deploymentDir.resolve(office.code() + ".yaml");
+            deployments.put(office.code(), read(file, DeploymentFile.class).map(DeploymentFile::programs).orElse(List.of()));
+        }
+        List<PrincipalConfig> principals = read(directory.resolve("access.yaml"), AccessFile.class)
+                .map(AccessFile::principals).orElse(List.of());
+        Settings settings = read(directory.resolve("tonle.yaml"), Settings.class).orElse(Settings.defaults());
+        return new TonleConfig(directory, offices, deployments, principals == null ? List.of() : principals, settings);
+    }
+
+    /** Reads the principals again, for reloading access.yaml without a restart. */
+    public TonleConfig withPrincipalsReloaded() {
+        List<PrincipalConfig> reloaded = read(directory.resolve("access.yaml"), AccessFile.class)
+                .map(AccessFile::principals).orElse(List.of());
+        return new TonleConfig(directory, offices, deployments, reloaded == null ? List.of() : reloaded, settings);
+    }
+
+    public Optional<Office> office(String code) {
+        return offices.stream().filter(o -> o.code().equals(code)).findFirst();
+    }
+
+    /** The offices that run a programme, in configuration order. */
+    public List<String> officesRunning(String programme) {
+        return offices.stream().map(Office::code)
+                .filter(code -> deployments.getOrDefault(code, List.of()).contains(programme)).toList();
+    }
+
+    /** This configuration narrowed to one office's deployment (serve --office). */
+    public TonleConfig forOffice(String code) {
+        Office office = office(code).orElseThrow(() -> new ConfigException(
+                "--office " + code + " is not configured in offices.yaml (known: "
+                        + offices.stream().map(Office::code).toList() + ")"));
+        Map<String, List<String>> only = new LinkedHashMap<>();
+        only.put(code, deployments.getOrDefault(code, List.of()));
+        return new TonleConfig(directory, List.of(office), only, principals, settings);
+    }
+
+    private static <T> Optional<T> read(Path file, Class<T> type) {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode tree = YAML.readTree(file.toFile());
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                return Optional.empty();
+            }
+            return Optional.of(YAML.treeToValue(tree, type));
+        } catch (IOException e) {
+            throw new ConfigException(file + ": " + e.getMessage().lines().findFirst().orElse("cannot be read"));
+        }
+    }
+
+    private record OfficesFile(List<Office> offices) {
+    }
+
+    private record DeploymentFile(List<String> programs) {
+        DeploymentFile {
+            programs = programs == null ? List.of() : List.copyOf(programs);
+        }
+    }
+
+    private record AccessFile(List<PrincipalConfig> principals) {
+    }
+}

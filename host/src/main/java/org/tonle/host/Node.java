@@ -1,0 +1,250 @@
+package org.tonle.host;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.core.config.TonleConfig;
+import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.host.api.ActivitiesResource;
+import org.tonle.host.api.HealthResource;
+import org.tonle.host.api.IndicatorsResource;
+import org.tonle.host.api.ProgramsResource;
+import org.tonle.host.auth.AccessControl;
+import org.tonle.host.http.HttpServer;
+import org.tonle.host.osgi.OsgiFramework;
+import org.tonle.host.osgi.ProgrammeExtender;
+import org.tonle.host.osgi.RecordChecks;
+import org.tonle.host.service.ActivityService;
+import org.tonle.host.service.IndicatorService;
+import org.tonle.host.service.ProgrammeService;
+import org.tonle.pipelines.Ingest;
+import org.tonle.pipelines.IngestRoutes;
+import org.tonle.pipelines.Load;
+import org.tonle.pipelines.Pseudonymise;
+import org.tonle.pipelines.SubjectKeys;
+import org.tonle.pipelines.Validate;
+import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.NodeSettings;
+import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.indicators.IndicatorEngine;
+
+/**
+ * One Tonle node: configuration, the warehouse, the ingest pipeline, the OSGi framework with
+ * the programme bundles, and the HTTP API, started in that order and stopped in reverse.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    private static final String KEY_FINGERPRINT = "subject_key_fingerprint";
+
+    /** How to start a node (the options of {@code bin/tonle serve}). */
+    public record Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles) {
+    }
+
+    private final List<AutoCloseable> parts = new ArrayList<>();
+    private final Options options;
+    private TonleConfig config;
+    private Warehouse warehouse;
+    private ProgrammeRegistry registry;
+    private AccessControl access;
+    private Ingest ingest;
+    private OsgiFramework osgi;
+    private HttpServer http;
+
+    private Node(Options options) {
+        this.options = options;
+    }
+
+    public static Node start(Options options) {
+        Node node = new Node(options);
+        try {
+            node.startParts();
+            return node;
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startParts() {
+        long started = System.nanoTime();
+        TonleConfig loaded = TonleConfig.load(options.config());
+        config = options.office() == null ? loaded : loaded.forOffice(options.office());
+        Path data = options.data();
+        warehouse = Warehouse.open(data.resolve("tonle.duckdb"));
+        parts.add(warehouse::checkpoint);
+        parts.add(warehouse::close);
+        SubjectKeys keys = subjectKeys(data);
+
+        registry = new ProgrammeRegistry();
+        registry.onChange(entry -> syncProgrammeDimension());
+        CamelContext camel = new DefaultCamelContext();
+        camel.getShutdownStrategy().setTimeout(10);
+        RecordStore store = new RecordStore(warehouse);
+        parts.add(0, store);
+        Load load = new Load(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
+
+        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
+        parts.add(0, osgi);
+        RecordChecks checks = new RecordChecks(osgi.context());
+        checks.open();
+        Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
+        try {
+            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys), validate, load));
+            camel.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
+        }
+        parts.add(0, camel::close);
+        ingest = new Ingest(camel, load);
+        osgi.register(ingest);
+        ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
+                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)));
+        extender.open();
+        parts.add(0, extender::close);
+        syncOfficeDimension();
+
+        access = new AccessControl(config.principals(), System.getenv("TONLE_ADMIN_TOKEN"));
+        AuditLog audit = new AuditLog(warehouse);
+        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
+        http = HttpServer.start(options.host(), options.port(), access, List.of(
+                new HealthResource(),
+                new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes())),
+                new ProgramsResource(new ProgrammeService(registry, config)),
+                new IndicatorsResource(new IndicatorService(engine, registry, audit))));
+        parts.add(0, http);
+        LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
+                options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * The organisation's pseudonymisation key. A warehouse remembers the fingerprint of the key
+     * it was built with; a node given another key (or a lost one regenerated) refuses to start,
+     * because every person would silently count twice.
+     */
+    private SubjectKeys subjectKeys(Path data) {
+        String configured = config.settings().pseudonymisation().keyFile();
+        Path keyFile = configured == null || configured.isBlank() ? data.resolve("secrets/subject-key")
+                : config.directory().resolve(configured);
+        NodeSettings settings = new NodeSettings(warehouse);
+        var fingerprint = settings.get(KEY_FINGERPRINT);
+        boolean hasRecords = countRecords() > 0;
+        if (!Files.exists(keyFile) && (fingerprint.isPresent() || hasRecords)) {
+            throw new IllegalStateException("the pseudonymisation key " + keyFile + " is missing, but the warehouse "
+                    + warehouse.file() + " holds records made with a key. Restore the key from the backup you made with the"
+                    + " warehouse; a new key would count every person twice.");
+        }
+        SubjectKeys keys = SubjectKeys.fromFile(keyFile, true);
+        if (fingerprint.isPresent() && !fingerprint.get().equals(keys.fingerprint())) {
+            throw new IllegalStateException("the pseudonymisation key " + keyFile + " is not the key the warehouse "
+                    + warehouse.file() + " was built with. Restore the right key; a different key would count every person twice.");
+        }
+        if (fingerprint.isEmpty()) {
+            settings.put(KEY_FINGERPRINT, keys.fingerprint());
+        }
+        return keys;
+    }
+
+    private long countRecords() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM record_version");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void syncOfficeDimension() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO dim_office VALUES (?, ?)")) {
+            for (var office : config.offices()) {
+                ps.setString(1, office.code());
+                ps.setString(2, office.name());
+                ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot record offices: " + e.getMessage(), e);
+        }
+    }
+
+    private void syncProgrammeDimension() {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO dim_programme VALUES (?, ?, ?, now())")) {
+            for (var programme : registry.programmes()) {
+                ps.setString(1, programme.id());
+                ps.setString(2, programme.name().toString());
+                ps.setString(3, programme.department());
+                ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            LOG.warn("Cannot record programmes: {}", e.getMessage());
+        }
+    }
+
+    /** The bundles of the distribution: host/target/bundles beside the host jar, unless overridden. */
+    private List<Path> distributionBundles() {
+        Path dir = options.bundles();
+        try (Stream<Path> jars = Files.list(dir)) {
+            return jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot list the bundles in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String url() {
+        return "http://" + options.host() + ":" + http.port();
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public ProgrammeRegistry registry() {
+        return registry;
+    }
+
+    public AccessControl access() {
+        return access;
+    }
+
+    public Ingest ingest() {
+        return ingest;
+    }
+
+    public OsgiFramework osgi() {
+        return osgi;
+    }
+
+    public Warehouse warehouse() {
+        return warehouse;
+    }
+
+    public TonleConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("Stopping {} failed: {}", part, e.getMessage());
+            }
+        }
+        parts.clear();
+    }
+}

@@ -1,0 +1,29 @@
+package org.tonle.host.api;
+
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
+
+import org.tonle.host.service.ProgrammeService;
+
+/** {@code GET /api/v1/programs}: deployed programmes, their state, activities and indicators. */
+@Path("/api/v1/programs")
+@Produces(MediaType.APPLICATION_JSON)
+public final class ProgramsResource {
+
+    private final ProgrammeService programmes;
+
+    public ProgramsResource(ProgrammeService programmes) {
+        this.programmes = programmes;
+    }
+
+    @GET
+    public List<ProgrammeService.ProgrammeView> list(@Context SecurityContext security) {
+        return programmes.list(ActivitiesResource.caller(security));
+    }
+}

@@ -1,0 +1,73 @@
+package org.tonle.host.auth;
+
+import java.security.Principal;
+import java.util.Optional;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.SecurityContext;
+
+import org.tonle.host.http.ProblemException;
+
+/**
+ * Authenticates every {@code /api/v1} call by its bearer token. Roles are then checked by
+ * {@code @RolesAllowed} on the resources.
+ */
+@Priority(Priorities.AUTHENTICATION)
+public final class BearerAuthFilter implements ContainerRequestFilter {
+
+    private static final String PREFIX = "Bearer ";
+
+    private final AccessControl access;
+
+    public BearerAuthFilter(AccessControl access) {
+        this.access = access;
+    }
+
+    private static void unauthorized(ContainerRequestContext request, String detail) {
+        request.abortWith(jakarta.ws.rs.core.Response.fromResponse(new ProblemException(401, "Unauthorized", detail).response())
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        if (!request.getUriInfo().getPath().startsWith("api/")) {
+            return;
+        }
+        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+            unauthorized(request, "send Authorization: Bearer <token>");
+            return;
+        }
+        Optional<Caller> caller = access.authenticate(header.substring(PREFIX.length()).trim());
+        if (caller.isEmpty()) {
+            unauthorized(request, "the bearer token is not known");
+            return;
+        }
+        boolean secure = request.getSecurityContext().isSecure();
+        request.setSecurityContext(new SecurityContext() {
+            @Override
+            public Principal getUserPrincipal() {
+                return caller.get();
+            }
+
+            @Override
+            public boolean isUserInRole(String role) {
+                return caller.get().role().id().equals(role);
+            }
+
+            @Override
+            public boolean isSecure() {
+                return secure;
+            }
+
+            @Override
+            public String getAuthenticationScheme() {
+                return "Bearer";
+            }
+        });
+    }
+}

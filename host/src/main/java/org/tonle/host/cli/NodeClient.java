@@ -1,0 +1,84 @@
+package org.tonle.host.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * How client commands talk to a running node: {@code --url} and the bearer token in
+ * {@code TONLE_TOKEN}. Client commands never open the warehouse file themselves.
+ */
+final class NodeClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final String token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    NodeClient(String url, String token) {
+        this.base = URI.create(url.endsWith("/") ? url : url + "/");
+        if (token == null || token.isBlank()) {
+            throw new ClientException("set TONLE_TOKEN to your bearer token (bin/tonle demo prints one)");
+        }
+        this.token = token;
+    }
+
+    static NodeClient fromEnvironment(String url) {
+        return new NodeClient(url, System.getenv("TONLE_TOKEN"));
+    }
+
+    HttpResponse<String> send(String method, String path, String contentType, byte[] body, String accept) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofMinutes(10))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", accept)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 400) {
+                throw new ClientException("the node answered " + response.statusCode() + ": " + detail(response.body()));
+            }
+            return response;
+        } catch (IOException e) {
+            throw new ClientException("cannot reach a Tonle node at " + base + " (" + e.getMessage()
+                    + "); start one with bin/tonle serve, or give --url");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException("interrupted");
+        }
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new ClientException("the node's answer is not JSON");
+        }
+    }
+
+    private static String detail(String body) {
+        try {
+            JsonNode problem = JSON.readTree(body);
+            return problem.path("detail").asText(body);
+        } catch (IOException e) {
+            return body;
+        }
+    }
+
+    /** A failure a person can act on; printed without a stack trace. */
+    static final class ClientException extends RuntimeException {
+        ClientException(String message) {
+            super(message);
+        }
+    }
+}

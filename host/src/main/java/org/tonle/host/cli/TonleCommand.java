@@ -1,0 +1,35 @@
+package org.tonle.host.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/tonle}: the node and its client commands. */
+@Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
+        description = "Tonle: monitoring and reporting for child-protection programmes.",
+        subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
+public final class TonleCommand {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new TonleCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    // A person reads this: the reason, not a stack trace (which goes to the log).
+                    org.slf4j.LoggerFactory.getLogger(TonleCommand.class).debug("Command failed", e);
+                    commandLine.getErr().println("tonle " + commandLine.getCommandName() + ": " + e.getMessage());
+                    return 1;
+                })
+                .execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = TonleCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"tonle " + (version == null ? "development" : version)};
+        }
+    }
+}

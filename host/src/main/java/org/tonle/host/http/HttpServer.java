@@ -1,0 +1,56 @@
+package org.tonle.host.http;
+
+import java.net.URI;
+import java.util.List;
+
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.server.ServerProperties;
+import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.tonle.host.auth.AccessControl;
+import org.tonle.host.auth.BearerAuthFilter;
+
+/** The Jersey application on Grizzly. */
+public final class HttpServer implements AutoCloseable {
+
+    private final org.glassfish.grizzly.http.server.HttpServer server;
+
+    private HttpServer(org.glassfish.grizzly.http.server.HttpServer server) {
+        this.server = server;
+    }
+
+    public static HttpServer start(String host, int port, AccessControl access, List<Object> resources) {
+        ResourceConfig app = new ResourceConfig()
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
+                .register(JacksonFeature.withoutExceptionMappers())
+                .register(JsonMapper.class)
+                .register(new BearerAuthFilter(access))
+                .register(RolesAllowedDynamicFeature.class)
+                .register(ProblemMappers.Problems.class)
+                .register(ProblemMappers.WebErrors.class)
+                .register(ProblemMappers.JsonErrors.class)
+                .register(ProblemMappers.WarehouseErrors.class)
+                .register(ProblemMappers.Unexpected.class);
+        resources.forEach(app::register);
+        org.glassfish.grizzly.http.server.HttpServer server =
+                GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);
+        try {
+            server.start();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        return new HttpServer(server);
+    }
+
+    /** The port actually bound (useful when 0 asked for a free one). */
+    public int port() {
+        return server.getListeners().iterator().next().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+    }
+}

@@ -1,0 +1,81 @@
+package org.tonle.host.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.warehouse.WarehouseException;
+
+/**
+ * One small mapper per exception type, all answering {@code application/problem+json}. The
+ * catch-all logs the cause and tells the caller nothing of it.
+ */
+public final class ProblemMappers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProblemMappers.class);
+
+    private ProblemMappers() {
+    }
+
+    static Response problem(int status, String title, String detail) {
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail)).build();
+    }
+
+    public static final class Problems implements ExceptionMapper<ProblemException> {
+        @Override
+        public Response toResponse(ProblemException e) {
+            return e.response();
+        }
+    }
+
+    /** JAX-RS's own errors (404 for an unknown path, 405, 406, 415, 403 from roles). */
+    public static final class WebErrors implements ExceptionMapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            Response.Status known = Response.Status.fromStatusCode(status);
+            String title = known == null ? "Error" : known.getReasonPhrase();
+            String detail = switch (status) {
+                case 401 -> "send Authorization: Bearer <token>";
+                case 403 -> "your role may not do this";
+                case 404 -> "there is nothing at this address";
+                case 405 -> "this address does not take that method";
+                case 406 -> "none of the media types in Accept can be produced here";
+                case 415 -> "this content type is not accepted here; send application/json or application/x-ndjson";
+                default -> e.getMessage();
+            };
+            return problem(status, title, detail);
+        }
+    }
+
+    /** A body Jackson could not read into a request type; the location only, never the content. */
+    public static final class JsonErrors implements ExceptionMapper<JsonProcessingException> {
+        @Override
+        public Response toResponse(JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            return problem(400, "Bad request", "the body is not valid JSON of the expected shape" + where);
+        }
+    }
+
+    /** The warehouse did not commit: nothing of the request was acknowledged, so it is safe to send again. */
+    public static final class WarehouseErrors implements ExceptionMapper<WarehouseException> {
+        @Override
+        public Response toResponse(WarehouseException e) {
+            LOG.error("Warehouse error", e);
+            return problem(503, "Service unavailable", "the warehouse could not complete the request; nothing was"
+                    + " committed, so it is safe to send it again");
+        }
+    }
+
+    public static final class Unexpected implements ExceptionMapper<Throwable> {
+        @Override
+        public Response toResponse(Throwable e) {
+            LOG.error("Unexpected error while answering a request", e);
+            return problem(500, "Internal server error", "the node could not answer; the error is in its log");
+        }
+    }
+}

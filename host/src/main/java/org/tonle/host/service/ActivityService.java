@@ -1,0 +1,146 @@
+package org.tonle.host.service;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.host.auth.Caller;
+import org.tonle.host.http.ProblemException;
+import org.tonle.pipelines.Ingest;
+import org.tonle.pipelines.Item;
+import org.tonle.pipelines.Submission;
+import org.tonle.programme.api.PublishResult;
+import org.tonle.warehouse.AuditLog;
+
+/**
+ * Turns request bodies (one object, an array, or NDJSON) into submissions for the ingest
+ * pipeline, and audits every write.
+ */
+public final class ActivityService {
+
+    public static final String NDJSON = "application/x-ndjson";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Ingest ingest;
+    private final AuditLog audit;
+    private final long maxBodyBytes;
+
+    public ActivityService(Ingest ingest, AuditLog audit, long maxBodyBytes) {
+        this.ingest = ingest;
+        this.audit = audit;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public PublishResult create(Caller caller, InputStream body, boolean ndjson) {
+        List<Item> items = ndjson ? ndjsonItems(read(body)) : jsonItems(read(body));
+        PublishResult result = ingest.submit(Submission.create(caller.name(), "http", caller.officeScope(), items));
+        audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/activities",
+                "{\"records\":" + items.size() + ",\"rejected\":" + result.rejected().size() + "}", (long) result.accepted());
+        return result;
+    }
+
+    public PublishResult correct(Caller caller, String id, InputStream body) {
+        List<Item> items = jsonItems(read(body));
+        if (items.size() != 1 || items.get(0).node() == null) {
+            throw ProblemException.badRequest("a correction is one record as a JSON object");
+        }
+        PublishResult result = ingest.submit(new Submission(caller.name(), "http", caller.officeScope(),
+                Submission.Mode.CORRECT, id, false, items));
+        audit.record(caller.name(), caller.role().id(), "correct", "PUT /api/v1/activities/" + id, null, (long) result.accepted());
+        return result;
+    }
+
+    public boolean voidRecord(Caller caller, String id) {
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("id must be a UUID");
+        }
+        boolean voided = ingest.voidRecord(uuid, caller.name(), "http");
+        audit.record(caller.name(), caller.role().id(), "void", "DELETE /api/v1/activities/" + id, null, voided ? 1L : 0L);
+        return voided;
+    }
+
+    private byte[] read(InputStream body) {
+        try (InputStream in = body) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > maxBodyBytes) {
+                    throw new ProblemException(413, "Content too large", "the body is larger than " + maxBodyBytes
+                            + " bytes; send large files as an import (bin/tonle import or POST /api/v1/imports)");
+                }
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw ProblemException.badRequest("the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static List<Item> jsonItems(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("the body is not valid JSON" + where(e)
+                    + "; send one record, an array of records, or NDJSON as application/x-ndjson");
+        } catch (IOException e) {
+            throw ProblemException.badRequest("the body could not be read");
+        }
+        if (root == null || root.isMissingNode()) {
+            throw ProblemException.badRequest("the body is empty; send one record, an array of records, or NDJSON");
+        }
+        List<Item> items = new ArrayList<>();
+        if (root.isObject()) {
+            items.add(Submission.item(1, (ObjectNode) root));
+        } else if (root.isArray()) {
+            for (int i = 0; i < root.size(); i++) {
+                JsonNode node = root.get(i);
+                items.add(node.isObject() ? Submission.item(i + 1, (ObjectNode) node)
+                        : Submission.malformed(i + 1, null, "record " + (i + 1) + " is not a JSON object"));
+            }
+        } else {
+            throw ProblemException.badRequest("the body must be a JSON object or an array of objects");
+        }
+        return items;
+    }
+
+    /** One record per non-empty line; a line that is not a JSON object is rejected on its own. */
+    static List<Item> ndjsonItems(byte[] body) {
+        List<Item> items = new ArrayList<>();
+        String text = new String(body, StandardCharsets.UTF_8);
+        int position = 0;
+        for (String line : text.split("\r?\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            position++;
+            try {
+                JsonNode node = JSON.readTree(line);
+                items.add(node != null && node.isObject() ? Submission.item(position, (ObjectNode) node)
+                        : Submission.malformed(position, line, "record " + position + " is not a JSON object"));
+            } catch (JsonProcessingException e) {
+                items.add(Submission.malformed(position, line, "record " + position + " is not valid JSON" + where(e)));
+            }
+        }
+        return items;
+    }
+
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() == null ? "" : " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+}

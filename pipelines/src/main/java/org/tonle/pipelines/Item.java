@@ -1,0 +1,114 @@
+package org.tonle.pipelines;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.programme.api.ActivityRecord;
+import org.tonle.programme.api.Violation;
+
+/** One record of a submission and what the pipeline decided about it. */
+public final class Item {
+
+    public enum Outcome { PENDING, ACCEPTED, DUPLICATE, REJECTED }
+
+    private final int line;
+    private final ObjectNode node;
+    private String text;
+    private String recordId;
+    private ActivityRecord record;
+    private UUID subjectKey;
+    private String canonical;
+    private String contentHash;
+    private Outcome outcome = Outcome.PENDING;
+    private final List<Violation> violations = new ArrayList<>();
+
+    Item(int line, ObjectNode node, String text) {
+        this.line = line;
+        this.node = node;
+        this.text = text;
+        if (node != null && node.path("id").isTextual()) {
+            this.recordId = node.get("id").asText();
+        }
+    }
+
+    /** 1-based position in the submission. */
+    public int line() {
+        return line;
+    }
+
+    /** The record as sent, with its subject ref already pseudonymised after the first step. */
+    public ObjectNode node() {
+        return node;
+    }
+
+    /** The text of a line that could not be parsed (ref-shaped values already hashed). */
+    public String text() {
+        return text;
+    }
+
+    void text(String redacted) {
+        this.text = redacted;
+    }
+
+    public String recordId() {
+        return recordId;
+    }
+
+    public ActivityRecord record() {
+        return record;
+    }
+
+    public UUID subjectKey() {
+        return subjectKey;
+    }
+
+    public String canonical() {
+        return canonical;
+    }
+
+    public String contentHash() {
+        return contentHash;
+    }
+
+    void valid(ActivityRecord record, UUID subjectKey, String canonical, String contentHash) {
+        this.record = record;
+        this.subjectKey = subjectKey;
+        this.canonical = canonical;
+        this.contentHash = contentHash;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    public boolean pending() {
+        return outcome == Outcome.PENDING;
+    }
+
+    public List<Violation> violations() {
+        return violations;
+    }
+
+    public void reject(Violation violation) {
+        violations.add(violation);
+        outcome = Outcome.REJECTED;
+    }
+
+    void rejectAll(List<Violation> found) {
+        if (!found.isEmpty()) {
+            violations.addAll(found);
+            outcome = Outcome.REJECTED;
+        }
+    }
+
+    void accept() {
+        outcome = Outcome.ACCEPTED;
+    }
+
+    void duplicate() {
+        outcome = Outcome.DUPLICATE;
+    }
+}

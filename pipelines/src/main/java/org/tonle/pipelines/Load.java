@@ -1,0 +1,122 @@
+package org.tonle.pipelines;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.Change;
+import org.tonle.warehouse.DeadLetter;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.RecordHistory;
+import org.tonle.warehouse.RecordStore;
+
+/**
+ * The last steps: de-duplicate by id against every stored version, commit in batches, and
+ * keep what was rejected in the dead-letter store. One writer at a time, so the history read
+ * before a commit is still true when the commit lands. An item is marked accepted only after
+ * its batch committed.
+ */
+public final class Load {
+
+    private final RecordStore store;
+    private final DeadLetterStore deadLetters;
+    private final int batchSize;
+    private final Clock clock;
+
+    public Load(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
+        this.store = store;
+        this.deadLetters = deadLetters;
+        this.batchSize = batchSize;
+        this.clock = clock;
+    }
+
+    public synchronized void process(Submission submission) {
+        List<Item> pending = submission.items().stream().filter(Item::pending).toList();
+        for (int from = 0; from < pending.size(); from += batchSize) {
+            commit(submission, pending.subList(from, Math.min(pending.size(), from + batchSize)));
+        }
+        keepRejected(submission);
+    }
+
+    private void commit(Submission submission, List<Item> batch) {
+        Map<UUID, RecordHistory> stored = store.histories(batch.stream().map(i -> UUID.fromString(i.recordId())).distinct().toList());
+        Map<UUID, List<String>> hashes = new HashMap<>();
+        Map<UUID, Integer> versions = new HashMap<>();
+        stored.forEach((id, history) -> {
+            hashes.put(id, new ArrayList<>(history.hashes()));
+            versions.put(id, history.lastVersion());
+        });
+        Instant now = clock.instant();
+        List<Change> changes = new ArrayList<>();
+        List<Item> accepted = new ArrayList<>();
+        for (Item item : batch) {
+            UUID id = UUID.fromString(item.recordId());
+            List<String> known = hashes.get(id);
+            if (known != null && known.contains(item.contentHash())) {
+                item.duplicate();
+                continue;
+            }
+            Change.Action action;
+            if (submission.mode() == Submission.Mode.CORRECT) {
+                if (known == null) {
+                    item.reject(new Violation("id", "not_found", "there is no record " + id + " to correct; send it with POST first"));
+                    continue;
+                }
+                action = Change.Action.CORRECT;
+            } else if (known != null) {
+                item.reject(new Violation("id", "conflict", "record " + id + " was already received with different content;"
+                        + " to change it, send the correction with PUT /api/v1/activities/" + id));
+                continue;
+            } else {
+                action = Change.Action.CREATE;
+            }
+            int version = versions.getOrDefault(id, 0) + 1;
+            versions.put(id, version);
+            hashes.computeIfAbsent(id, k -> new ArrayList<>()).add(item.contentHash());
+            changes.add(new Change(id, version, action, item.contentHash(), item.canonical(), item.record(), item.subjectKey(),
+                    submission.principal(), submission.source(), now));
+            accepted.add(item);
+        }
+        store.commit(changes);
+        accepted.forEach(Item::accept);
+    }
+
+    /**
+     * Voids a live record: its facts leave every figure, its versions stay for the audit.
+     *
+     * @return false when there is no live record with this id
+     */
+    public synchronized boolean voidRecord(UUID id, String principal, String source) {
+        RecordHistory history = store.histories(List.of(id)).get(id);
+        if (history == null || !history.live()) {
+            return false;
+        }
+        String hash = Canonical.sha256("void " + id + " " + (history.lastVersion() + 1));
+        store.commit(List.of(new Change(id, history.lastVersion() + 1, Change.Action.VOID, hash, null, null, null,
+                principal, source, clock.instant())));
+        return true;
+    }
+
+    private void keepRejected(Submission submission) {
+        List<DeadLetter> letters = new ArrayList<>();
+        Instant now = clock.instant();
+        for (Item item : submission.items()) {
+            if (item.outcome() != Item.Outcome.REJECTED) {
+                continue;
+            }
+            String body = item.node() != null ? item.node().toString() : item.text();
+            String program = item.node() != null && item.node().path("program").isTextual() ? item.node().get("program").asText() : null;
+            String office = item.node() != null && item.node().path("office").isTextual() ? item.node().get("office").asText() : null;
+            for (Violation v : item.violations()) {
+                letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.recordId(),
+                        program, office, v.field(), v.rule(), v.reason(), body, "open"));
+            }
+        }
+        deadLetters.add(letters);
+    }
+}

@@ -1,0 +1,104 @@
+package org.tonle.pipelines;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.programme.api.PublishResult;
+
+/**
+ * A batch of records on its way through the ingest pipeline, from any entry point. Each step
+ * of the route works on the items still pending and leaves its verdict on them.
+ */
+public final class Submission {
+
+    /** What the submission asks for. */
+    public enum Mode { CREATE, CORRECT, VOID }
+
+    private final String principal;
+    private final String source;
+    private final Set<String> offices;
+    private final Mode mode;
+    private final String targetId;
+    private final boolean trusted;
+    private final List<Item> items;
+
+    /**
+     * @param offices  offices the principal may record for; {@code null} for every office
+     * @param trusted  whether items may carry an already pseudonymised {@code subject.key}
+     *                 (replay from the dead-letter store, a remote office); never for HTTP input
+     */
+    public Submission(String principal, String source, Set<String> offices, Mode mode, String targetId,
+                      boolean trusted, List<Item> items) {
+        this.principal = principal;
+        this.source = source;
+        this.offices = offices;
+        this.mode = mode;
+        this.targetId = targetId;
+        this.trusted = trusted;
+        this.items = new ArrayList<>(items);
+    }
+
+    public static Submission create(String principal, String source, Set<String> offices, List<Item> items) {
+        return new Submission(principal, source, offices, Mode.CREATE, null, false, items);
+    }
+
+    public String principal() {
+        return principal;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public Set<String> offices() {
+        return offices;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public String targetId() {
+        return targetId;
+    }
+
+    public boolean trusted() {
+        return trusted;
+    }
+
+    public List<Item> items() {
+        return items;
+    }
+
+    /** The answer of DESIGN.md section 4, in submission order. */
+    public PublishResult result() {
+        int accepted = 0;
+        int duplicates = 0;
+        List<PublishResult.Rejection> rejected = new ArrayList<>();
+        for (Item item : items) {
+            switch (item.outcome()) {
+                case ACCEPTED -> accepted++;
+                case DUPLICATE -> duplicates++;
+                case REJECTED -> item.violations().forEach(v ->
+                        rejected.add(new PublishResult.Rejection(item.recordId(), item.line(), v.field(), v.rule(), v.reason())));
+                case PENDING -> throw new IllegalStateException("item " + item.line() + " left the pipeline undecided");
+            }
+        }
+        return new PublishResult(accepted, duplicates, rejected);
+    }
+
+    /** Makes an item from a parsed JSON object. */
+    public static Item item(int line, ObjectNode node) {
+        return new Item(line, node, null);
+    }
+
+    /** Makes an item from a line that is not a JSON object, with the reason. */
+    public static Item malformed(int line, String text, String problem) {
+        Item item = new Item(line, null, text);
+        item.reject(new org.tonle.programme.api.Violation("", "malformed_json", problem));
+        return item;
+    }
+}

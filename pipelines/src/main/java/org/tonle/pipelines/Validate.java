@@ -1,0 +1,383 @@
+package org.tonle.pipelines;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.core.Dimensions;
+import org.tonle.core.config.TonleConfig;
+import org.tonle.core.declaration.Activity;
+import org.tonle.core.declaration.Attribute;
+import org.tonle.core.declaration.Programme;
+import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.core.declaration.SubjectRule;
+import org.tonle.programme.api.ActivityRecord;
+import org.tonle.programme.api.ParticipantTally;
+import org.tonle.programme.api.RecordCheck;
+import org.tonle.programme.api.Subject;
+import org.tonle.programme.api.Violation;
+
+/**
+ * Checks each pending record against DESIGN.md section 4 and its programme's declaration, then
+ * against the programme's own {@link RecordCheck}s. Every violation names the field and a
+ * stable rule, in words a field officer understands; values are quoted only where they cannot
+ * identify anyone (enum-like fields), never a subject ref or free text.
+ */
+public final class Validate {
+
+    public static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
+    private static final Pattern UUID_TEXT =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Set<String> FIELDS =
+            Set.of("id", "program", "type", "office", "date", "subject", "count", "attributes", "participants");
+    private static final Set<String> SUBJECT_FIELDS = Set.of("key", "role", "sex", "age");
+    private static final Set<String> TALLY_FIELDS = Set.of("group", "sex", "count");
+
+    private final ProgrammeRegistry programmes;
+    private final Supplier<TonleConfig> config;
+    private final Function<String, List<RecordCheck>> checks;
+    private final Clock clock;
+
+    public Validate(ProgrammeRegistry programmes, Supplier<TonleConfig> config,
+                    Function<String, List<RecordCheck>> checks, Clock clock) {
+        this.programmes = programmes;
+        this.config = config;
+        this.checks = checks;
+        this.clock = clock;
+    }
+
+    public void process(Submission submission) {
+        TonleConfig cfg = config.get();
+        LocalDate today = LocalDate.now(clock);
+        for (Item item : submission.items()) {
+            if (!item.pending()) {
+                continue;
+            }
+            List<Violation> violations = new ArrayList<>();
+            ActivityRecord record = check(item.node(), submission, cfg, today, violations);
+            if (record != null && violations.isEmpty()) {
+                for (RecordCheck check : checks.apply(record.program())) {
+                    try {
+                        violations.addAll(check.check(record));
+                    } catch (RuntimeException e) {
+                        violations.add(new Violation("", "programme_check",
+                                "the " + record.program() + " programme's own check failed; the record was kept for replay"));
+                    }
+                }
+            }
+            if (violations.isEmpty()) {
+                String canonical = Canonical.json(record);
+                UUID key = record.subject() == null || record.subject().ref() == null ? null : UUID.fromString(record.subject().ref());
+                item.valid(record, key, canonical, Canonical.sha256(canonical));
+            } else {
+                item.rejectAll(violations);
+            }
+        }
+    }
+
+    private ActivityRecord check(ObjectNode node, Submission submission, TonleConfig cfg, LocalDate today, List<Violation> v) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                v.add(new Violation(name, "unknown_field", "'" + name + "' is not a field of an activity record"));
+            }
+        }
+        String id = text(node, "id", true, v);
+        if (id != null && !UUID_TEXT.matcher(id).matches()) {
+            v.add(new Violation("id", "format", "id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e"));
+            id = null;
+        }
+        if (submission.mode() != Submission.Mode.CREATE && id != null && !id.equalsIgnoreCase(submission.targetId())) {
+            v.add(new Violation("id", "id_mismatch", "the record's id differs from the id in the address"));
+        }
+        String programId = text(node, "program", true, v);
+        String type = text(node, "type", true, v);
+        String office = text(node, "office", true, v);
+
+        Programme programme = null;
+        if (programId != null) {
+            programme = programmes.programme(programId).orElse(null);
+            if (programme == null) {
+                v.add(new Violation("program", "unknown_program", "programme '" + programId + "' is not deployed on this node"
+                        + " (deployed: " + String.join(", ", programmes.programmes().stream().map(Programme::id).toList()) + ")"));
+            }
+        }
+        Activity activity = null;
+        if (programme != null && type != null) {
+            activity = programme.activity(type).orElse(null);
+            if (activity == null) {
+                v.add(new Violation("type", "unknown_activity", "'" + type + "' is not an activity of " + programme.id()
+                        + " (known: " + String.join(", ", programme.activities().stream().map(Activity::id).toList()) + ")"));
+            }
+        }
+        if (office != null) {
+            if (cfg.office(office).isEmpty()) {
+                v.add(new Violation("office", "unknown_office", "office '" + office + "' is not configured (known: "
+                        + String.join(", ", cfg.deployments().keySet()) + ")"));
+            } else if (submission.offices() != null && !submission.offices().contains(office)) {
+                v.add(new Violation("office", "office_not_permitted", "you may not record for office " + office));
+            } else if (programId != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programId)) {
+                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the " + programId + " programme"));
+            }
+        }
+        LocalDate date = date(node, today, v);
+        Subject subject = subject(node.get("subject"), activity, v);
+        int count = integer(node, "count", "count", 1, 1, Integer.MAX_VALUE, v);
+        Map<String, Object> attributes = attributes(node.get("attributes"), activity, v);
+        List<ParticipantTally> participants = participants(node.get("participants"), activity, v);
+        if (!v.isEmpty() || programme == null || activity == null) {
+            return null;
+        }
+        return new ActivityRecord(id.toLowerCase(), programId, type, office, date, subject, count, attributes, participants);
+    }
+
+    private static String text(JsonNode node, String field, boolean required, List<Violation> v) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                v.add(new Violation(field, "required", field + " is required"));
+            }
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            v.add(new Violation(field, "type", field + " must be non-empty text"));
+            return null;
+        }
+        return value.asText();
+    }
+
+    private static LocalDate date(JsonNode node, LocalDate today, List<Violation> v) {
+        String text = text(node, "date", true, v);
+        if (text == null) {
+            return null;
+        }
+        try {
+            LocalDate date = LocalDate.parse(text);
+            if (date.isAfter(today)) {
+                v.add(new Violation("date", "future_date", "date " + text + " is in the future"));
+            } else if (date.isBefore(EARLIEST)) {
+                v.add(new Violation("date", "date_too_early", "date " + text + " is before 2000-01-01"));
+            }
+            return date;
+        } catch (DateTimeParseException e) {
+            v.add(new Violation("date", "format", "date must be a day written YYYY-MM-DD, e.g. 2015-08-14"));
+            return null;
+        }
+    }
+
+    private static int integer(JsonNode node, String field, String path, int fallback, long min, long max, List<Violation> v) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            v.add(new Violation(path, "type", path + " must be a whole number"));
+            return fallback;
+        }
+        long n = value.asLong();
+        if (n < min || n > max) {
+            v.add(new Violation(path, "range", path + " must be " + (max == Integer.MAX_VALUE ? "at least " + min : "from " + min + " to " + max)
+                    + " (it was " + n + ")"));
+            return fallback;
+        }
+        return (int) n;
+    }
+
+    private static Subject subject(JsonNode node, Activity activity, List<Violation> v) {
+        boolean present = node != null && !node.isNull();
+        if (activity == null) {
+            return null;
+        }
+        if (activity.subject() == SubjectRule.NONE) {
+            if (present) {
+                v.add(new Violation("subject", "subject_not_allowed", activity.id() + " records have no subject; leave subject out"));
+            }
+            return null;
+        }
+        if (!present) {
+            if (activity.subject() == SubjectRule.REQUIRED) {
+                v.add(new Violation("subject", "required", activity.id() + " records need a subject with role and sex"));
+            }
+            return null;
+        }
+        if (!node.isObject()) {
+            v.add(new Violation("subject", "type", "subject must be an object with role, sex, and optionally ref and age"));
+            return null;
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!SUBJECT_FIELDS.contains(name)) {
+                v.add(new Violation("subject." + name, "unknown_field", "'" + name + "' is not a field of a subject (ref, role, sex, age)"));
+            }
+        }
+        // Pseudonymise put the key here; a key the sender chose was replaced by a mark that is no UUID.
+        String key = node.path("key").isTextual() ? node.get("key").asText() : null;
+        if (key != null && !UUID_TEXT.matcher(key).matches()) {
+            v.add(new Violation("subject.key", "unknown_field", "'key' is not a field of a subject; send the case code as ref"));
+            key = null;
+        }
+        String role = member(node, "role", "subject.role", activity.roles(), v);
+        String sex = member(node, "sex", "subject.sex", Dimensions.SEXES, v);
+        Integer age = null;
+        if (node.has("age") && !node.get("age").isNull()) {
+            age = integer(node, "age", "subject.age", 0, 0, 120, v);
+        }
+        return new Subject(key, role, sex, age);
+    }
+
+    private static String member(JsonNode node, String name, String path, List<String> allowed, List<Violation> v) {
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            v.add(new Violation(path, "required", path + " is required (one of " + String.join(", ", allowed) + ")"));
+            return null;
+        }
+        if (!value.isTextual() || !allowed.contains(value.asText())) {
+            v.add(new Violation(path, "enum", path + " must be one of " + String.join(", ", allowed)
+                    + (value.isTextual() && value.asText().length() <= 40 ? " (it was '" + value.asText() + "')" : "")));
+            return null;
+        }
+        return value.asText();
+    }
+
+    private static Map<String, Object> attributes(JsonNode node, Activity activity, List<Violation> v) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (node != null && !node.isNull() && !node.isObject()) {
+            v.add(new Violation("attributes", "type", "attributes must be an object of name and value"));
+            return values;
+        }
+        if (activity == null) {
+            return values;
+        }
+        if (node != null && !node.isNull()) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                String path = "attributes." + field.getKey();
+                Attribute attribute = activity.attribute(field.getKey()).orElse(null);
+                if (attribute == null) {
+                    v.add(new Violation(path, "unknown_attribute", "'" + field.getKey() + "' is not an attribute of " + activity.id()
+                            + (activity.attributes().isEmpty() ? " (it has none)" : " (it has: "
+                            + String.join(", ", activity.attributes().stream().map(Attribute::name).toList()) + ")")));
+                    continue;
+                }
+                if (field.getValue().isNull()) {
+                    continue;
+                }
+                Object value = attributeValue(attribute, field.getValue(), path, v);
+                if (value != null) {
+                    values.put(attribute.name(), value);
+                }
+            }
+        }
+        for (Attribute attribute : activity.attributes()) {
+            if (attribute.isRequired() && !values.containsKey(attribute.name())
+                    && v.stream().noneMatch(x -> x.field().equals("attributes." + attribute.name()))) {
+                v.add(new Violation("attributes." + attribute.name(), "required", attribute.name() + " is required for " + activity.id()
+                        + (attribute.values().isEmpty() ? "" : " (one of " + String.join(", ", attribute.values()) + ")")));
+            }
+        }
+        return values;
+    }
+
+    private static Object attributeValue(Attribute attribute, JsonNode value, String path, List<Violation> v) {
+        switch (attribute.type()) {
+            case ENUM -> {
+                if (value.isTextual() && attribute.values().contains(value.asText())) {
+                    return value.asText();
+                }
+                v.add(new Violation(path, "enum", path + " must be one of " + String.join(", ", attribute.values())
+                        + (value.isTextual() && value.asText().length() <= 40 ? " (it was '" + value.asText() + "')" : "")));
+            }
+            case TEXT -> {
+                if (!value.isTextual()) {
+                    v.add(new Violation(path, "type", path + " must be text"));
+                } else if (value.asText().length() > attribute.maxLength()) {
+                    v.add(new Violation(path, "max_length", path + " is " + value.asText().length()
+                            + " characters long; at most " + attribute.maxLength() + " are allowed"));
+                } else {
+                    return value.asText();
+                }
+            }
+            case INTEGER -> {
+                if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+                    v.add(new Violation(path, "type", path + " must be a whole number"));
+                } else if ((attribute.min() != null && value.asLong() < attribute.min())
+                        || (attribute.max() != null && value.asLong() > attribute.max())) {
+                    v.add(new Violation(path, "range", path + " must be from " + (attribute.min() == null ? "any" : attribute.min())
+                            + " to " + (attribute.max() == null ? "any" : attribute.max()) + " (it was " + value.asLong() + ")"));
+                } else {
+                    return value.asLong();
+                }
+            }
+            case BOOLEAN -> {
+                if (value.isBoolean()) {
+                    return value.asBoolean();
+                }
+                v.add(new Violation(path, "type", path + " must be true or false"));
+            }
+            case DATE -> {
+                try {
+                    if (value.isTextual()) {
+                        return LocalDate.parse(value.asText()).toString();
+                    }
+                } catch (DateTimeParseException ignored) {
+                    // reported below
+                }
+                v.add(new Violation(path, "format", path + " must be a day written YYYY-MM-DD"));
+            }
+        }
+        return null;
+    }
+
+    private static List<ParticipantTally> participants(JsonNode node, Activity activity, List<Violation> v) {
+        List<ParticipantTally> tallies = new ArrayList<>();
+        if (node == null || node.isNull() || activity == null) {
+            return tallies;
+        }
+        if (activity.participants() == null) {
+            v.add(new Violation("participants", "participants_not_allowed", activity.id() + " records do not carry participant tallies"));
+            return tallies;
+        }
+        if (!node.isArray()) {
+            v.add(new Violation("participants", "type", "participants must be a list of {group, sex, count}"));
+            return tallies;
+        }
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode tally = node.get(i);
+            String path = "participants[" + i + "]";
+            if (!tally.isObject()) {
+                v.add(new Violation(path, "type", path + " must be an object with group, sex and count"));
+                continue;
+            }
+            for (Iterator<String> names = tally.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!TALLY_FIELDS.contains(name)) {
+                    v.add(new Violation(path + "." + name, "unknown_field", "'" + name + "' is not a field of a tally (group, sex, count)"));
+                }
+            }
+            String group = member(tally, "group", path + ".group", activity.participants().groups(), v);
+            String sex = member(tally, "sex", path + ".sex", Dimensions.SEXES, v);
+            JsonNode count = tally.get("count");
+            if (count == null || !count.isIntegralNumber() || !count.canConvertToInt() || count.asInt() < 0) {
+                v.add(new Violation(path + ".count", count == null ? "required" : "range", path + ".count must be a whole number, 0 or more"));
+                continue;
+            }
+            if (group != null && sex != null) {
+                tallies.add(new ParticipantTally(group, sex, count.asInt()));
+            }
+        }
+        return tallies;
+    }
+}

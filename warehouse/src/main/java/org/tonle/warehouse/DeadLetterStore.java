@@ -1,0 +1,119 @@
+package org.tonle.warehouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/** The dead-letter store: rejected records with their reasons, replayable after a fix. */
+public final class DeadLetterStore {
+
+    private final Warehouse warehouse;
+
+    public DeadLetterStore(Warehouse warehouse) {
+        this.warehouse = warehouse;
+    }
+
+    public void add(List<DeadLetter> letters) {
+        if (letters.isEmpty()) {
+            return;
+        }
+        try (DuckDBConnection c = warehouse.connect()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement next = c.prepareStatement("SELECT nextval('dead_letter_seq') FROM range(?)");
+                 DuckDBAppender appender = c.createAppender("dead_letter")) {
+                next.setInt(1, letters.size());
+                List<Long> ids = new ArrayList<>();
+                try (ResultSet rs = next.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getLong(1));
+                    }
+                }
+                for (int i = 0; i < letters.size(); i++) {
+                    DeadLetter d = letters.get(i);
+                    appender.beginRow()
+                            .append(ids.get(i))
+                            .append(OffsetDateTime.ofInstant(d.receivedAt(), ZoneOffset.UTC))
+                            .append(d.principal())
+                            .append(d.source())
+                            .append(d.line())
+                            .append(d.recordId())
+                            .append(d.program())
+                            .append(d.office())
+                            .append(d.field())
+                            .append(d.rule())
+                            .append(d.reason())
+                            .append(d.body())
+                            .append("open")
+                            .endRow();
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot store " + letters.size() + " rejected records: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Open and past rejections, newest first.
+     *
+     * @param offices only these offices (plus records whose office is unknown) when not null
+     */
+    public List<DeadLetter> list(List<String> offices, String status, String program, String rule, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, body, status FROM dead_letter WHERE 1 = 1");
+        List<Object> parameters = new ArrayList<>();
+        if (offices != null) {
+            sql.append(" AND (office IS NULL OR list_contains(?, office))");
+            parameters.add(offices.toArray(String[]::new));
+        }
+        for (String[] filter : new String[][] {{"status", status}, {"program", program}, {"rule", rule}}) {
+            if (filter[1] != null) {
+                sql.append(" AND ").append(filter[0]).append(" = ?");
+                parameters.add(filter[1]);
+            }
+        }
+        sql.append(" ORDER BY id DESC LIMIT ").append(Math.max(1, Math.min(limit, 10_000)));
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Object p = parameters.get(i);
+                if (p instanceof String[] array) {
+                    ps.setArray(i + 1, c.createArrayOf("VARCHAR", array));
+                } else {
+                    ps.setObject(i + 1, p);
+                }
+            }
+            List<DeadLetter> letters = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    letters.add(new DeadLetter(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
+                            rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13)));
+                }
+            }
+            return letters;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot list rejections: " + e.getMessage(), e);
+        }
+    }
+
+    public void markStatus(List<Long> ids, String status) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (Connection c = warehouse.connect();
+             PreparedStatement ps = c.prepareStatement("UPDATE dead_letter SET status = ? WHERE list_contains(?, id)")) {
+            ps.setString(1, status);
+            ps.setArray(2, c.createArrayOf("BIGINT", ids.toArray(Long[]::new)));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot update rejections: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package org.tonle.warehouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.tonle.core.Dimensions;
+import org.tonle.programme.api.ActivityRecord;
+import org.tonle.programme.api.ParticipantTally;
+
+/**
+ * Versions and facts of activity records. Every write goes through {@link #commit}, one
+ * transaction per batch, loaded with the DuckDB Appender. Callers serialise writes (the
+ * pipeline's single writer), so the history they read before committing stays true.
+ */
+public final class RecordStore implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DuckDBConnection connection;
+
+    public RecordStore(Warehouse warehouse) {
+        this.connection = warehouse.connect();
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS batch_ids (id UUID)");
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot prepare the record store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The stored history of each of these ids that the warehouse knows. */
+    public Map<UUID, RecordHistory> histories(Collection<UUID> ids) {
+        Map<UUID, RecordHistory> result = new HashMap<>();
+        if (ids.isEmpty()) {
+            return result;
+        }
+        try {
+            stageIds(ids);
+            Map<UUID, List<String>> hashes = new HashMap<>();
+            Map<UUID, int[]> last = new HashMap<>();
+            Map<UUID, Boolean> live = new HashMap<>();
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery(Sql.load("sql/record-histories.sql"))) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    int version = rs.getInt(2);
+                    hashes.computeIfAbsent(id, k -> new ArrayList<>()).add(rs.getString(4));
+                    int[] newest = last.computeIfAbsent(id, k -> new int[] {0});
+                    if (version > newest[0]) {
+                        newest[0] = version;
+                        live.put(id, !"void".equals(rs.getString(3)));
+                    }
+                }
+            }
+            hashes.forEach((id, h) -> result.put(id, new RecordHistory(h, last.get(id)[0], live.get(id))));
+            return result;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read record histories: " + e.getMessage(), e);
+        }
+    }
+
+    /** The current pseudonymised body of a live record, if any. */
+    public String currentBody(UUID id) {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT body FROM record_version WHERE record_id = ? ORDER BY version DESC LIMIT 1")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read record " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Commits the changes in one transaction; returns only once they are durable. */
+    public void commit(List<Change> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try {
+            connection.setAutoCommit(false);
+            try {
+                List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
+                if (!replaced.isEmpty()) {
+                    stageIds(replaced);
+                    try (Statement s = connection.createStatement()) {
+                        s.execute("DELETE FROM fact_activity WHERE record_id IN (SELECT id FROM batch_ids)");
+                        s.execute("DELETE FROM fact_participants WHERE record_id IN (SELECT id FROM batch_ids)");
+                    }
+                }
+                appendVersions(changes);
+                appendFacts(changes);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
+        }
+    }
+
+    private void stageIds(Collection<UUID> ids) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("DELETE FROM batch_ids");
+        }
+        try (DuckDBAppender appender = connection.createAppender("temp", "main", "batch_ids")) {
+            for (UUID id : ids) {
+                appender.beginRow().append(id).endRow();
+            }
+        }
+    }
+
+    private void appendVersions(List<Change> changes) throws SQLException {
+        try (DuckDBAppender appender = connection.createAppender("record_version")) {
+            for (Change c : changes) {
+                appender.beginRow()
+                        .append(c.recordId())
+                        .append(c.version())
+                        .append(c.action().id())
+                        .append(c.contentHash())
+                        .append(c.body())
+                        .append(OffsetDateTime.ofInstant(c.recordedAt(), ZoneOffset.UTC))
+                        .append(c.recordedBy())
+                        .append(c.source())
+                        .endRow();
+            }
+        }
+    }
+
+    private void appendFacts(List<Change> changes) throws SQLException {
+        try (DuckDBAppender facts = connection.createAppender("fact_activity");
+             DuckDBAppender tallies = connection.createAppender("fact_participants")) {
+            for (Change c : changes) {
+                ActivityRecord r = c.record();
+                if (c.action() == Change.Action.VOID || r == null) {
+                    continue;
+                }
+                facts.beginRow()
+                        .append(c.recordId())
+                        .append(r.program())
+                        .append(r.type())
+                        .append(r.office())
+                        .append(r.date());
+                if (c.subjectKey() == null) {
+                    facts.appendNull();
+                } else {
+                    facts.append(c.subjectKey());
+                }
+                if (r.subject() == null) {
+                    facts.appendNull().appendNull().appendNull().appendNull();
+                } else {
+                    facts.append(r.subject().role()).append(r.subject().sex());
+                    if (r.subject().age() == null) {
+                        facts.appendNull();
+                    } else {
+                        facts.append(r.subject().age().shortValue());
+                    }
+                    facts.append(Dimensions.ageBand(r.subject().age()));
+                }
+                facts.append(r.count()).append(attributesJson(r)).endRow();
+                for (ParticipantTally tally : r.participants()) {
+                    tallies.beginRow()
+                            .append(c.recordId())
+                            .append(r.program())
+                            .append(r.type())
+                            .append(r.office())
+                            .append(r.date())
+                            .append(tally.group())
+                            .append(tally.sex())
+                            .append(tally.count())
+                            .endRow();
+                }
+            }
+        }
+    }
+
+    private static String attributesJson(ActivityRecord r) {
+        try {
+            return JSON.writeValueAsString(r.attributes());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing a duplicate connection cannot lose data
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package org.tonle.warehouse;
+
+/** The warehouse could not do what was asked; the record or query was not committed. */
+public class WarehouseException extends RuntimeException {
+
+    public WarehouseException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
