@@ -51,8 +51,14 @@ public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final String KEY_FINGERPRINT = "subject_key_fingerprint";
 
-    /** How to start a node (the options of {@code bin/tonle serve}). */
-    public record Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles) {
+    /**
+     * How to start a node (the options of {@code bin/tonle serve}).
+     *
+     * @param bundles    the distribution's bundle folder
+     * @param adminToken the token of an extra admin principal ({@code TONLE_ADMIN_TOKEN}), or null
+     */
+    public record Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles,
+                          String adminToken) {
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
@@ -67,6 +73,12 @@ public final class Node implements AutoCloseable {
 
     private Node(Options options) {
         this.options = options;
+    }
+
+    static {
+        // Jersey and Grizzly log through java.util.logging; send it where everything else goes.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
 
     public static Node start(Options options) {
@@ -118,7 +130,7 @@ public final class Node implements AutoCloseable {
         parts.add(0, extender::close);
         syncOfficeDimension();
 
-        access = new AccessControl(config.principals(), System.getenv("TONLE_ADMIN_TOKEN"));
+        access = new AccessControl(config.principals(), options.adminToken());
         AuditLog audit = new AuditLog(warehouse);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
         http = HttpServer.start(options.host(), options.port(), access, List.of(

@@ -20,7 +20,7 @@ final class NodeClient {
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     NodeClient(String url, String token) {
         this.base = URI.create(url.endsWith("/") ? url : url + "/");

@@ -30,7 +30,7 @@ final class NodeOptions {
     String bind;
 
     Node.Options toOptions() {
-        return new Node.Options(config, data, bind, port, flightPort, office, distributionBundles());
+        return new Node.Options(config, data, bind, port, flightPort, office, distributionBundles(), System.getenv("TONLE_ADMIN_TOKEN"));
     }
 
     /** host/target/bundles beside the host jar (or target/classes when run from a build). */

@@ -33,7 +33,7 @@ public final class HttpServer implements AutoCloseable {
                 .register(ProblemMappers.JsonErrors.class)
                 .register(ProblemMappers.WarehouseErrors.class)
                 .register(ProblemMappers.Unexpected.class);
-        resources.forEach(app::register);
+        app.registerInstances(resources.toArray());
         org.glassfish.grizzly.http.server.HttpServer server =
                 GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);
         try {
