@@ -44,12 +44,14 @@ public final class Pseudonymise {
             return;
         }
         ObjectNode block = (ObjectNode) subject;
-        if (!trusted && block.has("key")) {
-            // Only trusted paths (replay, a remote office) may carry a key; keep the mark so
-            // validation rejects it, but never a value someone could have chosen.
-            block.put("key", "(not allowed)");
-        }
         JsonNode ref = block.remove("ref");
+        if (!trusted && block.has("key")) {
+            // Only trusted paths (replay, a remote office) may carry a key. Leave a mark that
+            // validation rejects, never a value someone chose; the record is refused anyway, so
+            // its ref is dropped rather than hashed into a key it could be mistaken for.
+            block.put("key", "(not allowed)");
+            return;
+        }
         if (ref == null || ref.isNull()) {
             return;
         }

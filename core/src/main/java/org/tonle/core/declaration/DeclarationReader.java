@@ -213,7 +213,7 @@ public final class DeclarationReader {
                 }
                 return activities.stream().flatMap(a -> a.roles().stream()).distinct().toList();
             case Dimensions.GROUP:
-                if (measure != Measure.PARTICIPANTS) {
+                if (measure != Measure.PARTICIPANTS || activities.stream().anyMatch(a -> a.participants() == null)) {
                     return null;
                 }
                 return activities.stream().flatMap(a -> a.participants().groups().stream()).distinct().toList();
