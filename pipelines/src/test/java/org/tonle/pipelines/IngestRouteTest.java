@@ -1,0 +1,169 @@
+package org.tonle.pipelines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tonle.programme.api.PublishResult;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.Warehouse;
+
+/** The real Camel route into a real DuckDB file: duplicates, conflicts, corrections, voids, dead letters. */
+class IngestRouteTest {
+
+    static final String RECORD = """
+            {"id": "%s", "program": "cases", "type": "counselling", "office": "PNH", "date": "2015-08-14",
+             "subject": {"ref": "PNH-C-0042", "role": "victim", "sex": "%s", "age": 16}}""";
+
+    @TempDir
+    Path dir;
+    Warehouse warehouse;
+    DefaultCamelContext camel;
+    Ingest ingest;
+    RecordStore store;
+
+    @BeforeEach
+    void start() throws Exception {
+        warehouse = Warehouse.open(dir.resolve("w.duckdb"));
+        store = new RecordStore(warehouse);
+        Load load = new Load(store, new DeadLetterStore(warehouse), 3, Clock.systemUTC());
+        Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+        camel = new DefaultCamelContext();
+        camel.addRoutes(new IngestRoutes(new Pseudonymise(SubjectKeys.of(new byte[32])), validate, load));
+        camel.start();
+        ingest = new Ingest(camel, load);
+    }
+
+    @AfterEach
+    void stop() {
+        camel.stop();
+        store.close();
+        warehouse.close();
+    }
+
+    PublishResult send(Submission.Mode mode, String target, String... records) {
+        List<Item> items = new ArrayList<>();
+        for (String r : records) {
+            items.add(Submission.item(items.size() + 1, Fixtures.record(r)));
+        }
+        return ingest.submit(new Submission("tester", "test", null, mode, target, false, items));
+    }
+
+    PublishResult send(String... records) {
+        return send(Submission.Mode.CREATE, null, records);
+    }
+
+    long count(String sql) throws Exception {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void validRecordsOfABatchAreKeptWhenOthersAreRejected() throws Exception {
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        PublishResult result = send(RECORD.formatted(a, "F"), RECORD.formatted(b, "female"), RECORD.formatted(UUID.randomUUID(), "M"),
+                RECORD.formatted(UUID.randomUUID(), "M"));
+        assertThat(result.accepted()).isEqualTo(3);
+        assertThat(result.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.id()).isEqualTo(b);
+            assertThat(r.line()).isEqualTo(2);
+            assertThat(r.field()).isEqualTo("subject.sex");
+            assertThat(r.rule()).isEqualTo("enum");
+        });
+        assertThat(count("SELECT count(*) FROM fact_activity")).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM dead_letter WHERE rule = 'enum' AND record_id = '" + b + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM dead_letter WHERE body LIKE '%PNH-C-0042%'")).isZero();
+    }
+
+    @Test
+    void resendingIsADuplicateAndDifferentContentUnderTheSameIdAConflict() throws Exception {
+        String id = UUID.randomUUID().toString();
+        assertThat(send(RECORD.formatted(id, "F")).accepted()).isEqualTo(1);
+        PublishResult again = send(RECORD.formatted(id, "F"));
+        assertThat(again.duplicates()).isEqualTo(1);
+        assertThat(again.accepted()).isZero();
+        PublishResult changed = send(RECORD.formatted(id, "M"));
+        assertThat(changed.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.rule()).isEqualTo("conflict");
+            assertThat(r.reason()).contains("PUT /api/v1/activities/" + id);
+        });
+        assertThat(count("SELECT count(*) FROM fact_activity")).isEqualTo(1);
+    }
+
+    @Test
+    void theSameIdTwiceInOneSubmissionCountsOnce() throws Exception {
+        String id = UUID.randomUUID().toString();
+        PublishResult result = send(RECORD.formatted(id, "F"), RECORD.formatted(id, "F"), RECORD.formatted(id, "M"));
+        assertThat(result.accepted()).isEqualTo(1);
+        assertThat(result.duplicates()).isEqualTo(1);
+        assertThat(result.rejected()).extracting(PublishResult.Rejection::rule).containsExactly("conflict");
+        assertThat(count("SELECT count(*) FROM fact_activity")).isEqualTo(1);
+    }
+
+    @Test
+    void aCorrectionReplacesTheFactAndEveryVersionStaysADuplicate() throws Exception {
+        String id = UUID.randomUUID().toString();
+        send(RECORD.formatted(id, "F"));
+        assertThat(send(Submission.Mode.CORRECT, id, RECORD.formatted(id, "M")).accepted()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM fact_activity WHERE sex = 'M'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM fact_activity")).isEqualTo(1);
+        // A late retry of the first version must not undo the correction.
+        assertThat(send(RECORD.formatted(id, "F")).duplicates()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM fact_activity WHERE sex = 'M'")).isEqualTo(1);
+        assertThat(count("SELECT max(version) FROM record_version WHERE record_id = '" + id + "'")).isEqualTo(2);
+    }
+
+    @Test
+    void correctingAnUnknownRecordIsRejected() {
+        String id = UUID.randomUUID().toString();
+        assertThat(send(Submission.Mode.CORRECT, id, RECORD.formatted(id, "M")).rejected())
+                .extracting(PublishResult.Rejection::rule).containsExactly("not_found");
+    }
+
+    @Test
+    void aVoidRemovesTheFactButKeepsTheHistory() throws Exception {
+        String id = UUID.randomUUID().toString();
+        send(RECORD.formatted(id, "F"));
+        assertThat(ingest.voidRecord(UUID.fromString(id), "tester", "test")).isTrue();
+        assertThat(count("SELECT count(*) FROM fact_activity")).isZero();
+        assertThat(count("SELECT count(*) FROM record_version WHERE record_id = '" + id + "'")).isEqualTo(2);
+        assertThat(ingest.voidRecord(UUID.fromString(id), "tester", "test")).isFalse();
+    }
+
+    @Test
+    void malformedLinesAreRejectedOnTheirOwnAndTheirRefsHashed() throws Exception {
+        List<Item> items = List.of(Submission.malformed(1, "{\"id\": \"1\", \"subject\": {\"ref\": \"PNH-C-0042\", ", "record 1 is not valid JSON"),
+                Submission.item(2, Fixtures.record(RECORD.formatted(UUID.randomUUID(), "F"))));
+        PublishResult result = ingest.submit(Submission.create("tester", "test", null, items));
+        assertThat(result.accepted()).isEqualTo(1);
+        assertThat(result.rejected()).extracting(PublishResult.Rejection::line, PublishResult.Rejection::rule)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "malformed_json"));
+        assertThat(count("SELECT count(*) FROM dead_letter WHERE body LIKE '%PNH-C-0042%'")).isZero();
+        assertThat(count("SELECT count(*) FROM dead_letter WHERE rule = 'malformed_json'")).isEqualTo(1);
+    }
+
+    @Test
+    void theRawRefIsNowhereInTheWarehouseFile() throws Exception {
+        send(RECORD.formatted(UUID.randomUUID(), "F"), RECORD.formatted(UUID.randomUUID(), "bad"));
+        warehouse.checkpoint();
+        byte[] file = Files.readAllBytes(dir.resolve("w.duckdb"));
+        assertThat(new String(file, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("PNH-C-0042");
+    }
+}
