@@ -1,0 +1,88 @@
+package org.tonle.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command, end to end: {@code bin/tonle demo} as a child process (the built
+ * distribution), answering a seed figure with the token it printed, and stopping on SIGTERM.
+ */
+class DemoCommandIT {
+
+    @Test
+    void binTonleDemoServesTheSeedFigures(@TempDir Path data) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path repository = TestNode.repository();
+        ProcessBuilder builder = new ProcessBuilder(repository.resolve("bin/tonle").toString(), "demo",
+                "--data", data.toString(), "--port", String.valueOf(port), "--flight-port", "0")
+                .directory(repository.toFile())
+                .redirectErrorStream(true);
+        builder.environment().put("TONLE_SKIP_BUILD", "1");
+        builder.environment().remove("TONLE_ADMIN_TOKEN");
+        Process process = builder.start();
+        List<String> output = new ArrayList<>();
+        try {
+            String token = null;
+            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = lines.readLine()) != null; ) {
+                output.add(line);
+                if (line.trim().startsWith("admin ")) {
+                    token = line.trim().split("\\s+")[1];
+                }
+                if (line.contains("Stop with Ctrl-C")) {
+                    break;
+                }
+            }
+            assertThat(String.join("\n", output)).contains("Tonle demo is serving at http://127.0.0.1:" + port)
+                    .contains("0 rejected");
+            assertThat(token).as(String.join("\n", output)).startsWith("tk_");
+
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + port + "/api/v1/indicators/social.clients_met/values?period=2015-08&by=sex"))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).isEqualTo(200);
+            JsonNode rows = new ObjectMapper().readTree(answer.body()).path("rows");
+            assertThat(SeedFiguresIT.value(rows, "sex", "F")).isEqualTo(82);
+            assertThat(SeedFiguresIT.value(rows, "sex", "M")).isEqualTo(64);
+        } finally {
+            process.destroy();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+        }
+    }
+
+    @Test
+    void everyCommandHasHelp() throws Exception {
+        for (String command : new String[] {"--help", "serve --help", "demo --help", "import --help"}) {
+            List<String> args = new ArrayList<>(List.of("java", "-jar", TestNode.repository().resolve("host/target/tonle-host.jar").toString()));
+            args.addAll(List.of(command.split(" ")));
+            Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
+            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as(command + ": " + text).isZero();
+            assertThat(text).contains("Usage: tonle");
+        }
+    }
+}
