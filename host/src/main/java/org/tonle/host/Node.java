@@ -21,11 +21,14 @@ import org.tonle.host.api.ActivitiesResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.ProgramsResource;
+import org.tonle.host.api.ReportsResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.osgi.OsgiFramework;
 import org.tonle.host.osgi.ProgrammeExtender;
 import org.tonle.host.osgi.RecordChecks;
+import org.tonle.host.report.MonthlyReportService;
+import org.tonle.host.report.ReportRenderer;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.ProgrammeService;
@@ -37,6 +40,7 @@ import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
@@ -133,11 +137,14 @@ public final class Node implements AutoCloseable {
         access = new AccessControl(config.principals(), options.adminToken());
         AuditLog audit = new AuditLog(warehouse);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
+        IndicatorService indicators = new IndicatorService(engine, registry, audit);
         http = HttpServer.start(options.host(), options.port(), access, List.of(
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes())),
                 new ProgramsResource(new ProgrammeService(registry, config)),
-                new IndicatorsResource(new IndicatorService(engine, registry, audit))));
+                new IndicatorsResource(indicators),
+                new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
+                        new ReportRenderer())));
         parts.add(0, http);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);

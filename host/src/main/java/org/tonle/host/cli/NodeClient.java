@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,6 +36,16 @@ final class NodeClient {
     }
 
     HttpResponse<String> send(String method, String path, String contentType, byte[] body, String accept) {
+        return exchange(method, path, contentType, body, accept, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET whose answer is kept as bytes (a PDF, say). */
+    byte[] download(String path, String accept) {
+        return exchange("GET", path, null, null, accept, HttpResponse.BodyHandlers.ofByteArray()).body();
+    }
+
+    private <T> HttpResponse<T> exchange(String method, String path, String contentType, byte[] body, String accept,
+                                         HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Duration.ofMinutes(10))
                 .header("Authorization", "Bearer " + token)
@@ -44,9 +55,11 @@ final class NodeClient {
             request.header("Content-Type", contentType);
         }
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<T> response = http.send(request.build(), handler);
             if (response.statusCode() >= 400) {
-                throw new ClientException("the node answered " + response.statusCode() + ": " + detail(response.body()));
+                String answer = response.body() instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
+                        : String.valueOf(response.body());
+                throw new ClientException("the node answered " + response.statusCode() + ": " + detail(answer));
             }
             return response;
         } catch (IOException e) {

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code bin/tonle}: the node and its client commands. */
 @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
         description = "Tonle: monitoring and reporting for child-protection programmes.",
-        subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, ReportCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TonleCommand {
 
     public static void main(String[] args) {

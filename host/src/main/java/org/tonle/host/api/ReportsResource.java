@@ -1,0 +1,58 @@
+package org.tonle.host.api;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+
+import org.tonle.host.report.MonthlyReportService;
+import org.tonle.host.report.ReportRenderer;
+
+/**
+ * {@code GET /api/v1/reports/monthly/{yyyy-mm}}: the monthly Achievement Highlights report as
+ * Markdown, HTML or PDF by {@code Accept} (HTML when the client takes anything).
+ */
+@Path("/api/v1/reports/monthly")
+@RolesAllowed({"admin", "analyst", "donor"})
+public final class ReportsResource {
+
+    public static final String MARKDOWN = "text/markdown";
+    public static final String PDF = "application/pdf";
+
+    private final MonthlyReportService reports;
+    private final ReportRenderer renderer;
+
+    public ReportsResource(MonthlyReportService reports, ReportRenderer renderer) {
+        this.reports = reports;
+        this.renderer = renderer;
+    }
+
+    @GET
+    @Path("{month}")
+    @Produces("text/html;qs=1")
+    public Response html(@Context SecurityContext security, @PathParam("month") String month) {
+        String html = renderer.html(reports.report(ActivitiesResource.caller(security), month));
+        return Response.ok(html, "text/html; charset=utf-8").build();
+    }
+
+    @GET
+    @Path("{month}")
+    @Produces(MARKDOWN + ";qs=0.9")
+    public Response markdown(@Context SecurityContext security, @PathParam("month") String month) {
+        String markdown = renderer.markdown(reports.report(ActivitiesResource.caller(security), month));
+        return Response.ok(markdown, MARKDOWN + "; charset=utf-8").build();
+    }
+
+    @GET
+    @Path("{month}")
+    @Produces(PDF + ";qs=0.8")
+    public Response pdf(@Context SecurityContext security, @PathParam("month") String month) {
+        byte[] pdf = renderer.pdf(reports.report(ActivitiesResource.caller(security), month));
+        return Response.ok(pdf, PDF)
+                .header("Content-Disposition", "inline; filename=\"achievement-highlights-" + month + ".pdf\"").build();
+    }
+}

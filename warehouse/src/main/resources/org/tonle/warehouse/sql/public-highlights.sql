@@ -1,0 +1,12 @@
+-- The highlights of one programme and month that staff marked public, for the monthly report.
+-- Highlights are ordinary records of the programme's `highlight` activity (subject: none), with
+-- the attributes `text` (declared text, max 2000) and `public` (boolean). A record without
+-- `public: true` never leaves the warehouse through the report.
+SELECT f.office, f.activity_date, json_extract_string(f.attributes, '$.text') AS text
+FROM fact_activity f
+WHERE f.program = ?
+  AND f.activity = 'highlight'
+  AND f.activity_date >= ? AND f.activity_date < ?
+  AND json_extract(f.attributes, '$.public') = 'true'::JSON
+  AND json_extract_string(f.attributes, '$.text') IS NOT NULL
+ORDER BY f.activity_date, f.office, text
