@@ -147,18 +147,19 @@ public record Chart(String code, String name, String unit, List<Series> series, 
         return f == null || f.suppressed() || f.value() == null ? 0 : f.value().doubleValue();
     }
 
-    /** The smallest of 1, 2, 5 times a power of ten that is at least {@code max} (at least 4, so ticks stay whole). */
+    /**
+     * The top of the value axis: four grid steps, each the smallest of 1, 2, 2.5 (from 10 up) or 5
+     * times a power of ten that reaches {@code max}, so every grid line is a whole number.
+     */
     static double niceCeiling(double max) {
-        if (max <= 4) {
-            return 4;
-        }
-        double power = Math.pow(10, Math.floor(Math.log10(max)));
-        for (double step : new double[] {1, 2, 5, 10}) {
-            if (step * power >= max) {
-                return step * power;
+        double need = Math.max(1, max / 4);
+        double power = Math.pow(10, Math.floor(Math.log10(need)));
+        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+            if ((step != 2.5 || power >= 10) && step * power >= need) {
+                return 4 * step * power;
             }
         }
-        return 10 * power;
+        return 40 * power;
     }
 
     private static String fmt(double v) {

@@ -37,6 +37,7 @@ public final class ReportRenderer {
     private final Template html;
 
     public ReportRenderer() {
+        PdfLogging.install();
         // Null or missing values render as nothing and close their sections; HTML is escaped
         // as XML too, because openhtmltopdf parses the page as XHTML.
         Mustache.Compiler compiler = Mustache.compiler().defaultValue("");

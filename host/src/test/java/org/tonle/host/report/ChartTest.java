@@ -44,8 +44,11 @@ class ChartTest {
     @Test
     void niceCeilings() {
         assertThat(Chart.niceCeiling(0)).isEqualTo(4);
-        assertThat(Chart.niceCeiling(27)).isEqualTo(50);
-        assertThat(Chart.niceCeiling(146)).isEqualTo(200);
+        assertThat(Chart.niceCeiling(3)).isEqualTo(4);
+        assertThat(Chart.niceCeiling(14)).isEqualTo(20);
+        assertThat(Chart.niceCeiling(27)).isEqualTo(40);
+        assertThat(Chart.niceCeiling(80)).isEqualTo(80);
         assertThat(Chart.niceCeiling(100)).isEqualTo(100);
+        assertThat(Chart.niceCeiling(146)).isEqualTo(200);
     }
 }
