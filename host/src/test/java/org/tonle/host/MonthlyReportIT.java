@@ -162,6 +162,15 @@ class MonthlyReportIT {
     }
 
     @Test
+    void acceptChoosesTheFormatAndHtmlIsTheDefault() {
+        assertThat(node.send("GET", "/api/v1/reports/monthly/2015-08", TestNode.ADMIN_TOKEN, null, null, "*/*").contentType())
+                .startsWith("text/html");
+        TestNode.Response json = node.send("GET", "/api/v1/reports/monthly/2015-08", TestNode.ADMIN_TOKEN, null, null, "application/json");
+        assertThat(json.status()).isEqualTo(406);
+        assertThat(json.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
     void staffAndBadMonthsAreRefusedWithProblems() {
         TestNode.Response staff = node.send("GET", "/api/v1/reports/monthly/2015-08", STAFF_TOKEN, null, null, "text/markdown");
         assertThat(staff.status()).isEqualTo(403);
