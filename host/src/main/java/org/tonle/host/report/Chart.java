@@ -50,6 +50,11 @@ public record Chart(String code, String name, String unit, List<Series> series, 
 
     /** One month's figures: the total, and the value of each category (null when withheld). */
     public record Month(String month, String shortLabel, ConclusionTemplate.Figure total, Map<String, ConclusionTemplate.Figure> byCategory) {
+
+        /** A category's figure; zero when the month has no cell for it. */
+        ConclusionTemplate.Figure of(String category) {
+            return byCategory.getOrDefault(category, new ConclusionTemplate.Figure(category, 0L, false));
+        }
     }
 
     /** Whether the bars are stacked by category (and so need a legend). */
@@ -73,7 +78,7 @@ public record Chart(String code, String name, String unit, List<Series> series, 
     public static Chart of(String code, String name, String unit, List<String> categories, List<Month> data) {
         // Categories that are zero in every month would only clutter the legend.
         List<String> shown = categories.stream().filter(c -> data.stream().anyMatch(m -> {
-            ConclusionTemplate.Figure f = m.byCategory().get(c);
+            ConclusionTemplate.Figure f = m.of(c);
             return f != null && (f.suppressed() || (f.value() != null && f.value().doubleValue() != 0));
         })).toList();
         double max = 0;
@@ -81,7 +86,7 @@ public record Chart(String code, String name, String unit, List<Series> series, 
         for (Month m : data) {
             double stacked = 0;
             for (String c : shown) {
-                ConclusionTemplate.Figure f = m.byCategory().get(c);
+                ConclusionTemplate.Figure f = m.of(c);
                 withheld |= f.suppressed();
                 stacked += value(f);
             }
@@ -106,7 +111,7 @@ public record Chart(String code, String name, String unit, List<Series> series, 
             List<Segment> segments = new ArrayList<>();
             List<String> parts = shown.isEmpty() ? List.of("") : shown;
             for (String c : parts) {
-                ConclusionTemplate.Figure f = c.isEmpty() ? m.total() : m.byCategory().get(c);
+                ConclusionTemplate.Figure f = c.isEmpty() ? m.total() : m.of(c);
                 double h = plotHeight * value(f) / top;
                 if (h <= 0) {
                     continue;
@@ -132,7 +137,7 @@ public record Chart(String code, String name, String unit, List<Series> series, 
         for (Month m : data) {
             List<String> row = new ArrayList<>();
             row.add(m.month());
-            shown.forEach(c -> row.add(ConclusionTemplate.number(m.byCategory().get(c))));
+            shown.forEach(c -> row.add(ConclusionTemplate.number(m.of(c))));
             row.add(ConclusionTemplate.number(m.total()));
             table.add(row);
         }
@@ -140,7 +145,7 @@ public record Chart(String code, String name, String unit, List<Series> series, 
     }
 
     private static boolean shownWithheld(Month m, List<String> shown) {
-        return shown.stream().anyMatch(c -> m.byCategory().get(c).suppressed());
+        return shown.stream().anyMatch(c -> m.of(c).suppressed());
     }
 
     private static double value(ConclusionTemplate.Figure f) {

@@ -43,6 +43,21 @@ public final class ConclusionTemplate {
     private ConclusionTemplate() {
     }
 
+    /** The indicator codes a template names, in order of first mention. */
+    public static List<String> codes(String template) {
+        List<String> codes = new java.util.ArrayList<>();
+        Matcher m = PLACEHOLDER.matcher(template);
+        while (m.find()) {
+            String body = m.group(1).trim();
+            int colon = body.lastIndexOf(':');
+            String code = (body.contains("|") ? body.substring(colon + 1) : colon < 0 ? body : body.substring(0, colon)).trim();
+            if (!codes.contains(code)) {
+                codes.add(code);
+            }
+        }
+        return codes;
+    }
+
     public static String render(String template, Figures figures) {
         Matcher m = PLACEHOLDER.matcher(template.strip());
         StringBuilder out = new StringBuilder();

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.tonle.core.Dimensions;
@@ -37,7 +36,6 @@ import org.tonle.warehouse.indicators.Cell;
 public final class MonthlyReportService {
 
     private static final Pattern MONTH = Pattern.compile("\\d{4}-\\d{2}");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]+)}");
     private static final DateTimeFormatter MONTH_NAME = DateTimeFormatter.ofPattern("MMMM yyyy", Locale.ENGLISH);
     private static final DateTimeFormatter SHORT_MONTH = DateTimeFormatter.ofPattern("MMM yy", Locale.ENGLISH);
     private static final int CHART_MONTHS = 12;
@@ -118,13 +116,7 @@ public final class MonthlyReportService {
     static Indicator headline(Programme programme) {
         List<Indicator> named = new ArrayList<>();
         if (programme.report() != null && programme.report().conclusion() != null) {
-            Matcher m = PLACEHOLDER.matcher(programme.report().conclusion());
-            while (m.find()) {
-                String body = m.group(1);
-                int colon = body.lastIndexOf(':');
-                String code = body.contains("|") ? body.substring(colon + 1) : colon < 0 ? body : body.substring(0, colon);
-                programme.indicator(code.trim()).filter(i -> !named.contains(i)).ifPresent(named::add);
-            }
+            ConclusionTemplate.codes(programme.report().conclusion()).forEach(code -> programme.indicator(code).ifPresent(named::add));
         }
         if (named.isEmpty()) {
             named.addAll(programme.indicators());

@@ -65,4 +65,9 @@ class ConclusionTemplateTest {
         assertThat(ConclusionTemplate.render("  a rate of\n {r} percent,   {n} and {r:sex}. ", figures))
                 .isEqualTo("a rate of 85.5 percent, n/a and none.");
     }
+
+    @Test
+    void codesAreListedOnceInOrderOfMention() {
+        assertThat(ConclusionTemplate.codes("{b} {one|many:a} ({b:sex}) {a:words} {c}")).containsExactly("b", "a", "c");
+    }
 }
