@@ -44,6 +44,7 @@ import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorEngine;
 
 /**
@@ -137,7 +138,8 @@ public final class Node implements AutoCloseable {
         access = new AccessControl(config.principals(), options.adminToken());
         AuditLog audit = new AuditLog(warehouse);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
-        IndicatorService indicators = new IndicatorService(engine, registry, audit);
+        IndicatorService indicators = new IndicatorService(engine, registry, audit,
+                new DisclosureControl(engine, config.settings().disclosure().minCell()));
         http = HttpServer.start(options.host(), options.port(), access, List.of(
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes())),

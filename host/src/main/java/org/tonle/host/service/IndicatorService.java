@@ -14,6 +14,7 @@ import org.tonle.host.auth.Caller;
 import org.tonle.host.http.ProblemException;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.indicators.Cell;
+import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorEngine;
 import org.tonle.warehouse.indicators.IndicatorQuery;
 import org.tonle.warehouse.indicators.Period;
@@ -36,11 +37,13 @@ public final class IndicatorService {
     private final IndicatorEngine engine;
     private final ProgrammeRegistry programmes;
     private final AuditLog audit;
+    private final DisclosureControl disclosure;
 
-    public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit) {
+    public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure) {
         this.engine = engine;
         this.programmes = programmes;
         this.audit = audit;
+        this.disclosure = disclosure;
     }
 
     public List<CatalogueEntry> catalogue(Caller caller) {
@@ -66,7 +69,9 @@ public final class IndicatorService {
         List<Period> periods = periods(periodParams);
         List<String> by = by(byParams, indicator);
         office = officeFor(caller, office, indicator);
-        List<Cell> cells = engine.evaluate(new IndicatorQuery(indicator, periods, office, by));
+        IndicatorQuery query = new IndicatorQuery(indicator, periods, office, by);
+        List<Cell> cells = engine.evaluate(query);
+        if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             Map<String, Object> parameters = new LinkedHashMap<>();
             parameters.put("period", periodParams);
