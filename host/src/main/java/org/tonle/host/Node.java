@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.api.ActivitiesResource;
+import org.tonle.host.api.AuditResource;
+import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.ProgramsResource;
@@ -30,6 +32,8 @@ import org.tonle.host.osgi.RecordChecks;
 import org.tonle.host.report.MonthlyReportService;
 import org.tonle.host.report.ReportRenderer;
 import org.tonle.host.service.ActivityService;
+import org.tonle.host.service.AuditService;
+import org.tonle.host.service.IatiExport;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.pipelines.Ingest;
@@ -135,7 +139,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, extender::close);
         syncOfficeDimension();
 
-        access = new AccessControl(config.principals(), options.adminToken());
+        access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
+                () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
@@ -146,7 +151,9 @@ public final class Node implements AutoCloseable {
                 new ProgramsResource(new ProgrammeService(registry, config)),
                 new IndicatorsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
-                        new ReportRenderer())));
+                        new ReportRenderer()),
+                new AuditResource(new AuditService(audit)),
+                new ExportsResource(new IatiExport(indicators, registry, config, audit))));
         parts.add(0, http);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);

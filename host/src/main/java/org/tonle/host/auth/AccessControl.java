@@ -1,6 +1,9 @@
 package org.tonle.host.auth;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -8,23 +11,55 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tonle.core.config.PrincipalConfig;
 import org.tonle.core.config.Role;
 
 /**
  * Bearer tokens to principals. Only SHA-256 hashes are held; every candidate is compared in
  * constant time so that timing tells nothing of a hash. Tokens are never logged.
+ *
+ * <p>When built with {@link #watching}, access.yaml is read again when its modification time
+ * or size changes, checked at most once a second on the request path (a cheap stat), so a
+ * principal added or revoked takes effect without a restart. A file that no longer parses is
+ * logged and the previous principals stay in force.
  */
 public final class AccessControl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccessControl.class);
+    private static final long CHECK_INTERVAL_NANOS = 1_000_000_000L;
 
     private record Known(byte[] hash, Caller caller) {
     }
 
     private volatile List<Known> known = List.of();
+    private volatile List<Known> added = List.of();
+    private final String adminToken;
+    private final Path file;
+    private final Supplier<List<PrincipalConfig>> reader;
+    private volatile long lastCheck = System.nanoTime();
+    private volatile String lastStamp;
 
     public AccessControl(List<PrincipalConfig> principals, String adminToken) {
+        this(principals, adminToken, null, null);
+    }
+
+    private AccessControl(List<PrincipalConfig> principals, String adminToken, Path file, Supplier<List<PrincipalConfig>> reader) {
+        this.adminToken = adminToken;
+        this.file = file;
+        this.reader = reader;
+        this.lastStamp = stamp();
         replace(principals, adminToken);
+    }
+
+    /** Principals from access.yaml, read again by {@code reader} whenever {@code file} changes. */
+    public static AccessControl watching(Path file, List<PrincipalConfig> principals, String adminToken,
+                                         Supplier<List<PrincipalConfig>> reader) {
+        return new AccessControl(principals, adminToken, file, reader);
     }
 
     /** Swaps in a new set of principals (access.yaml reloaded). */
@@ -34,31 +69,81 @@ public final class AccessControl {
             if (p.tokenSha256() == null || p.role() == null || p.name() == null) {
                 throw new IllegalArgumentException("access.yaml: principal '" + p.name() + "' needs name, role and token_sha256");
             }
-            next.add(new Known(HexFormat.of().parseHex(p.tokenSha256().trim().toLowerCase()),
+            String hex = p.tokenSha256().trim().toLowerCase();
+            if (!hex.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("access.yaml: principal '" + p.name()
+                        + "': token_sha256 must be 64 hex digits (bin/tonle token prints it)");
+            }
+            if (p.role() == Role.DONOR && p.programs().isEmpty()) {
+                LOG.warn("access.yaml: donor '{}' names no programs and will see no figures", p.name());
+            }
+            next.add(new Known(HexFormat.of().parseHex(hex),
                     new Caller(p.name(), p.role(), new HashSet<>(p.programs()), new HashSet<>(p.offices()))));
         }
         if (adminToken != null && !adminToken.isBlank()) {
-            next.add(new Known(sha256(adminToken), new Caller("admin", Role.ADMIN, java.util.Set.of(), java.util.Set.of())));
+            next.add(new Known(sha256(adminToken), new Caller("admin", Role.ADMIN, Set.of(), Set.of())));
         }
         known = List.copyOf(next);
     }
 
-    /** Adds a principal by its clear token (the demo's sample principals). */
+    /** Adds a principal by its clear token (the demo's sample principals); kept across reloads. */
     public void add(Caller caller, String token) {
-        List<Known> next = new ArrayList<>(known);
+        List<Known> next = new ArrayList<>(added);
         next.add(new Known(sha256(token), caller));
-        known = List.copyOf(next);
+        added = List.copyOf(next);
     }
 
     public Optional<Caller> authenticate(String token) {
+        reloadIfChanged();
         byte[] presented = sha256(token);
         Caller found = null;
-        for (Known k : known) {
-            if (MessageDigest.isEqual(k.hash(), presented) && found == null) {
-                found = k.caller();
+        // Compare with every hash, without stopping at a match, so the time taken does not depend on it.
+        for (List<Known> list : List.of(known, added)) {
+            for (Known k : list) {
+                if (MessageDigest.isEqual(k.hash(), presented) && found == null) {
+                    found = k.caller();
+                }
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /** Reads access.yaml again if it changed since the last look (at most one look a second). */
+    public void reloadIfChanged() {
+        if (file == null || System.nanoTime() - lastCheck < CHECK_INTERVAL_NANOS) {
+            return;
+        }
+        reloadNow();
+    }
+
+    /** Looks at access.yaml now and reloads it if it changed; whether it was reloaded. */
+    public synchronized boolean reloadNow() {
+        lastCheck = System.nanoTime();
+        String stamp = stamp();
+        if (file == null || stamp.equals(lastStamp)) {
+            return false;
+        }
+        try {
+            replace(reader.get(), adminToken);
+            lastStamp = stamp;
+            LOG.info("Reloaded {}: {} principals", file, known.size());
+            return true;
+        } catch (RuntimeException e) {
+            lastStamp = stamp; // do not retry a broken file every second; the next edit retries
+            LOG.warn("{} was changed but cannot be used ({}); the previous principals stay in force", file, e.getMessage());
+            return false;
+        }
+    }
+
+    private String stamp() {
+        if (file == null) {
+            return "";
+        }
+        try {
+            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file) : "absent";
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     public static byte[] sha256(String token) {

@@ -1,0 +1,33 @@
+package org.tonle.host.api;
+
+import java.util.List;
+import java.util.Map;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.tonle.host.service.AuditService;
+import org.tonle.warehouse.AuditLog;
+
+/** {@code GET /api/v1/audit?principal=&action=&since=&limit=}: the audit log, for admins. */
+@Path("/api/v1/audit")
+@RolesAllowed("admin")
+@Produces(MediaType.APPLICATION_JSON)
+public final class AuditResource {
+
+    private final AuditService audit;
+
+    public AuditResource(AuditService audit) {
+        this.audit = audit;
+    }
+
+    @GET
+    public Map<String, List<AuditLog.Entry>> list(@QueryParam("principal") String principal, @QueryParam("action") String action,
+                                                  @QueryParam("since") String since, @QueryParam("limit") String limit) {
+        return Map.of("entries", audit.list(principal, action, since, limit));
+    }
+}
