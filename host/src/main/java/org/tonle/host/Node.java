@@ -46,6 +46,7 @@ import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.NodeSettings;
+import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.indicators.DisclosureControl;
@@ -147,7 +148,8 @@ public final class Node implements AutoCloseable {
                 new DisclosureControl(engine, config.settings().disclosure().minCell()));
         http = HttpServer.start(options.host(), options.port(), access, List.of(
                 new HealthResource(),
-                new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes())),
+                new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
+                        new RecordOffices(warehouse))),
                 new ProgramsResource(new ProgrammeService(registry, config)),
                 new IndicatorsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),

@@ -20,6 +20,7 @@ import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
 import org.tonle.programme.api.PublishResult;
 import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.RecordOffices;
 
 /**
  * Turns request bodies (one object, an array, or NDJSON) into submissions for the ingest
@@ -34,11 +35,30 @@ public final class ActivityService {
     private final Ingest ingest;
     private final AuditLog audit;
     private final long maxBodyBytes;
+    private final RecordOffices offices;
 
-    public ActivityService(Ingest ingest, AuditLog audit, long maxBodyBytes) {
+    public ActivityService(Ingest ingest, AuditLog audit, long maxBodyBytes, RecordOffices offices) {
         this.ingest = ingest;
         this.audit = audit;
         this.maxBodyBytes = maxBodyBytes;
+        this.offices = offices;
+    }
+
+    /** Staff change only records of their own offices; a record elsewhere is answered 403. */
+    private void checkOfficeOf(Caller caller, String id) {
+        if (caller.officeScope() == null) {
+            return;
+        }
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("id must be a UUID");
+        }
+        offices.officeOf(uuid).filter(office -> !caller.officeScope().contains(office)).ifPresent(office -> {
+            throw ProblemException.forbidden("record " + id + " belongs to office " + office
+                    + "; you may change records of " + String.join(", ", caller.officeScope()) + " only");
+        });
     }
 
     public PublishResult create(Caller caller, InputStream body, boolean ndjson) {
@@ -50,6 +70,7 @@ public final class ActivityService {
     }
 
     public PublishResult correct(Caller caller, String id, InputStream body) {
+        checkOfficeOf(caller, id);
         List<Item> items = jsonItems(read(body));
         if (items.size() != 1 || items.get(0).node() == null) {
             throw ProblemException.badRequest("a correction is one record as a JSON object");
@@ -61,6 +82,7 @@ public final class ActivityService {
     }
 
     public boolean voidRecord(Caller caller, String id) {
+        checkOfficeOf(caller, id);
         UUID uuid;
         try {
             uuid = UUID.fromString(id);

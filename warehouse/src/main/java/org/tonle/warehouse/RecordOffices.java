@@ -1,0 +1,30 @@
+package org.tonle.warehouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Which office a live record belongs to, for checking a staff member's scope before a correction or a void. */
+public final class RecordOffices {
+
+    private final Warehouse warehouse;
+
+    public RecordOffices(Warehouse warehouse) {
+        this.warehouse = warehouse;
+    }
+
+    /** Empty when no live record has this id. */
+    public Optional<String> officeOf(UUID id) {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/record-office.sql"))) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the office of record " + id + ": " + e.getMessage(), e);
+        }
+    }
+}
