@@ -194,6 +194,18 @@ class AccessIT {
             }
         }
         assertThat(suppressed).as("the demo month has 2 women met in Siem Reap").isPositive();
+        // Office by office, a donor sees each office's row of the cross-tab, hidden cells included.
+        JsonNode srp = node.get("/api/v1/indicators/social.clients_met/values?period=2015-08&office=SRP&by=sex", DONOR)
+                .json().path("rows");
+        for (JsonNode row : srp) {
+            for (JsonNode cell : donor) {
+                if (cell.path("office").asText().equals("SRP") && cell.path("sex").asText().equals(row.path("sex").asText())) {
+                    assertThat(row.path("suppressed").asBoolean()).as(row.toString()).isEqualTo(cell.path("suppressed").asBoolean());
+                    assertThat(row.path("value")).isEqualTo(cell.path("value"));
+                }
+            }
+        }
+        assertThat(srp.get(0).path("suppressed").asBoolean()).as("F in Siem Reap").isTrue();
         // Totals by period alone are not suppressed.
         assertThat(node.get("/api/v1/indicators/social.clients_met/values?period=2015-08", DONOR).json()
                 .path("rows").get(0).path("value").asLong()).isEqualTo(146);

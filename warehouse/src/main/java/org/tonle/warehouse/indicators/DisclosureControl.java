@@ -43,6 +43,7 @@ import org.tonle.core.declaration.Measure;
 public final class DisclosureControl {
 
     private static final double PINNED = 0.5;
+    private static final String OFFICE = org.tonle.core.Dimensions.OFFICE;
 
     private final IndicatorEngine engine;
     private final int minCell;
@@ -74,11 +75,36 @@ public final class DisclosureControl {
         if (!protect) {
             return cells;
         }
+        if (query.office() != null && query.by().size() < 2 && engine != null && indicator.by().contains(OFFICE)
+                && !query.by().contains(OFFICE)) {
+            return asRowOfOfficeTable(query, cells);
+        }
         List<Cell> out = new ArrayList<>(cells);
         for (List<Integer> table : tables(cells).values()) {
             suppressTable(query.by(), table, out);
         }
         return out;
+    }
+
+    /**
+     * An {@code office} filter is a breakdown by office seen one row at a time. Its cells are
+     * hidden exactly as in that office's row of the table broken down by office (and the other
+     * dimension), so that asking office by office never shows a cell the whole table hides.
+     */
+    private List<Cell> asRowOfOfficeTable(IndicatorQuery query, List<Cell> cells) {
+        List<String> by = new ArrayList<>();
+        by.add(OFFICE);
+        by.addAll(query.by());
+        IndicatorQuery whole = new IndicatorQuery(query.indicator(), query.periods(), null, by);
+        Set<List<String>> hidden = new HashSet<>();
+        for (Cell cell : forDonor(whole, engine.evaluate(whole))) {
+            if (cell.suppressed() && query.office().equals(cell.dimensions().get(OFFICE))) {
+                Map<String, String> rest = new LinkedHashMap<>(cell.dimensions());
+                rest.remove(OFFICE);
+                hidden.add(key(new Cell(cell.period(), rest, null, true)));
+            }
+        }
+        return cells.stream().map(cell -> hidden.contains(key(cell)) ? cell.withSuppressed() : cell).toList();
     }
 
     private List<Cell> ratio(IndicatorQuery query, List<Cell> cells) {
