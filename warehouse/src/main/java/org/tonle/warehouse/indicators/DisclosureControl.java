@@ -193,6 +193,11 @@ public final class DisclosureControl {
             if (complementLoneCells(values, suppressed, groups)) {
                 continue;
             }
+            if (rows == 1) {
+                // One group with its total known: two or more hidden cells, at least one of them
+                // a small non-zero count, each range over [0, their sum] - never a single value.
+                return suppressed;
+            }
             int[] pinned = firstPinned(values, suppressed, groups, minCell);
             if (pinned == null) {
                 return suppressed;
