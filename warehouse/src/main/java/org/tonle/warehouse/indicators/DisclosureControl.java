@@ -75,8 +75,8 @@ public final class DisclosureControl {
         if (!protect) {
             return cells;
         }
-        if (query.office() != null && query.by().size() < 2 && engine != null && indicator.by().contains(OFFICE)
-                && !query.by().contains(OFFICE)) {
+        if (query.office() != null && engine != null && indicator.by().contains(OFFICE)
+                && (query.by().size() < 2 || query.by().contains(OFFICE))) {
             return asRowOfOfficeTable(query, cells);
         }
         List<Cell> out = new ArrayList<>(cells);
@@ -92,15 +92,19 @@ public final class DisclosureControl {
      * dimension), so that asking office by office never shows a cell the whole table hides.
      */
     private List<Cell> asRowOfOfficeTable(IndicatorQuery query, List<Cell> cells) {
-        List<String> by = new ArrayList<>();
-        by.add(OFFICE);
-        by.addAll(query.by());
+        List<String> by = new ArrayList<>(query.by());
+        boolean officeShown = by.contains(OFFICE);
+        if (!officeShown) {
+            by.add(0, OFFICE);
+        }
         IndicatorQuery whole = new IndicatorQuery(query.indicator(), query.periods(), null, by);
         Set<List<String>> hidden = new HashSet<>();
         for (Cell cell : forDonor(whole, engine.evaluate(whole))) {
             if (cell.suppressed() && query.office().equals(cell.dimensions().get(OFFICE))) {
                 Map<String, String> rest = new LinkedHashMap<>(cell.dimensions());
-                rest.remove(OFFICE);
+                if (!officeShown) {
+                    rest.remove(OFFICE);
+                }
                 hidden.add(key(new Cell(cell.period(), rest, null, true)));
             }
         }

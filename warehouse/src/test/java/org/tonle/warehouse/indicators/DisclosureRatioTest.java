@@ -139,4 +139,15 @@ class DisclosureRatioTest {
         }
         assertThat(onlyB.stream().filter(Cell::suppressed).count()).isGreaterThanOrEqualTo(2);
     }
+
+    @Test
+    void anOfficeFilterOnATableByOfficeShowsNoComplementTheWholeTableHides() {
+        List<Cell> byOffice = donor("p.met", null, "office", "sex");
+        for (String office : List.of("A", "B")) {
+            for (Cell cell : donor("p.met", office, "office", "sex")) {
+                Cell same = cell(byOffice, office, cell.dimensions().get("sex"));
+                assertThat(cell.suppressed()).as(cell.toString()).isEqualTo(same.suppressed());
+            }
+        }
+    }
 }
