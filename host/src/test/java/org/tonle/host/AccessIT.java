@@ -118,6 +118,8 @@ class AccessIT {
                 line("DELETE", "/api/v1/activities/" + unknown, null, expect(401, 404, 404, 403, 403)),
                 line("GET", "/api/v1/audit", null, expect(401, 200, 403, 403, 403)),
                 line("GET", "/api/v1/audit?limit=many", null, expect(401, 400, 403, 403, 403)),
+                line("GET", "/api/v1/reports/monthly/2015-08", null, expect(401, 200, 403, 200, 200)),
+                line("GET", "/api/v1/reports/monthly/2015-13", null, expect(401, 400, 403, 400, 400)),
                 line("GET", "/api/v1/exports/iati?year=2015", null, expect(401, 200, 403, 403, 200)),
                 line("GET", "/api/v1/exports/iati?year=15", null, expect(401, 400, 403, 403, 400)));
     }
@@ -140,7 +142,7 @@ class AccessIT {
                 continue;
             }
             TestNode.Response answer = node.send(method, resolved, tokens[i], json == null ? null : "application/json", json,
-                    resolved.contains("iati") && statuses[i] == 200 ? "application/xml" : null);
+                    resolved.contains("iati") && statuses[i] == 200 ? "application/xml" : "*/*");
             if (answer.status() != statuses[i]) {
                 failures.add(names[i] + ": " + answer.status() + " (expected " + statuses[i] + ") " + answer.body());
             } else if (answer.status() >= 400 && !answer.contentType().startsWith("application/problem+json")) {
