@@ -22,6 +22,8 @@ import org.tonle.host.api.AuditResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.IndicatorsResource;
+import org.tonle.host.api.MeResource;
+import org.tonle.host.api.PagesResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.ReportsResource;
 import org.tonle.host.auth.AccessControl;
@@ -35,6 +37,7 @@ import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
 import org.tonle.host.service.IatiExport;
 import org.tonle.host.service.IndicatorService;
+import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
@@ -155,7 +158,9 @@ public final class Node implements AutoCloseable {
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),
-                new ExportsResource(new IatiExport(indicators, registry, config, audit))));
+                new ExportsResource(new IatiExport(indicators, registry, config, audit)),
+                new MeResource(new PrincipalService(registry, config)),
+                new PagesResource()));
         parts.add(0, http);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);

@@ -36,6 +36,13 @@ public final class HttpServer implements AutoCloseable {
         app.registerInstances(resources.toArray());
         org.glassfish.grizzly.http.server.HttpServer server =
                 GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);
+        // Offices on weak connections: compress pages, scripts and JSON answers on the wire.
+        for (var listener : server.getListeners()) {
+            listener.getCompressionConfig().setCompressionMode(org.glassfish.grizzly.http.CompressionConfig.CompressionMode.ON);
+            listener.getCompressionConfig().setCompressionMinSize(1024);
+            listener.getCompressionConfig().setCompressibleMimeTypes(
+                    "text/html", "text/css", "text/javascript", "application/json", "text/csv", "application/problem+json");
+        }
         try {
             server.start();
         } catch (java.io.IOException e) {

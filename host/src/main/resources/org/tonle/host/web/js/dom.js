@@ -1,0 +1,37 @@
+// A tiny element builder: h('p', {class: 'x'}, 'text', child). Text is always set as text, never as HTML.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'value') el.value = value;
+    else if (key === 'checked') el.checked = !!value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** A declaration name may be text or a map of language to text (DESIGN.md 3). */
+export function localized(name, fallback = '') {
+  if (name == null) return fallback;
+  if (typeof name === 'string') return name;
+  const lang = (navigator.language || 'en').slice(0, 2);
+  return name[lang] || name.en || Object.values(name)[0] || fallback;
+}
+
+/** taxi_driver -> Taxi driver */
+export function humanize(id) {
+  const text = String(id).replace(/[_-]+/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export const SEXES = [['F', 'Female'], ['M', 'Male'], ['X', 'Other'], ['U', 'Unknown']];
+
+export function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}

@@ -1,0 +1,128 @@
+// Records kept in the browser (IndexedDB) until the node has confirmed them.
+//
+// A record is written here with its id before the first attempt to send it, so closing the tab
+// or losing the connection loses nothing. It is sent again only while no answer has come: the
+// moment the node answers (accepted, duplicate or rejected) the record leaves the outbox in the
+// same step, so a confirmed record is never sent twice by this page; and should an answer be
+// lost on the way, the node's idempotency by id makes the second sending a harmless duplicate.
+// Each record belongs to the principal who entered it and is sent only under that person's token.
+import { request, ApiError, NetworkError } from './api.js';
+
+const DB = 'tonle';
+const STORE = 'outbox';
+const BATCH = 100;
+
+/** A record id: crypto.randomUUID where the browser offers it (secure contexts), else the same from random bytes. */
+export function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+let dbPromise;
+function db() {
+  dbPromise ??= new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB, 1);
+    open.onupgradeneeded = () => {
+      const store = open.result.createObjectStore(STORE, { keyPath: 'id' });
+      store.createIndex('owner', 'owner');
+    };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  return dbPromise;
+}
+
+async function tx(mode, work) {
+  const database = await db();
+  return new Promise((resolve, reject) => {
+    const t = database.transaction(STORE, mode);
+    const result = work(t.objectStore(STORE));
+    t.oncomplete = () => resolve(result && 'result' in result ? result.result : result);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error);
+  });
+}
+
+/** Entries of one principal: {id, owner, record, queuedAt, state: 'pending' | 'rejected', rejections}. */
+export function entries(owner) {
+  return tx('readonly', (s) => s.index('owner').getAll(owner));
+}
+
+export async function counts() {
+  const all = await tx('readonly', (s) => s.getAll());
+  return all.reduce((c, e) => { c[e.owner] = (c[e.owner] || 0) + 1; return c; }, {});
+}
+
+export function keep(owner, record) {
+  return tx('readwrite', (s) => s.put({ id: record.id, owner, record, queuedAt: new Date().toISOString(), state: 'pending' }));
+}
+
+export function discard(id) {
+  return tx('readwrite', (s) => s.delete(id));
+}
+
+/** What this page has sent since it was opened; shown on the entry page. */
+export const stats = { accepted: 0, duplicates: 0, rejected: 0 };
+
+const listeners = new Set();
+export function onChange(listener) { listeners.add(listener); return () => listeners.delete(listener); }
+function changed(event) { listeners.forEach((l) => { try { l(event); } catch (e) { console.error(e); } }); }
+
+let flushing = null;
+
+/**
+ * Sends the principal's pending records. Resolves to {sent, offline, error}. One flush at a
+ * time in this page, and (where the browser has Web Locks) one across the tabs of the browser.
+ */
+export function flush(owner) {
+  if (!owner) return Promise.resolve({ sent: 0 });
+  if (flushing) return flushing;
+  const run = () => sendPending(owner);
+  flushing = (navigator.locks ? navigator.locks.request('tonle-outbox', run) : run())
+    .finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function sendPending(owner) {
+  let sent = 0;
+  for (;;) {
+    const pending = (await entries(owner)).filter((e) => e.state === 'pending')
+      .sort((a, b) => a.queuedAt.localeCompare(b.queuedAt)).slice(0, BATCH);
+    if (!pending.length) break;
+    let answer;
+    try {
+      const response = await request('/api/v1/activities', { method: 'POST', body: pending.map((e) => e.record) });
+      answer = await response.json();
+    } catch (e) {
+      if (e instanceof NetworkError || (e instanceof ApiError && e.status >= 500)) {
+        changed({ type: 'offline' });
+        return { sent, offline: true };
+      }
+      changed({ type: 'error', error: e });
+      return { sent, error: e };
+    }
+    // Confirmed: every record of this batch leaves the pending state in one transaction.
+    const byLine = new Map();
+    for (const r of answer.rejected || []) {
+      const entry = pending[r.line - 1] || pending.find((e) => e.id === r.id);
+      if (entry) byLine.set(entry.id, [...(byLine.get(entry.id) || []), r]);
+    }
+    await tx('readwrite', (s) => {
+      for (const entry of pending) {
+        const rejections = byLine.get(entry.id);
+        if (rejections) s.put({ ...entry, state: 'rejected', rejections });
+        else s.delete(entry.id);
+      }
+    });
+    stats.accepted += answer.accepted || 0;
+    stats.duplicates += answer.duplicates || 0;
+    stats.rejected += byLine.size;
+    sent += pending.length;
+    changed({ type: 'answer', answer, ids: pending.map((e) => e.id), rejections: byLine });
+  }
+  return { sent };
+}

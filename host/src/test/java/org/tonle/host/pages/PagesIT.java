@@ -1,0 +1,329 @@
+package org.tonle.host.pages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.tonle.core.config.Role;
+import org.tonle.host.TestNode;
+import org.tonle.host.auth.Caller;
+
+/**
+ * The pages in a real headless Chromium against a real node: sign-in, a form generated from a
+ * declaration, a record that changes the dashboard's figure, server rejections shown next to
+ * their field, the offline outbox sending once after the connection returns, and what a donor
+ * sees. Screenshots go to host/target/pages-screenshots/ for review.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PagesIT {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final String STAFF_TOKEN = "pages-staff-token";
+    static final String DONOR_TOKEN = "pages-donor-token";
+    static final String MONTH = YearMonth.now().toString();
+
+    TestNode node;
+    ChromeDriver driver;
+    WebDriverWait wait;
+    Path shots;
+    Path downloads;
+
+    @BeforeAll
+    void start(@TempDir Path root) throws IOException {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian chromium and chromedriver are not installed at /usr/bin (bin/test installs them): browser tests skipped");
+        node = TestNode.start(root);
+        node.node().access().add(new Caller("pnh-staff", Role.STAFF, Set.of(), Set.of("PNH", "SRP")), STAFF_TOKEN);
+        node.node().access().add(new Caller("donor-a", Role.DONOR, Set.of("social", "awareness"), Set.of()), DONOR_TOKEN);
+        shots = Files.createDirectories(TestNode.repository().resolve("host/target/pages-screenshots"));
+        downloads = Files.createDirectories(root.resolve("downloads"));
+
+        // The driver path is given explicitly so that Selenium Manager never tries to download one.
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                "--user-data-dir=" + Files.createDirectories(root.resolve("chrome")),
+                "--window-size=412,1400");   // a phone's width
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
+        driver = new ChromeDriver(service, options);
+        wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void stop() {
+        if (driver != null) {
+            driver.quit();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void meTellsThePagesWhatAPrincipalMayDo() {
+        JsonNode staff = node.get("/api/v1/me", STAFF_TOKEN).json();
+        assertThat(staff.path("role").asText()).isEqualTo("staff");
+        assertThat(staff.path("offices")).extracting(JsonNode::asText).containsExactly("PNH", "SRP");
+        assertThat(staff.path("mayRecord").asBoolean()).isTrue();
+        JsonNode donor = node.get("/api/v1/me", DONOR_TOKEN).json();
+        assertThat(donor.path("programs")).extracting(JsonNode::asText).containsExactly("awareness", "social");
+        assertThat(donor.path("mayRecord").asBoolean()).isFalse();
+        assertThat(node.get("/api/v1/me", "wrong").status()).isEqualTo(401);
+        TestNode.Response page = node.send("GET", "/", null, null, null, "text/html");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("<script type=\"module\" src=\"/js/app.js\">");
+        assertThat(node.send("GET", "/webjars/uplot/1.6.30/dist/uPlot.iife.min.js", null, null, null, "*/*").status()).isEqualTo(200);
+        assertThat(node.send("GET", "/js/../../../logback.xml", null, null, null, "*/*").status()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(2)
+    void staffSignInEnterARecordAndSeeTheFigureChange() {
+        driver.get(node.url() + "/");
+        signIn(STAFF_TOKEN);
+        assertThat(navLinks()).containsExactly("Data entry", "Dashboard", "Programmes");
+
+        long before = dashboardValue("social.clients_met", "PNH");
+        screenshot("dashboard-before");
+
+        openEntry("social", "client_contact");
+        // The form follows the declaration: a subject block with the activity's roles and no tally table.
+        assertThat(options("f-subject-role")).containsExactly("", "client", "victim", "family");
+        assertThat(driver.findElements(By.id("participants"))).isEmpty();
+        assertThat(options("f-office")).containsExactly("", "PNH", "SRP");
+        new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        driver.findElement(By.id("f-subject-ref")).sendKeys("PNH-C-9001");
+        new Select(driver.findElement(By.id("f-subject-role"))).selectByValue("client");
+        new Select(driver.findElement(By.id("f-subject-sex"))).selectByValue("F");
+        driver.findElement(By.id("f-subject-age")).sendKeys("16");
+        screenshot("entry-filled");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entry-status"), "Record saved."));
+        // The form is empty again: no case code stays on the screen.
+        assertThat(driver.findElement(By.id("f-subject-ref")).getAttribute("value")).isEmpty();
+
+        assertThat(dashboardValue("social.clients_met", "PNH")).isEqualTo(before + 1);
+        screenshot("dashboard-after");
+    }
+
+    @Test
+    @Order(3)
+    void clientChecksAndServerRejectionsAppearNextToTheirField() {
+        openEntry("legal", "counselling");
+        new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        new Select(driver.findElement(By.id("f-subject-sex"))).selectByValue("M");
+        driver.findElement(By.id("save")).click();
+        // The browser's own check: role is required.
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("err-f-subject-role"), "subject.role is required"));
+        assertThat(driver.findElement(By.id("f-subject-role")).getAttribute("aria-invalid")).isEqualTo("true");
+        screenshot("entry-client-check");
+
+        // A form gone stale (the office's deployment changed since the page loaded) passes the
+        // browser's checks, and the node's rejection lands next to the office field.
+        openEntry("awareness", "training");
+        assertThat(driver.findElements(By.cssSelector("#participants input[type=number]"))).hasSize(9 * 4);
+        ((JavascriptExecutor) driver).executeScript(
+                "const s = document.getElementById('f-office'); s.add(new Option('SRP', 'SRP')); s.value = 'SRP';");
+        driver.findElement(By.id("f-p-taxi_driver-M")).clear();
+        driver.findElement(By.id("f-p-taxi_driver-M")).sendKeys("12");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("err-f-office"), "does not run the awareness programme"));
+        assertThat(driver.findElement(By.id("error-summary")).getText()).contains("The node did not accept this record");
+        assertThat(driver.findElement(By.id("participants-total")).getText()).isEqualTo("12");
+        screenshot("entry-server-rejection");
+        // Fixed on the form, the same record goes through.
+        new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entry-status"), "Record saved."));
+    }
+
+    @Test
+    @Order(4)
+    void recordsEnteredOfflineAreSentOnceWhenTheConnectionReturns() throws Exception {
+        long males = adminValue("social.clients_met", "M");
+        openEntry("social", "client_contact");
+        long acceptedBefore = Long.parseLong(driver.findElement(By.id("outbox-sent")).getAttribute("data-accepted"));
+
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.emulateNetworkConditions",
+                Map.of("offline", true, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+        new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        new Select(driver.findElement(By.id("f-subject-role"))).selectByValue("victim");
+        new Select(driver.findElement(By.id("f-subject-sex"))).selectByValue("M");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entry-status"), "kept on this device"));
+        wait.until(ExpectedConditions.attributeToBe(By.id("outbox-pending"), "data-count", "1"));
+        screenshot("entry-offline");
+        assertThat(adminValue("social.clients_met", "M")).isEqualTo(males);
+
+        driver.executeCdpCommand("Network.emulateNetworkConditions",
+                Map.of("offline", false, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+        wait.until(ExpectedConditions.attributeToBe(By.id("outbox-pending"), "data-count", "0"));
+        assertThat(driver.findElement(By.id("outbox-sent")).getAttribute("data-accepted")).isEqualTo(String.valueOf(acceptedBefore + 1));
+        assertThat(adminValue("social.clients_met", "M")).isEqualTo(males + 1);
+
+        // Another reconnect and the page's timer find nothing to send: nothing goes out twice.
+        ((JavascriptExecutor) driver).executeScript("window.dispatchEvent(new Event('online'));");
+        Thread.sleep(1500);   // give a wrongly repeated sending the time to happen
+        assertThat(driver.findElement(By.id("outbox-sent")).getAttribute("data-accepted")).isEqualTo(String.valueOf(acceptedBefore + 1));
+        assertThat(driver.findElement(By.id("outbox-sent")).getAttribute("data-duplicates")).isEqualTo("0");
+        assertThat(adminValue("social.clients_met", "M")).isEqualTo(males + 1);
+        Object stored = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "import('/js/outbox.js').then(m => m.entries('pnh-staff')).then(e => done(e.length), e => done('error ' + e));");
+        assertThat(stored).isEqualTo(0L);
+    }
+
+    @Test
+    @Order(5)
+    void programmesPageListsTheBundlesAndTheirState() {
+        driver.get(node.url() + "/#/programmes");
+        WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("programmes")));
+        assertThat(table.findElements(By.cssSelector("tbody tr"))).hasSize(4);
+        assertThat(table.findElement(By.cssSelector("tr[data-id=legal]")).getText()).contains("active");
+        screenshot("programmes");
+    }
+
+    @Test
+    @Order(6)
+    void aDonorSeesOnlyTheAgreedProgrammesAndSuppressedCellsAsSuppressed() throws Exception {
+        driver.findElement(By.id("signout")).click();
+        signIn(DONOR_TOKEN);
+        assertThat(navLinks()).containsExactly("Dashboard", "Programmes");
+        driver.get(node.url() + "/#/entry");
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector("nav a[aria-current=page]"), "href", node.url() + "/#/dashboard"));
+        List<String> codes = options("indicator");
+        assertThat(codes).contains("social.clients_met", "awareness.participants").noneMatch(c -> c.startsWith("legal."));
+
+        long shown = dashboardValue("social.clients_met", "");
+        assertThat(shown).isEqualTo(node.get("/api/v1/indicators/social.clients_met/values?period=" + MONTH, DONOR_TOKEN)
+                .json().path("rows").get(0).path("value").asLong());
+        // The sex breakdown as the node sends it to this donor: every suppressed cell reads "suppressed".
+        JsonNode bySex = node.get("/api/v1/indicators/social.clients_met/values?period=" + MONTH + "&by=sex", DONOR_TOKEN).json().path("rows");
+        for (JsonNode row : bySex) {
+            WebElement value = driver.findElement(By.cssSelector("table[data-dimension=sex] tr[data-key=" + row.path("sex").asText() + "] td.num"));
+            assertThat(value.getText()).isEqualTo(row.path("suppressed").asBoolean() ? "suppressed" : row.path("value").asText());
+        }
+        screenshot("donor-dashboard");
+
+        // Whatever the node's disclosure control does today, a cell the page receives as
+        // suppressed (value null, suppressed true) is rendered as "suppressed", never as 0.
+        Object rendered = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "import('/js/dashboard.js').then(m => {"
+                        + "  const t = m.breakdownTable('Sex, test', 'sex', ["
+                        + "    {period: '2015-08', sex: 'F', value: null, suppressed: true},"
+                        + "    {period: '2015-08', sex: 'M', value: 0, suppressed: true},"
+                        + "    {period: '2015-08', sex: 'X', value: 12, suppressed: false}]);"
+                        + "  t.id = 'suppression-test'; document.getElementById('figures').prepend(t);"
+                        + "  done([...t.querySelectorAll('td.num')].map(c => c.textContent).join('|'));"
+                        + "}, e => done('error ' + e));");
+        assertThat(rendered).isEqualTo("suppressed|suppressed|12");
+        screenshot("donor-suppressed-rendering");
+    }
+
+    @Test
+    @Order(7)
+    void theDashboardDownloadsItsFiguresAsCsv() throws Exception {
+        driver.findElement(By.id("csv")).click();
+        Path file = downloads.resolve("social.clients_met-" + MONTH + ".csv");
+        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Files.exists(file));
+        String csv = Files.readString(file);
+        assertThat(csv).startsWith("period,sex,value,suppressed\n").contains(MONTH + ",F,");
+    }
+
+    // ---- helpers
+
+    private void signIn(String token) {
+        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        input.sendKeys(token);
+        driver.findElement(By.cssSelector("#signin button[type=submit]")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("signout")));
+    }
+
+    private List<String> navLinks() {
+        return driver.findElements(By.cssSelector("nav a")).stream().map(WebElement::getText).toList();
+    }
+
+    private List<String> options(String selectId) {
+        return new Select(driver.findElement(By.id(selectId))).getOptions().stream().map(o -> o.getAttribute("value")).toList();
+    }
+
+    private void openEntry(String programme, String activity) {
+        driver.findElement(By.linkText("Data entry")).click();
+        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("program")))).selectByValue(programme);
+        new Select(driver.findElement(By.id("type"))).selectByValue(activity);
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("save")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("outbox-sent")));
+    }
+
+    /** The dashboard's figure for this month, read from its monthly table. */
+    private long dashboardValue(String code, String office) {
+        driver.findElement(By.linkText("Dashboard")).click();
+        new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("indicator")))).selectByValue(code);
+        Select offices = new Select(driver.findElement(By.id("office")));
+        if (!offices.getFirstSelectedOption().getAttribute("value").equals(office)) {
+            offices.selectByValue(office);
+        }
+        By cell = By.cssSelector("#monthly tr[data-period='" + MONTH + "'] td[data-value]");
+        WebElement value = wait.until(ExpectedConditions.presenceOfElementLocated(cell));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot")));
+        return Long.parseLong(value.getAttribute("data-value"));
+    }
+
+    private long adminValue(String code, String sex) {
+        JsonNode rows = node.get("/api/v1/indicators/" + code + "/values?period=" + MONTH + "&by=sex").json().path("rows");
+        for (JsonNode row : rows) {
+            if (row.path("sex").asText().equals(sex)) {
+                return row.path("value").asLong();
+            }
+        }
+        throw new AssertionError("no " + sex + " row in " + rows);
+    }
+
+    private void screenshot(String name) {
+        try {
+            // The whole page, not only the window: CDP captures beyond the viewport.
+            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot",
+                    Map.of("format", "png", "captureBeyondViewport", true));
+            Files.write(shots.resolve(name + ".png"), Base64.getDecoder().decode((String) shot.get("data")));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
