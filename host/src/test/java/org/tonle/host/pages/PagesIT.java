@@ -159,8 +159,8 @@ class PagesIT {
         assertThat(driver.findElements(By.cssSelector("#participants input[type=number]"))).hasSize(9 * 4);
         ((JavascriptExecutor) driver).executeScript(
                 "const s = document.getElementById('f-office'); s.add(new Option('SRP', 'SRP')); s.value = 'SRP';");
-        driver.findElement(By.id("f-p-taxi_driver-M")).clear();
-        driver.findElement(By.id("f-p-taxi_driver-M")).sendKeys("12");
+        driver.findElement(By.cssSelector("input[data-group=taxi_driver][data-sex=M]")).clear();
+        driver.findElement(By.cssSelector("input[data-group=taxi_driver][data-sex=M]")).sendKeys("12");
         driver.findElement(By.id("save")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("err-f-office"), "does not run the awareness programme"));
         assertThat(driver.findElement(By.id("error-summary")).getText()).contains("The node did not accept this record");

@@ -57,12 +57,14 @@ async function loadSession(tokenValue) {
   session.programs = programs;
 }
 
-function signOut() {
+async function signOut() {
+  const waiting = session.me ? (await outbox.entries(session.me.name)).length : 0;
   token.clear();
   session.me = null;
   session.programs = null;
   history.replaceState(null, '', location.pathname);
-  signInPage('You are signed out.');
+  signInPage(waiting ? `You are signed out. ${waiting} of your records are kept on this device and will be sent when you sign in again.`
+    : 'You are signed out.');
 }
 
 function renderNav(current) {

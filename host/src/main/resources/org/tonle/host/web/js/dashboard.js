@@ -1,7 +1,7 @@
 // The donor dashboard: per indicator the last 12 months as a chart (uPlot from its WebJar,
 // loaded only on this page), breakdowns by sex and office, progress against targets when the
 // values answer carries them, and the same figures as CSV.
-import { h, humanize, SEXES } from './dom.js';
+import { h, put, humanize, SEXES } from './dom.js';
 import { getJson, request } from './api.js';
 
 const SEX_LABELS = Object.fromEntries(SEXES);
@@ -52,7 +52,7 @@ function monthsBack(month, n) {
 function shortMonth(period) {
   const [y, m] = period.split('-').map(Number);
   const name = new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en', { month: 'short', timeZone: 'UTC' });
-  return m === 1 ? `${name} ${y}` : name;
+  return name;
 }
 
 let uplotLoading;
@@ -135,7 +135,7 @@ export async function dashboardPage(root, session) {
     const chartBox = h('div', { class: 'chart', id: 'chart', role: 'img', 'aria-label': `${entry.name}, ${rows[0].period} to ${end}: `
       + rows.map((r) => `${r.period} ${cellText(r)}`).join(', ') });
     const table = h('table', { id: 'monthly' },
-      h('caption', {}, `${entry.name} by month (${series.unit})`),
+      h('caption', {}, `${entry.name} by month, ${rows[0].period} to ${end} (${series.unit})`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Month'), h('th', { scope: 'col', class: 'num' }, 'Value'),
         hasTargets ? h('th', { scope: 'col', class: 'num' }, 'Target') : null)),
       h('tbody', {}, rows.map((r) => h('tr', { 'data-period': r.period }, h('th', { scope: 'row' }, r.period), cell(r, { 'data-value': r.value ?? '' }),
@@ -149,7 +149,7 @@ export async function dashboardPage(root, session) {
       document.body.append(a); a.click(); a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     });
-    content.replaceChildren(
+    put(content,
       h('h2', {}, entry.name),
       lastTarget !== null && last && !last.suppressed ? h('div', { class: 'field', id: 'progress' },
         h('label', { for: 'progress-bar' }, `Progress against the target for ${last.period}: ${formatNumber(last.value)} of ${formatNumber(lastTarget)}`
@@ -178,7 +178,8 @@ export async function dashboardPage(root, session) {
       scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
         { splits: () => xs, values: (u, splits) => splits.map((i) => (rows[i] ? shortMonth(rows[i].period) : '')), font: '12px system-ui', stroke: '#1a1a1a' },
-        { font: '12px system-ui', stroke: '#1a1a1a', size: 48 }],
+        // Whole numbers on the value axis: these are counts of people, events and cases.
+        { font: '12px system-ui', stroke: '#1a1a1a', size: 48, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] }],
       series: seriesSpec,
     }, data, box);
   }

@@ -15,6 +15,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Replaces an element's children, skipping null and false and flattening lists (replaceChildren would print "null"). */
+export function put(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  return el;
+}
+
 /** A declaration name may be text or a map of language to text (DESIGN.md 3). */
 export function localized(name, fallback = '') {
   if (name == null) return fallback;

@@ -2,7 +2,7 @@
 // returns it, so a programme deployed while the node runs gets its form with no page code:
 // subject block per the activity's subject rule, enums as choices, text with its length limit,
 // integers with their range, and a participant tally table by group and sex.
-import { h, localized, humanize, SEXES, today } from './dom.js';
+import { h, put, localized, humanize, SEXES, today } from './dom.js';
 import { check } from './rules.js';
 import * as outbox from './outbox.js';
 
@@ -283,7 +283,7 @@ export async function entryPage(root, session) {
     const rejected = mine.filter((e) => e.state === 'rejected');
     const others = Object.entries(await outbox.counts()).filter(([owner]) => owner !== me.name).reduce((n, [, c]) => n + c, 0);
     const sent = outbox.stats;
-    queue.replaceChildren(
+    put(queue,
       h('h2', { id: 'outbox-title' }, 'Records on this device'),
       h('p', { id: 'outbox-pending', 'data-count': pending.length },
         pending.length ? `${pending.length} waiting to be sent.` : 'Nothing waiting to be sent.',
