@@ -52,6 +52,8 @@ final class DemoCommand implements Callable<Integer> {
                   analyst                       %7$s
                   staff (Phnom Penh)            %8$s
 
+                Pages (data entry, dashboard): open %1$s/ and sign in with a token.
+
                 Try:
                   export TONLE_TOKEN=%5$s
                   curl -H "Authorization: Bearer $TONLE_TOKEN" '%1$s/api/v1/indicators/social.clients_met/values?period=2015-08&by=sex'

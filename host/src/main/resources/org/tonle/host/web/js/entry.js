@@ -5,11 +5,19 @@
 import { h, put, localized, humanize, SEXES, today } from './dom.js';
 import { check } from './rules.js';
 import * as outbox from './outbox.js';
+import { getJson, NetworkError } from './api.js';
 
 const fieldId = (path) => 'f-' + path.replace(/[^A-Za-z0-9]+/g, '-');
 
 export async function entryPage(root, session) {
   const me = session.me;
+  // Fresh declarations each time, so a programme deployed while the page is open gets its form;
+  // without a connection the ones loaded at sign-in serve.
+  try {
+    session.programs = await getJson('/api/v1/programs');
+  } catch (e) {
+    if (!(e instanceof NetworkError)) throw e;
+  }
   const programmes = session.programs.filter((p) => p.id && p.state === 'active' && (p.activities || []).length
     && (p.offices || []).some((o) => me.offices.includes(o)));
 
