@@ -183,12 +183,22 @@ class PagesIT {
         driver.executeCdpCommand("Network.emulateNetworkConditions",
                 Map.of("offline", true, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
         new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        driver.findElement(By.id("f-subject-ref")).sendKeys("PNH-C-7777");
         new Select(driver.findElement(By.id("f-subject-role"))).selectByValue("victim");
         new Select(driver.findElement(By.id("f-subject-sex"))).selectByValue("M");
         driver.findElement(By.id("save")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entry-status"), "kept on this device"));
         wait.until(ExpectedConditions.attributeToBe(By.id("outbox-pending"), "data-count", "1"));
         screenshot("entry-offline");
+        // What lies on the device is encrypted: the case code is nowhere in the stored bytes.
+        Object raw = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "const open = indexedDB.open('tonle');"
+                        + "open.onsuccess = () => { const all = open.result.transaction('outbox').objectStore('outbox').getAll();"
+                        + "  all.onsuccess = () => done(all.result.map(e => ('record' in e) + ':' + (e.data instanceof ArrayBuffer) + ':'"
+                        + "    + new TextDecoder().decode(e.data || new ArrayBuffer(0)).includes('PNH-C-7777')).join(',')); };"
+                        + "open.onerror = () => done('error');");
+        assertThat(raw).isEqualTo("false:true:false");
         assertThat(adminValue("social.clients_met", "M")).isEqualTo(males);
 
         driver.executeCdpCommand("Network.emulateNetworkConditions",

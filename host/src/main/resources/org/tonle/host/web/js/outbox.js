@@ -6,7 +6,12 @@
 // same step, so a confirmed record is never sent twice by this page; and should an answer be
 // lost on the way, the node's idempotency by id makes the second sending a harmless duplicate.
 // Each record belongs to the principal who entered it and is sent only under that person's token.
-import { request, ApiError, NetworkError } from './api.js';
+//
+// A record may hold a case code, which the node pseudonymises but the browser cannot (the key
+// stays on the node). So the outbox keeps records encrypted (AES-GCM) under a key derived from
+// the signed-in person's token, which lives only in the tab's sessionStorage: once the tab is
+// closed, what is left on the device cannot be read until that person signs in again.
+import { request, ApiError, NetworkError, token } from './api.js';
 
 const DB = 'tonle';
 const STORE = 'outbox';
@@ -47,9 +52,58 @@ async function tx(mode, work) {
   });
 }
 
-/** Entries of one principal: {id, owner, record, queuedAt, state: 'pending' | 'rejected', rejections}. */
-export function entries(owner) {
+const text = new TextEncoder();
+const keys = new Map();
+
+/** The outbox key of this person and token, or null where the browser has no WebCrypto (plain HTTP on a LAN address). */
+function keyFor(owner) {
+  const bearer = token.get();
+  if (!bearer || !(globalThis.crypto && crypto.subtle)) return Promise.resolve(null);
+  const id = `${owner}\n${bearer}`;
+  if (!keys.has(id)) {
+    keys.set(id, crypto.subtle.importKey('raw', text.encode(bearer), 'HKDF', false, ['deriveKey'])
+      .then((material) => crypto.subtle.deriveKey(
+        { name: 'HKDF', hash: 'SHA-256', salt: text.encode('tonle-outbox-v1'), info: text.encode(owner) },
+        material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])));
+  }
+  return keys.get(id);
+}
+
+async function seal(owner, record) {
+  const key = await keyFor(owner);
+  if (!key) return { record };   // see docs/PAGES.md: serve the pages over HTTPS for encryption at rest
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, text.encode(JSON.stringify(record)));
+  return { iv, data };
+}
+
+async function unseal(owner, stored) {
+  if (stored.record) return stored.record;
+  const key = await keyFor(owner);
+  if (!key) return null;
+  try {
+    return JSON.parse(new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: stored.iv }, key, stored.data)));
+  } catch (e) {
+    return null;   // sealed under another token of this person (a token since replaced)
+  }
+}
+
+function stored(owner) {
   return tx('readonly', (s) => s.index('owner').getAll(owner));
+}
+
+/**
+ * Entries of one principal that this token can open: {id, owner, record, queuedAt,
+ * state: 'pending' | 'rejected', rejections}. Decrypted outside the IndexedDB transaction,
+ * which would otherwise commit while WebCrypto works.
+ */
+export async function entries(owner) {
+  const opened = [];
+  for (const entry of await stored(owner)) {
+    const record = await unseal(owner, entry);
+    if (record) opened.push({ ...entry, record, sealed: entry });
+  }
+  return opened;
 }
 
 export async function counts() {
@@ -57,8 +111,9 @@ export async function counts() {
   return all.reduce((c, e) => { c[e.owner] = (c[e.owner] || 0) + 1; return c; }, {});
 }
 
-export function keep(owner, record) {
-  return tx('readwrite', (s) => s.put({ id: record.id, owner, record, queuedAt: new Date().toISOString(), state: 'pending' }));
+export async function keep(owner, record) {
+  const sealed = await seal(owner, record);
+  return tx('readwrite', (s) => s.put({ id: record.id, owner, ...sealed, queuedAt: new Date().toISOString(), state: 'pending' }));
 }
 
 export function discard(id) {
@@ -114,7 +169,7 @@ async function sendPending(owner) {
     await tx('readwrite', (s) => {
       for (const entry of pending) {
         const rejections = byLine.get(entry.id);
-        if (rejections) s.put({ ...entry, state: 'rejected', rejections });
+        if (rejections) s.put({ ...entry.sealed, state: 'rejected', rejections });
         else s.delete(entry.id);
       }
     });
