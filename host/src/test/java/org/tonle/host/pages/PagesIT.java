@@ -76,7 +76,9 @@ class PagesIT {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
                 "--user-data-dir=" + Files.createDirectories(root.resolve("chrome")),
-                "--window-size=412,1400");   // a phone's width
+                "--window-size=600,1400");
+        // A phone's screen (desktop Chrome will not make a window narrower than about 500 px).
+        options.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics", Map.of("width", 390, "height", 1400, "pixelRatio", 1.0)));
         options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false));
         driver = new ChromeDriver(service, options);
