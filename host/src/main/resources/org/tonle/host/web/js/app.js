@@ -50,16 +50,30 @@ function signInPage(message) {
   input.focus();
 }
 
+const SESSION = 'tonle.session';
+
 async function loadSession(tokenValue) {
-  const me = await getJson('/api/v1/me', { tokenValue });
-  const programs = await getJson('/api/v1/programs', { tokenValue });
+  let me;
+  let programs;
+  try {
+    me = await getJson('/api/v1/me', { tokenValue });
+    programs = await getJson('/api/v1/programs', { tokenValue });
+  } catch (e) {
+    // Reloaded without a connection: the principal and declarations of this tab's last sign-in
+    // (never another tab's, never after sign-out) let records be entered and kept.
+    const cached = e instanceof NetworkError && tokenValue === token.get() && sessionStorage.getItem(SESSION);
+    if (!cached) throw e;
+    ({ me, programs } = JSON.parse(cached));
+  }
   session.me = me;
   session.programs = programs;
+  sessionStorage.setItem(SESSION, JSON.stringify({ me, programs }));
 }
 
 async function signOut() {
   const waiting = session.me ? (await outbox.entries(session.me.name)).length : 0;
   token.clear();
+  sessionStorage.removeItem(SESSION);
   session.me = null;
   session.programs = null;
   history.replaceState(null, '', location.pathname);
@@ -110,4 +124,8 @@ window.addEventListener('offline', showNetwork);
 // navigator.onLine cannot see a node that is down behind a working network: retry now and then.
 setInterval(() => { if (session.me && session.me.mayRecord) outbox.flush(session.me.name); }, 20000);
 showNetwork();
+// Where the browser allows service workers (HTTPS or localhost), the pages open without a connection.
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch((e) => console.warn('No offline pages:', e.message));
+}
 route();
