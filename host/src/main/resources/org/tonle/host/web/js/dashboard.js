@@ -177,7 +177,9 @@ export async function dashboardPage(root, session) {
       width, height: 240, legend: { show: !!targets },
       scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
-        { splits: () => xs, values: (u, splits) => splits.map((i) => (rows[i] ? shortMonth(rows[i].period) : '')), font: '12px system-ui', stroke: '#1a1a1a' },
+        // On a phone every other month is named (the last one always), or the names run together.
+        { splits: () => xs, font: '12px system-ui', stroke: '#1a1a1a',
+          values: (u, splits) => splits.map((i) => (rows[i] && (width >= 480 || (rows.length - 1 - i) % 2 === 0) ? shortMonth(rows[i].period) : '')) },
         // Whole numbers on the value axis: these are counts of people, events and cases.
         { font: '12px system-ui', stroke: '#1a1a1a', size: 48, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000] }],
       series: seriesSpec,
