@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.CacheControl;
@@ -45,7 +46,8 @@ public final class PagesResource {
     private record Asset(byte[] bytes, String type, EntityTag tag, boolean immutable) {
     }
 
-    private final Map<String, Optional<Asset>> cache = new ConcurrentHashMap<>();
+    /** Files found, read once (only found ones: a stream of made-up paths must not fill memory). */
+    private final Map<String, Asset> cache = new ConcurrentHashMap<>();
 
     @GET
     public Response index(@Context Request request) {
@@ -60,10 +62,12 @@ public final class PagesResource {
 
     private Response serve(Request request, String path) {
         if (path.startsWith("api/")) {
-            throw ProblemException.notFound("there is no API resource at /" + path);
+            throw new NotFoundException();   // an unknown API address answers as every other 404 does
         }
-        Asset asset = cache.computeIfAbsent(path, PagesResource::load)
-                .orElseThrow(() -> ProblemException.notFound("there is no page /" + path));
+        Asset asset = cache.computeIfAbsent(path, p -> load(p).orElse(null));
+        if (asset == null) {
+            throw ProblemException.notFound("there is no page /" + path);
+        }
         CacheControl cacheControl = new CacheControl();
         if (asset.immutable()) {
             cacheControl.setMaxAge(365 * 24 * 3600);

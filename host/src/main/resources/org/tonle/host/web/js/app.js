@@ -109,6 +109,8 @@ export async function route() {
   const page = h('div', {});
   main.replaceChildren(page);
   await PAGES[id].render(page, session);
+  // After a page change, a screen reader starts at the new page, not at the link just used.
+  if (nav.contains(document.activeElement)) main.focus({ preventScroll: true });
   if (session.me.mayRecord) outbox.flush(session.me.name);
 }
 
