@@ -4,14 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.YearMonth;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -63,6 +70,10 @@ class PagesIT {
     void start(@TempDir Path root) throws IOException {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "Debian chromium and chromedriver are not installed at /usr/bin (bin/test installs them): browser tests skipped");
+        // Phnom Penh will run a programme that is not deployed yet (hot-deployed by a test below).
+        copyConfig(TestNode.repository().resolve("config"), root.resolve("config"));
+        Path pnh = root.resolve("config/deployments/PNH.yaml");
+        Files.writeString(pnh, Files.readString(pnh).replace("awareness]", "awareness, outreach]"));
         node = TestNode.start(root);
         node.node().access().add(new Caller("pnh-staff", Role.STAFF, Set.of(), Set.of("PNH", "SRP")), STAFF_TOKEN);
         node.node().access().add(new Caller("donor-a", Role.DONOR, Set.of("social", "awareness"), Set.of()), DONOR_TOKEN);
@@ -232,16 +243,50 @@ class PagesIT {
 
     @Test
     @Order(5)
-    void programmesPageListsTheBundlesAndTheirState() {
-        driver.get(node.url() + "/#/programmes");
-        WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("programmes")));
-        assertThat(table.findElements(By.cssSelector("tbody tr"))).hasSize(4);
-        assertThat(table.findElement(By.cssSelector("tr[data-id=legal]")).getText()).contains("active");
-        screenshot("programmes");
+    void aHotDeployedProgrammeGetsItsFormWithNoPageCode() throws Exception {
+        writeBundle(node.data().resolve("deploy/outreach.jar"), OUTREACH);
+        new WebDriverWait(driver, Duration.ofSeconds(30)).until(d -> node.get("/api/v1/programs").body().contains("\"id\":\"outreach\""));
+        openEntry("outreach", "home_visit");
+        // Every attribute type of the declaration, as the declaration says.
+        assertThat(driver.findElement(By.tagName("legend")).getText()).contains("optional");
+        WebElement visits = driver.findElement(By.id("f-attributes-visits"));
+        assertThat(visits.getAttribute("type")).isEqualTo("number");
+        assertThat(visits.getAttribute("min")).isEqualTo("1");
+        assertThat(visits.getAttribute("max")).isEqualTo("10");
+        assertThat(driver.findElement(By.id("f-attributes-follow-up")).getAttribute("type")).isEqualTo("checkbox");
+        assertThat(driver.findElement(By.id("f-attributes-next-visit")).getAttribute("type")).isEqualTo("date");
+        assertThat(driver.findElement(By.id("f-attributes-note")).getAttribute("maxlength")).isEqualTo("80");
+        assertThat(options("f-attributes-channel")).containsExactly("", "door", "phone");
+        assertThat(driver.findElements(By.cssSelector("label[for]")).stream().map(l -> l.getAttribute("for")))
+                .contains("f-attributes-visits", "f-attributes-follow-up", "f-attributes-next-visit", "f-attributes-note");
+        // The browser applies the declared range before anything is sent.
+        new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
+        visits.sendKeys("11");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("err-f-attributes-visits"), "from 1 to 10"));
+        screenshot("entry-hot-deployed");
+        visits.clear();
+        visits.sendKeys("2");
+        driver.findElement(By.id("f-attributes-note")).sendKeys("Family moved to a new village");
+        driver.findElement(By.id("save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("entry-status"), "Record saved."));
+        assertThat(node.get("/api/v1/indicators/outreach.home_visits/values?period=" + MONTH).json()
+                .path("rows").get(0).path("value").asLong()).isEqualTo(1);
     }
 
     @Test
     @Order(6)
+    void programmesPageListsTheBundlesAndTheirState() {
+        driver.get(node.url() + "/#/programmes");
+        WebElement table = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("programmes")));
+        assertThat(table.findElements(By.cssSelector("tbody tr"))).hasSize(5);
+        assertThat(table.findElement(By.cssSelector("tr[data-id=legal]")).getText()).contains("active");
+        assertThat(table.findElement(By.cssSelector("tr[data-id=outreach]")).getText()).contains("active", "Home visit");
+        screenshot("programmes");
+    }
+
+    @Test
+    @Order(7)
     void aDonorSeesOnlyTheAgreedProgrammesAndSuppressedCellsAsSuppressed() throws Exception {
         driver.findElement(By.id("signout")).click();
         signIn(DONOR_TOKEN);
@@ -280,7 +325,7 @@ class PagesIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theDashboardDownloadsItsFiguresAsCsv() throws Exception {
         driver.findElement(By.id("csv")).click();
         Path file = downloads.resolve("social.clients_met-" + MONTH + ".csv");
@@ -290,6 +335,61 @@ class PagesIT {
     }
 
     // ---- helpers
+
+    /** A programme with no code, one of every attribute type, that no page knows of. */
+    static final String OUTREACH = """
+            id: outreach
+            name: Community outreach
+            department: outreach team
+            activities:
+              - id: home_visit
+                name: Home visit
+                subject: optional
+                roles: [child, caregiver]
+                attributes:
+                  - {name: visits, type: integer, min: 1, max: 10, required: true}
+                  - {name: follow_up, type: boolean}
+                  - {name: next_visit, type: date}
+                  - {name: note, type: text, max_length: 80}
+                  - {name: channel, type: enum, values: [door, phone]}
+            indicators:
+              - code: outreach.home_visits
+                name: Home visits
+                measure: records
+                activity: home_visit
+                by: [office, channel]
+            """;
+
+    static void writeBundle(Path jar, String yaml) throws IOException {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", "org.tonle.test.outreach");
+        main.putValue("Bundle-Version", "1.0.0");
+        main.putValue("Tonle-Programme", "TONLE-INF/programme.yaml");
+        Path partial = jar.resolveSibling(jar.getFileName() + ".part");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(partial), manifest)) {
+            out.putNextEntry(new JarEntry("TONLE-INF/programme.yaml"));
+            out.write(yaml.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        // Whole or not at all: FileInstall must never pick up half a jar.
+        Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static void copyConfig(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : files.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
 
     private void signIn(String token) {
         WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));

@@ -83,7 +83,9 @@ async function signOut() {
 
 function renderNav(current) {
   const links = Object.entries(PAGES).filter(([, page]) => page.allowed(session.me)).map(([id, page]) =>
-    h('a', { href: `#/${id}`, 'aria-current': id === current ? 'page' : null }, page.title));
+    h('a', { href: `#/${id}`, 'aria-current': id === current ? 'page' : null,
+      // The link of the page shown opens it afresh (new declarations, new figures).
+      onclick: (event) => { if (location.hash === `#/${id}`) { event.preventDefault(); route(); } } }, page.title));
   nav.replaceChildren(...links,
     h('span', { class: 'who' }, `${session.me.name} (${session.me.role})`),
     h('button', { type: 'button', id: 'signout', onclick: signOut }, 'Sign out'));
