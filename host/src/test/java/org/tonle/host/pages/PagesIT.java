@@ -302,14 +302,16 @@ class PagesIT {
                 .json().path("rows").get(0).path("value").asLong());
         // The sex breakdown as the node sends it to this donor: every suppressed cell reads "suppressed".
         JsonNode bySex = node.get("/api/v1/indicators/social.clients_met/values?period=" + MONTH + "&by=sex", DONOR_TOKEN).json().path("rows");
+        // One woman and one man this month: small cells, which disclosure control withholds from donors.
+        assertThat(bySex).anyMatch(row -> row.path("suppressed").asBoolean() && row.path("value").isNull());
         for (JsonNode row : bySex) {
             WebElement value = driver.findElement(By.cssSelector("table[data-dimension=sex] tr[data-key=" + row.path("sex").asText() + "] td.num"));
             assertThat(value.getText()).isEqualTo(row.path("suppressed").asBoolean() ? "suppressed" : row.path("value").asText());
         }
         screenshot("donor-dashboard");
 
-        // Whatever the node's disclosure control does today, a cell the page receives as
-        // suppressed (value null, suppressed true) is rendered as "suppressed", never as 0.
+        // The rendering itself: a cell the page receives as suppressed is "suppressed", never a
+        // number, even a suppressed zero (complementary suppression may withhold zeros).
         Object rendered = ((JavascriptExecutor) driver).executeAsyncScript(
                 "const done = arguments[arguments.length - 1];"
                         + "import('/js/dashboard.js').then(m => {"
