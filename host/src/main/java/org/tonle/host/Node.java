@@ -15,9 +15,11 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.api.ActivitiesResource;
+import org.tonle.host.api.AnalyticsResource;
 import org.tonle.host.api.AuditResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
@@ -53,6 +55,7 @@ import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.indicators.DisclosureControl;
+import org.tonle.warehouse.indicators.IndicatorCube;
 import org.tonle.warehouse.indicators.IndicatorEngine;
 
 /**
@@ -121,6 +124,8 @@ public final class Node implements AutoCloseable {
         camel.getShutdownStrategy().setTimeout(10);
         RecordStore store = new RecordStore(warehouse);
         parts.add(0, store);
+        IndicatorCube cube = new IndicatorCube(warehouse);
+        store.onCommit(cube);
         Load load = new Load(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
 
         osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
@@ -146,15 +151,16 @@ public final class Node implements AutoCloseable {
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
-        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
+        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
-                new DisclosureControl(engine, config.settings().disclosure().minCell()));
+                new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), access, List.of(
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
                 new ProgramsResource(new ProgrammeService(registry, config)),
                 new IndicatorsResource(indicators),
+                new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),

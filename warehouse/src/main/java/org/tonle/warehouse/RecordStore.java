@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class RecordStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DuckDBConnection connection;
+    private volatile CommitListener listener;
 
     public RecordStore(Warehouse warehouse) {
         this.connection = warehouse.connect();
@@ -87,17 +89,42 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
+    /** Tells {@code listener} of every later commit (the indicator cube); one listener per store. */
+    public void onCommit(CommitListener listener) {
+        this.listener = listener;
+    }
+
     /** Commits the changes in one transaction; returns only once they are durable. */
     public void commit(List<Change> changes) {
         if (changes.isEmpty()) {
             return;
         }
+        CommitListener told = listener;
+        if (told == null) {
+            commit(changes, null);
+            return;
+        }
+        told.commitLock().lock();
+        try {
+            List<FactRow> removed = new ArrayList<>();
+            commit(changes, removed);
+            told.committed(removed, changes.stream().map(FactRow::of).filter(java.util.Objects::nonNull).toList());
+        } finally {
+            told.commitLock().unlock();
+        }
+    }
+
+    /** {@code removed}, when given, receives the facts the corrections and voids replace. */
+    private void commit(List<Change> changes, List<FactRow> removed) {
         try {
             connection.setAutoCommit(false);
             try {
                 List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
                 if (!replaced.isEmpty()) {
                     stageIds(replaced);
+                    if (removed != null) {
+                        removed.addAll(replacedFacts());
+                    }
                     try (Statement s = connection.createStatement()) {
                         s.execute("DELETE FROM fact_activity WHERE record_id IN (SELECT id FROM batch_ids)");
                         s.execute("DELETE FROM fact_participants WHERE record_id IN (SELECT id FROM batch_ids)");
@@ -114,6 +141,34 @@ public final class RecordStore implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
+        }
+    }
+
+    private List<FactRow> replacedFacts() throws SQLException {
+        Map<UUID, List<ParticipantTally>> tallies = new HashMap<>();
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(Sql.load("sql/replaced-tallies.sql"))) {
+            while (rs.next()) {
+                tallies.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>())
+                        .add(new ParticipantTally(rs.getString(2), rs.getString(3), rs.getInt(4)));
+            }
+        }
+        List<FactRow> facts = new ArrayList<>();
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(Sql.load("sql/replaced-facts.sql"))) {
+            while (rs.next()) {
+                UUID id = rs.getObject(1, UUID.class);
+                facts.add(new FactRow(id, rs.getString(2), rs.getString(3), rs.getString(4), rs.getObject(5, LocalDate.class),
+                        rs.getObject(6, UUID.class), rs.getString(7), rs.getString(8), rs.getString(9), rs.getInt(10),
+                        attributes(rs.getString(11)), tallies.getOrDefault(id, List.of())));
+            }
+        }
+        return facts;
+    }
+
+    private static Map<String, Object> attributes(String json) {
+        try {
+            return json == null ? Map.of() : JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable attributes in the warehouse: " + e.getMessage(), e);
         }
     }
 

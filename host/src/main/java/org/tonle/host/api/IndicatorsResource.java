@@ -13,15 +13,17 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.StreamingOutput;
 
+import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.warehouse.indicators.Cell;
 
-/** The indicator catalogue and indicator values, as JSON or CSV by {@code Accept}. */
+/** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
 @Path("/api/v1/indicators")
 public final class IndicatorsResource {
 
-    public static final String CSV = "text/csv";
+    public static final String CSV = TableWriters.CSV;
 
     private final IndicatorService indicators;
 
@@ -47,6 +49,9 @@ public final class IndicatorsResource {
         body.put("name", values.name());
         body.put("unit", values.unit());
         body.put("rows", values.cells().stream().map(IndicatorsResource::row).toList());
+        if (!values.targets().isEmpty()) {
+            body.put("targets", values.targets());
+        }
         return body;
     }
 
@@ -57,16 +62,21 @@ public final class IndicatorsResource {
                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
                               @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
-        StringBuilder csv = new StringBuilder("period");
-        values.by().forEach(d -> csv.append(',').append(d));
-        csv.append(",value,suppressed\n");
-        for (Cell cell : values.cells()) {
-            csv.append(cell.period());
-            cell.dimensions().values().forEach(v -> csv.append(',').append(v));
-            csv.append(',').append(cell.value() == null ? "" : cell.value()).append(',').append(cell.suppressed()).append('\n');
-        }
-        return Response.ok(csv.toString(), CSV + "; charset=utf-8")
-                .header("Content-Disposition", "attachment; filename=\"" + code + ".csv\"").build();
+        return download(TableWriters.csv(IndicatorService.table(values)), CSV + "; charset=utf-8", code + ".csv");
+    }
+
+    @GET
+    @Path("{code}/values")
+    @Produces(TableWriters.ARROW_STREAM)
+    public Response valuesArrow(@Context SecurityContext security, @PathParam("code") String code,
+                                @QueryParam("period") List<String> period, @QueryParam("office") String office,
+                                @QueryParam("by") List<String> by) {
+        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        return download(TableWriters.arrow(IndicatorService.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
+    }
+
+    static Response download(StreamingOutput body, String type, String filename) {
+        return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + filename + "\"").build();
     }
 
     static Map<String, Object> row(Cell cell) {

@@ -35,11 +35,22 @@ public final class IndicatorEngine {
     private final Warehouse warehouse;
     private final ProgrammeRegistry programmes;
     private final TonleConfig config;
+    private final IndicatorCube cube;
 
+    /** An engine that answers every query with SQL over the fact tables (always fresh, slower). */
     public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, TonleConfig config) {
+        this(warehouse, programmes, config, null);
+    }
+
+    /**
+     * An engine that answers from {@code cube}, which must be the commit listener of the node's
+     * record store so that it stays equal to the facts.
+     */
+    public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, TonleConfig config, IndicatorCube cube) {
         this.warehouse = warehouse;
         this.programmes = programmes;
         this.config = config;
+        this.cube = cube;
     }
 
     /** An indicator of a live programme. */
@@ -73,6 +84,18 @@ public final class IndicatorEngine {
     }
 
     public List<Cell> evaluate(IndicatorQuery query) {
+        return evaluate(query, cube != null);
+    }
+
+    /**
+     * The same table computed from scratch by SQL over the fact tables, whatever the engine
+     * normally uses: the reference the cube is tested and benchmarked against.
+     */
+    public List<Cell> evaluateFromScratch(IndicatorQuery query) {
+        return evaluate(query, false);
+    }
+
+    private List<Cell> evaluate(IndicatorQuery query, boolean fromCube) {
         for (String dimension : query.by()) {
             if (dimensionValues(query.indicator(), dimension, query.office()) == null) {
                 throw new IllegalArgumentException("by: '" + dimension + "' is not allowed for " + query.indicator().code()
@@ -80,18 +103,18 @@ public final class IndicatorEngine {
             }
         }
         if (query.indicator().measure() == Measure.RATIO) {
-            return ratio(query);
+            return ratio(query, fromCube);
         }
-        Map<List<String>, Number> found = run(query);
+        Map<List<String>, Number> found = run(query, fromCube);
         return cells(query, found, key -> found.getOrDefault(key, 0L));
     }
 
-    private List<Cell> ratio(IndicatorQuery query) {
+    private List<Cell> ratio(IndicatorQuery query, boolean fromCube) {
         Indicator ratio = query.indicator();
         double factor = ratio.factor() == null ? 1 : ratio.factor();
-        Map<List<String>, Number> numerator = run(new IndicatorQuery(numerator(ratio), query.periods(), query.office(), query.by()));
+        Map<List<String>, Number> numerator = run(new IndicatorQuery(numerator(ratio), query.periods(), query.office(), query.by()), fromCube);
         Map<List<String>, Number> denominator = run(new IndicatorQuery(
-                programmes.indicator(ratio.denominator()).orElseThrow(), query.periods(), query.office(), query.by()));
+                programmes.indicator(ratio.denominator()).orElseThrow(), query.periods(), query.office(), query.by()), fromCube);
         return cells(query, numerator, key -> {
             double d = denominator.getOrDefault(key, 0L).doubleValue();
             if (d == 0) {
@@ -156,8 +179,13 @@ public final class IndicatorEngine {
         return result;
     }
 
-    /** Runs the compiled SQL; keys are [period, dimension values...]. */
-    private Map<List<String>, Number> run(IndicatorQuery query) {
+    /** Keys are [period, dimension values...]; combinations without facts may be absent. */
+    private Map<List<String>, Number> run(IndicatorQuery query, boolean fromCube) {
+        return fromCube ? cube.values(query, activities(query.indicator())) : runSql(query);
+    }
+
+    /** Runs the compiled SQL. */
+    private Map<List<String>, Number> runSql(IndicatorQuery query) {
         Indicator indicator = query.indicator();
         boolean participants = indicator.measure() == Measure.PARTICIPANTS;
         List<Activity> activities = activities(indicator);
@@ -227,8 +255,9 @@ public final class IndicatorEngine {
     private static String column(String dimension, boolean participants) {
         return switch (dimension) {
             case Dimensions.OFFICE -> "f.office";
-            case Dimensions.SEX -> "f.sex";
-            case Dimensions.AGE_BAND -> "f.age_band";
+            // Records without a subject read as sex U and age band unknown (as in the cube).
+            case Dimensions.SEX -> participants ? "f.sex" : "coalesce(f.sex, 'U')";
+            case Dimensions.AGE_BAND -> "coalesce(f.age_band, 'unknown')";
             case Dimensions.ROLE -> "f.role";
             case Dimensions.GROUP -> "f.participant_group";
             default -> "json_extract_string(" + (participants ? "a" : "f") + ".attributes, '$." + dimension + "')";

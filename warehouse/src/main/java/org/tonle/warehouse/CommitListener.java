@@ -1,0 +1,25 @@
+package org.tonle.warehouse;
+
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * Told of every commit of {@link RecordStore}, so that figures kept beside the warehouse (the
+ * indicator cube) stay equal to the facts. Called after the transaction is durable and before
+ * {@code commit} returns, so the next query sees the commit.
+ */
+public interface CommitListener {
+
+    /**
+     * A lock the store holds from before its transaction until {@link #committed} has returned.
+     * A listener that rebuilds state from the warehouse takes it too, so that it never sees a
+     * commit both in the tables and as a call.
+     */
+    Lock commitLock();
+
+    /**
+     * @param removed the facts of the replaced versions (corrections and voids), read inside the transaction
+     * @param added   the facts of the new versions
+     */
+    void committed(List<FactRow> removed, List<FactRow> added);
+}

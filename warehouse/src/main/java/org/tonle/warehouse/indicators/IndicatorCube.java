@@ -1,0 +1,501 @@
+package org.tonle.warehouse.indicators;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.roaringbitmap.FastAggregation;
+import org.roaringbitmap.RoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.core.Dimensions;
+import org.tonle.core.declaration.Activity;
+import org.tonle.core.declaration.AttributeType;
+import org.tonle.core.declaration.Indicator;
+import org.tonle.core.declaration.Measure;
+import org.tonle.programme.api.ParticipantTally;
+import org.tonle.warehouse.CommitListener;
+import org.tonle.warehouse.FactRow;
+import org.tonle.warehouse.Sql;
+import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.WarehouseException;
+
+/**
+ * Indicator figures kept in memory beside the warehouse, so that any month, quarter or year
+ * answers in milliseconds with exact distinct persons (docs/INDICATORS.md).
+ *
+ * <p>For each programme activity there is a slice: per month, one cell per combination of
+ * office, role, sex, age band and enum attribute values, holding the number of records, the
+ * sum of their counts, the number of anonymous records and a Roaring bitmap of the identified
+ * persons (dense numbers given to subject keys). A query merges the cells of the months of its
+ * period with a bitmap union, so a year's distinct persons is exact, never a sum of months.
+ * Participant tallies are kept per month, office, group, sex and enum attribute values.
+ *
+ * <p>A slice is built from the fact tables the first time an indicator needs it (and again when
+ * the declaration's enum attributes change), and from then on kept equal to the facts by
+ * {@link #committed}, which {@code RecordStore.commit} calls before it returns: so a committed
+ * record shows in the next query. A correction or void takes a person out of a cell only when
+ * no other live record of that person falls in it, checked against the warehouse.
+ */
+public final class IndicatorCube implements CommitListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IndicatorCube.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CHUNK = 500;
+
+    private final Warehouse warehouse;
+    /** Orders commits against slice builds; also guards {@link #personNumbers}. */
+    private final ReentrantLock commitLock = new ReentrantLock();
+    /** Readers are queries; the writer applies a commit or publishes a slice. */
+    private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
+    private final Map<UUID, Integer> personNumbers = new HashMap<>();
+    private final Map<SliceId, Slice> slices = new ConcurrentHashMap<>();
+
+    public IndicatorCube(Warehouse warehouse) {
+        this.warehouse = warehouse;
+    }
+
+    private record SliceId(String program, String activity) {
+    }
+
+    /** A cell's coordinates; {@code group} only for tallies, {@code role} and {@code ageBand} only for records. */
+    private record Key(String office, String role, String sex, String ageBand, String group, List<String> attributes) {
+
+        String value(String dimension, List<String> attributeNames) {
+            switch (dimension) {
+                case Dimensions.OFFICE: return office;
+                case Dimensions.ROLE: return role;
+                case Dimensions.SEX: return sex;
+                case Dimensions.AGE_BAND: return ageBand;
+                case Dimensions.GROUP: return group;
+                default:
+                    int i = attributeNames.indexOf(dimension);
+                    return i < 0 ? null : attributes.get(i);
+            }
+        }
+    }
+
+    private static final class Counts {
+        final RoaringBitmap persons = new RoaringBitmap();
+        long records;
+        long total;
+        long anonymous;
+
+        boolean isEmpty() {
+            return records == 0 && persons.isEmpty();
+        }
+    }
+
+    private static final class Slice {
+        final List<String> attributes;
+        final Map<Integer, Map<Key, Counts>> cells = new HashMap<>();
+        final Map<Integer, Map<Key, long[]>> tallies = new HashMap<>();
+
+        Slice(List<String> attributes) {
+            this.attributes = attributes;
+        }
+
+        Counts counts(int month, Key key) {
+            return cells.computeIfAbsent(month, m -> new HashMap<>()).computeIfAbsent(key, k -> new Counts());
+        }
+
+        long[] tally(int month, Key key) {
+            return tallies.computeIfAbsent(month, m -> new HashMap<>()).computeIfAbsent(key, k -> new long[1]);
+        }
+    }
+
+    @Override
+    public Lock commitLock() {
+        return commitLock;
+    }
+
+    /**
+     * The values of a query, keyed by [period label, one value per {@code by} dimension], as
+     * {@link IndicatorEngine} expects them; combinations without facts are absent.
+     */
+    public Map<List<String>, Number> values(IndicatorQuery query, List<Activity> activities) {
+        Indicator indicator = query.indicator();
+        List<Slice> used = new ArrayList<>();
+        for (Activity activity : activities) {
+            used.add(slice(indicator.programme(), activity));
+        }
+        Measure measure = indicator.measure();
+        Map<List<String>, Accumulator> groups = new HashMap<>();
+        state.readLock().lock();
+        try {
+            for (Period period : query.periods()) {
+                for (int month = month(period.start()); month < month(period.end()); month++) {
+                    for (Slice slice : used) {
+                        Map<Key, ?> cells = measure == Measure.PARTICIPANTS ? slice.tallies.get(month) : slice.cells.get(month);
+                        if (cells == null) {
+                            continue;
+                        }
+                        for (Map.Entry<Key, ?> cell : cells.entrySet()) {
+                            Key key = cell.getKey();
+                            if (!selected(key, slice, query)) {
+                                continue;
+                            }
+                            List<String> group = new ArrayList<>(query.by().size() + 1);
+                            group.add(period.label());
+                            for (String dimension : query.by()) {
+                                group.add(key.value(dimension, slice.attributes));
+                            }
+                            groups.computeIfAbsent(group, g -> new Accumulator()).add(cell.getValue(), measure);
+                        }
+                    }
+                }
+            }
+            Map<List<String>, Number> values = new HashMap<>();
+            groups.forEach((group, accumulator) -> values.put(group, accumulator.value(measure)));
+            return values;
+        } finally {
+            state.readLock().unlock();
+        }
+    }
+
+    private static boolean selected(Key key, Slice slice, IndicatorQuery query) {
+        if (query.office() != null && !query.office().equals(key.office())) {
+            return false;
+        }
+        for (Map.Entry<String, List<String>> where : query.indicator().where().entrySet()) {
+            if (!where.getValue().contains(key.value(where.getKey(), slice.attributes))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Merges the cells of one output row. */
+    private static final class Accumulator {
+        final List<RoaringBitmap> persons = new ArrayList<>();
+        long sum;
+
+        void add(Object cell, Measure measure) {
+            if (cell instanceof long[] tally) {
+                sum += tally[0];
+                return;
+            }
+            Counts counts = (Counts) cell;
+            switch (measure) {
+                case RECORDS -> sum += counts.records;
+                case SUM_COUNT -> sum += counts.total;
+                case DISTINCT_SUBJECTS -> {
+                    sum += counts.anonymous;
+                    if (!counts.persons.isEmpty()) {
+                        persons.add(counts.persons);
+                    }
+                }
+                default -> throw new IllegalArgumentException("the cube does not compute " + measure);
+            }
+        }
+
+        Number value(Measure measure) {
+            if (measure != Measure.DISTINCT_SUBJECTS || persons.isEmpty()) {
+                return sum;
+            }
+            long distinct = persons.size() == 1 ? persons.get(0).getLongCardinality()
+                    : FastAggregation.or(persons.iterator()).getLongCardinality();
+            return sum + distinct;
+        }
+    }
+
+    /** The slice of an activity, built from the warehouse if missing or declared differently. */
+    private Slice slice(String program, Activity activity) {
+        SliceId id = new SliceId(program, activity.id());
+        List<String> attributes = enumAttributes(activity);
+        Slice slice = slices.get(id);
+        if (slice != null && slice.attributes.equals(attributes)) {
+            return slice;
+        }
+        commitLock.lock();
+        try {
+            slice = slices.get(id);
+            if (slice != null && slice.attributes.equals(attributes)) {
+                return slice;
+            }
+            long started = System.nanoTime();
+            Slice built = build(id, attributes);
+            state.writeLock().lock();
+            try {
+                slices.put(id, built);
+            } finally {
+                state.writeLock().unlock();
+            }
+            LOG.info("Indicator cube: {}/{} built from the warehouse in {} ms", program, activity.id(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return built;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    private static List<String> enumAttributes(Activity activity) {
+        return activity.attributes().stream().filter(a -> a.type() == AttributeType.ENUM).map(a -> a.name()).toList();
+    }
+
+    /** Drops every slice; each is rebuilt from the warehouse when next needed. */
+    public void invalidate() {
+        state.writeLock().lock();
+        try {
+            slices.clear();
+        } finally {
+            state.writeLock().unlock();
+        }
+    }
+
+    private Slice build(SliceId id, List<String> attributes) {
+        Slice slice = new Slice(attributes);
+        try (Connection c = warehouse.connect()) {
+            try (PreparedStatement ps = c.prepareStatement(withAttributes("sql/cube-cells.sql", attributes, "f."))) {
+                try (ResultSet rs = query(ps, id)) {
+                    int width = attributes.size();
+                    while (rs.next()) {
+                        Counts counts = slice.counts(rs.getInt(1), activityKey(rs, width));
+                        counts.records = rs.getLong(6 + width);
+                        counts.total = rs.getLong(7 + width);
+                        counts.anonymous = rs.getLong(8 + width);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(withAttributes("sql/cube-persons.sql", attributes, "f."))) {
+                try (ResultSet rs = query(ps, id)) {
+                    int width = attributes.size();
+                    Key previous = null;
+                    int previousMonth = -1;
+                    Counts counts = null;
+                    while (rs.next()) {
+                        int month = rs.getInt(1);
+                        Key key = activityKey(rs, width);
+                        if (month != previousMonth || !key.equals(previous)) {
+                            counts = slice.counts(month, key);
+                            previous = key;
+                            previousMonth = month;
+                        }
+                        counts.persons.add(person(rs.getObject(6 + width, UUID.class)));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(withAttributes("sql/cube-tallies.sql", attributes, "f."))) {
+                try (ResultSet rs = query(ps, id)) {
+                    int width = attributes.size();
+                    while (rs.next()) {
+                        List<String> values = new ArrayList<>(width);
+                        for (int i = 0; i < width; i++) {
+                            values.add(rs.getString(5 + i));
+                        }
+                        Key key = new Key(rs.getString(2), null, rs.getString(4), null, rs.getString(3), values);
+                        slice.tally(rs.getInt(1), key)[0] = rs.getLong(5 + width);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot build the indicator cube of " + id.program() + "/" + id.activity() + ": "
+                    + e.getMessage(), e);
+        }
+        slice.cells.values().forEach(cells -> cells.values().forEach(counts -> counts.persons.runOptimize()));
+        return slice;
+    }
+
+    private static ResultSet query(PreparedStatement ps, SliceId id) throws SQLException {
+        ps.setString(1, id.program());
+        ps.setString(2, id.activity());
+        return ps.executeQuery();
+    }
+
+    /** Attribute names are checked identifiers (DeclarationReader), so they may be spliced in. */
+    private static String withAttributes(String file, List<String> attributes, String alias) {
+        StringBuilder columns = new StringBuilder();
+        for (String name : attributes) {
+            columns.append(", json_extract_string(").append(alias).append("attributes, '$.").append(name).append("')");
+        }
+        return Sql.load(file).replace("${attributes}", columns);
+    }
+
+    private static Key activityKey(ResultSet rs, int width) throws SQLException {
+        List<String> values = new ArrayList<>(width);
+        for (int i = 0; i < width; i++) {
+            values.add(rs.getString(6 + i));
+        }
+        return new Key(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), null, values);
+    }
+
+    private int person(UUID subject) {
+        return personNumbers.computeIfAbsent(subject, s -> personNumbers.size());
+    }
+
+    private static int month(LocalDate date) {
+        return date.getYear() * 12 + date.getMonthValue() - 1;
+    }
+
+    @Override
+    public void committed(List<FactRow> removed, List<FactRow> added) {
+        try {
+            apply(removed, added);
+        } catch (RuntimeException e) {
+            // The facts are committed whatever happens here; rebuilding is always correct.
+            LOG.warn("Indicator cube could not follow a commit ({}); it will be rebuilt from the warehouse", e.toString());
+            invalidate();
+        }
+    }
+
+    private void apply(List<FactRow> removed, List<FactRow> added) {
+        Map<SliceId, Set<UUID>> candidates = new HashMap<>();
+        state.writeLock().lock();
+        try {
+            for (FactRow row : removed) {
+                Slice slice = slices.get(new SliceId(row.program(), row.activity()));
+                if (slice == null) {
+                    continue;
+                }
+                int month = month(row.date());
+                Map<Key, Counts> cells = slice.cells.get(month);
+                Key key = activityKey(row, slice.attributes);
+                Counts counts = cells == null ? null : cells.get(key);
+                if (counts != null) {
+                    counts.records--;
+                    counts.total -= row.count();
+                    if (row.subjectKey() == null) {
+                        counts.anonymous--;
+                    } else {
+                        candidates.computeIfAbsent(new SliceId(row.program(), row.activity()), k -> new HashSet<>())
+                                .add(row.subjectKey());
+                    }
+                }
+                for (ParticipantTally tally : row.tallies()) {
+                    Map<Key, long[]> tallies = slice.tallies.get(month);
+                    long[] sum = tallies == null ? null : tallies.get(tallyKey(row, tally, slice.attributes));
+                    if (sum != null) {
+                        sum[0] -= tally.count();
+                    }
+                }
+            }
+            for (FactRow row : added) {
+                Slice slice = slices.get(new SliceId(row.program(), row.activity()));
+                if (slice == null) {
+                    continue;
+                }
+                int month = month(row.date());
+                Counts counts = slice.counts(month, activityKey(row, slice.attributes));
+                counts.records++;
+                counts.total += row.count();
+                if (row.subjectKey() == null) {
+                    counts.anonymous++;
+                } else {
+                    counts.persons.add(person(row.subjectKey()));
+                }
+                for (ParticipantTally tally : row.tallies()) {
+                    slice.tally(month, tallyKey(row, tally, slice.attributes))[0] += tally.count();
+                }
+            }
+        } finally {
+            state.writeLock().unlock();
+        }
+        candidates.forEach(this::dropGonePersons);
+    }
+
+    /**
+     * After a correction or void, keeps each of these persons only in the cells where a live
+     * fact of theirs still falls (the warehouse already holds the commit).
+     */
+    private void dropGonePersons(SliceId id, Set<UUID> subjects) {
+        Slice slice = slices.get(id);
+        Map<Integer, Map<Key, Set<Integer>>> live = new HashMap<>();
+        List<UUID> all = new ArrayList<>(subjects);
+        try (Connection c = warehouse.connect()) {
+            for (int from = 0; from < all.size(); from += CHUNK) {
+                List<UUID> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+                String sql = Sql.load("sql/cube-live-persons.sql").replace("${subjects}", String.join(", ", Collections.nCopies(chunk.size(), "?")));
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, id.program());
+                    ps.setString(2, id.activity());
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setObject(3 + i, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Map<String, Object> attributes = attributes(rs.getString(6));
+                            Key key = new Key(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), null,
+                                    attributeValues(attributes, slice.attributes));
+                            live.computeIfAbsent(rs.getInt(1), m -> new HashMap<>()).computeIfAbsent(key, k -> new HashSet<>())
+                                    .add(person(rs.getObject(7, UUID.class)));
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot follow a correction in the indicator cube: " + e.getMessage(), e);
+        }
+        Set<Integer> numbers = new HashSet<>();
+        subjects.forEach(s -> numbers.add(person(s)));
+        state.writeLock().lock();
+        try {
+            for (Map.Entry<Integer, Map<Key, Counts>> month : slice.cells.entrySet()) {
+                month.getValue().entrySet().removeIf(cell -> {
+                    Set<Integer> stay = live.getOrDefault(month.getKey(), Map.of()).getOrDefault(cell.getKey(), Set.of());
+                    for (int number : numbers) {
+                        if (!stay.contains(number)) {
+                            cell.getValue().persons.remove(number);
+                        }
+                    }
+                    return cell.getValue().isEmpty();
+                });
+            }
+        } finally {
+            state.writeLock().unlock();
+        }
+    }
+
+    private static Key activityKey(FactRow row, List<String> attributeNames) {
+        return new Key(row.office(), row.role(), row.sex() == null ? "U" : row.sex(),
+                row.ageBand() == null ? "unknown" : row.ageBand(), null, attributeValues(row.attributes(), attributeNames));
+    }
+
+    private static Key tallyKey(FactRow row, ParticipantTally tally, List<String> attributeNames) {
+        return new Key(row.office(), null, tally.sex(), null, tally.group(), attributeValues(row.attributes(), attributeNames));
+    }
+
+    private static List<String> attributeValues(Map<String, Object> attributes, List<String> names) {
+        String[] values = new String[names.size()];
+        for (int i = 0; i < values.length; i++) {
+            Object value = attributes.get(names.get(i));
+            values[i] = value == null ? null : value.toString();
+        }
+        return Arrays.asList(values);
+    }
+
+    private static Map<String, Object> attributes(String json) {
+        try {
+            return json == null ? Map.of() : JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("unreadable attributes in the warehouse: " + e.getMessage(), e);
+        }
+    }
+
+    /** How many persons have a dense number (for the benchmark and docs). */
+    public int persons() {
+        commitLock.lock();
+        try {
+            return personNumbers.size();
+        } finally {
+            commitLock.unlock();
+        }
+    }
+}
