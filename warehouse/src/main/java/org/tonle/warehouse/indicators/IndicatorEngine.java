@@ -74,7 +74,18 @@ public final class IndicatorEngine {
         if (dimension.equals(Dimensions.OFFICE)) {
             return office != null ? List.of(office) : offices(indicator);
         }
-        Indicator base = indicator.measure() == Measure.RATIO ? numerator(indicator) : indicator;
+        if (indicator.measure() == Measure.RATIO) {
+            // A ratio has a cell wherever its numerator or its denominator has one.
+            List<String> numerator = dimensionValues(numerator(indicator), dimension, office);
+            List<String> denominator = dimensionValues(denominator(indicator), dimension, office);
+            if (numerator == null || denominator == null) {
+                return null;
+            }
+            List<String> union = new ArrayList<>(numerator);
+            denominator.stream().filter(v -> !union.contains(v)).forEach(union::add);
+            return union;
+        }
+        Indicator base = indicator;
         List<String> values = DeclarationReader.allowedValues(dimension, activities(base), base.measure());
         if (values == null) {
             return null;
@@ -113,9 +124,11 @@ public final class IndicatorEngine {
         Indicator ratio = query.indicator();
         double factor = ratio.factor() == null ? 1 : ratio.factor();
         Map<List<String>, Number> numerator = run(new IndicatorQuery(numerator(ratio), query.periods(), query.office(), query.by()), fromCube);
-        Map<List<String>, Number> denominator = run(new IndicatorQuery(
-                programmes.indicator(ratio.denominator()).orElseThrow(), query.periods(), query.office(), query.by()), fromCube);
-        return cells(query, numerator, key -> {
+        Map<List<String>, Number> denominator = run(new IndicatorQuery(denominator(ratio), query.periods(), query.office(),
+                query.by()), fromCube);
+        Map<List<String>, Number> either = new HashMap<>(denominator);
+        either.putAll(numerator);
+        return cells(query, either, key -> {
             double d = denominator.getOrDefault(key, 0L).doubleValue();
             if (d == 0) {
                 return null;
@@ -123,6 +136,11 @@ public final class IndicatorEngine {
             double n = numerator.getOrDefault(key, 0L).doubleValue();
             return BigDecimal.valueOf(n / d * factor).setScale(2, RoundingMode.HALF_UP);
         });
+    }
+
+    private Indicator denominator(Indicator ratio) {
+        return programmes.indicator(ratio.denominator()).orElseThrow(
+                () -> new IllegalStateException(ratio.code() + ": denominator " + ratio.denominator() + " is not live"));
     }
 
     private Indicator numerator(Indicator ratio) {
