@@ -211,8 +211,9 @@ public final class IndicatorCube implements CommitListener {
             if (measure != Measure.DISTINCT_SUBJECTS || persons.isEmpty()) {
                 return sum;
             }
+            // Counts the union without building it.
             long distinct = persons.size() == 1 ? persons.get(0).getLongCardinality()
-                    : FastAggregation.or(persons.iterator()).getLongCardinality();
+                    : FastAggregation.orCardinality(persons.toArray(new RoaringBitmap[0]));
             return sum + distinct;
         }
     }
@@ -272,24 +273,15 @@ public final class IndicatorCube implements CommitListener {
                         counts.records = rs.getLong(6 + width);
                         counts.total = rs.getLong(7 + width);
                         counts.anonymous = rs.getLong(8 + width);
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement(withAttributes("sql/cube-persons.sql", attributes, "f."))) {
-                try (ResultSet rs = query(ps, id)) {
-                    int width = attributes.size();
-                    Key previous = null;
-                    int previousMonth = -1;
-                    Counts counts = null;
-                    while (rs.next()) {
-                        int month = rs.getInt(1);
-                        Key key = activityKey(rs, width);
-                        if (month != previousMonth || !key.equals(previous)) {
-                            counts = slice.counts(month, key);
-                            previous = key;
-                            previousMonth = month;
+                        java.sql.Array list = rs.getArray(9 + width);
+                        if (list != null) {
+                            Object[] subjects = (Object[]) list.getArray();
+                            int[] numbers = new int[subjects.length];
+                            for (int i = 0; i < subjects.length; i++) {
+                                numbers[i] = person((UUID) subjects[i]);
+                            }
+                            counts.persons.or(RoaringBitmap.bitmapOfUnordered(numbers));
                         }
-                        counts.persons.add(person(rs.getObject(6 + width, UUID.class)));
                     }
                 }
             }
