@@ -95,7 +95,13 @@ public final class IndicatorService {
         List<String> by = by(byParams, indicator);
         office = officeFor(caller, office, indicator);
         IndicatorQuery query = new IndicatorQuery(indicator, periods, office, by);
-        List<Cell> cells = engine.evaluate(query);
+        List<Cell> cells;
+        try {
+            cells = engine.evaluate(query);
+        } catch (IllegalArgumentException e) {
+            // e.g. a ratio broken down by a dimension its numerator or denominator does not allow
+            throw ProblemException.badRequest(e.getMessage());
+        }
         if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             Map<String, Object> parameters = new LinkedHashMap<>();
