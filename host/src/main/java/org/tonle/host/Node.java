@@ -30,8 +30,10 @@ import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.ReportsResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.http.HttpServer;
+import org.tonle.host.osgi.IntakeEndpoint;
 import org.tonle.host.osgi.OsgiFramework;
 import org.tonle.host.osgi.ProgrammeExtender;
+import org.tonle.host.osgi.ProgrammeRoutes;
 import org.tonle.host.osgi.RecordChecks;
 import org.tonle.host.report.MonthlyReportService;
 import org.tonle.host.report.ReportRenderer;
@@ -122,6 +124,7 @@ public final class Node implements AutoCloseable {
         registry.onChange(entry -> syncProgrammeDimension());
         CamelContext camel = new DefaultCamelContext();
         camel.getShutdownStrategy().setTimeout(10);
+        ProgrammeRoutes.configure(camel, data);
         RecordStore store = new RecordStore(warehouse);
         parts.add(0, store);
         IndicatorCube cube = new IndicatorCube(warehouse);
@@ -142,8 +145,14 @@ public final class Node implements AutoCloseable {
         parts.add(0, camel::close);
         ingest = new Ingest(camel, load);
         osgi.register(ingest);
+        try {
+            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
+        }
+        ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
         ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
-                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)));
+                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes);
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();
@@ -158,7 +167,7 @@ public final class Node implements AutoCloseable {
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
-                new ProgramsResource(new ProgrammeService(registry, config)),
+                new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),

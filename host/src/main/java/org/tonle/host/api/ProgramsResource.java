@@ -2,6 +2,7 @@ package org.tonle.host.api;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -11,7 +12,7 @@ import jakarta.ws.rs.core.SecurityContext;
 
 import org.tonle.host.service.ProgrammeService;
 
-/** {@code GET /api/v1/programs}: deployed programmes, their state, activities and indicators. */
+/** {@code GET /api/v1/programs}: deployed programmes, their state, activities and indicators; and the bundles. */
 @Path("/api/v1/programs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ProgramsResource {
@@ -25,5 +26,13 @@ public final class ProgramsResource {
     @GET
     public List<ProgrammeService.ProgrammeView> list(@Context SecurityContext security) {
         return programmes.list(ActivitiesResource.caller(security));
+    }
+
+    /** {@code GET /api/v1/programs/bundles}: every OSGi bundle of the node ({@code bin/tonle bundles}). */
+    @GET
+    @Path("bundles")
+    @RolesAllowed({"admin", "analyst", "staff"})
+    public List<ProgrammeService.BundleView> bundles(@Context SecurityContext security) {
+        return programmes.bundles(ActivitiesResource.caller(security));
     }
 }

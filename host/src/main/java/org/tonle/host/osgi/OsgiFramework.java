@@ -35,9 +35,15 @@ public final class OsgiFramework implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 10_000;
 
     private final Framework framework;
+    private final Path deploy;
 
-    private OsgiFramework(Framework framework) {
+    private OsgiFramework(Framework framework, Path deploy) {
         this.framework = framework;
+        this.deploy = deploy;
+    }
+
+    /** A jar in the deploy folder that FileInstall will not install, and why. */
+    public record Refused(String file, String error) {
     }
 
     /**
@@ -62,7 +68,7 @@ public final class OsgiFramework implements AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
             Framework framework = factory.newFramework(properties);
             framework.start();
-            OsgiFramework osgi = new OsgiFramework(framework);
+            OsgiFramework osgi = new OsgiFramework(framework, deploy);
             osgi.installAll(bundles, registry);
             return osgi;
         } catch (BundleException | IOException e) {
@@ -107,6 +113,34 @@ public final class OsgiFramework implements AutoCloseable {
 
     public Bundle[] bundles() {
         return context().getBundles();
+    }
+
+    /**
+     * The jars in the deploy folder that are not OSGi bundles. FileInstall passes over them
+     * without a word, so the node says why they do nothing.
+     */
+    public List<Refused> refusedJars() {
+        List<Refused> refused = new ArrayList<>();
+        try (var files = Files.list(deploy)) {
+            for (Path jar : files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
+                String name = jar.getFileName().toString();
+                try (JarInputStream in = new JarInputStream(Files.newInputStream(jar))) {
+                    Manifest manifest = in.getManifest();
+                    if (manifest == null) {
+                        refused.add(new Refused(name, name + " is not an OSGi bundle: it has no META-INF/MANIFEST.MF"));
+                    } else if (manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME) == null) {
+                        refused.add(new Refused(name, name + " is not an OSGi bundle: its manifest has no Bundle-SymbolicName"
+                                + " (a programme needs Bundle-ManifestVersion: 2, Bundle-SymbolicName, Bundle-Version and"
+                                + " Tonle-Programme; see docs/PLUGINS.md)"));
+                    }
+                } catch (IOException e) {
+                    refused.add(new Refused(name, name + " cannot be read as a jar: " + e.getMessage()));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot list the deploy folder {}: {}", deploy, e.getMessage());
+        }
+        return refused;
     }
 
     /**

@@ -6,11 +6,14 @@
  * ({@link org.tonle.programme.api.RecordPublisher}) and extra checks a bundle adds to the
  * declared rules ({@link org.tonle.programme.api.RecordCheck}).
  *
+ * <p>1.1.0 added {@link org.tonle.programme.api.IntakeTranslator} (a new type, so a minor
+ * version: bundles built against 1.0 resolve unchanged).
+ *
  * <p>Semantic versioning: a new method on a {@code @ProviderType} interface is a minor
  * change; any change to a {@code @ConsumerType} interface is a major one.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.tonle.programme.api;
 
 import org.osgi.annotation.bundle.Export;

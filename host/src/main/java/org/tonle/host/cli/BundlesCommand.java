@@ -1,0 +1,54 @@
+package org.tonle.host.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tonle bundles}: every bundle of a running node with its state, version, the programme
+ * it declares, the offices that run it, and why it is not running when it is not.
+ */
+@Command(name = "bundles", mixinStandardHelpOptions = true,
+        description = "List the bundles of a running node: state, version, programme, offices, error.")
+final class BundlesCommand implements Callable<Integer> {
+
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
+    String url;
+
+    @Override
+    public Integer call() {
+        NodeClient client = NodeClient.fromEnvironment(url);
+        JsonNode bundles = NodeClient.json(client.send("GET", "api/v1/programs/bundles", null, null, "application/json").body());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "BUNDLE", "VERSION", "STATE", "PROGRAMME", "OFFICES", "ERROR"});
+        for (JsonNode b : bundles) {
+            List<String> offices = new ArrayList<>();
+            b.path("offices").forEach(o -> offices.add(o.asText()));
+            String programme = b.path("programme").asText("");
+            String programmeState = b.path("programmeState").asText("");
+            rows.add(new String[] {b.path("id").asText(), b.path("bundle").asText(), b.path("version").asText(), b.path("state").asText(),
+                    programmeState.isEmpty() ? programme : (programme.isEmpty() ? "" : programme + " ") + "(" + programmeState + ")",
+                    String.join(",", offices), b.path("error").asText("")});
+        }
+        int[] widths = new int[rows.get(0).length - 1];
+        for (String[] row : rows) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] row : rows) {
+            for (int i = 0; i < widths.length; i++) {
+                out.append(String.format("%-" + widths[i] + "s  ", row[i]));
+            }
+            out.append(row[widths.length].strip()).append(System.lineSeparator());
+        }
+        System.out.print(out);
+        return 0;
+    }
+}
