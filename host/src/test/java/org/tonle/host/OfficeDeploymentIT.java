@@ -53,9 +53,11 @@ class OfficeDeploymentIT {
         String training = "{\"id\":\"" + UUID.randomUUID() + "\",\"program\":\"awareness\",\"type\":\"training\",\"office\":\"SRP\","
                 + "\"date\":\"2015-08-04\",\"participants\":[{\"group\":\"student\",\"sex\":\"F\",\"count\":4}]}";
         JsonNode rejected = node.post("/api/v1/activities", training).json().path("rejected");
-        assertThat(rejected).hasSize(1);
+        assertThat(rejected).hasSize(2);
         assertThat(rejected.get(0).path("field").asText()).isEqualTo("program");
         assertThat(rejected.get(0).path("reason").asText()).contains("programme 'awareness' is not deployed on this node");
+        assertThat(rejected.get(1).path("rule").asText()).isEqualTo("not_deployed");
+        assertThat(rejected.get(1).path("reason").asText()).isEqualTo("office SRP does not run the awareness programme");
 
         String meeting = "{\"id\":\"" + UUID.randomUUID() + "\",\"program\":\"investigation\",\"type\":\"stakeholder_meeting\","
                 + "\"office\":\"SRP\",\"date\":\"2015-08-04\"}";

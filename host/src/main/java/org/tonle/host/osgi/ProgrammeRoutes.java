@@ -135,6 +135,11 @@ public final class ProgrammeRoutes {
         } catch (IOException e) {
             throw new RouteRefused("route file " + file + " cannot be read: " + e.getMessage());
         }
+        return definitions(programme.id(), file, text);
+    }
+
+    /** The checked, renamed route definitions of one route file; nothing is added to Camel yet. */
+    List<RouteDefinition> definitions(String programmeId, String file, byte[] text) throws RouteRefused {
         onlyRoutes(file, text);
         List<RouteDefinition> definitions = new ArrayList<>();
         try {
@@ -155,7 +160,7 @@ public final class ProgrammeRoutes {
             n++;
             String local = route.getRouteId() == null ? file.replaceAll(".*/", "") + "-" + n : route.getRouteId();
             // Prefixed with the programme id, so no programme can replace a host route or another programme's.
-            String id = programme.id() + "." + local;
+            String id = programmeId + "." + local;
             if (camel.getRoute(id) != null) {
                 throw new RouteRefused("route " + id + " (" + file + ") is already running");
             }
