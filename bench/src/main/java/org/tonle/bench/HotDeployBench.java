@@ -54,19 +54,22 @@ public final class HotDeployBench {
         List<Long> direct = new ArrayList<>();
         try (Node node = Node.start(options)) {
             Path deploy = root.resolve("data/deploy");
-            for (int i = 0; i < rounds; i++) {
-                live.add(timed(() -> drop(jar(root, "1.0." + i), deploy), () -> version(node, "1.0." + i)));
-                replaced.add(timed(() -> drop(jar(root, "1.1." + i), deploy), () -> version(node, "1.1." + i)));
+            for (int round = 0; round < rounds; round++) {
+                String first = "1.0." + round;
+                String second = "1.1." + round;
+                live.add(timed(() -> drop(jar(root, first), deploy), () -> version(node, first)));
+                replaced.add(timed(() -> drop(jar(root, second), deploy), () -> version(node, second)));
                 withdrawn.add(timed(() -> Files.delete(deploy.resolve("shelter.jar")), () -> node.registry().programme("shelter").isEmpty()));
                 Thread.sleep(400); // let FileInstall see the folder empty before the next round
             }
-            for (int i = 0; i < rounds; i++) {
-                Path jar = jar(root, "2.0." + i);
+            for (int round = 0; round < rounds; round++) {
+                String version = "2.0." + round;
+                Path jar = jar(root, version);
                 Bundle[] installed = new Bundle[1];
                 direct.add(timed(() -> {
                     installed[0] = node.osgi().context().installBundle(jar.toUri().toString());
                     installed[0].start();
-                }, () -> version(node, "2.0." + i)));
+                }, () -> version(node, version)));
                 installed[0].uninstall();
             }
         }
