@@ -219,7 +219,7 @@ class ProgrammeBundlesIT {
                                 - to: "file:/tmp/elsewhere"
                         """)
                 .deploy(node.data().resolve("deploy"), "leaky.jar");
-        await("leaky is refused", () -> error("org.example.leaky").contains("may only use direct:tonle-intake and file: folders under"));
+        await("leaky is refused", () -> error("org.example.leaky").contains("may only use direct:tonle-intake and file: folders under the node's intake folder"));
         assertThat(programme("leaky").isMissingNode()).isTrue();
         assertThat(node.node().registry().programme("leaky")).isEmpty();
     }

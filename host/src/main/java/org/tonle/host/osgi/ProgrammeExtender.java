@@ -38,6 +38,8 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
 
     public static final String HEADER = "Tonle-Programme";
     private static final Logger LOG = LoggerFactory.getLogger(ProgrammeExtender.class);
+    private static final Pattern PACKAGE = Pattern.compile("osgi\\.wiring\\.package=([^)]+)");
+    private static final Pattern VERSION = Pattern.compile("\\((!?)\\(?version>=([^)]+)\\)");
 
     private final ProgrammeRegistry registry;
     private final Predicate<String> deployedHere;
@@ -163,9 +165,6 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
             }
         }
     }
-
-    private static final Pattern PACKAGE = Pattern.compile("osgi\\.wiring\\.package=([^)]+)");
-    private static final Pattern VERSION = Pattern.compile("\\((!?)\\(?version>=([^)]+)\\)");
 
     /** The non-optional package imports of a bundle that no bundle, nor the host, can satisfy. */
     private List<String> missingImports(Bundle bundle) {

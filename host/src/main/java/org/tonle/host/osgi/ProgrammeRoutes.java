@@ -42,7 +42,8 @@ import org.tonle.programme.api.IntakeTranslator;
  * the YAML DSL, when the programme goes live, and removes them when it is withdrawn.
  *
  * <p>A programme's route runs inside the host, so it is held to what the host allows before it
- * starts: it may read from and write to folders under the data directory ({@code file:}) and
+ * starts: it may read from and write to folders under {@code <data>/intake/} ({@code file:}; not
+ * the rest of the data directory, which holds the warehouse, the key and the deploy folder) and
  * hand submissions to the intake endpoint ({@value IntakeTranslator#ENDPOINT}), and it may only
  * set or remove headers and properties with constants or copies of other headers, and convert
  * the body. No beans, processors, scripts, logs (which could write a raw case code) or other
@@ -60,12 +61,12 @@ public final class ProgrammeRoutes {
     private static final Set<String> ALLOWED_LANGUAGES = Set.of("constant", "header", "exchangeProperty");
 
     private final CamelContext camel;
-    private final Path data;
+    private final Path intake;
     private final Map<Long, List<String>> routesByBundle = new ConcurrentHashMap<>();
 
     public ProgrammeRoutes(CamelContext camel, Path data) {
         this.camel = camel;
-        this.data = data.toAbsolutePath().normalize();
+        this.intake = data.toAbsolutePath().normalize().resolve("intake");
     }
 
     /** Sets {@value #DATA_PROPERTY} for route files; call before the context starts. */
@@ -233,7 +234,7 @@ public final class ProgrammeRoutes {
         }
     }
 
-    /** The intake endpoint exactly, or a file endpoint on a folder under the data directory. */
+    /** The intake endpoint exactly, or a file endpoint on a folder under {@code <data>/intake/}. */
     private void checkEndpoint(String where, String uri, boolean consumer) throws RouteRefused {
         String resolved;
         try {
@@ -245,7 +246,7 @@ public final class ProgrammeRoutes {
             return;
         }
         String refused = where + " uses the endpoint '" + uri + "'; programme routes may only use " + IntakeTranslator.ENDPOINT
-                + " and file: folders under the node's data directory ({{" + DATA_PROPERTY + "}})";
+                + " and file: folders under the node's intake folder ({{" + DATA_PROPERTY + "}}/intake/...)";
         if (!resolved.startsWith("file:")) {
             throw new RouteRefused(refused);
         }
@@ -254,7 +255,7 @@ public final class ProgrammeRoutes {
         String folder = query < 0 ? rest : rest.substring(0, query);
         try {
             Path path = Path.of(folder.startsWith("//") ? folder.substring(2) : folder).toAbsolutePath().normalize();
-            if (!path.startsWith(data) || path.equals(data)) {
+            if (!path.startsWith(intake) || path.equals(intake)) {
                 throw new RouteRefused(refused);
             }
         } catch (InvalidPathException e) {

@@ -46,15 +46,16 @@ class ProgrammeRoutesTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "another component     | file:{{tonle.data}}/in | to: \"http://example.org/steal\"                | may only use direct:tonle-intake",
+            "another component     | file:{{tonle.data}}/intake/in | to: \"http://example.org/steal\"                | may only use direct:tonle-intake",
             "a folder outside data | file:/etc              | to: \"direct:tonle-intake\"                     | uses the endpoint 'file:/etc'",
+            "the node's own files  | file:{{tonle.data}}/secrets | to: \"direct:tonle-intake\"                | uses the endpoint 'file:{{tonle.data}}/secrets'",
             "climbing out of data  | file:{{tonle.data}}/../x | to: \"direct:tonle-intake\"                   | uses the endpoint",
-            "a move out of data    | file:{{tonle.data}}/in?move=../../elsewhere | to: \"direct:tonle-intake\" | may not leave the folder",
-            "a file expression     | file:{{tonle.data}}/in?move=${bean:x} | to: \"direct:tonle-intake\"       | may not leave the folder or use expressions",
-            "a host route          | file:{{tonle.data}}/in | to: \"direct:ingest\"                           | may only use direct:tonle-intake",
-            "a bean                | file:{{tonle.data}}/in | bean: {beanType: java.lang.Runtime, method: exit} | uses the step 'bean'",
-            "a log of the body     | file:{{tonle.data}}/in | log: \"${body}\"                                 | uses the step 'log'",
-            "a simple expression   | file:{{tonle.data}}/in | setHeader: {name: x, simple: \"${body}\"}       | expression language 'simple'"})
+            "a move out of data    | file:{{tonle.data}}/intake/in?move=../../elsewhere | to: \"direct:tonle-intake\" | may not leave the folder",
+            "a file expression     | file:{{tonle.data}}/intake/in?move=${bean:x} | to: \"direct:tonle-intake\"       | may not leave the folder or use expressions",
+            "a host route          | file:{{tonle.data}}/intake/in | to: \"direct:ingest\"                           | may only use direct:tonle-intake",
+            "a bean                | file:{{tonle.data}}/intake/in | bean: {beanType: java.lang.Runtime, method: exit} | uses the step 'bean'",
+            "a log of the body     | file:{{tonle.data}}/intake/in | log: \"${body}\"                                 | uses the step 'log'",
+            "a simple expression   | file:{{tonle.data}}/intake/in | setHeader: {name: x, simple: \"${body}\"}       | expression language 'simple'"})
     void aRouteThatReachesBeyondWhatTheHostAllowsIsRefused(String what, String from, String step, String reason) {
         String yaml = "- route:\n    from:\n      uri: \"" + from + "\"\n      steps:\n        - " + step + "\n";
         assertThatThrownBy(() -> routes.definitions("shelter", "TONLE-INF/routes/r.camel.yaml", yaml.getBytes(StandardCharsets.UTF_8)))
