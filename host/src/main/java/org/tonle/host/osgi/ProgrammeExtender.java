@@ -8,6 +8,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.camel.model.RouteDefinition;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -105,10 +106,16 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
                 return registry.park(bundle.getBundleId(), name, version, programme, "programme '" + programme.id()
                         + "' is not in the deployment of this node's offices");
             }
+            List<RouteDefinition> prepared;
+            try {
+                prepared = routes == null ? List.of() : routes.prepare(bundle, programme);
+            } catch (ProgrammeRoutes.RouteRefused e) {
+                return failed(bundle, name, version, source + ": " + e.getMessage());
+            }
             ProgrammeRegistry.Entry added = registry.add(bundle.getBundleId(), name, version, programme);
             if (added.active() && routes != null) {
                 try {
-                    routes.start(bundle, programme);
+                    routes.start(bundle, programme, prepared);
                 } catch (ProgrammeRoutes.RouteRefused e) {
                     return failed(bundle, name, version, source + ": " + e.getMessage());
                 }

@@ -75,17 +75,23 @@ public final class ProgrammeRoutes {
     }
 
     /**
-     * Loads, checks and starts the programme's routes, all or none.
+     * Loads and checks the programme's routes without starting anything, so that a programme
+     * whose routes are refused never goes live, even for a moment.
      *
      * @throws RouteRefused with the reason, when a route cannot be loaded or is not allowed
      */
-    public void start(Bundle bundle, Programme programme) throws RouteRefused {
-        if (programme.routes().isEmpty()) {
-            return;
-        }
+    public List<RouteDefinition> prepare(Bundle bundle, Programme programme) throws RouteRefused {
         List<RouteDefinition> definitions = new ArrayList<>();
         for (String file : programme.routes()) {
             definitions.addAll(load(bundle, programme, file));
+        }
+        return definitions;
+    }
+
+    /** Starts prepared routes, all or none. */
+    public void start(Bundle bundle, Programme programme, List<RouteDefinition> definitions) throws RouteRefused {
+        if (definitions.isEmpty()) {
+            return;
         }
         List<String> ids = definitions.stream().map(RouteDefinition::getRouteId).toList();
         try {

@@ -96,8 +96,10 @@ public final class ProgrammeService {
             // Programme bundles that are installed but not started: no entry in the registry yet.
             for (Bundle bundle : osgi.bundles()) {
                 if (bundle.getHeaders().get(ProgrammeExtender.HEADER) != null && !known.containsKey(bundle.getBundleId())) {
+                    String why = bundle.getState() == Bundle.RESOLVED ? "the bundle is not started (stopped by an operator, or"
+                            + " its activator failed: see the node's log)" : null;
                     views.add(new ProgrammeView(null, null, null, bundle.getSymbolicName(), bundle.getVersion().toString(),
-                            state(bundle), null, List.of(), List.of(), List.of(), null, null));
+                            state(bundle), why, List.of(), List.of(), List.of(), null, null));
                 }
             }
             for (OsgiFramework.Refused jar : osgi.refusedJars()) {
