@@ -23,11 +23,13 @@ import org.tonle.host.api.AnalyticsResource;
 import org.tonle.host.api.AuditResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
+import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.PagesResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.ReportsResource;
+import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.osgi.IntakeEndpoint;
@@ -40,15 +42,20 @@ import org.tonle.host.report.ReportRenderer;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
 import org.tonle.host.service.IatiExport;
+import org.tonle.host.service.ImportService;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
+import org.tonle.host.service.RejectionService;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.Load;
 import org.tonle.pipelines.Pseudonymise;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
+import org.tonle.pipelines.imports.Importer;
+import org.tonle.pipelines.imports.Imports;
+import org.tonle.pipelines.imports.InboxRoutes;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
@@ -151,6 +158,14 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
+        Imports imports = new Imports(registry, config.directory().resolve("mappings"));
+        Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
+        parts.add(0, importer);
+        try {
+            camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
+        }
         ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
                 id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes);
         extender.open();
@@ -167,6 +182,8 @@ public final class Node implements AutoCloseable {
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
+                new ImportsResource(new ImportService(imports, importer, audit)),
+                new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
                 new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),

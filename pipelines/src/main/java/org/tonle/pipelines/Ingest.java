@@ -47,6 +47,11 @@ public final class Ingest implements RecordPublisher {
         return load.voidRecord(id, principal, source);
     }
 
+    /** The newest stored body of a record (pseudonymous), for audit trails; null for none or a void. */
+    public String currentBody(UUID id) {
+        return load.currentBody(id);
+    }
+
     @Override
     public PublishResult publish(List<ActivityRecord> records, String source) {
         List<Item> items = new java.util.ArrayList<>();

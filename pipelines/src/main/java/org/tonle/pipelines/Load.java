@@ -27,12 +27,14 @@ public final class Load {
     private final DeadLetterStore deadLetters;
     private final int batchSize;
     private final Clock clock;
+    private final KnownIds known = new KnownIds();
 
     public Load(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
         this.store = store;
         this.deadLetters = deadLetters;
         this.batchSize = batchSize;
         this.clock = clock;
+        store.forEachRecordId(known::add);
     }
 
     public synchronized void process(Submission submission) {
@@ -44,7 +46,9 @@ public final class Load {
     }
 
     private void commit(Submission submission, List<Item> batch) {
-        Map<UUID, RecordHistory> stored = store.histories(batch.stream().map(i -> UUID.fromString(i.recordId())).distinct().toList());
+        // Only ids the in-memory filter might know need the warehouse's history lookup.
+        List<UUID> maybeStored = batch.stream().map(i -> UUID.fromString(i.recordId())).filter(known::mightContain).distinct().toList();
+        Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
         Map<UUID, List<String>> hashes = new HashMap<>();
         Map<UUID, Integer> versions = new HashMap<>();
         stored.forEach((id, history) -> {
@@ -83,7 +87,13 @@ public final class Load {
             accepted.add(item);
         }
         store.commit(changes);
+        changes.forEach(c -> known.add(c.recordId()));
         accepted.forEach(Item::accept);
+    }
+
+    /** The newest stored body (pseudonymised canonical JSON) of a record; null for none or a void. */
+    public synchronized String currentBody(UUID id) {
+        return store.currentBody(id);
     }
 
     /**

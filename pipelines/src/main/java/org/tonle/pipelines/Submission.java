@@ -97,8 +97,13 @@ public final class Submission {
 
     /** Makes an item from a line that is not a JSON object, with the reason. */
     public static Item malformed(int line, String text, String problem) {
+        return malformed(line, text, "malformed_json", problem);
+    }
+
+    /** Makes an item from a line that could not be read as a record, with a rule of its own (e.g. {@code encoding}). */
+    public static Item malformed(int line, String text, String rule, String problem) {
         Item item = new Item(line, null, text);
-        item.reject(new org.tonle.programme.api.Violation("", "malformed_json", problem));
+        item.reject(new org.tonle.programme.api.Violation("", rule, problem));
         return item;
     }
 }

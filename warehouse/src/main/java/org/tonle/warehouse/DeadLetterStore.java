@@ -64,14 +64,17 @@ public final class DeadLetterStore {
     /**
      * Open and past rejections, newest first.
      *
-     * @param offices only these offices (plus records whose office is unknown) when not null
+     * @param offices only these offices when not null
+     * @param sender  with {@code offices}: also the records without a known office that this
+     *                principal sent (a malformed line names no office)
      */
-    public List<DeadLetter> list(List<String> offices, String status, String program, String rule, int limit) {
+    public List<DeadLetter> list(List<String> offices, String sender, String status, String program, String rule, int limit) {
         StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, body, status FROM dead_letter WHERE 1 = 1");
         List<Object> parameters = new ArrayList<>();
         if (offices != null) {
-            sql.append(" AND (office IS NULL OR list_contains(?, office))");
+            sql.append(" AND (list_contains(?, office) OR (office IS NULL AND principal = ?))");
             parameters.add(offices.toArray(String[]::new));
+            parameters.add(sender);
         }
         for (String[] filter : new String[][] {{"status", status}, {"program", program}, {"rule", rule}}) {
             if (filter[1] != null) {

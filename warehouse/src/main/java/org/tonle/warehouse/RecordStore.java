@@ -76,6 +76,18 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
+    /** Calls {@code sink} with the id of every stored record (streamed, for in-memory filters). */
+    public void forEachRecordId(java.util.function.Consumer<UUID> sink) {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT DISTINCT record_id FROM record_version")) {
+            while (rs.next()) {
+                sink.accept(rs.getObject(1, UUID.class));
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read record ids: " + e.getMessage(), e);
+        }
+    }
+
     /** The current pseudonymised body of a live record, if any. */
     public String currentBody(UUID id) {
         try (PreparedStatement ps = connection.prepareStatement(

@@ -36,21 +36,31 @@ final class NodeClient {
     }
 
     HttpResponse<String> send(String method, String path, String contentType, byte[] body, String accept) {
-        return exchange(method, path, contentType, body, accept, HttpResponse.BodyHandlers.ofString());
+        return exchange(method, path, contentType, publisher(body), accept, Duration.ofMinutes(10), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request with a streamed body (a large import); {@code timeout} bounds the whole exchange. */
+    HttpResponse<String> send(String method, String path, String contentType, HttpRequest.BodyPublisher body, String accept,
+                              Duration timeout) {
+        return exchange(method, path, contentType, body, accept, timeout, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A GET whose answer is kept as bytes (a PDF, say). */
     byte[] download(String path, String accept) {
-        return exchange("GET", path, null, null, accept, HttpResponse.BodyHandlers.ofByteArray()).body();
+        return exchange("GET", path, null, publisher(null), accept, Duration.ofMinutes(10), HttpResponse.BodyHandlers.ofByteArray()).body();
     }
 
-    private <T> HttpResponse<T> exchange(String method, String path, String contentType, byte[] body, String accept,
-                                         HttpResponse.BodyHandler<T> handler) {
+    private static HttpRequest.BodyPublisher publisher(byte[] body) {
+        return body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body);
+    }
+
+    private <T> HttpResponse<T> exchange(String method, String path, String contentType, HttpRequest.BodyPublisher body, String accept,
+                                         Duration timeout, HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(Duration.ofMinutes(10))
+                .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Accept", accept)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(method, body);
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }

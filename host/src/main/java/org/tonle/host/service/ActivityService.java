@@ -70,28 +70,63 @@ public final class ActivityService {
     }
 
     public PublishResult correct(Caller caller, String id, InputStream body) {
+        uuid(id);
         checkOfficeOf(caller, id);
         List<Item> items = jsonItems(read(body));
         if (items.size() != 1 || items.get(0).node() == null) {
             throw ProblemException.badRequest("a correction is one record as a JSON object");
         }
+        UUID uuid = UUID.fromString(id);
+        String before = ingest.currentBody(uuid);
         PublishResult result = ingest.submit(new Submission(caller.name(), "http", caller.officeScope(),
                 Submission.Mode.CORRECT, id, false, items));
-        audit.record(caller.name(), caller.role().id(), "correct", "PUT /api/v1/activities/" + id, null, (long) result.accepted());
+        String after = result.accepted() > 0 ? ingest.currentBody(uuid) : before;
+        audit.record(caller.name(), caller.role().id(), "correct", "PUT /api/v1/activities/" + id,
+                trail(uuid, before, after, result), (long) result.accepted());
         return result;
     }
 
     public boolean voidRecord(Caller caller, String id) {
+        UUID uuid = uuid(id);
         checkOfficeOf(caller, id);
-        UUID uuid;
-        try {
-            uuid = UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id must be a UUID");
-        }
+        String before = ingest.currentBody(uuid);
         boolean voided = ingest.voidRecord(uuid, caller.name(), "http");
-        audit.record(caller.name(), caller.role().id(), "void", "DELETE /api/v1/activities/" + id, null, voided ? 1L : 0L);
+        audit.record(caller.name(), caller.role().id(), "void", "DELETE /api/v1/activities/" + id,
+                trail(uuid, before, null, null), voided ? 1L : 0L);
         return voided;
+    }
+
+    private static UUID uuid(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
+        }
+    }
+
+    /**
+     * The audit trail of a correction or void: the record's id and its stored body before and
+     * after. Bodies are the pseudonymised canonical JSON (the subject as its key), never a ref.
+     */
+    private static String trail(UUID id, String before, String after, PublishResult result) {
+        ObjectNode trail = JSON.createObjectNode();
+        trail.put("id", id.toString());
+        trail.set("before", body(before));
+        trail.set("after", body(after));
+        if (result != null) {
+            trail.put("accepted", result.accepted());
+            trail.put("duplicates", result.duplicates());
+            trail.put("rejected", result.rejected().size());
+        }
+        return trail.toString();
+    }
+
+    private static JsonNode body(String text) {
+        try {
+            return text == null ? JSON.nullNode() : JSON.readTree(text);
+        } catch (IOException e) {
+            return JSON.nullNode();
+        }
     }
 
     private byte[] read(InputStream body) {

@@ -1,0 +1,55 @@
+package org.tonle.host.api;
+
+import java.io.InputStream;
+import java.net.URI;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+
+import org.tonle.host.service.ImportService;
+import org.tonle.pipelines.imports.ImportJob;
+
+/** Import jobs: {@code POST /api/v1/imports} (NDJSON or CSV body) and {@code GET /api/v1/imports/{id}}. */
+@Path("/api/v1/imports")
+@RolesAllowed({"staff", "admin"})
+@Produces(MediaType.APPLICATION_JSON)
+public final class ImportsResource {
+
+    private final ImportService imports;
+
+    public ImportsResource(ImportService imports) {
+        this.imports = imports;
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Response create(@Context SecurityContext security, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+                           @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long length, @QueryParam("mapping") String mapping,
+                           InputStream body) {
+        ImportJob.View job = imports.run(ActivitiesResource.caller(security), body, type, mapping, length);
+        return Response.created(URI.create("/api/v1/imports/" + job.id())).entity(job).build();
+    }
+
+    @GET
+    public java.util.List<ImportJob.View> jobs(@Context SecurityContext security) {
+        return imports.jobs(ActivitiesResource.caller(security));
+    }
+
+    @GET
+    @Path("{id}")
+    public ImportJob.View job(@Context SecurityContext security, @PathParam("id") String id) {
+        return imports.job(ActivitiesResource.caller(security), id);
+    }
+}

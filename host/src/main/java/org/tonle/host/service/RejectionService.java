@@ -1,0 +1,159 @@
+package org.tonle.host.service;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.host.auth.Caller;
+import org.tonle.host.http.ProblemException;
+import org.tonle.pipelines.Ingest;
+import org.tonle.pipelines.Item;
+import org.tonle.pipelines.Submission;
+import org.tonle.programme.api.PublishResult;
+import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.DeadLetter;
+import org.tonle.warehouse.DeadLetterStore;
+
+/**
+ * The dead-letter store over HTTP: listing rejections (staff see their offices, admins all) and
+ * replaying them after a declaration or a record was fixed. Stored bodies are pseudonymised
+ * (their subject is a {@code key}, never a ref), so a replay is a trusted submission: the only
+ * path besides a remote office on which a record may arrive with a key. A replay may carry a
+ * fix per rejection, a JSON merge patch applied to the stored body; a patched {@code ref} is
+ * pseudonymised as on any other path.
+ */
+public final class RejectionService {
+
+    public static final String OPEN = "open";
+    public static final String REPLAYED = "replayed";
+    public static final String SUPERSEDED = "superseded";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DeadLetterStore deadLetters;
+    private final Ingest ingest;
+    private final AuditLog audit;
+
+    public RejectionService(DeadLetterStore deadLetters, Ingest ingest, AuditLog audit) {
+        this.deadLetters = deadLetters;
+        this.ingest = ingest;
+        this.audit = audit;
+    }
+
+    /** A stored rejection as callers see it; {@code record} is the pseudonymised body. */
+    public record Rejection(long id, java.time.Instant receivedAt, String principal, String source, int line, String recordId,
+                            String program, String office, String field, String rule, String reason, String status,
+                            JsonNode record, String text) {
+    }
+
+    public List<Rejection> list(Caller caller, String status, String program, String office, String rule, int limit) {
+        List<Rejection> result = letters(caller, status, program, office, rule, limit).stream().map(RejectionService::view).toList();
+        audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/rejections", null, (long) result.size());
+        return result;
+    }
+
+    /**
+     * Replays the open rejections chosen by ids (or by the filters when no ids are given). Each
+     * rejected record is sent once however many of its fields were wrong.
+     */
+    public Map<String, Object> replay(Caller caller, JsonNode request) {
+        if (request != null && !request.isNull() && !request.isObject()) {
+            throw ProblemException.badRequest("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
+        }
+        JsonNode body = request == null || request.isNull() ? JSON.createObjectNode() : request;
+        List<DeadLetter> chosen = letters(caller, OPEN, text(body, "program"), text(body, "office"), text(body, "rule"), 10_000);
+        if (body.path("ids").isArray()) {
+            Set<Long> ids = new java.util.HashSet<>();
+            body.get("ids").forEach(id -> ids.add(id.asLong()));
+            chosen = chosen.stream().filter(d -> ids.contains(d.id())).toList();
+        }
+        JsonNode fixes = body.path("fix");
+        // Group the per-field rows of one rejected record.
+        Map<String, List<DeadLetter>> records = new LinkedHashMap<>();
+        for (DeadLetter d : chosen) {
+            records.computeIfAbsent(d.receivedAt() + "|" + d.source() + "|" + d.principal() + "|" + d.line(), k -> new ArrayList<>()).add(d);
+        }
+        List<Item> items = new ArrayList<>();
+        List<List<DeadLetter>> itemLetters = new ArrayList<>();
+        int notReplayable = 0;
+        for (List<DeadLetter> letters : records.values()) {
+            ObjectNode record = parse(letters.get(0).body());
+            if (record == null) {
+                notReplayable++;
+                continue;
+            }
+            for (DeadLetter d : letters) {
+                JsonNode fix = fixes.path(Long.toString(d.id()));
+                if (fix.isObject()) {
+                    try {
+                        record = JSON.readerForUpdating(record).readValue(fix);
+                    } catch (IOException e) {
+                        throw ProblemException.badRequest("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
+                    }
+                }
+            }
+            items.add(Submission.item(items.size() + 1, record));
+            itemLetters.add(letters);
+        }
+        PublishResult result = items.isEmpty() ? new PublishResult(0, 0, List.of())
+                : ingest.submit(new Submission(caller.name(), "replay", caller.officeScope(), Submission.Mode.CREATE, null, true, items));
+        List<Long> replayed = new ArrayList<>();
+        List<Long> superseded = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            List<Long> ids = itemLetters.get(i).stream().map(DeadLetter::id).toList();
+            // Rejected again: the new rejection is open in the store, with today's reasons.
+            (items.get(i).outcome() == Item.Outcome.REJECTED ? superseded : replayed).addAll(ids);
+        }
+        deadLetters.markStatus(replayed, REPLAYED);
+        deadLetters.markStatus(superseded, SUPERSEDED);
+        audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/rejections/replay",
+                "{\"records\":" + items.size() + ",\"rejected\":" + result.rejected().size() + "}", (long) result.accepted());
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("replayed", items.size());
+        answer.put("accepted", result.accepted());
+        answer.put("duplicates", result.duplicates());
+        answer.put("not_replayable", notReplayable);
+        answer.put("rejected", result.rejected());
+        return answer;
+    }
+
+    private List<DeadLetter> letters(Caller caller, String status, String program, String office, String rule, int limit) {
+        List<String> offices = caller.officeScope() == null ? null : List.copyOf(caller.officeScope());
+        if (office != null) {
+            if (offices != null && !offices.contains(office)) {
+                throw ProblemException.forbidden("you may not see rejections of office " + office);
+            }
+            offices = List.of(office);
+        }
+        return deadLetters.list(offices, caller.officeScope() == null ? null : caller.name(), status, program, rule, limit);
+    }
+
+    private static Rejection view(DeadLetter d) {
+        ObjectNode record = parse(d.body());
+        return new Rejection(d.id(), d.receivedAt(), d.principal(), d.source(), d.line(), d.recordId(), d.program(), d.office(),
+                d.field(), d.rule(), d.reason(), d.status(), record, record == null ? d.body() : null);
+    }
+
+    private static ObjectNode parse(String body) {
+        if (body == null) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            return node != null && node.isObject() ? (ObjectNode) node : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        return body.path(field).isTextual() ? body.get(field).asText() : null;
+    }
+}

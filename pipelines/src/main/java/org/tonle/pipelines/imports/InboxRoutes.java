@@ -1,0 +1,87 @@
+package org.tonle.pipelines.imports;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.file.GenericFile;
+
+/**
+ * A watched inbox per office, {@code <data>/inbox/<OFFICE>/}, for offices that deliver files
+ * rather than call the API (a USB stick, a synced folder). Each file goes through the same
+ * import as {@code bin/tonle import}, as records of that office only. Afterwards it moves to
+ * {@code done/} when every record was stored (or already was), or to {@code failed/} when any
+ * record was rejected or the file could not be read; a {@code <file>.report.json} beside it
+ * names each rejected line, field and rule. Fixing a failed file and dropping it in again is
+ * safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} is read
+ * through {@code <config>/mappings/<mapping>.yaml} (a KoboToolbox export, for instance).
+ */
+public final class InboxRoutes extends RouteBuilder {
+
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    private static final String OUTCOME = "tonleInboxOutcome";
+
+    private final Path inbox;
+    private final List<String> offices;
+    private final Imports imports;
+    private final Importer importer;
+
+    public InboxRoutes(Path inbox, List<String> offices, Imports imports, Importer importer) {
+        this.inbox = inbox;
+        this.offices = offices;
+        this.imports = imports;
+        this.importer = importer;
+    }
+
+    @Override
+    public void configure() throws Exception {
+        for (String office : offices) {
+            Path folder = inbox.resolve(office);
+            Files.createDirectories(folder);
+            // readLock=changed: a file still being copied in is left until its size stops changing.
+            fromF("file:%s?antInclude=*.csv,*.ndjson,*.jsonl&readLock=changed&readLockCheckInterval=500&readLockMinAge=500"
+                    + "&delay=1000&move=${exchangeProperty.%s}/${file:name}&moveFailed=failed/${file:name}", folder.toAbsolutePath(), OUTCOME)
+                    .routeId("inbox-" + office)
+                    .process(exchange -> importFile(exchange, office));
+        }
+    }
+
+    private void importFile(Exchange exchange, String office) throws Exception {
+        GenericFile<?> file = exchange.getIn().getBody(GenericFile.class);
+        String name = file.getFileNameOnly();
+        Imports.Format format = Imports.formatOf(name);
+        String mapping = mappingOf(name);
+        ImportJob job = new ImportJob(format.name().toLowerCase(java.util.Locale.ROOT), "inbox:" + office,
+                "inbox:" + office + "/" + name, file.getFileLength());
+        try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
+            importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
+        } catch (IllegalArgumentException e) {
+            job.finish(e.getMessage());
+        }
+        ImportJob.View view = job.view();
+        boolean failed = job.state() != ImportJob.State.DONE || job.rejected() > 0;
+        Path reports = inbox.resolve(office).resolve(failed ? "failed" : "done");
+        Files.createDirectories(reports);
+        JSON.writeValue(reports.resolve(name + ".report.json").toFile(), view);
+        log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, name, failed ? "failed" : "done",
+                view.accepted(), view.duplicates(), view.rejected());
+        exchange.setProperty(OUTCOME, failed ? "failed" : "done");
+    }
+
+    private String mappingOf(String fileName) {
+        String[] parts = fileName.split("\\.");
+        return parts.length >= 3 && parts[parts.length - 1].equalsIgnoreCase("csv") && imports.hasMapping(parts[parts.length - 2])
+                ? parts[parts.length - 2] : null;
+    }
+
+}
