@@ -255,7 +255,7 @@ class PipelinesIT {
                 .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).header("Content-Type", type)
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
         try {
-            var answer = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            var answer = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
             return new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
         } catch (java.io.IOException | InterruptedException e) {

@@ -28,6 +28,7 @@ public final class Load {
     private final int batchSize;
     private final Clock clock;
     private final KnownIds known = new KnownIds();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Waiting> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public Load(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
         this.store = store;
@@ -37,17 +38,74 @@ public final class Load {
         store.forEachRecordId(known::add);
     }
 
-    public synchronized void process(Submission submission) {
-        List<Item> pending = submission.items().stream().filter(Item::pending).toList();
-        for (int from = 0; from < pending.size(); from += batchSize) {
-            commit(submission, pending.subList(from, Math.min(pending.size(), from + batchSize)));
+    /**
+     * Loads a submission's pending items and returns once they are committed (or rejected).
+     * Submissions that arrive while another commit runs are committed together with it, in
+     * one transaction (group commit): many small concurrent HTTP batches then cost one commit
+     * instead of one each, and nobody is acknowledged before their transaction committed.
+     */
+    public void process(Submission submission) {
+        Waiting mine = new Waiting(submission);
+        waiting.add(mine);
+        synchronized (this) {
+            if (!mine.done) {
+                List<Waiting> group = new ArrayList<>();
+                for (Waiting w; (w = waiting.poll()) != null; ) {
+                    group.add(w);
+                }
+                loadGroup(group);
+            }
         }
-        keepRejected(submission);
+        if (mine.failure != null) {
+            throw mine.failure;
+        }
     }
 
-    private void commit(Submission submission, List<Item> batch) {
+    /** A submission queued for the writer, and what became of it. */
+    private static final class Waiting {
+        final Submission submission;
+        boolean done;
+        RuntimeException failure;
+
+        Waiting(Submission submission) {
+            this.submission = submission;
+        }
+    }
+
+    private void loadGroup(List<Waiting> group) {
+        List<Pending> pending = new ArrayList<>();
+        for (Waiting w : group) {
+            w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Pending(w.submission, item)));
+        }
+        RuntimeException failure = null;
+        try {
+            for (int from = 0; from < pending.size(); from += batchSize) {
+                commit(pending.subList(from, Math.min(pending.size(), from + batchSize)));
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Waiting w : group) {
+            try {
+                keepRejected(w.submission);
+            } catch (RuntimeException e) {
+                // The accepted records are committed; losing the rejections must still be seen.
+                w.failure = e;
+            }
+            if (failure != null) {
+                w.failure = failure;
+            }
+            w.done = true;
+        }
+    }
+
+    /** An item and the submission it came with (its mode, principal and source). */
+    private record Pending(Submission submission, Item item) {
+    }
+
+    private void commit(List<Pending> batch) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
-        List<UUID> maybeStored = batch.stream().map(i -> UUID.fromString(i.recordId())).filter(known::mightContain).distinct().toList();
+        List<UUID> maybeStored = batch.stream().map(p -> UUID.fromString(p.item().recordId())).filter(known::mightContain).distinct().toList();
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
         Map<UUID, List<String>> hashes = new HashMap<>();
         Map<UUID, Integer> versions = new HashMap<>();
@@ -58,21 +116,23 @@ public final class Load {
         Instant now = clock.instant();
         List<Change> changes = new ArrayList<>();
         List<Item> accepted = new ArrayList<>();
-        for (Item item : batch) {
+        for (Pending p : batch) {
+            Item item = p.item();
+            Submission submission = p.submission();
             UUID id = UUID.fromString(item.recordId());
-            List<String> known = hashes.get(id);
-            if (known != null && known.contains(item.contentHash())) {
+            List<String> storedHashes = hashes.get(id);
+            if (storedHashes != null && storedHashes.contains(item.contentHash())) {
                 item.duplicate();
                 continue;
             }
             Change.Action action;
             if (submission.mode() == Submission.Mode.CORRECT) {
-                if (known == null) {
+                if (storedHashes == null) {
                     item.reject(new Violation("id", "not_found", "there is no record " + id + " to correct; send it with POST first"));
                     continue;
                 }
                 action = Change.Action.CORRECT;
-            } else if (known != null) {
+            } else if (storedHashes != null) {
                 item.reject(new Violation("id", "conflict", "record " + id + " was already received with different content;"
                         + " to change it, send the correction with PUT /api/v1/activities/" + id));
                 continue;

@@ -1,0 +1,178 @@
+package org.tonle.bench;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.tonle.host.Node;
+import org.tonle.pipelines.imports.ImportJob;
+import org.tonle.pipelines.imports.Importer;
+import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.warehouse.Warehouse;
+
+/**
+ * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS]}: the bulk path against the raw DuckDB
+ * Appender, and HTTP ingest in batches of 500 on loopback, in one run.
+ *
+ * <ol>
+ * <li>Pipeline: RECORDS (default 1 M) NDJSON records through a real node's pipeline (parse,
+ *     pseudonymise, validate, de-duplicate, load), as {@code bin/tonle import} sends them.</li>
+ * <li>Baseline: the same number of rows (versions, facts and tallies, values prepared
+ *     beforehand) appended with the raw DuckDB Appender into a fresh warehouse.</li>
+ * <li>HTTP: HTTP_RECORDS (default 200 k) new records posted as NDJSON in batches of 500 by 4
+ *     client threads to {@code POST /api/v1/activities}.</li>
+ * </ol>
+ */
+public final class IngestBenchmark {
+
+    private static final String[] OFFICES = {"PNH", "SRP", "SHV"};
+    private static final String[] SEXES = {"F", "M", "X", "U"};
+
+    public static void main(String[] args) throws Exception {
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        Path root = Files.createTempDirectory("tonle-bench-ingest");
+        Path repository = Path.of("").toAbsolutePath();
+        System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
+
+        byte[] ndjson = ndjson(0, records);
+        System.out.printf("data: %,d bytes of NDJSON%n", ndjson.length);
+
+        double baseline = baseline(root.resolve("baseline.duckdb"), records);
+        System.out.printf("baseline  raw Appender:       %,10.0f records/s%n", baseline);
+
+        try (Node node = Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+                repository.resolve("host/target/bundles"), "bench-token"));
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+            long started = System.nanoTime();
+            ImportJob job = importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
+                    new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            ImportJob.View view = job.view();
+            if (view.accepted() != records) {
+                throw new IllegalStateException("the pipeline did not accept every record: " + view);
+            }
+            double pipeline = records / seconds;
+            System.out.printf("pipeline  parse..load:        %,10.0f records/s  (%.1f s)%n", pipeline, seconds);
+            System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 0.5)%n", pipeline / baseline);
+
+            double http = http(node, httpRecords, records);
+            System.out.printf("http      batches of 500, 4 clients: %,10.0f records/s  (target >= 50 000)%n", http);
+        }
+    }
+
+    /** The same rows the pipeline writes, appended with nothing in between. */
+    static double baseline(Path file, int records) throws Exception {
+        Random random = new Random(7);
+        List<Object[]> rows = new ArrayList<>(records);
+        for (int i = 0; i < records; i++) {
+            rows.add(new Object[] {UUID.randomUUID(), OFFICES[i % 3], LocalDate.of(2015, 1, 1).plusDays(i % 365),
+                    new UUID(random.nextLong(), random.nextLong()), SEXES[i % 4], (short) (i % 18),
+                    "{\"id\":\"" + i + "\",\"program\":\"social\",\"type\":\"client_contact\",\"subject\":{\"key\":\"...\"}}",
+                    Integer.toHexString(i) + "0000000000000000000000000000000000000000000000000000000000000"});
+        }
+        try (Warehouse warehouse = Warehouse.open(file); DuckDBConnection c = warehouse.connect()) {
+            long started = System.nanoTime();
+            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            for (int from = 0; from < records; from += 5000) {
+                c.setAutoCommit(false);
+                try (DuckDBAppender versions = c.createAppender("record_version");
+                     DuckDBAppender facts = c.createAppender("fact_activity")) {
+                    for (Object[] r : rows.subList(from, Math.min(records, from + 5000))) {
+                        versions.beginRow().append((UUID) r[0]).append(1).append("create").append((String) r[7]).append((String) r[6])
+                                .append(now).append("bench").append("bench").endRow();
+                        facts.beginRow().append((UUID) r[0]).append("social").append("client_contact").append((String) r[1])
+                                .append((LocalDate) r[2]).append((UUID) r[3]).append("client").append((String) r[4])
+                                .append((Short) r[5]).append("15-17").append(1).append("{\"setting\":\"shelter\"}").endRow();
+                    }
+                }
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            return records / ((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    static double http(Node node, int records, int offset) throws Exception {
+        byte[] all = ndjson(offset, records);
+        List<byte[]> batches = new ArrayList<>();
+        int start = 0;
+        int lines = 0;
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] == '\n' && ++lines % 500 == 0) {
+                batches.add(java.util.Arrays.copyOfRange(all, start, i + 1));
+                start = i + 1;
+            }
+        }
+        if (start < all.length) {
+            batches.add(java.util.Arrays.copyOfRange(all, start, all.length));
+        }
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        long started = System.nanoTime();
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (byte[] batch : batches) {
+            answers.add(pool.submit(() -> {
+                HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/activities"))
+                        .header("Authorization", "Bearer bench-token").header("Content-Type", "application/x-ndjson")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(batch)).build(), HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 200 || !answer.body().contains("\"rejected\":[]")) {
+                    throw new IllegalStateException(answer.statusCode() + " " + answer.body());
+                }
+                return 500;
+            }));
+        }
+        for (Future<Integer> f : answers) {
+            f.get();
+        }
+        double rate = records / ((System.nanoTime() - started) / 1e9);
+        pool.shutdown();
+        return rate;
+    }
+
+    /** Records like an office's: clients with refs (about one in five a returning person), trainings, case intakes. */
+    static byte[] ndjson(int offset, int records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(records * 260);
+        StringBuilder line = new StringBuilder(300);
+        for (int n = offset; n < offset + records; n++) {
+            line.setLength(0);
+            UUID id = UUID.nameUUIDFromBytes(("bench-" + n).getBytes(StandardCharsets.UTF_8));
+            String office = OFFICES[n % 3];
+            LocalDate date = LocalDate.of(2015, 1, 1).plusDays(n % 365);
+            line.append("{\"id\":\"").append(id).append("\",");
+            switch (n % 10) {
+                case 0 -> line.append("\"program\":\"awareness\",\"type\":\"training\",\"office\":\"SHV\",\"date\":\"").append(date)
+                        .append("\",\"attributes\":{\"topic\":\"grooming\"},\"participants\":[{\"group\":\"taxi_driver\",\"sex\":\"M\",\"count\":12},")
+                        .append("{\"group\":\"hotel_staff\",\"sex\":\"F\",\"count\":8}]}");
+                case 1 -> line.append("\"program\":\"investigation\",\"type\":\"case_intake\",\"office\":\"").append(office)
+                        .append("\",\"date\":\"").append(date).append("\",\"attributes\":{\"channel\":\"hotline\"}}");
+                default -> line.append("\"program\":\"social\",\"type\":\"client_contact\",\"office\":\"").append(office)
+                        .append("\",\"date\":\"").append(date).append("\",\"subject\":{\"ref\":\"").append(office).append("-C-")
+                        .append(n % (records / 5 + 1)).append("\",\"role\":\"client\",\"sex\":\"").append(SEXES[n % 4])
+                        .append("\",\"age\":").append(n % 18).append("},\"attributes\":{\"setting\":\"shelter\"}}");
+            }
+            line.append('\n');
+            out.writeBytes(line.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+}
