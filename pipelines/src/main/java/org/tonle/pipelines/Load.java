@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.slf4j.LoggerFactory;
 import org.tonle.programme.api.Violation;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.DeadLetter;
@@ -35,6 +36,11 @@ public final class Load {
         this.deadLetters = deadLetters;
         this.batchSize = batchSize;
         this.clock = clock;
+        int repaired = store.reconcile();
+        if (repaired > 0) {
+            LoggerFactory.getLogger(Load.class).warn("After an unclean stop, {} records had facts out of step with their stored"
+                    + " versions; their facts were rebuilt from the stored records", repaired);
+        }
         store.forEachRecordId(known::add);
     }
 

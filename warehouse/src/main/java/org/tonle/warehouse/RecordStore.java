@@ -76,6 +76,66 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings facts back in line with the stored versions after a crash: orphan facts and tallies
+     * leave, and live records without facts get them rebuilt from their stored body. A
+     * no-op on a healthy warehouse; run at start, before the first write.
+     *
+     * @return the number of records whose facts were rebuilt or removed
+     */
+    public int reconcile() {
+        try {
+            connection.setAutoCommit(false);
+            try (Statement s = connection.createStatement()) {
+                int removed = 0;
+                for (String statement : Sql.load("sql/reconcile-orphans.sql").split(";")) {
+                    String code = statement.lines().filter(l -> !l.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+                    if (!code.isBlank()) {
+                        removed += s.executeUpdate(code);
+                    }
+                }
+                List<Change> rebuilt = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery(Sql.load("sql/reconcile-missing-facts.sql"))) {
+                    while (rs.next()) {
+                        UUID id = rs.getObject(1, UUID.class);
+                        ActivityRecord record = recordOf(rs.getString(3));
+                        UUID key = record.subject() == null || record.subject().ref() == null ? null : UUID.fromString(record.subject().ref());
+                        rebuilt.add(new Change(id, rs.getInt(2), Change.Action.CREATE, "", rs.getString(3), record, key, "", "", java.time.Instant.now()));
+                    }
+                }
+                appendFacts(rebuilt);
+                connection.commit();
+                return removed + rebuilt.size();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException | java.io.IOException e) {
+            throw new WarehouseException("cannot reconcile facts with stored records: " + e.getMessage(), e);
+        }
+    }
+
+    /** A stored body (canonical JSON, subject as its key) as a record again. */
+    private static ActivityRecord recordOf(String body) throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(body);
+        org.tonle.programme.api.Subject subject = null;
+        if (n.path("subject").isObject()) {
+            com.fasterxml.jackson.databind.JsonNode s = n.get("subject");
+            subject = new org.tonle.programme.api.Subject(s.path("key").isTextual() ? s.get("key").asText() : null,
+                    s.path("role").asText(null), s.path("sex").asText(null), s.path("age").isNumber() ? s.get("age").asInt() : null);
+        }
+        List<ParticipantTally> tallies = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode t : n.path("participants")) {
+            tallies.add(new ParticipantTally(t.path("group").asText(), t.path("sex").asText(), t.path("count").asInt()));
+        }
+        Map<String, Object> attributes = JSON.convertValue(n.path("attributes").isObject() ? n.get("attributes") : JSON.createObjectNode(),
+                new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() { });
+        return new ActivityRecord(n.path("id").asText(), n.path("program").asText(), n.path("type").asText(), n.path("office").asText(),
+                java.time.LocalDate.parse(n.path("date").asText()), subject, n.path("count").asInt(1), attributes, tallies);
+    }
+
     /** Calls {@code sink} with the id of every stored record (streamed, for in-memory filters). */
     public void forEachRecordId(java.util.function.Consumer<UUID> sink) {
         try (Statement s = connection.createStatement();
