@@ -77,6 +77,10 @@ public final class IngestBenchmark {
 
             double http = http(node, httpRecords, records);
             System.out.printf("http      batches of 500, 4 clients: %,10.0f records/s  (target >= 50 000)%n", http);
+        } finally {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 

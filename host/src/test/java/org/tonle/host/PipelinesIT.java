@@ -95,6 +95,23 @@ class PipelinesIT {
     }
 
     @Test
+    void cliImportStreamsAFileAndReportsLinesAndTotals(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("office.csv");
+        Files.writeString(file, CSV_HEADER + "\n"
+                + row(id("cli-1"), "social,client_contact,SRP,2015-08-03,,CLI-1,client,F,16,shelter,,") + "\n"
+                + row(id("cli-2"), "social,client_contact,SRP,2015-08-03,,CLI-2,client,F,16,garden,,") + "\n");
+        ProcessBuilder cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                TestNode.repository().resolve("host/target/tonle-host.jar").toString(), "import", file.toString(), "--url", node.url(), "--quiet")
+                .redirectErrorStream(true);
+        cli.environment().put("TONLE_TOKEN", TestNode.ADMIN_TOKEN);
+        Process process = cli.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isEqualTo(3);
+        assertThat(output).contains("line 3 (id " + id("cli-2") + "): attributes.setting [enum]")
+                .contains("2 records: 1 accepted, 0 duplicates, 1 rejected");
+    }
+
+    @Test
     void ndjsonImportRejectsCutOffAndForeignLinesOnTheirOwn() {
         String ndjson = record(id("nd-1"), "PNH", "ND-1", "2015-08-10") + "\n\n"
                 + "[1,2]\n"
@@ -219,6 +236,8 @@ class PipelinesIT {
         assertThat(clientsMet("2014-03", "SRP")).isEqualTo(1);
 
         // Staff of another office may neither move it nor void it.
+        assertThat(node.send("PUT", "/api/v1/activities/" + id("fix-1"), STAFF_TOKEN, "application/json", moved.replace("\"SRP\"", "\"PNH\""), null)
+                .status()).isEqualTo(403);
         assertThat(node.send("DELETE", "/api/v1/activities/" + id("fix-1"), STAFF_TOKEN, null, null, null).status()).isEqualTo(403);
         assertThat(node.send("DELETE", "/api/v1/activities/" + id("fix-1"), TestNode.ADMIN_TOKEN, null, null, null).status()).isEqualTo(204);
         assertThat(clientsMet("2014-03", "SRP")).isZero();

@@ -3,13 +3,10 @@ package org.tonle.pipelines;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.tonle.programme.api.ActivityRecord;
@@ -28,38 +25,52 @@ public final class Canonical {
     }
 
     public static String json(ActivityRecord r) {
-        Map<String, Object> root = new TreeMap<>();
-        root.put("id", r.id());
-        root.put("program", r.program());
-        root.put("type", r.type());
-        root.put("office", r.office());
-        root.put("date", r.date().toString());
-        root.put("count", r.count());
-        root.put("attributes", new TreeMap<>(r.attributes()));
-        if (r.subject() != null) {
-            Map<String, Object> subject = new TreeMap<>();
-            subject.put("key", r.subject().ref());
-            subject.put("role", r.subject().role());
-            subject.put("sex", r.subject().sex());
-            subject.put("age", r.subject().age());
-            root.put("subject", subject);
-        }
-        if (!r.participants().isEmpty()) {
-            List<Map<String, Object>> tallies = new ArrayList<>();
-            for (ParticipantTally t : r.participants()) {
-                Map<String, Object> tally = new TreeMap<>();
-                tally.put("group", t.group());
-                tally.put("sex", t.sex());
-                tally.put("count", t.count());
-                tallies.add(tally);
+        // Written field by field in sorted key order (as a TreeMap would give): this runs for
+        // every record on the bulk path, so no intermediate maps.
+        java.io.StringWriter out = new java.io.StringWriter(256);
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeFieldName("attributes");
+            g.writeStartObject();
+            for (Map.Entry<String, Object> a : new TreeMap<>(r.attributes()).entrySet()) {
+                g.writeFieldName(a.getKey());
+                JSON.writeValue(g, a.getValue());
             }
-            root.put("participants", tallies);
-        }
-        try {
-            return JSON.writeValueAsString(root);
-        } catch (JsonProcessingException e) {
+            g.writeEndObject();
+            g.writeNumberField("count", r.count());
+            g.writeStringField("date", r.date().toString());
+            g.writeStringField("id", r.id());
+            g.writeStringField("office", r.office());
+            if (!r.participants().isEmpty()) {
+                g.writeArrayFieldStart("participants");
+                for (ParticipantTally t : r.participants()) {
+                    g.writeStartObject();
+                    g.writeNumberField("count", t.count());
+                    g.writeStringField("group", t.group());
+                    g.writeStringField("sex", t.sex());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            g.writeStringField("program", r.program());
+            if (r.subject() != null) {
+                g.writeObjectFieldStart("subject");
+                if (r.subject().age() == null) {
+                    g.writeNullField("age");
+                } else {
+                    g.writeNumberField("age", r.subject().age());
+                }
+                g.writeStringField("key", r.subject().ref());
+                g.writeStringField("role", r.subject().role());
+                g.writeStringField("sex", r.subject().sex());
+                g.writeEndObject();
+            }
+            g.writeStringField("type", r.type());
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+        return out.toString();
     }
 
     public static String sha256(String text) {
