@@ -72,7 +72,11 @@ public final class InboxRoutes extends RouteBuilder {
         boolean failed = job.state() != ImportJob.State.DONE || job.rejected() > 0;
         Path reports = inbox.resolve(office).resolve(failed ? "failed" : "done");
         Files.createDirectories(reports);
-        JSON.writeValue(reports.resolve(name + ".report.json").toFile(), view);
+        // Written aside and moved into place, so whoever watches the folder never reads half a report.
+        Path report = reports.resolve(name + ".report.json");
+        Path partial = reports.resolve("." + name + ".report.json.part");
+        JSON.writeValue(partial.toFile(), view);
+        Files.move(partial, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, name, failed ? "failed" : "done",
                 view.accepted(), view.duplicates(), view.rejected());
         exchange.setProperty(OUTCOME, failed ? "failed" : "done");
