@@ -98,7 +98,7 @@ public final class IngestBenchmark {
             long started = System.nanoTime();
             OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
             for (int from = 0; from < records; from += 5000) {
-                c.setAutoCommit(false);
+                try (org.tonle.warehouse.Transaction tx = org.tonle.warehouse.Transaction.begin(c)) {
                 try (DuckDBAppender versions = c.createAppender("record_version");
                      DuckDBAppender facts = c.createAppender("fact_activity")) {
                     for (Object[] r : rows.subList(from, Math.min(records, from + 5000))) {
@@ -109,8 +109,8 @@ public final class IngestBenchmark {
                                 .append((Short) r[5]).append("15-17").append(1).append("{\"setting\":\"shelter\"}").endRow();
                     }
                 }
-                c.commit();
-                c.setAutoCommit(true);
+                tx.commit();
+                }
             }
             return records / ((System.nanoTime() - started) / 1e9);
         }

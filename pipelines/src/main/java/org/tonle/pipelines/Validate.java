@@ -39,6 +39,7 @@ import org.tonle.programme.api.Violation;
 public final class Validate {
 
     public static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
+    private static final java.time.ZoneOffset LATEST_ZONE = java.time.ZoneOffset.ofHours(14);
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Set<String> FIELDS =
@@ -61,7 +62,9 @@ public final class Validate {
 
     public void process(Submission submission) {
         TonleConfig cfg = config.get();
-        LocalDate today = LocalDate.now(clock);
+        // "Not in the future" is judged where the day starts first (UTC+14): a node on UTC must not
+        // refuse today's record from an office in Phnom Penh (UTC+7) before 07:00 local time.
+        LocalDate today = LocalDate.now(clock.withZone(LATEST_ZONE));
         for (Item item : submission.items()) {
             if (!item.pending()) {
                 continue;

@@ -69,7 +69,7 @@ class ValidateTest {
             "'\"type\": \"intake\"'               ~ '\"type\": \"advice\"'              | type                  | unknown_activity",
             "'\"office\": \"PNH\"'                ~ '\"office\": \"KPT\"'               | office                | unknown_office",
             "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"14/08/2015\"'          | date                  | format",
-            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-09-02\"'          | date                  | future_date",
+            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-09-03\"'          | date                  | future_date",
             "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"1999-12-31\"'          | date                  | date_too_early",
             "'\"role\": \"victim\"'               ~ '\"role\": \"judge\"'               | subject.role          | enum",
             "'\"role\": \"victim\", '             ~ ''                                  | subject.role          | required",
@@ -165,6 +165,12 @@ class ValidateTest {
             throw new IllegalStateException("boom");
         });
         assertThat(run(GOOD).violations()).extracting(Violation::rule).containsExactly("programme_check");
+    }
+
+    @Test
+    void todayInTheEarliestTimeZoneIsNotTheFuture() {
+        // The test clock is 2015-09-01T10:00Z: already 2 September in UTC+14, not yet 3 September anywhere.
+        assertThat(run(GOOD.replace("2015-08-14", "2015-09-02")).violations()).isEmpty();
     }
 
     @Test

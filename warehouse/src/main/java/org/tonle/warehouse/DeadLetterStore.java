@@ -25,8 +25,7 @@ public final class DeadLetterStore {
         if (letters.isEmpty()) {
             return;
         }
-        try (DuckDBConnection c = warehouse.connect()) {
-            c.setAutoCommit(false);
+        try (DuckDBConnection c = warehouse.connect(); Transaction tx = Transaction.begin(c)) {
             try (PreparedStatement next = c.prepareStatement("SELECT nextval('dead_letter_seq') FROM range(?)");
                  DuckDBAppender appender = c.createAppender("dead_letter")) {
                 next.setInt(1, letters.size());
@@ -55,7 +54,7 @@ public final class DeadLetterStore {
                             .endRow();
                 }
             }
-            c.commit();
+            tx.commit();
         } catch (SQLException e) {
             throw new WarehouseException("cannot store " + letters.size() + " rejected records: " + e.getMessage(), e);
         }

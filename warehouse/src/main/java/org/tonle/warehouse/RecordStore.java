@@ -85,8 +85,7 @@ public final class RecordStore implements AutoCloseable {
      */
     public int reconcile() {
         try {
-            connection.setAutoCommit(false);
-            try (Statement s = connection.createStatement()) {
+            try (Transaction tx = Transaction.begin(connection); Statement s = connection.createStatement()) {
                 int removed = 0;
                 for (String statement : Sql.load("sql/reconcile-orphans.sql").split(";")) {
                     String code = statement.lines().filter(l -> !l.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
@@ -104,13 +103,8 @@ public final class RecordStore implements AutoCloseable {
                     }
                 }
                 appendFacts(rebuilt);
-                connection.commit();
+                tx.commit();
                 return removed + rebuilt.size();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
         } catch (SQLException | java.io.IOException e) {
             throw new WarehouseException("cannot reconcile facts with stored records: " + e.getMessage(), e);
@@ -189,8 +183,7 @@ public final class RecordStore implements AutoCloseable {
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
     private void commit(List<Change> changes, List<FactRow> removed) {
         try {
-            connection.setAutoCommit(false);
-            try {
+            try (Transaction tx = Transaction.begin(connection)) {
                 List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
                 if (!replaced.isEmpty()) {
                     stageIds(replaced);
@@ -204,12 +197,7 @@ public final class RecordStore implements AutoCloseable {
                 }
                 appendVersions(changes);
                 appendFacts(changes);
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
+                tx.commit();
             }
         } catch (SQLException e) {
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
