@@ -140,7 +140,7 @@ class PipelinesIT {
     }
 
     @Test
-    void inboxFileMovesToDoneOrFailedWithAReport() throws Exception {
+    void inboxFileIsImportedReportedAndDeleted() throws Exception {
         Path inbox = node.data().resolve("inbox/SRP");
         String good = CSV_HEADER + "\n" + row(id("inbox-1"), "social,client_contact,,2015-08-03,,IN-1,client,F,16,shelter,,") + "\n";
         String bad = CSV_HEADER + "\n" + row(id("inbox-2"), "social,client_contact,PNH,2015-08-03,,IN-2,client,F,16,shelter,,") + "\n";
@@ -153,8 +153,11 @@ class PipelinesIT {
         JsonNode badReport = awaitJson(inbox.resolve("failed/bad.csv.report.json"));
         assertThat(goodReport.path("accepted").asInt()).isEqualTo(1);
         assertThat(badReport.path("rejections").get(0).path("rule").asText()).isEqualTo("office_not_permitted");
-        await(() -> Files.exists(inbox.resolve("done/good.csv")) && Files.exists(inbox.resolve("failed/bad.csv")));
-        assertThat(inbox.resolve("good.csv")).doesNotExist();
+        await(() -> !Files.exists(inbox.resolve("good.csv")) && !Files.exists(inbox.resolve("bad.csv")));
+        // The raw file held case codes: only the report stays on the node's disk.
+        assertThat(inbox.resolve("done/good.csv")).doesNotExist();
+        assertThat(inbox.resolve("failed/bad.csv")).doesNotExist();
+        assertThat(Files.readString(inbox.resolve("failed/bad.csv.report.json"))).doesNotContain("IN-2");
     }
 
     @Test

@@ -19,17 +19,16 @@ import org.apache.camel.component.file.GenericFile;
  * rather than call the API (a USB stick, a synced folder). Each file goes through the same
  * import as {@code bin/tonle import}, as records of that office only. Afterwards it moves to
  * {@code done/} when every record was stored (or already was), or to {@code failed/} when any
- * record was rejected or the file could not be read; a {@code <file>.report.json} beside it
- * names each rejected line, field and rule. Fixing a failed file and dropping it in again is
- * safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} is read
+ * record was rejected or the file could not be read; a {@code <file>.report.json} there
+ * names each rejected line, field and rule. The file itself is deleted once read, because it
+ * holds raw case codes (DESIGN.md section 2); the office keeps its own copy. Fixing a failed
+ * file and dropping it in again is safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} is read
  * through {@code <config>/mappings/<mapping>.yaml} (a KoboToolbox export, for instance).
  */
 public final class InboxRoutes extends RouteBuilder {
 
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
-
-    private static final String OUTCOME = "tonleInboxOutcome";
 
     private final Path inbox;
     private final List<String> offices;
@@ -50,7 +49,7 @@ public final class InboxRoutes extends RouteBuilder {
             Files.createDirectories(folder);
             // readLock=changed: a file still being copied in is left until its size stops changing.
             fromF("file:%s?antInclude=*.csv,*.ndjson,*.jsonl&readLock=changed&readLockCheckInterval=500&readLockMinAge=500"
-                    + "&delay=1000&move=${exchangeProperty.%s}/${file:name}&moveFailed=failed/${file:name}", folder.toAbsolutePath(), OUTCOME)
+                    + "&delay=1000&delete=true", folder.toAbsolutePath())
                     .routeId("inbox-" + office)
                     .process(exchange -> importFile(exchange, office));
         }
@@ -65,7 +64,8 @@ public final class InboxRoutes extends RouteBuilder {
                 "inbox:" + office + "/" + name, file.getFileLength());
         try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
             importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Reported, never rethrown: a failed exchange would leave the raw file behind.
             job.finish(e.getMessage());
         }
         ImportJob.View view = job.view();
@@ -79,7 +79,6 @@ public final class InboxRoutes extends RouteBuilder {
         Files.move(partial, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, name, failed ? "failed" : "done",
                 view.accepted(), view.duplicates(), view.rejected());
-        exchange.setProperty(OUTCOME, failed ? "failed" : "done");
     }
 
     private String mappingOf(String fileName) {
