@@ -1,0 +1,240 @@
+package org.tonle.host.flight;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+
+import org.apache.arrow.flight.CallHeaders;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.SchemaResult;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.auth2.AuthUtilities;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
+import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
+import org.apache.arrow.flight.sql.impl.FlightSql;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.host.auth.AccessControl;
+import org.tonle.host.auth.Caller;
+import org.tonle.host.http.ProblemException;
+import org.tonle.host.service.SqlService;
+import org.tonle.warehouse.analytics.SqlRefusedException;
+import org.tonle.warehouse.analytics.SqlSandbox;
+
+/**
+ * Arrow Flight SQL for analysts' own tools (DBeaver, Python ADBC, the Flight SQL JDBC driver):
+ * the same bearer tokens as the HTTP API and the same sandbox, row cap and audit as
+ * {@code POST /api/v1/sql}, through {@link SqlService}. Statements and prepared statements
+ * take no parameters; nothing but queries is served.
+ */
+public final class FlightSqlServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FlightSqlServer.class);
+    private static final String ENDPOINT = "flight-sql";
+    /** Rows a Flight SQL answer may carry; tools page through the views with LIMIT. */
+    public static final int ROW_CAP = 100_000;
+
+    private final FlightServer server;
+
+    private FlightSqlServer(FlightServer server) {
+        this.server = server;
+    }
+
+    public static FlightSqlServer start(String host, int port, AccessControl access, SqlService sql) {
+        Map<String, Caller> callers = new ConcurrentHashMap<>();
+        CallHeaderAuthenticator bearer = headers -> authenticate(headers, access, callers);
+        FlightServer server = FlightServer.builder(sql.allocator(), Location.forGrpcInsecure(host, port), new Producer(sql, callers))
+                .headerAuthenticator(bearer)
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start Arrow Flight SQL on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        LOG.info("Arrow Flight SQL serves at grpc://{}:{}", host, server.getPort());
+        return new FlightSqlServer(server);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    private static CallHeaderAuthenticator.AuthResult authenticate(CallHeaders headers, AccessControl access, Map<String, Caller> callers) {
+        String token = AuthUtilities.getValueFromAuthHeader(headers, "Bearer ");
+        if (token == null || token.isBlank()) {
+            throw CallStatus.UNAUTHENTICATED.withDescription("send the header authorization: Bearer <token>").toRuntimeException();
+        }
+        Caller caller = access.authenticate(token.trim()).orElseThrow(() ->
+                CallStatus.UNAUTHENTICATED.withDescription("the bearer token is not known").toRuntimeException());
+        callers.put(caller.name(), caller);
+        return new CallHeaderAuthenticator.AuthResult() {
+            @Override
+            public String getPeerIdentity() {
+                return caller.name();
+            }
+
+            @Override
+            public void appendToOutgoingHeaders(CallHeaders outgoing) {
+                // the client keeps sending its own token; nothing to hand back
+            }
+        };
+    }
+
+    /** The Flight SQL calls Tonle answers; everything else stays unimplemented. */
+    private static final class Producer extends NoOpFlightSqlProducer {
+
+        private final SqlService sql;
+        private final Map<String, Caller> callers;
+        /** Checked statements by handle: prepared statements and statements awaiting their ticket. */
+        private final Map<ByteString, Statement> statements = new ConcurrentHashMap<>();
+
+        private record Statement(String sql, String owner) {
+        }
+
+        Producer(SqlService sql, Map<String, Caller> callers) {
+            this.sql = sql;
+            this.callers = callers;
+        }
+
+        private Caller caller(CallContext context) {
+            return Optional.ofNullable(callers.get(context.peerIdentity())).orElseThrow(() ->
+                    CallStatus.UNAUTHENTICATED.withDescription("not signed in").toRuntimeException());
+        }
+
+        /** Checks a statement for its caller and keeps it under a new handle. */
+        private ByteString register(String text, CallContext context) {
+            Caller caller = caller(context);
+            guarded(() -> sql.check(caller, text));
+            ByteString handle = ByteString.copyFrom(UUID.randomUUID().toString(), StandardCharsets.UTF_8);
+            statements.put(handle, new Statement(text, caller.name()));
+            return handle;
+        }
+
+        private Statement statement(ByteString handle, CallContext context) {
+            Statement statement = statements.get(handle);
+            if (statement == null || !statement.owner().equals(caller(context).name())) {
+                throw CallStatus.NOT_FOUND.withDescription("no such statement; prepare it again").toRuntimeException();
+            }
+            return statement;
+        }
+
+        private Schema schema(Statement statement, CallContext context) {
+            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.arrow(caller(context), statement.sql(), 1, ENDPOINT + " schema"))) {
+                return query.reader().getVectorSchemaRoot().getSchema();
+            } catch (IOException e) {
+                throw CallStatus.INTERNAL.withDescription("cannot read the answer's schema").toRuntimeException();
+            }
+        }
+
+        private static FlightInfo info(Message ticket, Schema schema, FlightDescriptor descriptor) {
+            Ticket t = new Ticket(Any.pack(ticket).toByteArray());
+            return new FlightInfo(schema, descriptor, java.util.List.of(new FlightEndpoint(t)), -1, -1);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoStatement(FlightSql.CommandStatementQuery command, CallContext context, FlightDescriptor descriptor) {
+            ByteString handle = register(command.getQuery(), context);
+            Schema schema = schema(statements.get(handle), context);
+            return info(FlightSql.TicketStatementQuery.newBuilder().setStatementHandle(handle).build(), schema, descriptor);
+        }
+
+        @Override
+        public SchemaResult getSchemaStatement(FlightSql.CommandStatementQuery command, CallContext context, FlightDescriptor descriptor) {
+            Caller caller = caller(context);
+            guarded(() -> sql.check(caller, command.getQuery()));
+            return new SchemaResult(schema(new Statement(command.getQuery(), caller.name()), context));
+        }
+
+        @Override
+        public void getStreamStatement(FlightSql.TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
+            Statement statement = statement(ticket.getStatementHandle(), context);
+            statements.remove(ticket.getStatementHandle());
+            stream(statement, context, listener);
+        }
+
+        @Override
+        public void createPreparedStatement(FlightSql.ActionCreatePreparedStatementRequest request, CallContext context,
+                                            StreamListener<Result> listener) {
+            try {
+                ByteString handle = register(request.getQuery(), context);
+                Schema schema = schema(statements.get(handle), context);
+                FlightSql.ActionCreatePreparedStatementResult result = FlightSql.ActionCreatePreparedStatementResult.newBuilder()
+                        .setPreparedStatementHandle(handle)
+                        .setDatasetSchema(ByteString.copyFrom(schema.serializeAsMessage()))
+                        .setParameterSchema(ByteString.copyFrom(new Schema(java.util.List.of()).serializeAsMessage()))
+                        .build();
+                listener.onNext(new Result(Any.pack(result).toByteArray()));
+                listener.onCompleted();
+            } catch (FlightRuntimeException e) {
+                listener.onError(e);
+            }
+        }
+
+        @Override
+        public FlightInfo getFlightInfoPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                                         FlightDescriptor descriptor) {
+            Statement statement = statement(command.getPreparedStatementHandle(), context);
+            return info(command, schema(statement, context), descriptor);
+        }
+
+        @Override
+        public void getStreamPreparedStatement(FlightSql.CommandPreparedStatementQuery command, CallContext context,
+                                               ServerStreamListener listener) {
+            stream(statement(command.getPreparedStatementHandle(), context), context, listener);
+        }
+
+        @Override
+        public void closePreparedStatement(FlightSql.ActionClosePreparedStatementRequest request, CallContext context,
+                                           StreamListener<Result> listener) {
+            statements.remove(request.getPreparedStatementHandle());
+            listener.onCompleted();
+        }
+
+        private void stream(Statement statement, CallContext context, ServerStreamListener listener) {
+            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.arrow(caller(context), statement.sql(), ROW_CAP, ENDPOINT))) {
+                listener.start(query.reader().getVectorSchemaRoot());
+                while (guarded(query::next)) {
+                    listener.putNext();
+                }
+                listener.completed();
+            } catch (FlightRuntimeException e) {
+                listener.error(e);
+            } catch (IOException e) {
+                listener.error(CallStatus.INTERNAL.withDescription("cannot stream the answer").toRuntimeException());
+            }
+        }
+
+        /** Refusals become INVALID_ARGUMENT (or TIMED_OUT) with the sandbox's reason. */
+        private static <T> T guarded(java.util.function.Supplier<T> call) {
+            try {
+                return call.get();
+            } catch (SqlRefusedException e) {
+                throw (e.timedOut() ? CallStatus.TIMED_OUT : CallStatus.INVALID_ARGUMENT).withDescription(e.getMessage()).toRuntimeException();
+            } catch (ProblemException e) {
+                throw CallStatus.UNAUTHORIZED.withDescription(e.getMessage()).toRuntimeException();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdown();
+        server.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        server.close();
+    }
+}
