@@ -189,6 +189,21 @@ class AdHocSqlIT {
     }
 
     @Test
+    void flightSqlListsTheViewsForTools() throws Exception {
+        try (Connection c = flight(ANALYST_TOKEN); ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
+            List<String> tables = new java.util.ArrayList<>();
+            while (rs.next()) {
+                tables.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME"));
+            }
+            assertThat(tables).contains("main.activities", "main.indicator_records", "main.offices").doesNotContain("main.audit_log");
+            try (Statement s = c.createStatement(); ResultSet qualified = s.executeQuery("SELECT count(*) FROM main.offices")) {
+                assertThat(qualified.next()).isTrue();
+                assertThat(qualified.getLong(1)).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
     void flightSqlRefusesAWrongToken() {
         assertThatThrownBy(() -> {
             try (Connection c = flight("not-a-token"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {

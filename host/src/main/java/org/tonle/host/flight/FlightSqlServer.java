@@ -2,6 +2,7 @@ package org.tonle.host.flight;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,7 +26,11 @@ import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.auth2.AuthUtilities;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
+import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql;
+import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +51,7 @@ public final class FlightSqlServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FlightSqlServer.class);
     private static final String ENDPOINT = "flight-sql";
+    private static final String SCHEMA = "main";
     /** Rows a Flight SQL answer may carry; tools page through the views with LIMIT. */
     public static final int ROW_CAP = 100_000;
 
@@ -143,7 +149,7 @@ public final class FlightSqlServer implements AutoCloseable {
 
         private static FlightInfo info(Message ticket, Schema schema, FlightDescriptor descriptor) {
             Ticket t = new Ticket(Any.pack(ticket).toByteArray());
-            return new FlightInfo(schema, descriptor, java.util.List.of(new FlightEndpoint(t)), -1, -1);
+            return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(t)), -1, -1);
         }
 
         @Override
@@ -176,7 +182,7 @@ public final class FlightSqlServer implements AutoCloseable {
                 FlightSql.ActionCreatePreparedStatementResult result = FlightSql.ActionCreatePreparedStatementResult.newBuilder()
                         .setPreparedStatementHandle(handle)
                         .setDatasetSchema(ByteString.copyFrom(schema.serializeAsMessage()))
-                        .setParameterSchema(ByteString.copyFrom(new Schema(java.util.List.of()).serializeAsMessage()))
+                        .setParameterSchema(ByteString.copyFrom(new Schema(List.of()).serializeAsMessage()))
                         .build();
                 listener.onNext(new Result(Any.pack(result).toByteArray()));
                 listener.onCompleted();
@@ -203,6 +209,129 @@ public final class FlightSqlServer implements AutoCloseable {
                                            StreamListener<Result> listener) {
             statements.remove(request.getPreparedStatementHandle());
             listener.onCompleted();
+        }
+
+        // ---- catalogue calls, so that tools (DBeaver) can list the views; the one schema is "main" ----
+
+        private static FlightInfo catalogueInfo(Message command, Schema schema, FlightDescriptor descriptor) {
+            return info(command, schema, descriptor);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoSqlInfo(FlightSql.CommandGetSqlInfo request, CallContext context, FlightDescriptor descriptor) {
+            caller(context);
+            return catalogueInfo(request, Schemas.GET_SQL_INFO_SCHEMA, descriptor);
+        }
+
+        @Override
+        public void getStreamSqlInfo(FlightSql.CommandGetSqlInfo command, CallContext context, ServerStreamListener listener) {
+            new SqlInfoBuilder()
+                    .withFlightSqlServerName("Tonle")
+                    .withFlightSqlServerVersion(String.valueOf(FlightSqlServer.class.getPackage().getImplementationVersion()))
+                    .withFlightSqlServerArrowVersion("18.3.0")
+                    .withFlightSqlServerReadOnly(true)
+                    .withSqlIdentifierQuoteChar("\"")
+                    .send(command.getInfoList(), listener);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoCatalogs(FlightSql.CommandGetCatalogs request, CallContext context, FlightDescriptor descriptor) {
+            caller(context);
+            return catalogueInfo(request, Schemas.GET_CATALOGS_SCHEMA, descriptor);
+        }
+
+        @Override
+        public void getStreamCatalogs(CallContext context, ServerStreamListener listener) {
+            // No catalogues: tools then name views as main.<view>, which the sandbox accepts.
+            send(Schemas.GET_CATALOGS_SCHEMA, List.of(), (root, row, name) -> { }, listener);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoSchemas(FlightSql.CommandGetDbSchemas request, CallContext context, FlightDescriptor descriptor) {
+            caller(context);
+            return catalogueInfo(request, Schemas.GET_SCHEMAS_SCHEMA, descriptor);
+        }
+
+        @Override
+        public void getStreamSchemas(FlightSql.CommandGetDbSchemas command, CallContext context, ServerStreamListener listener) {
+            boolean matches = !command.hasDbSchemaFilterPattern() || like(command.getDbSchemaFilterPattern(), SCHEMA);
+            send(Schemas.GET_SCHEMAS_SCHEMA, matches ? List.of(SCHEMA) : List.of(),
+                    (root, row, name) -> text(root, "db_schema_name", row, name), listener);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoTableTypes(FlightSql.CommandGetTableTypes request, CallContext context, FlightDescriptor descriptor) {
+            caller(context);
+            return catalogueInfo(request, Schemas.GET_TABLE_TYPES_SCHEMA, descriptor);
+        }
+
+        @Override
+        public void getStreamTableTypes(CallContext context, ServerStreamListener listener) {
+            send(Schemas.GET_TABLE_TYPES_SCHEMA, List.of("VIEW"), (root, row, type) -> text(root, "table_type", row, type), listener);
+        }
+
+        @Override
+        public FlightInfo getFlightInfoTables(FlightSql.CommandGetTables request, CallContext context, FlightDescriptor descriptor) {
+            caller(context);
+            return catalogueInfo(request, request.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA, descriptor);
+        }
+
+        @Override
+        public void getStreamTables(FlightSql.CommandGetTables command, CallContext context, ServerStreamListener listener) {
+            boolean schemaMatches = !command.hasDbSchemaFilterPattern() || like(command.getDbSchemaFilterPattern(), SCHEMA);
+            boolean typeMatches = command.getTableTypesCount() == 0 || command.getTableTypesList().contains("VIEW");
+            List<String> views = SqlSandbox.VIEWS.stream()
+                    .filter(v -> schemaMatches && typeMatches)
+                    .filter(v -> !command.hasTableNameFilterPattern() || like(command.getTableNameFilterPattern(), v))
+                    .toList();
+            Schema schema = command.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA;
+            try {
+                send(schema, views, (root, row, view) -> {
+                    text(root, "db_schema_name", row, SCHEMA);
+                    text(root, "table_name", row, view);
+                    text(root, "table_type", row, "VIEW");
+                    if (command.getIncludeSchema()) {
+                        ((VarBinaryVector) root.getVector("table_schema")).setSafe(row,
+                                schema(new Statement("SELECT * FROM " + view, caller(context).name()), context).serializeAsMessage());
+                    }
+                }, listener);
+            } catch (FlightRuntimeException e) {
+                listener.error(e);
+            }
+        }
+
+        private interface RowWriter<T> {
+            void write(VectorSchemaRoot root, int row, T value);
+        }
+
+        private <T> void send(Schema schema, List<T> values, RowWriter<T> writer, ServerStreamListener listener) {
+            try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, sql.allocator())) {
+                root.allocateNew();
+                for (int row = 0; row < values.size(); row++) {
+                    writer.write(root, row, values.get(row));
+                }
+                root.setRowCount(values.size());
+                listener.start(root);
+                listener.putNext();
+                listener.completed();
+            }
+        }
+
+        private static void text(VectorSchemaRoot root, String column, int row, String value) {
+            ((VarCharVector) root.getVector(column)).setSafe(row, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** SQL LIKE patterns of the catalogue calls: % any run, _ one character. */
+        private static boolean like(String pattern, String value) {
+            StringBuilder regex = new StringBuilder();
+            for (char ch : pattern.toCharArray()) {
+                regex.append(switch (ch) {
+                    case '%' -> ".*";
+                    case '_' -> ".";
+                    default -> java.util.regex.Pattern.quote(String.valueOf(ch));
+                });
+            }
+            return value.matches(regex.toString());
         }
 
         private void stream(Statement statement, CallContext context, ServerStreamListener listener) {
