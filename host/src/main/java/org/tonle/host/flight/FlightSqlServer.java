@@ -140,7 +140,7 @@ public final class FlightSqlServer implements AutoCloseable {
         }
 
         private Schema schema(Statement statement, CallContext context) {
-            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.arrow(caller(context), statement.sql(), 1, ENDPOINT + " schema"))) {
+            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.schemaOnly(caller(context), statement.sql()))) {
                 return query.reader().getVectorSchemaRoot().getSchema();
             } catch (IOException e) {
                 throw CallStatus.INTERNAL.withDescription("cannot read the answer's schema").toRuntimeException();

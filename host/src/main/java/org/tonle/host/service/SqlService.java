@@ -61,6 +61,15 @@ public final class SqlService {
         }
     }
 
+    /**
+     * The columns a statement would answer, from a run capped at zero rows (DuckDB then skips
+     * the work); not audited, the run that follows is.
+     */
+    public SqlSandbox.ArrowQuery schemaOnly(Caller caller, String sql) {
+        authorize(caller);
+        return sandbox.arrow(sql, 0, allocator);
+    }
+
     /** Checks a statement without running it (Flight SQL prepares before it executes). */
     public String check(Caller caller, String sql) {
         authorize(caller);
