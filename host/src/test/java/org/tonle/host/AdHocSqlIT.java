@@ -126,6 +126,21 @@ class AdHocSqlIT {
     }
 
     @Test
+    void aBadRequestIsNamedNotAnswered500() {
+        TestNode.Response noSql = node.send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", "{\"limit\": 5}", "application/json");
+        assertThat(noSql.status()).isEqualTo(400);
+        assertThat(noSql.json().path("detail").asText()).contains("\"sql\" is missing");
+        TestNode.Response badLimit = post(ANALYST_TOKEN, "SELECT 1", 0, "application/json");
+        assertThat(badLimit.status()).isEqualTo(400);
+        assertThat(badLimit.json().path("detail").asText()).contains("limit must be between 1 and");
+        TestNode.Response unknownColumn = post(ANALYST_TOKEN, "SELECT no_such_column FROM activities", 5, "application/json");
+        assertThat(unknownColumn.status()).isEqualTo(400);
+        assertThat(unknownColumn.json().path("detail").asText()).contains("no_such_column");
+        TestNode.Response notJson = node.send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", "{\"sql\": ", "application/json");
+        assertThat(notJson.status()).isEqualTo(400);
+    }
+
+    @Test
     void csvAndArrowByAccept() throws Exception {
         TestNode.Response csv = post(ANALYST_TOKEN, "SELECT code, name FROM offices ORDER BY code", 10, "text/csv");
         assertThat(csv.status()).isEqualTo(200);
