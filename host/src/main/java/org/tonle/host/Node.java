@@ -101,6 +101,7 @@ public final class Node implements AutoCloseable {
     private OsgiFramework osgi;
     private HttpServer http;
     private FlightSqlServer flight;
+    private AnalyticsDictionary analyticsDictionary;
 
     private Node(Options options) {
         this.options = options;
@@ -133,6 +134,7 @@ public final class Node implements AutoCloseable {
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);
 
+        analyticsDictionary = new AnalyticsDictionary(warehouse);
         registry = new ProgrammeRegistry();
         registry.onChange(entry -> syncProgrammeDimension());
         CamelContext camel = new DefaultCamelContext();
@@ -280,7 +282,12 @@ public final class Node implements AutoCloseable {
         } catch (SQLException e) {
             LOG.warn("Cannot record programmes: {}", e.getMessage());
         }
-        new AnalyticsDictionary(warehouse).sync(registry.programmes());
+        try {
+            analyticsDictionary.sync(registry.programmes());
+        } catch (RuntimeException e) {
+            // The analytics views lag behind until the next change; a programme never fails for it.
+            LOG.warn("Cannot record the programme declarations for analytics: {}", e.getMessage());
+        }
     }
 
     /** The bundles of the distribution: host/target/bundles beside the host jar, unless overridden. */

@@ -29,6 +29,7 @@ public final class AnalyticsDictionary {
         this.warehouse = warehouse;
     }
 
+    /** Synchronised: bundle events arrive on several threads, and DuckDB refuses concurrent writes to one row. */
     public synchronized void sync(List<Programme> programmes) {
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(false);
@@ -36,7 +37,11 @@ public final class AnalyticsDictionary {
                  PreparedStatement attribute = c.prepareStatement("INSERT OR REPLACE INTO dim_attribute VALUES (?, ?, ?, ?)");
                  PreparedStatement indicator = c.prepareStatement("INSERT OR REPLACE INTO dim_indicator VALUES (?, ?, ?, ?, ?, ?)");
                  PreparedStatement filter = c.prepareStatement("INSERT INTO dim_indicator_filter VALUES (?, ?, ?)")) {
+                java.util.Set<String> seen = new java.util.HashSet<>();
                 for (Programme programme : programmes) {
+                    if (!seen.add(programme.id())) {
+                        continue;   // one declaration per programme id (the first listed wins)
+                    }
                     for (Activity activity : programme.activities()) {
                         for (Attribute a : activity.attributes()) {
                             attribute.setString(1, programme.id());
