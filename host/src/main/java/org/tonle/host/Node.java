@@ -30,7 +30,9 @@ import org.tonle.host.api.PagesResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
+import org.tonle.host.api.SqlResource;
 import org.tonle.host.auth.AccessControl;
+import org.tonle.host.flight.FlightSqlServer;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.osgi.IntakeEndpoint;
 import org.tonle.host.osgi.OsgiFramework;
@@ -47,6 +49,7 @@ import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
+import org.tonle.host.service.SqlService;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.Load;
@@ -63,6 +66,8 @@ import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.analytics.AnalyticsDictionary;
+import org.tonle.warehouse.analytics.SqlSandbox;
 import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorCube;
 import org.tonle.warehouse.indicators.IndicatorEngine;
@@ -95,6 +100,8 @@ public final class Node implements AutoCloseable {
     private Ingest ingest;
     private OsgiFramework osgi;
     private HttpServer http;
+    private FlightSqlServer flight;
+    private AnalyticsDictionary analyticsDictionary;
 
     private Node(Options options) {
         this.options = options;
@@ -127,6 +134,7 @@ public final class Node implements AutoCloseable {
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);
 
+        analyticsDictionary = new AnalyticsDictionary(warehouse);
         registry = new ProgrammeRegistry();
         registry.onChange(entry -> syncProgrammeDimension());
         CamelContext camel = new DefaultCamelContext();
@@ -175,6 +183,7 @@ public final class Node implements AutoCloseable {
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
+        SqlService sql = startSql(audit);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
@@ -192,10 +201,24 @@ public final class Node implements AutoCloseable {
                 new AuditResource(new AuditService(audit)),
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
+                new SqlResource(sql),
                 new PagesResource()));
         parts.add(0, http);
+        if (options.flightPort() > 0) {
+            flight = FlightSqlServer.start(options.host(), options.flightPort(), access, sql);
+            parts.add(0, flight);
+        }
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */
+    private SqlService startSql(AuditLog audit) {
+        org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+        parts.add(0, allocator);
+        SqlSandbox sandbox = new SqlSandbox(warehouse, config.settings().sql().timeout());
+        parts.add(0, sandbox);
+        return new SqlService(sandbox, audit, allocator);
     }
 
     /**
@@ -259,6 +282,12 @@ public final class Node implements AutoCloseable {
         } catch (SQLException e) {
             LOG.warn("Cannot record programmes: {}", e.getMessage());
         }
+        try {
+            analyticsDictionary.sync(registry.programmes());
+        } catch (RuntimeException e) {
+            // The analytics views lag behind until the next change; a programme never fails for it.
+            LOG.warn("Cannot record the programme declarations for analytics: {}", e.getMessage());
+        }
     }
 
     /** The bundles of the distribution: host/target/bundles beside the host jar, unless overridden. */
@@ -277,6 +306,11 @@ public final class Node implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The Arrow Flight SQL port, or 0 when Flight SQL is off. */
+    public int flightPort() {
+        return flight == null ? 0 : flight.port();
     }
 
     public ProgrammeRegistry registry() {

@@ -42,11 +42,16 @@ public final class TestNode implements AutoCloseable {
     }
 
     public static TestNode start(Path root, String office) {
+        return start(root, office, 0);
+    }
+
+    /** With Arrow Flight SQL on {@code flightPort} (0: off). */
+    public static TestNode start(Path root, String office, int flightPort) {
         Path config = root.resolve("config");
         if (!Files.exists(config)) {
             copy(repository().resolve("config"), config);
         }
-        TestNode node = new TestNode(root, new Node.Options(config, root.resolve("data"), "127.0.0.1", 0, 0, office,
+        TestNode node = new TestNode(root, new Node.Options(config, root.resolve("data"), "127.0.0.1", 0, flightPort, office,
                 repository().resolve("host/target/bundles"), ADMIN_TOKEN));
         node.node = Node.start(node.options);
         return node;
@@ -56,6 +61,15 @@ public final class TestNode implements AutoCloseable {
     public void restart() {
         node.close();
         node = Node.start(options);
+    }
+
+    /** A free loopback port, for servers that cannot bind port 0 themselves. */
+    public static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static Path repository() {

@@ -46,6 +46,7 @@ public final class Warehouse implements AutoCloseable {
             DuckDBConnection root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
             Warehouse warehouse = new Warehouse(file, root);
             warehouse.migrate();
+            warehouse.lockDown();
             return warehouse;
         } catch (SQLException | IOException e) {
             throw new WarehouseException("cannot open the warehouse " + file + ": " + e.getMessage(), e);
@@ -88,6 +89,20 @@ public final class Warehouse implements AutoCloseable {
                     c.setAutoCommit(true);
                 }
             }
+        }
+    }
+
+    /**
+     * Ad-hoc SQL runs on this same instance, and DuckDB has no GRANTs: these settings hold for
+     * the whole instance, so no statement (an analyst's or the node's own) can read or write a
+     * file outside the data directory, reach the network, or change them back.
+     */
+    private void lockDown() throws SQLException {
+        String dataDir = file.toAbsolutePath().getParent().toString().replace("'", "''") + "/";
+        try (Statement s = root.createStatement()) {
+            s.execute("SET allowed_directories = ['" + dataDir + "']");
+            s.execute("SET enable_external_access = false");
+            s.execute("SET lock_configuration = true");
         }
     }
 

@@ -50,6 +50,11 @@ final class NodeClient {
         return exchange("GET", path, null, publisher(null), accept, Duration.ofMinutes(10), HttpResponse.BodyHandlers.ofByteArray()).body();
     }
 
+    /** A request whose answer is kept as bytes (an Arrow stream, say). */
+    HttpResponse<byte[]> sendForBytes(String method, String path, String contentType, byte[] body, String accept) {
+        return exchange(method, path, contentType, publisher(body), accept, Duration.ofMinutes(10), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private static HttpRequest.BodyPublisher publisher(byte[] body) {
         return body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body);
     }

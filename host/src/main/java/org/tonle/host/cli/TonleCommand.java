@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/tonle}: the node and its client commands. */
 @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
         description = "Tonle: monitoring and reporting for child-protection programmes.",
-        subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, ReportCommand.class,
+        subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, ReportCommand.class, SqlCommand.class,
                 TokenCommand.class, BundlesCommand.class, CommandLine.HelpCommand.class})
 public final class TonleCommand {
 

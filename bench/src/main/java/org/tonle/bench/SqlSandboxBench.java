@@ -1,0 +1,93 @@
+package org.tonle.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+
+import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.analytics.SqlSandbox;
+
+/**
+ * What the ad-hoc SQL sandbox costs: the same query over N synthetic fact rows run directly on
+ * the warehouse (baseline) and through {@link SqlSandbox#rows} (parse, tree check, rendering,
+ * row cap, timeout watch), plus the check alone. p50 and p90 over repeated runs.
+ *
+ * <p>Run: {@code java -cp ... org.tonle.bench.SqlSandboxBench [rows]} (docs/PERFORMANCE.md).
+ */
+public final class SqlSandboxBench {
+
+    private static final String QUERY = """
+            SELECT office, sex, count(DISTINCT subject_key) AS persons, count(*) AS records
+            FROM %s WHERE activity_date >= DATE '2015-07-01' AND activity_date < DATE '2015-10-01'
+            GROUP BY ALL ORDER BY ALL""";
+
+    private SqlSandboxBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long rows = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
+        int runs = 30;
+        Path dir = Files.createTempDirectory("tonle-sql-bench");
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("tonle.duckdb"));
+             SqlSandbox sandbox = new SqlSandbox(warehouse, Duration.ofSeconds(60))) {
+            load(warehouse, rows);
+            double[] direct = new double[runs];
+            double[] sandboxed = new double[runs];
+            double[] checkOnly = new double[runs];
+            String viaView = QUERY.formatted("activities");
+            for (int i = -3; i < runs; i++) {   // three warm-up rounds
+                long t0 = System.nanoTime();
+                directRun(warehouse, QUERY.formatted("fact_activity"));
+                long t1 = System.nanoTime();
+                sandbox.rows(viaView, 1000);
+                long t2 = System.nanoTime();
+                sandbox.check(viaView);
+                long t3 = System.nanoTime();
+                if (i >= 0) {
+                    direct[i] = (t1 - t0) / 1e6;
+                    sandboxed[i] = (t2 - t1) / 1e6;
+                    checkOnly[i] = (t3 - t2) / 1e6;
+                }
+            }
+            System.out.printf("SqlSandboxBench: %,d fact rows, %d runs, a quarter by office x sex, distinct persons%n", rows, runs);
+            print("baseline: direct JDBC on fact_activity", direct);
+            print("POST /api/v1/sql path: SqlSandbox.rows on activities", sandboxed);
+            print("SqlSandbox.check alone (parse, tree check, rendering)", checkOnly);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void load(Warehouse warehouse, long rows) throws SQLException {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO fact_activity
+                    SELECT uuid(), 'social', 'client_contact', ['PNH', 'SRP', 'SHV'][1 + i %% 3],
+                           DATE '2015-01-01' + (i * 365 // %d)::INTEGER,
+                           md5(((i * 7919) %% %d)::VARCHAR)::UUID, 'client', ['F', 'M', 'X', 'U'][1 + i %% 4],
+                           (i %% 18)::SMALLINT, '12-14', 1, '{}'
+                    FROM range(%d) t(i)""".formatted(rows, Math.max(1, rows / 5), rows));
+        }
+    }
+
+    private static void directRun(Warehouse warehouse, String sql) throws SQLException {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
+    }
+
+    private static void print(String label, double[] millis) {
+        double[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        System.out.printf("  %-58s p50 %7.2f ms   p90 %7.2f ms%n", label, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)]);
+    }
+}

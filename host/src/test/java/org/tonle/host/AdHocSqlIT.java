@@ -1,0 +1,349 @@
+package org.tonle.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tonle.core.config.Role;
+import org.tonle.host.auth.Caller;
+
+/**
+ * Ad-hoc SQL end to end: a real node with the demo data, {@code POST /api/v1/sql} over HTTP and
+ * Arrow Flight SQL through the Apache Arrow Flight SQL JDBC driver (a real outside client), and
+ * a corpus of escape attempts that must each be refused or cut off, with nothing written.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AdHocSqlIT {
+
+    static final String ANALYST_TOKEN = "analyst-token";
+    static final String DONOR_TOKEN = "donor-token";
+    static final int TIMEOUT_SECONDS = 2;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    TestNode node;
+    Path root;
+    Map<String, Long> countsBefore;
+    Set<Path> filesBefore;
+
+    @BeforeAll
+    void start(@TempDir Path root) throws Exception {
+        this.root = root;
+        TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
+        Path settings = root.resolve("config/tonle.yaml");
+        Files.writeString(settings, Files.readString(settings).replaceAll("timeout_seconds: \\d+", "timeout_seconds: " + TIMEOUT_SECONDS));
+        node = TestNode.start(root, null, TestNode.freePort());
+        node.node().access().add(new Caller("ana", Role.ANALYST, Set.of(), Set.of()), ANALYST_TOKEN);
+        node.node().access().add(new Caller("donor-a", Role.DONOR, Set.of("social"), Set.of()), DONOR_TOKEN);
+        String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
+        TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        countsBefore = rawCounts();
+        filesBefore = files();
+    }
+
+    @AfterAll
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    // ---- the views and the three answer formats ----
+
+    @Test
+    void indicatorRecordsReproduceTheSeedFigures() {
+        JsonNode answer = sql(ANALYST_TOKEN, """
+                SELECT indicator,
+                       CASE measure WHEN 'records' THEN count(*)
+                                    WHEN 'distinct_subjects' THEN count(DISTINCT person)
+                                    ELSE sum(count) END AS value
+                FROM indicator_records
+                WHERE activity_date BETWEEN DATE '2015-08-01' AND DATE '2015-08-31'
+                GROUP BY indicator, measure ORDER BY indicator""", 100).json();
+        Map<String, Long> values = new LinkedHashMap<>();
+        answer.path("rows").forEach(row -> values.put(row.get(0).asText(), row.get(1).asLong()));
+        assertThat(values).containsEntry("legal.counselled_victims_family", 27L).containsEntry("legal.counselled_witnesses", 1L)
+                .containsEntry("legal.court_represented", 9L).containsEntry("social.clients_met", 146L)
+                .containsEntry("social.medical_exams", 2L).containsEntry("investigation.stakeholder_meetings", 14L)
+                .containsEntry("investigation.cases_received", 27L).containsEntry("awareness.trainings", 3L)
+                .containsEntry("awareness.participants", 80L);
+    }
+
+    @Test
+    void everyViewAnswersAndActivitiesHoldNoFreeText() {
+        for (String view : List.of("activities", "activity_attributes", "participant_tallies", "indicator_records", "calendar",
+                "offices", "programmes")) {
+            TestNode.Response answer = post(ANALYST_TOKEN, "SELECT * FROM " + view, 5, "application/json");
+            assertThat(answer.status()).as(view + ": " + answer.body()).isEqualTo(200);
+            assertThat(answer.json().path("rows").size()).as(view).isPositive();
+        }
+        JsonNode columns = sql(ANALYST_TOKEN, "SELECT * FROM activities", 1).json().path("columns");
+        assertThat(columns.toString()).contains("subject_key").doesNotContain("attributes").doesNotContain("ref");
+        JsonNode channels = sql(ANALYST_TOKEN, "SELECT value, count(*) FROM activity_attributes WHERE attribute = 'channel'"
+                + " AND programme = 'investigation' GROUP BY value ORDER BY value", 10).json();
+        assertThat(channels.path("rows").size()).isPositive();
+    }
+
+    @Test
+    void theRowCapKeepsTheQuerysOrderAndSaysItCut() {
+        JsonNode answer = sql(ANALYST_TOKEN, "SELECT date FROM calendar ORDER BY date DESC", 3).json();
+        assertThat(answer.path("rows")).hasSize(3);
+        assertThat(answer.path("truncated").asBoolean()).isTrue();
+        assertThat(answer.path("rows").get(0).get(0).asText()).isGreaterThan(answer.path("rows").get(1).get(0).asText());
+    }
+
+    @Test
+    void aBadRequestIsNamedNotAnswered500() {
+        TestNode.Response noSql = node.send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", "{\"limit\": 5}", "application/json");
+        assertThat(noSql.status()).isEqualTo(400);
+        assertThat(noSql.json().path("detail").asText()).contains("\"sql\" is missing");
+        TestNode.Response badLimit = post(ANALYST_TOKEN, "SELECT 1", 0, "application/json");
+        assertThat(badLimit.status()).isEqualTo(400);
+        assertThat(badLimit.json().path("detail").asText()).contains("limit must be between 1 and");
+        TestNode.Response unknownColumn = post(ANALYST_TOKEN, "SELECT no_such_column FROM activities", 5, "application/json");
+        assertThat(unknownColumn.status()).isEqualTo(400);
+        assertThat(unknownColumn.json().path("detail").asText()).contains("no_such_column");
+        TestNode.Response notJson = node.send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", "{\"sql\": ", "application/json");
+        assertThat(notJson.status()).isEqualTo(400);
+    }
+
+    @Test
+    void csvAndArrowByAccept() throws Exception {
+        TestNode.Response csv = post(ANALYST_TOKEN, "SELECT code, name FROM offices ORDER BY code", 10, "text/csv");
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.body()).startsWith("code,name\nPNH,");
+        HttpResponse<byte[]> arrow = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/sql"))
+                .header("Authorization", "Bearer " + ANALYST_TOKEN).header("Content-Type", "application/json")
+                .header("Accept", "application/vnd.apache.arrow.stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body("SELECT code FROM offices ORDER BY code", 10))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(arrow.statusCode()).isEqualTo(200);
+        try (RootAllocator allocator = new RootAllocator();
+             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(arrow.body()), allocator)) {
+            int rows = 0;
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+            assertThat(reader.getVectorSchemaRoot().getSchema().getFields().get(0).getName()).isEqualTo("code");
+            assertThat(rows).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void onlyAnalystsAndAdminsAndEveryStatementIsAudited() {
+        assertThat(post(DONOR_TOKEN, "SELECT 1", 1, "application/json").status()).isEqualTo(403);
+        assertThat(post("wrong", "SELECT 1", 1, "application/json").status()).isEqualTo(401);
+        sql(ANALYST_TOKEN, "SELECT 'audit me' AS marker", 1);
+        post(ANALYST_TOKEN, "SELECT * FROM audit_log", 1, "application/json");
+        JsonNode audit = sql(TestNode.ADMIN_TOKEN, "SELECT 1", 1).json(); // admins may query too
+        assertThat(audit.path("rows").get(0).get(0).asInt()).isEqualTo(1);
+        List<String> actions = node.node().warehouse() == null ? List.of() : auditActions();
+        assertThat(actions).contains("sql:ana:SELECT 'audit me' AS marker", "sql-refused:ana:SELECT * FROM audit_log");
+    }
+
+    // ---- Arrow Flight SQL through the JDBC driver ----
+
+    Connection flight(String token) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("useEncryption", "false");
+        properties.setProperty("token", token);
+        return DriverManager.getConnection("jdbc:arrow-flight-sql://127.0.0.1:" + node.node().flightPort(), properties);
+    }
+
+    @Test
+    void flightSqlRunsQueriesAndPreparedStatements() throws Exception {
+        try (Connection c = flight(ANALYST_TOKEN)) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT code, name FROM offices ORDER BY code")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString("code")).isEqualTo("PNH");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(DISTINCT person) FROM indicator_records WHERE indicator = 'social.clients_met'"
+                            + " AND activity_date BETWEEN DATE '2015-08-01' AND DATE '2015-08-31'")) {
+                for (int run = 0; run < 2; run++) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).isTrue();
+                        assertThat(rs.getLong(1)).isEqualTo(146);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void flightSqlListsTheViewsForTools() throws Exception {
+        try (Connection c = flight(ANALYST_TOKEN); ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
+            List<String> tables = new java.util.ArrayList<>();
+            while (rs.next()) {
+                tables.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME"));
+            }
+            assertThat(tables).contains("main.activities", "main.indicator_records", "main.offices").doesNotContain("main.audit_log");
+            try (Statement s = c.createStatement(); ResultSet qualified = s.executeQuery("SELECT count(*) FROM main.offices")) {
+                assertThat(qualified.next()).isTrue();
+                assertThat(qualified.getLong(1)).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
+    void flightSqlRefusesAWrongToken() {
+        assertThatThrownBy(() -> {
+            try (Connection c = flight("not-a-token"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+                rs.next();
+            }
+        }).isInstanceOf(SQLException.class).hasStackTraceContaining("the bearer token is not known");
+    }
+
+    @Test
+    void flightSqlRefusesDonors() {
+        assertThatThrownBy(() -> {
+            try (Connection c = flight(DONOR_TOKEN); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+                rs.next();
+            }
+        }).isInstanceOf(SQLException.class).hasStackTraceContaining("ad-hoc SQL is for analysts and admins");
+    }
+
+    // ---- escape attempts ----
+
+    static Stream<EscapeCorpus.Attempt> escapes() {
+        return EscapeCorpus.ATTEMPTS.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("escapes")
+    void httpRefusesOrCutsOff(EscapeCorpus.Attempt attempt) {
+        TestNode.Response answer = post(ANALYST_TOKEN, attempt.sql(), 10, "application/json");
+        assertThat(answer.status()).as(attempt + " -> " + answer.body()).isEqualTo(400);
+        assertThat(answer.json().path("detail").asText()).as(attempt.sql()).contains(attempt.because());
+        assertNothingWritten();
+    }
+
+    @ParameterizedTest
+    @MethodSource("escapes")
+    void flightSqlRefusesOrCutsOff(EscapeCorpus.Attempt attempt) throws Exception {
+        try (Connection c = flight(ANALYST_TOKEN); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> {
+                try (ResultSet rs = s.executeQuery(attempt.sql())) {
+                    while (rs.next()) {
+                        rs.getObject(1);
+                    }
+                }
+            }).as(attempt.sql()).isInstanceOf(SQLException.class).hasStackTraceContaining(attempt.because());
+        }
+        assertNothingWritten();
+    }
+
+    @Test
+    void aQueryPastTheTimeoutIsCancelledAndTheNodeStaysResponsive() {
+        long started = System.nanoTime();
+        TestNode.Response answer = post(ANALYST_TOKEN, "SELECT count(*) FROM calendar a, calendar b, calendar c", 10, "application/json");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.json().path("detail").asText()).contains("longer than " + TIMEOUT_SECONDS + " s and was cancelled");
+        assertThat(seconds).isLessThan(TIMEOUT_SECONDS + 20);
+        assertThat(node.get("/health").status()).isEqualTo(200);
+        assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
+    }
+
+    // ---- helpers ----
+
+    void assertNothingWritten() {
+        assertThat(rawCounts()).isEqualTo(countsBefore);
+        assertThat(files()).isEqualTo(filesBefore);
+    }
+
+    /** Row counts of every raw table but the audit log (which records the attempts themselves). */
+    Map<String, Long> rawCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (var c = node.node().warehouse().connect(); Statement s = c.createStatement()) {
+            for (String table : List.of("record_version", "fact_activity", "fact_participants", "dead_letter", "node_setting",
+                    "dim_office", "dim_programme", "schema_migration")) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+                    rs.next();
+                    counts.put(table, rs.getLong(1));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE NOT internal")) {
+                rs.next();
+                counts.put("tables", rs.getLong(1));
+            }
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+        return counts;
+    }
+
+    /** Every file under the test's root and /tmp's top level, but the warehouse's own (WAL, temp). */
+    Set<Path> files() {
+        try (Stream<Path> inRoot = Files.walk(root); Stream<Path> inTmp = Files.list(Path.of("/tmp"))) {
+            return Stream.concat(inRoot.filter(p -> !p.toString().contains("tonle.duckdb") && !p.toString().contains("felix-cache")),
+                    inTmp.filter(p -> p.getFileName().toString().startsWith("tonle-escape"))).collect(Collectors.toSet());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    List<String> auditActions() {
+        List<String> actions = new java.util.ArrayList<>();
+        try (var c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT action, principal, json_extract_string(parameters, '$.sql') FROM audit_log WHERE action LIKE 'sql%'")) {
+            while (rs.next()) {
+                actions.add(rs.getString(1) + ":" + rs.getString(2) + ":" + rs.getString(3));
+            }
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+        return actions;
+    }
+
+    static String body(String sql, int limit) {
+        try {
+            return JSON.writeValueAsString(Map.of("sql", sql, "limit", limit));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    TestNode.Response post(String token, String sql, int limit, String accept) {
+        return node.send("POST", "/api/v1/sql", token, "application/json", body(sql, limit), accept);
+    }
+
+    TestNode.Response sql(String token, String sql, int limit) {
+        TestNode.Response answer = post(token, sql, limit, "application/json");
+        assertThat(answer.status()).as(sql + " -> " + answer.body()).isEqualTo(200);
+        return answer;
+    }
+}

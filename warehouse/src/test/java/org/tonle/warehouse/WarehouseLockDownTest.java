@@ -1,0 +1,56 @@
+package org.tonle.warehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The instance-wide lock of the warehouse (no file outside the data directory, no network,
+ * settings frozen) leaves the node's own work running: writes, files inside the data
+ * directory, checkpoints, and reopening with migrations.
+ */
+class WarehouseLockDownTest {
+
+    @Test
+    void theNodesOwnWorkRunsAndNothingReachesOutside(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path outside = dir.resolve("outside.csv");
+        try (Warehouse warehouse = Warehouse.open(data.resolve("tonle.duckdb"));
+             Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO dim_office VALUES ('PNH', 'Phnom Penh')");
+            s.execute("COPY (SELECT * FROM dim_office) TO '" + data.resolve("export.parquet") + "' (FORMAT parquet)");
+            assertThat(data.resolve("export.parquet")).exists();
+            s.execute("CHECKPOINT");
+            assertThat(refusal(warehouse, "COPY (SELECT 1) TO '" + outside + "'")).contains("disabled by configuration");
+            assertThat(refusal(warehouse, "SELECT * FROM read_text('/etc/hostname')")).contains("disabled by configuration");
+            assertThat(refusal(warehouse, "SET enable_external_access = true")).contains("locked");
+            assertThat(refusal(warehouse, "ATTACH '" + dir.resolve("other.duckdb") + "' AS other")).isNotBlank();
+        }
+        assertThat(Files.exists(outside)).isFalse();
+        assertThat(Files.exists(dir.resolve("other.duckdb"))).isFalse();
+        try (Warehouse reopened = Warehouse.open(data.resolve("tonle.duckdb"));
+             Connection c = reopened.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM offices")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1);
+        }
+    }
+
+    /** The error a statement fails with (DuckDB closes a statement after an error, so one each). */
+    private static String refusal(Warehouse warehouse, String sql) {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("not refused: " + sql);
+    }
+}
