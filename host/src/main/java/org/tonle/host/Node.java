@@ -27,11 +27,14 @@ import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.PagesResource;
+import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
+import org.tonle.host.api.StatusResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.http.HttpServer;
+import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.osgi.IntakeEndpoint;
 import org.tonle.host.osgi.OsgiFramework;
 import org.tonle.host.osgi.ProgrammeExtender;
@@ -47,6 +50,8 @@ import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
+import org.tonle.host.service.StatusService;
+import org.tonle.host.transport.NodeTransport;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.Load;
@@ -171,6 +176,10 @@ public final class Node implements AutoCloseable {
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();
+        // After the programmes are live: headquarters validates what it consumes against them.
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
+        parts.add(0, transport);
+        StatusService status = new StatusService(options.office(), registry, transport);
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
@@ -192,7 +201,10 @@ public final class Node implements AutoCloseable {
                 new AuditResource(new AuditService(audit)),
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
-                new PagesResource()));
+                new PagesResource()),
+                new StatusResource(status),
+                new MetricsResource(status),
+                new OutboxFullMapper()));
         parts.add(0, http);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
