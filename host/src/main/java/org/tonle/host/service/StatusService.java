@@ -48,9 +48,9 @@ public final class StatusService {
         return status;
     }
 
-    /** The Prometheus text exposition of every meter. */
-    public String scrape() {
+    /** Every meter in the Prometheus text format or OpenMetrics, by content type. */
+    public String scrape(String contentType) {
         transportMetrics.refresh();
-        return registry.scrape();
+        return registry.scrape(contentType);
     }
 }

@@ -18,7 +18,8 @@ import org.tonle.warehouse.Outbox;
  * The office side: takes the oldest changes from the durable outbox, hands them to the Kafka
  * producer as one batch keyed by record id, and removes them only after Kafka acknowledged the
  * whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
- * change sent twice is recognised by headquarters as a duplicate.
+ * change sent twice is recognised by headquarters as a duplicate. While the line is down, one
+ * change at a time probes it.
  */
 public final class Forwarder {
 
@@ -35,6 +36,7 @@ public final class Forwarder {
     private Instant retryAt = Instant.MIN;
     private int failures;
     private int warnedPercent;
+    private boolean confirmed;
 
     public Forwarder(Outbox outbox, String origin, int batch, double warnAt, TransportState state, Clock clock) {
         this.outbox = outbox;
@@ -53,7 +55,9 @@ public final class Forwarder {
         if (now.isBefore(retryAt)) {
             return;
         }
-        List<Outbox.Entry> entries = outbox.next(batch);
+        // Until Kafka has acknowledged something, or after a failure, one change probes the line:
+        // without metadata every send blocks for max.block.ms, so a full batch would stall for long.
+        List<Outbox.Entry> entries = outbox.next(confirmed && state.link().up() ? batch : 1);
         if (entries.isEmpty()) {
             return;
         }
@@ -78,6 +82,7 @@ public final class Forwarder {
         state.forwarded(count, clock.instant());
         failures = 0;
         retryAt = Instant.MIN;
+        confirmed = true;
         if (wasDown) {
             LOG.info("Kafka is reachable again: forwarding the outbox to headquarters resumed ({} changes wait)",
                     outbox.depth().count());

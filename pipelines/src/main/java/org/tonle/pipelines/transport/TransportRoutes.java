@@ -40,12 +40,17 @@ public final class TransportRoutes extends RouteBuilder {
         return new TransportRoutes(transport, null, receiver, "tonle-headquarters");
     }
 
-    /** The producer endpoint: waits until every message of a batch is acknowledged, gives up after ten seconds. */
+    /**
+     * The producer endpoint: waits until every message of a batch is acknowledged, gives up
+     * after eight seconds. The producer keeps the topic's metadata while the brokers are away
+     * (no re-bootstrap): without it, every single send would block for max.block.ms.
+     */
     String producerUri() {
         Settings.Kafka kafka = transport.kafka();
         return "kafka:" + kafka.topic() + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&requestRequiredAcks=all&enableIdempotence=true&synchronous=true"
-                + "&lingerMs=5&maxBlockMs=5000&requestTimeoutMs=5000&deliveryTimeoutMs=10000&reconnectBackoffMaxMs=2000";
+                + "&lingerMs=5&maxBlockMs=2000&requestTimeoutMs=3000&deliveryTimeoutMs=8000&reconnectBackoffMaxMs=2000"
+                + "&additionalProperties.metadata.recovery.strategy=none";
     }
 
     /** The consumer endpoint: batches, no automatic commit, a failed batch breaks and is consumed again. */
