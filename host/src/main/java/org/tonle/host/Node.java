@@ -201,7 +201,7 @@ public final class Node implements AutoCloseable {
                 new AuditResource(new AuditService(audit)),
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
-                new PagesResource()),
+                new PagesResource(),
                 new StatusResource(status),
                 new MetricsResource(status),
                 new OutboxFullMapper()));
