@@ -130,7 +130,7 @@ class TransportIT {
     @Test
     void headquartersKilledWhileConsumingEndsWithExactFigures() throws Exception {
         broker.createTopic("tonle.kill", 3);
-        int records = 6_000;
+        int records = 4_000;
         try (TestNode srp = node("srp", "SRP", "office", "tonle.kill", "unused", 1000, 1_000_000)) {
             long t0 = System.nanoTime();
             assertThat(postNdjson(srp, meetings("SRP", records)).path("accepted").asInt()).isEqualTo(records);
@@ -138,7 +138,7 @@ class TransportIT {
             await("the office has forwarded everything", Duration.ofSeconds(60),
                     () -> srp.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0);
         }
-        Path config = config("hq-child", "headquarters", "tonle.kill", "hq-kill", 150, 1_000_000);
+        Path config = config("hq-child", "headquarters", "tonle.kill", "hq-kill", 400, 1_000_000);
         Path data = root.resolve("hq-child/data");
         long atKill;
         long t1 = System.nanoTime();
