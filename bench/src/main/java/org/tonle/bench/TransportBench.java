@@ -29,7 +29,7 @@ import org.tonle.pipelines.SubjectKeys;
  * <li>latency: one record at a time, from the POST until that warehouse has committed it.</li>
  * </ul>
  * Run from the repository root (see docs/PERFORMANCE.md):
- * {@code java -cp "bench/target/tonle-bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" org.tonle.bench.TransportBench [records] [batch] [singles]}
+ * {@code bin/bench transport [records [batch [singles]]]}
  */
 public final class TransportBench {
 
