@@ -27,13 +27,16 @@ import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.PagesResource;
+import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
 import org.tonle.host.api.SqlResource;
+import org.tonle.host.api.StatusResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.flight.FlightSqlServer;
 import org.tonle.host.http.HttpServer;
+import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.osgi.IntakeEndpoint;
 import org.tonle.host.osgi.OsgiFramework;
 import org.tonle.host.osgi.ProgrammeExtender;
@@ -50,6 +53,8 @@ import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
 import org.tonle.host.service.SqlService;
+import org.tonle.host.service.StatusService;
+import org.tonle.host.transport.NodeTransport;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.Load;
@@ -179,6 +184,10 @@ public final class Node implements AutoCloseable {
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();
+        // After the programmes are live: headquarters validates what it consumes against them.
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
+        parts.add(0, transport);
+        StatusService status = new StatusService(options.office(), registry, transport);
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
@@ -202,7 +211,10 @@ public final class Node implements AutoCloseable {
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
                 new SqlResource(sql),
-                new PagesResource()));
+                new PagesResource(),
+                new StatusResource(status),
+                new MetricsResource(status),
+                new OutboxFullMapper()));
         parts.add(0, http);
         if (options.flightPort() > 0) {
             flight = FlightSqlServer.start(options.host(), options.flightPort(), access, sql);

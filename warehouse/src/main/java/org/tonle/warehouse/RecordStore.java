@@ -35,6 +35,13 @@ public final class RecordStore implements AutoCloseable {
 
     private final DuckDBConnection connection;
     private volatile CommitListener listener;
+    private volatile CommitHook commitHook;
+
+    /** Work that commits or rolls back together with a batch of changes (an office's outbox). */
+    @FunctionalInterface
+    public interface CommitHook {
+        void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException;
+    }
 
     public RecordStore(Warehouse warehouse) {
         this.connection = warehouse.connect();
@@ -43,6 +50,11 @@ public final class RecordStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new WarehouseException("cannot prepare the record store: " + e.getMessage(), e);
         }
+    }
+
+    /** Runs {@code hook} inside every later commit, before it completes; null removes it. */
+    public void commitHook(CommitHook hook) {
+        this.commitHook = hook;
     }
 
     /** The stored history of each of these ids that the warehouse knows. */
@@ -197,6 +209,10 @@ public final class RecordStore implements AutoCloseable {
                 }
                 appendVersions(changes);
                 appendFacts(changes);
+                CommitHook hook = commitHook;
+                if (hook != null) {
+                    hook.inTransaction(connection, changes);
+                }
                 tx.commit();
             }
         } catch (SQLException e) {

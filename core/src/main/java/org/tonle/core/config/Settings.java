@@ -3,17 +3,18 @@ package org.tonle.core.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
-public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql) {
+public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
         ingest = ingest == null ? new Ingest(5000, 64L << 20) : ingest;
         pseudonymisation = pseudonymisation == null ? new Pseudonymisation("") : pseudonymisation;
         sql = sql == null ? new Sql(10) : sql;
+        transport = transport == null ? new Transport(null, null, null, null) : transport;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null);
+        this(disclosure, ingest, pseudonymisation, null, null);
     }
 
     public static Settings defaults() {
@@ -34,6 +35,63 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
 
         public java.time.Duration timeout() {
             return java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds));
+        }
+    }
+
+    /**
+     * How records reach the warehouse that counts them (docs/SCALING.md): in this process
+     * ({@code single}), or from offices to headquarters through Kafka.
+     *
+     * @param node the name headquarters shows for this office node; default: its --office code
+     */
+    public record Transport(Role role, String node, Kafka kafka, Outbox outbox) {
+
+        public enum Role {
+            SINGLE, OFFICE, HEADQUARTERS;
+
+            @com.fasterxml.jackson.annotation.JsonCreator
+            public static Role of(String text) {
+                for (Role role : values()) {
+                    if (role.name().equalsIgnoreCase(text)) {
+                        return role;
+                    }
+                }
+                throw new IllegalArgumentException("transport.role must be single, office or headquarters (it was '" + text + "')");
+            }
+        }
+
+        public Transport {
+            role = role == null ? Role.SINGLE : role;
+            kafka = kafka == null ? new Kafka(null, null, null, 0) : kafka;
+            outbox = outbox == null ? new Outbox(0, 0, 0) : outbox;
+        }
+    }
+
+    /**
+     * @param bootstrap      Kafka bootstrap servers, host:port[,host:port]
+     * @param group          the consumer group of the headquarters node(s)
+     * @param maxPollRecords records headquarters loads per warehouse transaction at most
+     */
+    public record Kafka(String bootstrap, String topic, String group, @JsonProperty("max_poll_records") int maxPollRecords) {
+        public Kafka {
+            bootstrap = bootstrap == null || bootstrap.isBlank() ? "127.0.0.1:9092" : bootstrap;
+            topic = topic == null || topic.isBlank() ? "tonle.records" : topic;
+            group = group == null || group.isBlank() ? "tonle-headquarters" : group;
+            maxPollRecords = maxPollRecords <= 0 ? 1000 : maxPollRecords;
+        }
+    }
+
+    /**
+     * @param capacity changes the office keeps while headquarters is unreachable; beyond it the
+     *                 office refuses new records (503) until the line is back
+     * @param warnAt   the share of the capacity at which the office warns (log, status, metrics)
+     * @param batch    changes forwarded per Kafka round trip
+     */
+    public record Outbox(long capacity, @JsonProperty("warn_at") double warnAt, int batch) {
+        public Outbox {
+            capacity = capacity <= 0 ? 1_000_000 : capacity;
+            warnAt = warnAt <= 0 || warnAt >= 1 ? 0.8 : warnAt;
+            batch = batch <= 0 ? 2000 : batch;
         }
     }
 }

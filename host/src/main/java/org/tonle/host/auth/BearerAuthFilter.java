@@ -34,7 +34,8 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        if (!request.getUriInfo().getPath().startsWith("api/")) {
+        String path = request.getUriInfo().getPath();
+        if (!path.startsWith("api/") && !path.equals("metrics")) {
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);

@@ -1,0 +1,38 @@
+package org.tonle.host.api;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+
+import org.tonle.host.service.StatusService;
+
+/**
+ * {@code GET /metrics}: the figures of {@code /api/v1/status} for Prometheus (admin bearer
+ * token), in the Prometheus text format or OpenMetrics, by {@code Accept}.
+ */
+@Path("/metrics")
+@RolesAllowed("admin")
+public final class MetricsResource {
+
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    public static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    private final StatusService status;
+
+    public MetricsResource(StatusService status) {
+        this.status = status;
+    }
+
+    @GET
+    @Produces(PROMETHEUS_TEXT)
+    public String prometheus() {
+        return status.scrape(PROMETHEUS_TEXT);
+    }
+
+    @GET
+    @Produces(OPENMETRICS_TEXT)
+    public String openMetrics() {
+        return status.scrape(OPENMETRICS_TEXT);
+    }
+}

@@ -1,0 +1,56 @@
+package org.tonle.host.service;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.host.transport.NodeTransport;
+import org.tonle.host.transport.TransportMetrics;
+
+/**
+ * The node's state for operators: {@code GET /api/v1/status} as JSON and the same figures for
+ * Prometheus at {@code GET /metrics}, through Micrometer's Prometheus registry.
+ */
+public final class StatusService {
+
+    private final String office;
+    private final ProgrammeRegistry programmes;
+    private final NodeTransport transport;
+    private final Instant started = Instant.now();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final TransportMetrics transportMetrics;
+
+    /** @param office the node's --office, or null for every office */
+    public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport) {
+        this.office = office;
+        this.programmes = programmes;
+        this.transport = transport;
+        Gauge.builder("tonle.programmes.live", () -> programmes.programmes().size())
+                .description("programmes deployed and live on this node").register(registry);
+        this.transportMetrics = new TransportMetrics(transport, registry);
+    }
+
+    public Map<String, Object> status() {
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("office", office);
+        node.put("started_at", started.toString());
+        node.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
+        node.put("programmes", programmes.programmes().size());
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("node", node);
+        status.put("transport", transport.status());
+        return status;
+    }
+
+    /** Every meter in the Prometheus text format or OpenMetrics, by content type. */
+    public String scrape(String contentType) {
+        transportMetrics.refresh();
+        return registry.scrape(contentType);
+    }
+}

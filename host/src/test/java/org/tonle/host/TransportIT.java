@@ -1,0 +1,416 @@
+package org.tonle.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.tonle.pipelines.SubjectKeys;
+
+/**
+ * Offices feed headquarters through a real Kafka broker (docs/SCALING.md): two office nodes and
+ * a headquarters node, each with its own copy of config/ and the organisation's shared key;
+ * the broker goes away and comes back; headquarters is killed (SIGKILL, as a child process)
+ * while it consumes. Every time, headquarters' figures equal the offices' own, exactly.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TransportIT {
+
+    private static final List<String> CODES = List.of("legal.counselled_victims_family", "legal.counselled_witnesses",
+            "legal.court_represented", "social.clients_met", "social.medical_exams", "investigation.stakeholder_meetings",
+            "investigation.cases_received", "awareness.trainings", "awareness.participants");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    Path root;
+    KafkaBroker broker;
+    Path key;
+
+    @BeforeAll
+    void startBroker(@TempDir Path dir) {
+        root = dir;
+        broker = KafkaBroker.start(root.resolve("kafka"));
+        key = root.resolve("organisation-key");
+        SubjectKeys.fromFile(key, true);
+    }
+
+    @AfterAll
+    void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void officesFeedHeadquartersWithoutLossOrDoubleThroughABrokerOutage() throws Exception {
+        broker.createTopic("tonle.outage", 3);
+        try (TestNode hq = node("hq", null, "headquarters", "tonle.outage", "hq-outage", 1000, 1_000_000);
+             TestNode pnh = node("pnh", "PNH", "office", "tonle.outage", "unused", 1000, 1_000_000);
+             TestNode shv = node("shv", "SHV", "office", "tonle.outage", "unused", 1000, 1_000_000)) {
+            List<String> demo = Files.readAllLines(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
+            String pnhDemo = demo.stream().filter(l -> l.contains("\"office\":\"PNH\"")).collect(Collectors.joining("\n"));
+            String shvDemo = demo.stream().filter(l -> l.contains("\"office\":\"SHV\"")).collect(Collectors.joining("\n"));
+            assertThat(postNdjson(pnh, pnhDemo).path("accepted").asInt()).isEqualTo(537);
+            assertThat(postNdjson(shv, shvDemo).path("accepted").asInt()).isEqualTo(426);
+            awaitSameFigures(hq, pnh, shv, "2015-08");
+            assertSameFigures(hq, pnh, shv, "2015");
+
+            // Headquarters' line goes down: the offices keep accepting and keep what they accept.
+            broker.stop();
+            String pnhCases = cases("PNH", 200, "hotline");
+            String shvCases = cases("SHV", 200, "staff");
+            assertThat(postNdjson(pnh, pnhCases).path("accepted").asInt()).isEqualTo(200);
+            assertThat(postNdjson(shv, shvCases).path("accepted").asInt()).isEqualTo(200);
+            String first = pnhCases.lines().findFirst().orElseThrow();
+            String id = JSON.readTree(first).path("id").asText();
+            TestNode.Response corrected = pnh.send("PUT", "/api/v1/activities/" + id, TestNode.ADMIN_TOKEN, "application/json",
+                    first.replace("\"hotline\"", "\"email\""), "application/json");
+            assertThat(corrected.json().path("accepted").asInt()).as(corrected.body()).isEqualTo(1);
+            String second = pnhCases.lines().skip(1).findFirst().orElseThrow();
+            assertThat(pnh.send("DELETE", "/api/v1/activities/" + JSON.readTree(second).path("id").asText(),
+                    TestNode.ADMIN_TOKEN, null, null, null).status()).isEqualTo(204);
+            await("the office notices that Kafka is unreachable: " + pnh.get("/api/v1/status").body(), Duration.ofSeconds(30),
+                    () -> !pnh.get("/api/v1/status").json().path("transport").path("forwarding").path("kafka_reachable").asBoolean());
+            JsonNode waiting = pnh.get("/api/v1/status").json().path("transport");
+            assertThat(waiting.path("outbox").path("depth").asLong()).isGreaterThanOrEqualTo(202);
+            assertThat(waiting.path("outbox").path("state").asText()).isEqualTo("ok");
+            assertThat(metrics(pnh).body()).contains("tonle_outbox_depth 202.0", "tonle_outbox_kafka_reachable 0.0");
+
+            broker.restart();
+            awaitSameFigures(hq, pnh, shv, "2016");
+            assertSameFigures(hq, pnh, shv, "2015-08");
+            assertThat(value(hq, "investigation.cases_received", "2016", "&office=PNH")).isEqualTo(199);
+            assertThat(value(hq, "investigation.cases_received", "2016", "&office=SHV")).isEqualTo(200);
+
+            // Sent again at the office: duplicates there, so nothing new travels and nothing changes.
+            assertThat(postNdjson(pnh, pnhCases).path("duplicates").asInt()).isEqualTo(200);
+            await("headquarters has consumed everything", Duration.ofSeconds(30), () -> lag(hq) == 0
+                    && pnh.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0
+                    && shv.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0);
+            assertSameFigures(hq, pnh, shv, "2016");
+            assertThat(value(hq, "investigation.cases_received", "2016", "")).isEqualTo(399);
+
+            JsonNode offices = hq.get("/api/v1/status").json().path("transport").path("offices");
+            // PNH: 537 demo records, 200 cases, a correction and a void; SHV: 426 and 200.
+            assertThat(offices.path("PNH").path("loaded").asLong()).isEqualTo(739);
+            assertThat(offices.path("SHV").path("loaded").asLong()).isEqualTo(626);
+            assertThat(offices.path("PNH").path("rejected").asLong()).isZero();
+            assertThat(offices.path("PNH").path("last_forward_at").asText()).isNotBlank();
+            String metrics = metrics(hq).body();
+            assertThat(metrics).contains("tonle_transport_consumer_lag 0.0", "tonle_transport_last_forward_timestamp_seconds{office=\"SHV\"}",
+                    "tonle_transport_loaded_total{office=\"PNH\"} 739.0");
+            assertThat(hq.send("GET", "/metrics", null, null, null, "text/plain").status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void headquartersKilledWhileConsumingEndsWithExactFigures() throws Exception {
+        broker.createTopic("tonle.kill", 3);
+        int records = 4_000;
+        try (TestNode srp = node("srp", "SRP", "office", "tonle.kill", "unused", 1000, 1_000_000)) {
+            long t0 = System.nanoTime();
+            assertThat(postNdjson(srp, meetings("SRP", records)).path("accepted").asInt()).isEqualTo(records);
+            System.out.printf("kill test: %d records accepted by the office in %d ms%n", records, (System.nanoTime() - t0) / 1_000_000);
+            await("the office has forwarded everything", Duration.ofSeconds(60),
+                    () -> srp.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0);
+        }
+        Path config = config("hq-child", "headquarters", "tonle.kill", "hq-kill", 400, 1_000_000);
+        Path data = root.resolve("hq-child/data");
+        long atKill;
+        long t1 = System.nanoTime();
+        try (ChildNode hq = ChildNode.start(config, data, root.resolve("hq-child/node.log"))) {
+            System.out.printf("kill test: headquarters process serves after %d ms%n", (System.nanoTime() - t1) / 1_000_000);
+            await("headquarters is loading", Duration.ofSeconds(60), () -> loaded(hq.status(), "SRP") > 0);
+            hq.kill();
+            atKill = hq.lastLoaded;
+            System.out.printf("kill test: killed with %d records loaded, %d ms after start%n", atKill, (System.nanoTime() - t1) / 1_000_000);
+        }
+        assertThat(atKill).as("killed while consuming").isLessThan(records);
+        try (ChildNode hq = ChildNode.start(config, data, root.resolve("hq-child/node-2.log"))) {
+            await("headquarters has caught up after the restart", Duration.ofSeconds(90), () -> {
+                JsonNode transport = hq.status().path("transport");
+                return transport.path("consumer").path("lag").asLong(-1) == 0 && hq.value("investigation.stakeholder_meetings", "2017") == records;
+            });
+            assertThat(hq.value("investigation.stakeholder_meetings", "2017")).isEqualTo(records);
+            System.out.printf("kill test: caught up %d ms after the first start%n", (System.nanoTime() - t1) / 1_000_000);
+            hq.stop();
+        }
+        // Nothing doubled, not even in the version history: one version per record.
+        Properties readOnly = new Properties();
+        readOnly.setProperty("duckdb.read_only", "true");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + data.resolve("tonle.duckdb"), readOnly);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT record_id) FROM record_version")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(records);
+            assertThat(rs.getLong(2)).isEqualTo(records);
+        }
+    }
+
+    @Test
+    void aFullOutboxWarnsFirstThenRefusesWithoutLosingWhatItHolds() {
+        // No broker at this address: the office keeps everything.
+        try (TestNode office = node("full", "PNH", "office", "tonle.full", "unused", 1000, 100, "127.0.0.1:" + KafkaBroker.freePort())) {
+            assertThat(postNdjson(office, cases("PNH", 85, "email")).path("accepted").asInt()).isEqualTo(85);
+            JsonNode outbox = office.get("/api/v1/status").json().path("transport").path("outbox");
+            assertThat(outbox.path("depth").asLong()).isEqualTo(85);
+            assertThat(outbox.path("state").asText()).isEqualTo("warning");
+
+            TestNode.Response refused = office.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson",
+                    cases("PNH", 20, "email"), "application/json");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.json().path("detail").asText()).contains("outbox is full", "85 of 100");
+            assertThat(value(office, "investigation.cases_received", "2016", "")).isEqualTo(85);
+            assertThat(postNdjson(office, cases("PNH", 15, "email")).path("accepted").asInt()).isEqualTo(15);
+        }
+    }
+
+    // --- nodes
+
+    private TestNode node(String name, String office, String role, String topic, String group, int maxPoll, long capacity) {
+        return node(name, office, role, topic, group, maxPoll, capacity, broker.bootstrap());
+    }
+
+    private TestNode node(String name, String office, String role, String topic, String group, int maxPoll, long capacity,
+                          String bootstrap) {
+        config(name, role, topic, group, maxPoll, capacity, bootstrap);
+        return TestNode.start(root.resolve(name), office);
+    }
+
+    private Path config(String name, String role, String topic, String group, int maxPoll, long capacity) {
+        return config(name, role, topic, group, maxPoll, capacity, broker.bootstrap());
+    }
+
+    /** A copy of config/ for one node: its role, the broker, and the organisation's shared key. */
+    private Path config(String name, String role, String topic, String group, int maxPoll, long capacity, String bootstrap) {
+        Path config = root.resolve(name).resolve("config");
+        TestNode.copy(TestNode.repository().resolve("config"), config);
+        try {
+            Path file = config.resolve("tonle.yaml");
+            String yaml = Files.readString(file)
+                    .replace("role: single", "role: " + role)
+                    .replace("bootstrap: 127.0.0.1:9092", "bootstrap: " + bootstrap)
+                    .replace("topic: tonle.records", "topic: " + topic)
+                    .replace("group: tonle-headquarters", "group: " + group)
+                    .replace("max_poll_records: 1000", "max_poll_records: " + maxPoll)
+                    .replace("capacity: 1000000", "capacity: " + capacity)
+                    .replace("key_file: \"\"", "key_file: \"" + key.toAbsolutePath() + "\"");
+            assertThat(yaml).contains("role: " + role, "key_file: \"" + key.toAbsolutePath());
+            Files.writeString(file, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return config;
+    }
+
+    // --- records and figures
+
+    private static JsonNode postNdjson(TestNode node, String ndjson) {
+        TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", ndjson,
+                "application/json");
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.json().path("rejected")).as(answer.body()).isEmpty();
+        return answer.json();
+    }
+
+    /** Case intakes in March 2016 (the subject is optional: none). */
+    static String cases(String office, int n, String channel) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            out.append("{\"id\":\"").append(UUID.randomUUID()).append("\",\"program\":\"investigation\",\"type\":\"case_intake\",")
+                    .append("\"office\":\"").append(office).append("\",\"date\":\"2016-03-").append(String.format("%02d", 1 + i % 28))
+                    .append("\",\"attributes\":{\"channel\":\"").append(channel).append("\"}}\n");
+        }
+        return out.toString();
+    }
+
+    /** Stakeholder meetings in 2017 (no subject). */
+    static String meetings(String office, int n) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            out.append("{\"id\":\"").append(UUID.randomUUID()).append("\",\"program\":\"investigation\",\"type\":\"stakeholder_meeting\",")
+                    .append("\"office\":\"").append(office).append("\",\"date\":\"2017-")
+                    .append(String.format("%02d-%02d", 1 + i % 12, 1 + i % 28)).append("\"}\n");
+        }
+        return out.toString();
+    }
+
+    private void awaitSameFigures(TestNode hq, TestNode pnh, TestNode shv, String period) {
+        await("headquarters' figures for " + period + " equal the offices'", Duration.ofSeconds(60), () -> {
+            try {
+                assertSameFigures(hq, pnh, shv, period);
+                return true;
+            } catch (AssertionError notYet) {
+                return false;
+            }
+        });
+    }
+
+    /** Every contract indicator at headquarters, for each office, equals that office's own figure. */
+    private static void assertSameFigures(TestNode hq, TestNode pnh, TestNode shv, String period) {
+        for (String code : CODES) {
+            for (TestNode office : List.of(pnh, shv)) {
+                String code3 = office == pnh ? "PNH" : "SHV";
+                String query = "/api/v1/indicators/" + code + "/values?period=" + period + "&office=" + code3;
+                assertThat(hq.get(query).json().path("rows")).as(code + " " + code3 + " " + period).isEqualTo(office.get(query).json().path("rows"));
+            }
+        }
+        String bySex = "/api/v1/indicators/social.clients_met/values?period=" + period + "&by=sex&office=";
+        assertThat(hq.get(bySex + "PNH").json()).isEqualTo(pnh.get(bySex + "PNH").json());
+        assertThat(hq.get(bySex + "SHV").json()).isEqualTo(shv.get(bySex + "SHV").json());
+    }
+
+    private static long value(TestNode node, String code, String period, String filter) {
+        JsonNode rows = node.get("/api/v1/indicators/" + code + "/values?period=" + period + filter).json().path("rows");
+        return rows.get(0).path("value").asLong();
+    }
+
+    private static TestNode.Response metrics(TestNode node) {
+        TestNode.Response answer = node.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain");
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        return answer;
+    }
+
+    private static long lag(TestNode hq) {
+        return hq.get("/api/v1/status").json().path("transport").path("consumer").path("lag").asLong(-1);
+    }
+
+    static long loaded(JsonNode status, String office) {
+        return status.path("transport").path("offices").path(office).path("loaded").asLong();
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /**
+     * A node run as {@code java -jar host/target/tonle-host.jar serve}, so that it can be killed
+     * with SIGKILL mid-work, as a power cut or the OOM killer would.
+     */
+    static final class ChildNode implements AutoCloseable {
+
+        private final Process process;
+        private final String url;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long lastLoaded;
+
+        private ChildNode(Process process, String url) {
+            this.process = process;
+            this.url = url;
+        }
+
+        static ChildNode start(Path config, Path data, Path log) {
+            int port = KafkaBroker.freePort();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-Xmx768m", "-XX:+UseSerialGC",
+                    "-jar", TestNode.repository().resolve("host/target/tonle-host.jar").toString(),
+                    "serve", "--config", config.toString(), "--data", data.toString(), "--port", String.valueOf(port),
+                    "--flight-port", "0"));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().put("TONLE_ADMIN_TOKEN", TestNode.ADMIN_TOKEN);
+            try {
+                ChildNode node = new ChildNode(builder.start(), "http://127.0.0.1:" + port);
+                await("the headquarters process serves", Duration.ofSeconds(60), () -> {
+                    if (!node.process.isAlive()) {
+                        throw new AssertionError("the headquarters process exited; see " + log);
+                    }
+                    try {
+                        return node.get("/health").status() == 200;
+                    } catch (UncheckedIOException notYet) {
+                        return false;
+                    }
+                });
+                return node;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        TestNode.Response get(String path) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).header("Accept", "application/json").build();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                return new TestNode.Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        JsonNode status() {
+            JsonNode status = get("/api/v1/status").json();
+            lastLoaded = loaded(status, "SRP");
+            return status;
+        }
+
+        long value(String code, String period) {
+            return get("/api/v1/indicators/" + code + "/values?period=" + period).json().path("rows").get(0).path("value").asLong();
+        }
+
+        /** SIGKILL: no shutdown hook, no offset commit, no checkpoint. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        /** SIGTERM: the node stops cleanly and releases the warehouse file. */
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                try {
+                    process.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.tonle.pipelines.transport;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.tonle.warehouse.Outbox;
+
+/**
+ * The value of a Kafka message between an office and headquarters (its key is the record id):
+ * the office node, the change, and the pseudonymised canonical record, which never holds a
+ * raw subject ref.
+ *
+ * <pre>{"origin":"PNH","action":"create","version":1,"recorded_by":"pnh-staff",
+ *  "recorded_at":"...","forwarded_at":"...","record":{...canonical record...}}</pre>
+ */
+record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, Instant recordedAt,
+                Instant forwardedAt, ObjectNode record) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("origin", origin);
+        node.put("action", entry.action());
+        node.put("id", entry.recordId().toString());
+        node.put("version", entry.version());
+        node.put("recorded_by", entry.recordedBy());
+        node.put("recorded_at", entry.recordedAt().toString());
+        node.put("forwarded_at", forwardedAt.toString());
+        try {
+            if (entry.body() != null) {
+                node.set("record", JSON.readTree(entry.body()));
+            }
+            return JSON.writeValueAsString(node);
+        } catch (IOException e) {
+            throw new IllegalStateException("the outbox holds a change of record " + entry.recordId() + " that is not JSON", e);
+        }
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong, for a message no office wrote */
+    static Envelope read(String text) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the message is not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("the message is not a JSON object");
+        }
+        String action = node.path("action").asText("");
+        if (!action.equals("create") && !action.equals("correct") && !action.equals("void")) {
+            throw new IllegalArgumentException("action must be create, correct or void");
+        }
+        UUID id;
+        try {
+            id = UUID.fromString(node.path("id").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("id must be a UUID");
+        }
+        JsonNode record = node.get("record");
+        if (!action.equals("void") && (record == null || !record.isObject())) {
+            throw new IllegalArgumentException("a " + action + " carries the record as a JSON object");
+        }
+        return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
+                node.path("recorded_by").asText(null), instant(node, "recorded_at"), instant(node, "forwarded_at"),
+                record == null || !record.isObject() ? null : (ObjectNode) record);
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        try {
+            return node.hasNonNull(field) ? Instant.parse(node.get(field).asText()) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

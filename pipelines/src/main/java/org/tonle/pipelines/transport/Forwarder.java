@@ -1,0 +1,118 @@
+package org.tonle.pipelines.transport;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.support.DefaultMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.warehouse.Outbox;
+
+/**
+ * The office side: takes the oldest changes from the durable outbox, hands them to the Kafka
+ * producer as one batch keyed by record id, and removes them only after Kafka acknowledged the
+ * whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
+ * change sent twice is recognised by headquarters as a duplicate. While the line is down, one
+ * change at a time probes it.
+ */
+public final class Forwarder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    private static final String LAST_SEQ = "tonle.outbox.lastSeq";
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    private final Outbox outbox;
+    private final String origin;
+    private final int batch;
+    private final double warnAt;
+    private final TransportState state;
+    private final Clock clock;
+    private Instant retryAt = Instant.MIN;
+    private int failures;
+    private int warnedPercent;
+    private boolean confirmed;
+
+    public Forwarder(Outbox outbox, String origin, int batch, double warnAt, TransportState state, Clock clock) {
+        this.outbox = outbox;
+        this.origin = origin;
+        this.batch = batch;
+        this.warnAt = warnAt;
+        this.state = state;
+        this.clock = clock;
+    }
+
+    /** Sets the body to the next batch of Kafka messages; empty while backing off or when nothing waits. */
+    public void next(Exchange exchange) {
+        Instant now = clock.instant();
+        List<Message> messages = new ArrayList<>();
+        exchange.getMessage().setBody(messages);
+        if (now.isBefore(retryAt)) {
+            return;
+        }
+        // Until Kafka has acknowledged something, or after a failure, one change probes the line:
+        // without metadata every send blocks for max.block.ms, so a full batch would stall for long.
+        List<Outbox.Entry> entries = outbox.next(confirmed && state.link().up() ? batch : 1);
+        if (entries.isEmpty()) {
+            return;
+        }
+        for (Outbox.Entry entry : entries) {
+            Message message = new DefaultMessage(exchange.getContext());
+            message.setHeader(KafkaConstants.KEY, entry.recordId().toString());
+            message.setBody(Envelope.write(origin, entry, now));
+            messages.add(message);
+        }
+        exchange.setProperty(LAST_SEQ, entries.get(entries.size() - 1).seq());
+    }
+
+    /** Kafka acknowledged the batch: it leaves the outbox. */
+    public void forwarded(Exchange exchange) {
+        Long last = exchange.getProperty(LAST_SEQ, Long.class);
+        if (last == null) {
+            return;
+        }
+        outbox.remove(last);
+        int count = exchange.getMessage().getBody(List.class).size();
+        boolean wasDown = !state.link().up();
+        state.forwarded(count, clock.instant());
+        failures = 0;
+        retryAt = Instant.MIN;
+        confirmed = true;
+        if (wasDown) {
+            LOG.info("Kafka is reachable again: forwarding the outbox to headquarters resumed ({} changes wait)",
+                    outbox.depth().count());
+        }
+        checkDepth();
+    }
+
+    /** The batch was not acknowledged: it stays in the outbox and is sent again after a back-off. */
+    public void failed(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        String error = cause == null ? "unknown error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        failures++;
+        Duration backoff = Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 250L << Math.min(failures, 5)));
+        retryAt = clock.instant().plus(backoff);
+        if (state.failed(error, clock.instant())) {
+            LOG.warn("Kafka is unreachable ({}); records are still accepted and kept in the outbox until it returns", error);
+        }
+        checkDepth();
+    }
+
+    /** Warns from {@code warn_at} of the capacity, again at every further 5 %, well before the outbox refuses records. */
+    private void checkDepth() {
+        Outbox.Depth depth = outbox.depth();
+        int percent = (int) (100 * depth.count() / outbox.capacity());
+        if (depth.count() >= warnAt * outbox.capacity() && percent >= warnedPercent + 5) {
+            warnedPercent = percent;
+            LOG.warn("The outbox to headquarters is {}% full: {} of {} changes wait, the oldest since {}. At 100% this office"
+                    + " refuses new records until Kafka is reachable again.", percent, depth.count(), outbox.capacity(), depth.oldest());
+        } else if (depth.count() < warnAt * outbox.capacity()) {
+            warnedPercent = 0;
+        }
+    }
+}

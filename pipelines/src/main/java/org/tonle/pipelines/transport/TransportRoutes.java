@@ -1,0 +1,86 @@
+package org.tonle.pipelines.transport;
+
+import org.apache.camel.builder.RouteBuilder;
+import org.tonle.core.config.Settings;
+
+/**
+ * The routes between offices and headquarters. The ingest route is the same in every role;
+ * the role in configuration only decides which of these two routes a node runs and where their
+ * Kafka endpoints point:
+ * <ul>
+ * <li>{@code transport-forward} (office): every {@value #FORWARD_PERIOD_MS} ms, the oldest
+ *     changes in the outbox go to the topic, keyed by record id, acknowledged by all in-sync
+ *     replicas, with an idempotent producer so that retries keep their order;</li>
+ * <li>{@code transport-receive} (headquarters): batches from the topic go into the ingest
+ *     route as trusted submissions; offsets are committed by hand after the warehouse
+ *     committed, and a failed batch is consumed again from the last committed offset.</li>
+ * </ul>
+ */
+public final class TransportRoutes extends RouteBuilder {
+
+    public static final long FORWARD_PERIOD_MS = 100;
+
+    private final Settings.Transport transport;
+    private final Forwarder forwarder;
+    private final Receiver receiver;
+    private final String clientId;
+
+    private TransportRoutes(Settings.Transport transport, Forwarder forwarder, Receiver receiver, String clientId) {
+        this.transport = transport;
+        this.forwarder = forwarder;
+        this.receiver = receiver;
+        this.clientId = clientId;
+    }
+
+    public static TransportRoutes office(Settings.Transport transport, Forwarder forwarder, String origin) {
+        return new TransportRoutes(transport, forwarder, null, "tonle-office-" + origin);
+    }
+
+    public static TransportRoutes headquarters(Settings.Transport transport, Receiver receiver) {
+        return new TransportRoutes(transport, null, receiver, "tonle-headquarters");
+    }
+
+    /**
+     * The producer endpoint: waits until every message of a batch is acknowledged, gives up
+     * after eight seconds. The producer keeps the topic's metadata while the brokers are away
+     * (no re-bootstrap): without it, every single send would block for max.block.ms.
+     */
+    String producerUri() {
+        Settings.Kafka kafka = transport.kafka();
+        return "kafka:" + kafka.topic() + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
+                + "&requestRequiredAcks=all&enableIdempotence=true&synchronous=true"
+                + "&lingerMs=5&maxBlockMs=2000&requestTimeoutMs=3000&deliveryTimeoutMs=8000&reconnectBackoffMaxMs=2000"
+                + "&additionalProperties.metadata.recovery.strategy=none";
+    }
+
+    /**
+     * The consumer endpoint: batches, no automatic commit, a failed batch breaks and is consumed
+     * again. A crashed headquarters node leaves the group after 10 s (not Kafka's default 45 s),
+     * so its restart, or another node, takes the partitions over soon.
+     */
+    String consumerUri() {
+        Settings.Kafka kafka = transport.kafka();
+        return "kafka:" + kafka.topic() + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
+                + "&groupId=" + kafka.group() + "&autoOffsetReset=earliest"
+                + "&batching=true&maxPollRecords=" + kafka.maxPollRecords() + "&pollTimeoutMs=100&batchingIntervalMs=200"
+                + "&autoCommitEnable=false&allowManualCommit=true&breakOnFirstError=true&reconnectBackoffMaxMs=2000"
+                + "&sessionTimeoutMs=10000&heartbeatIntervalMs=3000";
+    }
+
+    @Override
+    public void configure() {
+        if (forwarder != null) {
+            from("timer:tonle-outbox?period=" + FORWARD_PERIOD_MS).routeId("transport-forward")
+                    .onException(Exception.class).handled(true).bean(forwarder, "failed").end()
+                    .bean(forwarder, "next")
+                    .filter(simple("${body.size} > 0"))
+                        .to(producerUri())
+                        .bean(forwarder, "forwarded")
+                    .end();
+        }
+        if (receiver != null) {
+            from(consumerUri()).routeId("transport-receive")
+                    .bean(receiver, "load");
+        }
+    }
+}
