@@ -14,9 +14,9 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
+import org.tonle.host.TestNode;
 import org.tonle.host.Node;
 
 /**
@@ -44,7 +44,7 @@ public final class HotDeployBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         Path root = Files.createTempDirectory("tonle-hotdeploy-bench");
         Path repository = Path.of("").toAbsolutePath();
-        copy(repository.resolve("config"), root.resolve("config"));
+        TestNode.copy(repository.resolve("config"), root.resolve("config"));
         Files.writeString(root.resolve("config/deployments/PNH.yaml"), "programs: [legal, social, investigation, awareness, shelter]\n");
         Node.Options options = new Node.Options(root.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
                 repository.resolve("host/target/bundles"), null);
@@ -125,18 +125,5 @@ public final class HotDeployBench {
             out.closeEntry();
         }
         return jar;
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

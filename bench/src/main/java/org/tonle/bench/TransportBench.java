@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.tonle.host.KafkaBroker;
 import org.tonle.host.TestNode;
@@ -133,7 +131,7 @@ public final class TransportBench {
 
     private static TestNode node(Path root, String name, String office, String role, String bootstrap, Path key) {
         Path config = root.resolve(name).resolve("config");
-        copy(TestNode.repository().resolve("config"), config);
+        TestNode.copy(TestNode.repository().resolve("config"), config);
         try {
             Path file = config.resolve("tonle.yaml");
             Files.writeString(file, Files.readString(file)
@@ -144,20 +142,5 @@ public final class TransportBench {
             throw new UncheckedIOException(e);
         }
         return TestNode.start(root.resolve(name), office);
-    }
-
-    private static void copy(Path from, Path to) {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -153,7 +153,8 @@ public final class TestNode implements AutoCloseable {
         }
     }
 
-    static void copy(Path from, Path to) {
+    /** Copies a folder tree (a config/ to change in a test, say). */
+    public static void copy(Path from, Path to) {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path source : files.toList()) {
                 Path target = to.resolve(from.relativize(source).toString());

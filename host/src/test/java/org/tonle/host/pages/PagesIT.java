@@ -18,7 +18,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -71,7 +70,7 @@ class PagesIT {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "Debian chromium and chromedriver are not installed at /usr/bin (bin/test installs them): browser tests skipped");
         // Phnom Penh will run a programme that is not deployed yet (hot-deployed by a test below).
-        copyConfig(TestNode.repository().resolve("config"), root.resolve("config"));
+        TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Path pnh = root.resolve("config/deployments/PNH.yaml");
         Files.writeString(pnh, Files.readString(pnh).replace("awareness]", "awareness, outreach]"));
         node = TestNode.start(root);
@@ -378,19 +377,6 @@ class PagesIT {
         }
         // Whole or not at all: FileInstall must never pick up half a jar.
         Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void copyConfig(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     private void signIn(String token) {
