@@ -168,6 +168,16 @@ class ValidateTest {
     }
 
     @Test
+    void uuidsAreCheckedCharacterByCharacter() {
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950e")).isTrue();
+        assertThat(Validate.isUuid("0F8FAD5B-D9CB-469F-A165-70867728950E")).isTrue();
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950")).isFalse();
+        assertThat(Validate.isUuid("0f8fad5bd-9cb-469f-a165-70867728950e")).isFalse();
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950g")).isFalse();
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-7086772895\uff10e".translateEscapes())).isFalse();
+    }
+
+    @Test
     void todayInTheEarliestTimeZoneIsNotTheFuture() {
         // The test clock is 2015-09-01T10:00Z: already 2 September in UTC+14, not yet 3 September anywhere.
         assertThat(run(GOOD.replace("2015-08-14", "2015-09-02")).violations()).isEmpty();

@@ -25,6 +25,8 @@ public final class ProgrammeRegistry {
     }
 
     private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
+    /** The active programmes by id, swapped whole on every change: read once per record on the bulk path. */
+    private volatile Map<String, Programme> live = Map.of();
     private final List<Consumer<Entry>> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -62,6 +64,7 @@ public final class ProgrammeRegistry {
     public void remove(long bundleId) {
         Entry removed = entries.remove(bundleId);
         if (removed != null) {
+            refreshLive();
             Entry withdrawn = new Entry(bundleId, removed.bundle(), removed.version(), "withdrawn", removed.programme(), removed.error());
             listeners.forEach(l -> l.accept(withdrawn));
         }
@@ -69,6 +72,7 @@ public final class ProgrammeRegistry {
 
     private Entry put(Entry entry) {
         entries.put(entry.bundleId(), entry);
+        refreshLive();
         listeners.forEach(l -> l.accept(entry));
         return entry;
     }
@@ -78,14 +82,18 @@ public final class ProgrammeRegistry {
         listeners.add(listener);
     }
 
+    private synchronized void refreshLive() {
+        Map<String, Programme> next = new java.util.HashMap<>();
+        entries.values().stream().filter(Entry::active).forEach(e -> next.putIfAbsent(e.programme().id(), e.programme()));
+        live = Map.copyOf(next);
+    }
+
     public Optional<Programme> programme(String id) {
-        return entries.values().stream().filter(Entry::active).map(Entry::programme)
-                .filter(p -> p.id().equals(id)).findFirst();
+        return Optional.ofNullable(live.get(id));
     }
 
     public List<Programme> programmes() {
-        return entries.values().stream().filter(Entry::active).map(Entry::programme)
-                .sorted(Comparator.comparing(Programme::id)).toList();
+        return live.values().stream().sorted(Comparator.comparing(Programme::id)).toList();
     }
 
     public Collection<Entry> entries() {
