@@ -213,14 +213,10 @@ public final class FlightSqlServer implements AutoCloseable {
 
         // ---- catalogue calls, so that tools (DBeaver) can list the views; the one schema is "main" ----
 
-        private static FlightInfo catalogueInfo(Message command, Schema schema, FlightDescriptor descriptor) {
-            return info(command, schema, descriptor);
-        }
-
         @Override
         public FlightInfo getFlightInfoSqlInfo(FlightSql.CommandGetSqlInfo request, CallContext context, FlightDescriptor descriptor) {
             caller(context);
-            return catalogueInfo(request, Schemas.GET_SQL_INFO_SCHEMA, descriptor);
+            return info(request, Schemas.GET_SQL_INFO_SCHEMA, descriptor);
         }
 
         @Override
@@ -237,7 +233,7 @@ public final class FlightSqlServer implements AutoCloseable {
         @Override
         public FlightInfo getFlightInfoCatalogs(FlightSql.CommandGetCatalogs request, CallContext context, FlightDescriptor descriptor) {
             caller(context);
-            return catalogueInfo(request, Schemas.GET_CATALOGS_SCHEMA, descriptor);
+            return info(request, Schemas.GET_CATALOGS_SCHEMA, descriptor);
         }
 
         @Override
@@ -249,7 +245,7 @@ public final class FlightSqlServer implements AutoCloseable {
         @Override
         public FlightInfo getFlightInfoSchemas(FlightSql.CommandGetDbSchemas request, CallContext context, FlightDescriptor descriptor) {
             caller(context);
-            return catalogueInfo(request, Schemas.GET_SCHEMAS_SCHEMA, descriptor);
+            return info(request, Schemas.GET_SCHEMAS_SCHEMA, descriptor);
         }
 
         @Override
@@ -262,7 +258,7 @@ public final class FlightSqlServer implements AutoCloseable {
         @Override
         public FlightInfo getFlightInfoTableTypes(FlightSql.CommandGetTableTypes request, CallContext context, FlightDescriptor descriptor) {
             caller(context);
-            return catalogueInfo(request, Schemas.GET_TABLE_TYPES_SCHEMA, descriptor);
+            return info(request, Schemas.GET_TABLE_TYPES_SCHEMA, descriptor);
         }
 
         @Override
@@ -273,7 +269,7 @@ public final class FlightSqlServer implements AutoCloseable {
         @Override
         public FlightInfo getFlightInfoTables(FlightSql.CommandGetTables request, CallContext context, FlightDescriptor descriptor) {
             caller(context);
-            return catalogueInfo(request, request.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA, descriptor);
+            return info(request, request.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA, descriptor);
         }
 
         @Override
