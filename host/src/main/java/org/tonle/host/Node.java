@@ -134,7 +134,7 @@ public final class Node implements AutoCloseable {
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
-        warehouse = Warehouse.open(data.resolve("tonle.duckdb"));
+        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal());
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Properties;
 
 import org.duckdb.DuckDBConnection;
+import org.tonle.core.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +38,22 @@ public final class Warehouse implements AutoCloseable {
 
     /** Opens (creating if needed) the warehouse file and brings its schema up to date. */
     public static Warehouse open(Path file) {
+        return open(file, new Settings.Warehouse(null).checkpointWal());
+    }
+
+    /**
+     * @param checkpointWal the write-ahead log size (e.g. {@code 256MB}) at which DuckDB folds the
+     *                      log into the file; a larger log means fewer rewrites, and a longer
+     *                      replay at start after a crash
+     */
+    public static Warehouse open(Path file, String checkpointWal) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
             // Children's data: no telemetry, no extension downloads.
             properties.setProperty("autoinstall_known_extensions", "false");
             properties.setProperty("autoload_known_extensions", "false");
+            properties.setProperty("checkpoint_threshold", checkpointWal);
             DuckDBConnection root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
             Warehouse warehouse = new Warehouse(file, root);
             warehouse.migrate();

@@ -3,7 +3,8 @@ package org.tonle.core.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
-public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport) {
+public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
+                       Warehouse warehouse) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -11,10 +12,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         pseudonymisation = pseudonymisation == null ? new Pseudonymisation("") : pseudonymisation;
         sql = sql == null ? new Sql(10) : sql;
         transport = transport == null ? new Transport(null, null, null, null) : transport;
+        warehouse = warehouse == null ? new Warehouse(null) : warehouse;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null);
     }
 
     public static Settings defaults() {
@@ -25,6 +27,19 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     }
 
     public record Ingest(@JsonProperty("batch_size") int batchSize, @JsonProperty("max_body_bytes") long maxBodyBytes) {
+    }
+
+    /**
+     * @param checkpointWal the write-ahead log size at which DuckDB folds it into the warehouse
+     *                      file. DuckDB's own 16MB makes a bulk load checkpoint every few tens of
+     *                      thousands of records, and each checkpoint recompresses the row groups
+     *                      it touched: one row group is rewritten several times and commits cost
+     *                      more than the appends (docs/PERFORMANCE.md).
+     */
+    public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal) {
+        public Warehouse {
+            checkpointWal = checkpointWal == null || checkpointWal.isBlank() ? "256MB" : checkpointWal;
+        }
     }
 
     public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {

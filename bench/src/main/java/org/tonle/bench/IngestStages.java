@@ -1,0 +1,77 @@
+package org.tonle.bench;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.tonle.host.Node;
+import org.tonle.pipelines.Item;
+import org.tonle.pipelines.Load;
+import org.tonle.pipelines.Pseudonymise;
+import org.tonle.pipelines.SubjectKeys;
+import org.tonle.pipelines.Submission;
+import org.tonle.pipelines.Validate;
+import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.indicators.IndicatorCube;
+
+/**
+ * {@code bin/bench ingest-stages [RECORDS]}: where the bulk path's time goes, one stage at a
+ * time on one thread (parse, pseudonymise, validate, load), in microseconds per record.
+ */
+public final class IngestStages {
+
+    public static void main(String[] args) throws Exception {
+        int records = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
+        Path root = Files.createTempDirectory("tonle-bench-stages");
+        Path repository = Path.of("").toAbsolutePath();
+        byte[] ndjson = IngestBenchmark.ndjson(0, records);
+        try (Node node = Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+                repository.resolve("host/target/bundles"), "bench-token"));
+             Warehouse warehouse = Warehouse.open(root.resolve("stages.duckdb"));
+             RecordStore store = new RecordStore(warehouse)) {
+            if (args.length < 2) {
+                store.onCommit(new IndicatorCube(warehouse));
+            }
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            Validate validate = new Validate(node.registry(), node::config, p -> List.of(), Clock.systemUTC());
+            Load load = new Load(store, new DeadLetterStore(warehouse), 5000, Clock.systemUTC());
+            int batch = 5000;
+            for (int round = 0; round < 2; round++) {
+                long parse = 0, pseudo = 0, valid = 0, loading = 0;
+                NdjsonSource source = new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of());
+                List<Submission> submissions = new ArrayList<>();
+                long t = System.nanoTime();
+                for (List<Item> items; !(items = source.next(batch)).isEmpty(); ) {
+                    submissions.add(Submission.create("bench", "bench", null, items));
+                }
+                parse += System.nanoTime() - t;
+                for (Submission s : submissions) {
+                    long a = System.nanoTime();
+                    pseudonymise.process(s);
+                    long b = System.nanoTime();
+                    validate.process(s);
+                    long c = System.nanoTime();
+                    load.process(s);
+                    long d = System.nanoTime();
+                    pseudo += b - a;
+                    valid += c - b;
+                    loading += d - c;
+                }
+                System.out.printf("round %d (%s): parse %.2f  pseudonymise %.2f  validate %.2f  load %.2f  us/record%n", round,
+                        round == 0 ? "new records" : "all duplicates",
+                        parse / 1e3 / records, pseudo / 1e3 / records, valid / 1e3 / records, loading / 1e3 / records);
+            }
+        } finally {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
