@@ -22,7 +22,7 @@ import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.indicators.IndicatorCube;
 
 /**
- * {@code bin/bench ingest-stages [RECORDS]}: where the bulk path's time goes, one stage at a
+ * {@code bin/bench ingest-stages [RECORDS] [BATCH]}: where the bulk path's time goes, one stage at a
  * time on one thread (parse, pseudonymise, validate, load), in microseconds per record.
  */
 public final class IngestStages {
@@ -36,13 +36,11 @@ public final class IngestStages {
                 repository.resolve("host/target/bundles"), "bench-token"));
              Warehouse warehouse = Warehouse.open(root.resolve("stages.duckdb"));
              RecordStore store = new RecordStore(warehouse)) {
-            if (args.length < 2) {
-                store.onCommit(new IndicatorCube(warehouse));
-            }
+            store.onCommit(new IndicatorCube(warehouse));
             Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
             Validate validate = new Validate(node.registry(), node::config, p -> List.of(), Clock.systemUTC());
-            Load load = new Load(store, new DeadLetterStore(warehouse), 5000, Clock.systemUTC());
-            int batch = 5000;
+            int batch = args.length > 1 ? Integer.parseInt(args[1]) : 5000;
+            Load load = new Load(store, new DeadLetterStore(warehouse), batch, Clock.systemUTC());
             for (int round = 0; round < 2; round++) {
                 long parse = 0, pseudo = 0, valid = 0, loading = 0;
                 NdjsonSource source = new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of());

@@ -1,5 +1,6 @@
 package org.tonle.pipelines;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -7,6 +8,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.tonle.programme.api.ActivityRecord;
@@ -20,21 +24,51 @@ import org.tonle.programme.api.ParticipantTally;
 public final class Canonical {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    /** A record's canonical text and the SHA-256 of its UTF-8 bytes. */
+    public record Form(String json, String sha256) {
+    }
 
     private Canonical() {
     }
 
     public static String json(ActivityRecord r) {
-        // Written field by field in sorted key order (as a TreeMap would give): this runs for
-        // every record on the bulk path, so no intermediate maps.
-        java.io.StringWriter out = new java.io.StringWriter(256);
-        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+        return new String(utf8(r), StandardCharsets.UTF_8);
+    }
+
+    /** The canonical text and its hash, hashing the bytes as written (this runs for every record). */
+    public static Form of(ActivityRecord r) {
+        byte[] utf8 = utf8(r);
+        return new Form(new String(utf8, StandardCharsets.UTF_8), sha256(utf8));
+    }
+
+    public static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(SHA_256.get().digest(bytes));
+    }
+
+    private static byte[] utf8(ActivityRecord r) {
+        // Written field by field in sorted key order (as a TreeMap would give), as UTF-8 bytes:
+        // no intermediate maps, no text encoded twice.
+        ByteArrayBuilder out = new ByteArrayBuilder(320);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeFieldName("attributes");
             g.writeStartObject();
-            for (Map.Entry<String, Object> a : new TreeMap<>(r.attributes()).entrySet()) {
+            Map<String, Object> attributes = r.attributes().size() < 2 ? r.attributes() : new TreeMap<>(r.attributes());
+            for (Map.Entry<String, Object> a : attributes.entrySet()) {
                 g.writeFieldName(a.getKey());
-                JSON.writeValue(g, a.getValue());
+                writeValue(g, a.getValue());
             }
             g.writeEndObject();
             g.writeNumberField("count", r.count());
@@ -67,17 +101,22 @@ public final class Canonical {
             }
             g.writeStringField("type", r.type());
             g.writeEndObject();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return out.toString();
+        return out.toByteArray();
     }
 
-    public static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** Attribute values are what Validate makes of them: text, whole numbers, booleans. */
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof String text) {
+            g.writeString(text);
+        } else if (value instanceof Long number) {
+            g.writeNumber(number);
+        } else if (value instanceof Boolean flag) {
+            g.writeBoolean(flag);
+        } else {
+            JSON.writeValue(g, value);
         }
     }
 }

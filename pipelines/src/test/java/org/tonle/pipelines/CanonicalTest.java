@@ -25,7 +25,22 @@ class CanonicalTest {
                         List.of(new ParticipantTally("taxi_driver", "M", 12), new ParticipantTally("cook", "F", 0))));
         for (ActivityRecord r : records) {
             assertThat(Canonical.json(r)).isEqualTo(jsonByMaps(r));
+            Canonical.Form form = Canonical.of(r);
+            assertThat(form.json()).isEqualTo(jsonByMaps(r));
+            assertThat(form.sha256()).isEqualTo(Canonical.sha256(jsonByMaps(r))).hasSize(64);
         }
+    }
+
+    @Test
+    void textAttributesAreEscapedAndNonAsciiHashedAsUtf8() throws Exception {
+        ActivityRecord r = new ActivityRecord("d", "social", "client_contact", "PNH", LocalDate.of(2015, 8, 1), null, 1,
+                Map.of("note", "line\n\"quoted\" ក្មេង"), List.of());
+        Canonical.Form form = Canonical.of(r);
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(form.json()).path("attributes").path("note").asText())
+                .isEqualTo("line\n\"quoted\" ក្មេង");
+        byte[] utf8 = form.json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(form.sha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(utf8)));
     }
 
     /** The same text built through sorted maps: the definition {@link #json} must match. */

@@ -69,6 +69,10 @@ class ValidateTest {
             "'\"type\": \"intake\"'               ~ '\"type\": \"advice\"'              | type                  | unknown_activity",
             "'\"office\": \"PNH\"'                ~ '\"office\": \"KPT\"'               | office                | unknown_office",
             "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"14/08/2015\"'          | date                  | format",
+            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-02-30\"'          | date                  | format",
+            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-13-01\"'          | date                  | format",
+            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-8-14\"'           | date                  | format",
+            "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-08-1x\"'          | date                  | format",
             "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"2015-09-03\"'          | date                  | future_date",
             "'\"date\": \"2015-08-14\"'           ~ '\"date\": \"1999-12-31\"'          | date                  | date_too_early",
             "'\"role\": \"victim\"'               ~ '\"role\": \"judge\"'               | subject.role          | enum",
@@ -188,5 +192,15 @@ class ValidateTest {
         Item item = run(GOOD.replace("\"ref\": \"PNH-C-0042\", ", ""));
         assertThat(item.violations()).isEmpty();
         assertThat(item.subjectKey()).isNull();
+    }
+
+    @Test
+    void daysAreReadStrictlyWithOrWithoutTheFastPath() {
+        assertThat(Validate.isoDay("2015-08-14")).isEqualTo(java.time.LocalDate.of(2015, 8, 14));
+        assertThat(Validate.isoDay("2016-02-29")).isEqualTo(java.time.LocalDate.of(2016, 2, 29));
+        for (String bad : List.of("2015-02-29", "2015-00-10", "2015-08-32", "2015-08-1 ", "+2015-08-14", "20150814", "")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Validate.isoDay(bad))
+                    .as(bad).isInstanceOf(java.time.DateTimeException.class);
+        }
     }
 }

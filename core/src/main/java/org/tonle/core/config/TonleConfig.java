@@ -62,7 +62,13 @@ public record TonleConfig(
     }
 
     public Optional<Office> office(String code) {
-        return offices.stream().filter(o -> o.code().equals(code)).findFirst();
+        // A loop, not a stream: validation looks offices up for every record.
+        for (Office office : offices) {
+            if (office.code().equals(code)) {
+                return Optional.of(office);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The offices that run a programme, in configuration order. */

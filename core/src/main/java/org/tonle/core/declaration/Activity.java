@@ -21,7 +21,13 @@ public record Activity(
     }
 
     public Optional<Attribute> attribute(String name) {
-        return attributes.stream().filter(a -> a.name().equals(name)).findFirst();
+        // A loop, not a stream: validation looks attributes up for every record.
+        for (Attribute attribute : attributes) {
+            if (attribute.name().equals(name)) {
+                return Optional.of(attribute);
+            }
+        }
+        return Optional.empty();
     }
 
     public boolean hasSubject() {

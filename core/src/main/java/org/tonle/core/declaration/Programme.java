@@ -23,7 +23,13 @@ public record Programme(
     }
 
     public Optional<Activity> activity(String activityId) {
-        return activities.stream().filter(a -> a.id().equals(activityId)).findFirst();
+        // A loop, not a stream: validation looks activities up for every record.
+        for (Activity activity : activities) {
+            if (activity.id().equals(activityId)) {
+                return Optional.of(activity);
+            }
+        }
+        return Optional.empty();
     }
 
     public Optional<Indicator> indicator(String code) {

@@ -176,25 +176,54 @@ public final class ActivityService {
         return items;
     }
 
-    /** One record per non-empty line; a line that is not a JSON object is rejected on its own. */
+    /**
+     * One record per non-empty line; a line that is not a JSON object is rejected on its own.
+     * Lines are found and parsed as bytes: this runs for every record sent over HTTP.
+     */
     static List<Item> ndjsonItems(byte[] body) {
         List<Item> items = new ArrayList<>();
-        String text = new String(body, StandardCharsets.UTF_8);
         int position = 0;
-        for (String line : text.split("\r?\n")) {
-            if (line.isBlank()) {
-                continue;
+        for (int start = 0; start < body.length; ) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
             }
-            position++;
-            try {
-                JsonNode node = JSON.readTree(line);
-                items.add(node != null && node.isObject() ? Submission.item(position, (ObjectNode) node)
-                        : Submission.malformed(position, line, "record " + position + " is not a JSON object"));
-            } catch (JsonProcessingException e) {
-                items.add(Submission.malformed(position, line, "record " + position + " is not valid JSON" + where(e)));
+            int next = end + 1;
+            if (end > start && body[end - 1] == '\r') {
+                end--;
             }
+            if (!blank(body, start, end)) {
+                position++;
+                items.add(ndjsonItem(position, body, start, end - start));
+            }
+            start = next;
         }
         return items;
+    }
+
+    private static Item ndjsonItem(int position, byte[] body, int offset, int length) {
+        try {
+            JsonNode node = JSON.readTree(body, offset, length);
+            return node != null && node.isObject() ? Submission.item(position, (ObjectNode) node)
+                    : Submission.malformed(position, text(body, offset, length), "record " + position + " is not a JSON object");
+        } catch (JsonProcessingException e) {
+            return Submission.malformed(position, text(body, offset, length), "record " + position + " is not valid JSON" + where(e));
+        } catch (IOException e) {
+            return Submission.malformed(position, text(body, offset, length), "record " + position + " could not be read");
+        }
+    }
+
+    private static boolean blank(byte[] body, int start, int end) {
+        for (int i = start; i < end; i++) {
+            if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String text(byte[] body, int offset, int length) {
+        return new String(body, offset, length, StandardCharsets.UTF_8);
     }
 
     private static String where(JsonProcessingException e) {

@@ -63,8 +63,13 @@ public final class CsvSource implements RecordSource {
         this.rows = CSV.readerFor(String[].class).with(schema).with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(reader);
     }
 
+    /** Rows are read and made into records here: CSV cells may hold line breaks, so reading is the parsing. */
     @Override
-    public List<Item> next(int max) throws IOException {
+    public Batch read(int max) throws IOException {
+        return Batch.of(rows(max));
+    }
+
+    private List<Item> rows(int max) throws IOException {
         List<Item> items = new ArrayList<>(Math.min(max, 4096));
         while (items.size() < max && !ended) {
             String[] cells;

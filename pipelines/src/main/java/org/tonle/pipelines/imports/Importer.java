@@ -19,10 +19,10 @@ import org.tonle.programme.api.PublishResult;
 
 /**
  * Runs a {@link RecordSource} through the one ingest pipeline in batches. The caller's thread
- * parses; a few batches travel the pipeline at once, so pseudonymising and validating one
- * batch overlaps with loading another (the loader itself is a single writer). Every batch is
- * committed before it is counted, so an interrupted import is simply run again: what is stored
- * comes back as duplicates.
+ * reads; a few batches travel the pipeline at once on worker threads, so parsing, pseudonymising
+ * and validating one batch overlaps with loading another (the loader itself is a single
+ * writer). Every batch is committed before it is counted, so an interrupted import is simply
+ * run again: what is stored comes back as duplicates.
  */
 public final class Importer implements AutoCloseable {
 
@@ -51,7 +51,7 @@ public final class Importer implements AutoCloseable {
         List<CompletableFuture<Void>> running = new ArrayList<>();
         try (source) {
             while (failure.get() == null) {
-                List<Item> batch = source.next(batchSize);
+                RecordSource.Batch batch = source.read(batchSize);
                 if (batch.isEmpty()) {
                     break;
                 }
@@ -60,7 +60,8 @@ public final class Importer implements AutoCloseable {
                 running.removeIf(CompletableFuture::isDone);
                 running.add(CompletableFuture.runAsync(() -> {
                     try {
-                        PublishResult result = ingest.submit(Submission.create(job.principal(), sourceName, offices, batch));
+                        List<Item> items = batch.items();
+                        PublishResult result = ingest.submit(Submission.create(job.principal(), sourceName, offices, items));
                         job.add(result, batch.size(), bytes);
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);

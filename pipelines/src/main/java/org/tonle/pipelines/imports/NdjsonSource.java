@@ -39,11 +39,13 @@ public final class NdjsonSource implements RecordSource {
         this.defaults = defaults;
     }
 
+    /** Reads the lines here; parsing them (the costly part) is left to whoever calls {@code items()}. */
     @Override
-    public List<Item> next(int max) throws IOException {
-        List<Item> items = new ArrayList<>(Math.min(max, 4096));
+    public Batch read(int max) throws IOException {
+        List<String> texts = new ArrayList<>(Math.min(max, 4096));
+        int[] lines = new int[Math.min(max, 4096)];
         String text;
-        while (items.size() < max && (text = reader.readLine()) != null) {
+        while (texts.size() < max && (text = reader.readLine()) != null) {
             line++;
             if (line == 1 && !text.isEmpty() && text.charAt(0) == '\uFEFF') {
                 text = text.substring(1);
@@ -51,9 +53,20 @@ public final class NdjsonSource implements RecordSource {
             if (text.isBlank()) {
                 continue;
             }
-            items.add(item(line, text, defaults));
+            if (texts.size() == lines.length) {
+                lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+            }
+            lines[texts.size()] = line;
+            texts.add(text);
         }
-        return items;
+        int[] numbers = lines;
+        return new Batch(texts.size(), () -> {
+            List<Item> items = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                items.add(item(numbers[i], texts.get(i), defaults));
+            }
+            return items;
+        });
     }
 
     static Item item(int line, String text, Map<String, String> defaults) {
