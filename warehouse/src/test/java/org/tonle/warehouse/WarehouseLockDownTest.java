@@ -53,4 +53,24 @@ class WarehouseLockDownTest {
         }
         throw new AssertionError("not refused: " + sql);
     }
+
+    /** DuckDB's 16MB would make bulk loads rewrite row groups at every few thousand records. */
+    @Test
+    void theWriteAheadLogIsFoldedAtTheGivenSizeAndThatStaysLocked(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("default.duckdb"))) {
+            assertThat(setting(warehouse, "checkpoint_threshold")).isEqualTo("244.1 MiB");
+        }
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("small.duckdb"), "128MB")) {
+            assertThat(setting(warehouse, "checkpoint_threshold")).isEqualTo("122.0 MiB");
+            assertThat(refusal(warehouse, "SET checkpoint_threshold = '1MB'")).contains("locked");
+        }
+    }
+
+    private static String setting(Warehouse warehouse, String name) throws SQLException {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('" + name + "')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
 }

@@ -35,4 +35,12 @@ class TonleConfigTest {
         assertThatThrownBy(() -> CONFIG.forOffice("KEP")).isInstanceOf(ConfigException.class)
                 .hasMessage("--office KEP is not configured in offices.yaml (known: [PNH, SRP, SHV])");
     }
+
+    @Test
+    void theWarehouseFoldsItsLogAtTheConfiguredSizeOr256MB() {
+        assertThat(CONFIG.settings().warehouse().checkpointWal()).isEqualTo("256MB");
+        assertThat(Settings.defaults().warehouse().checkpointWal()).isEqualTo("256MB");
+        assertThat(new Settings.Warehouse(" ").checkpointWal()).isEqualTo("256MB");
+        assertThat(new Settings.Warehouse("1GB").checkpointWal()).isEqualTo("1GB");
+    }
 }
