@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import org.slf4j.LoggerFactory;
 import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.DeadLetter;
 import org.tonle.warehouse.DeadLetterStore;
@@ -85,9 +86,14 @@ public final class Load {
         }
         RuntimeException failure = null;
         try {
-            for (int from = 0; from < pending.size(); from += batchSize) {
-                commit(pending.subList(from, Math.min(pending.size(), from + batchSize)));
-            }
+            // The audit entries of the group's writes go in its last transaction, when every
+            // record of theirs is decided.
+            int from = 0;
+            do {
+                int to = Math.min(pending.size(), from + batchSize);
+                commit(pending.subList(from, to), to == pending.size() ? group : List.of());
+                from = to;
+            } while (from < pending.size());
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -109,7 +115,7 @@ public final class Load {
     private record Pending(Submission submission, Item item) {
     }
 
-    private void commit(List<Pending> batch) {
+    private void commit(List<Pending> batch, List<Waiting> audited) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
         List<UUID> maybeStored = batch.stream().map(p -> UUID.fromString(p.item().recordId())).filter(known::mightContain).distinct().toList();
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
@@ -152,9 +158,34 @@ public final class Load {
                     submission.principal(), submission.source(), now));
             accepted.add(item);
         }
-        store.commit(changes);
+        store.commit(changes, audits(audited, accepted));
         changes.forEach(c -> known.add(c.recordId()));
         accepted.forEach(Item::accept);
+    }
+
+    /** The audit entries the submissions ask for, counting as accepted what this commit accepts. */
+    private static List<AuditLog.Write> audits(List<Waiting> group, List<Item> acceptedNow) {
+        List<AuditLog.Write> audits = new ArrayList<>();
+        java.util.Set<Item> committing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        committing.addAll(acceptedNow);
+        for (Waiting w : group) {
+            Submission.Audited audited = w.submission.audited();
+            if (audited == null) {
+                continue;
+            }
+            long accepted = 0;
+            long rejected = 0;
+            for (Item item : w.submission.items()) {
+                if (item.outcome() == Item.Outcome.ACCEPTED || committing.contains(item)) {
+                    accepted++;
+                } else if (item.outcome() == Item.Outcome.REJECTED) {
+                    rejected += item.violations().size();
+                }
+            }
+            audits.add(new AuditLog.Write(w.submission.principal(), audited.role(), audited.action(), audited.endpoint(),
+                    "{\"records\":" + w.submission.items().size() + ",\"rejected\":" + rejected + "}", accepted));
+        }
+        return audits;
     }
 
     /** The newest stored body (pseudonymised canonical JSON) of a record; null for none or a void. */

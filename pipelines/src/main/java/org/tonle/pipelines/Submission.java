@@ -24,6 +24,14 @@ public final class Submission {
     private final String targetId;
     private final boolean trusted;
     private final List<Item> items;
+    private Audited audited;
+
+    /**
+     * How the write is audited: the entry is written in the transaction that stores the
+     * submission's records, with what became of them (DESIGN.md 2: every write is audited).
+     */
+    public record Audited(String role, String action, String endpoint) {
+    }
 
     /**
      * @param offices  offices the principal may record for; {@code null} for every office
@@ -71,6 +79,17 @@ public final class Submission {
 
     public List<Item> items() {
         return items;
+    }
+
+    /** Asks the loader to audit this write together with its records; returns this submission. */
+    public Submission audited(String role, String action, String endpoint) {
+        this.audited = new Audited(role, action, endpoint);
+        return this;
+    }
+
+    /** The audit this write asks for, or null when the caller audits it otherwise (imports, replay, transport). */
+    public Audited audited() {
+        return audited;
     }
 
     /** The answer of DESIGN.md section 4, in submission order. */

@@ -166,4 +166,34 @@ class IngestRouteTest {
         byte[] file = Files.readAllBytes(dir.resolve("w.duckdb"));
         assertThat(new String(file, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("PNH-C-0042");
     }
+
+    @Test
+    void anAuditedWriteIsAuditedOnceWithWhatBecameOfItsRecordsEvenAcrossTransactions() throws Exception {
+        List<Item> items = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            items.add(Submission.item(items.size() + 1, Fixtures.record(RECORD.formatted(UUID.randomUUID(), "F"))));
+        }
+        items.add(Submission.item(items.size() + 1, Fixtures.record(RECORD.formatted(UUID.randomUUID(), "female"))));
+        List<Item> again = new ArrayList<>();
+        for (Item item : items.subList(0, 4)) {
+            again.add(Submission.item(again.size() + 1, item.node().deepCopy()));
+        }
+
+        // Five records in transactions of three: the entry comes with the last one, counting all.
+        PublishResult first = ingest.submit(Submission.create("tester", "http", null, items).audited("staff", "write", "POST /x"));
+        assertThat(first.accepted()).isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM audit_log")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit_log WHERE principal = 'tester' AND role = 'staff' AND action = 'write'"
+                + " AND endpoint = 'POST /x' AND parameters = '{\"records\":5,\"rejected\":1}' AND row_count = 4")).isEqualTo(1);
+
+        // A write that stores nothing (all duplicates) is audited all the same.
+        assertThat(ingest.submit(Submission.create("tester", "http", null, again).audited("staff", "write", "POST /x")).duplicates())
+                .isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM audit_log WHERE row_count = 0 AND parameters = '{\"records\":4,\"rejected\":0}'"))
+                .isEqualTo(1);
+
+        // Submissions that do not ask (imports, replay, transport audit otherwise) leave no entry here.
+        send(RECORD.formatted(UUID.randomUUID(), "M"));
+        assertThat(count("SELECT count(*) FROM audit_log")).isEqualTo(2);
+    }
 }

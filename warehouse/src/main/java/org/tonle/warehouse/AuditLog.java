@@ -26,18 +26,31 @@ public final class AuditLog {
         this.warehouse = warehouse;
     }
 
+    /** An entry to write; {@code parameters} is JSON. */
+    public record Write(String principal, String role, String action, String endpoint, String parameters, Long rowCount) {
+    }
+
     public void record(String principal, String role, String action, String endpoint, String parameters, Long rowCount) {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO audit_log (occurred_at, principal, role, action, endpoint, parameters, row_count) VALUES (now(), ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, principal);
-            ps.setString(2, role);
-            ps.setString(3, action);
-            ps.setString(4, endpoint);
-            ps.setString(5, parameters);
-            ps.setObject(6, rowCount);
-            ps.executeUpdate();
+        try (Connection c = warehouse.connect()) {
+            insert(c, List.of(new Write(principal, role, action, endpoint, parameters, rowCount)));
         } catch (SQLException e) {
             throw new WarehouseException("cannot write the audit log: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes entries on {@code connection}, inside whatever transaction it has open. */
+    static void insert(Connection connection, List<Write> entries) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "INSERT INTO audit_log (occurred_at, principal, role, action, endpoint, parameters, row_count) VALUES (now(), ?, ?, ?, ?, ?, ?)")) {
+            for (Write entry : entries) {
+                ps.setString(1, entry.principal());
+                ps.setString(2, entry.role());
+                ps.setString(3, entry.action());
+                ps.setString(4, entry.endpoint());
+                ps.setString(5, entry.parameters());
+                ps.setObject(6, entry.rowCount());
+                ps.executeUpdate();
+            }
         }
     }
 

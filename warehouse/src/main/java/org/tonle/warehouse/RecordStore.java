@@ -174,18 +174,27 @@ public final class RecordStore implements AutoCloseable {
 
     /** Commits the changes in one transaction; returns only once they are durable. */
     public void commit(List<Change> changes) {
-        if (changes.isEmpty()) {
+        commit(changes, List.of());
+    }
+
+    /**
+     * Commits the changes and the audit entries of the writes that made them in one
+     * transaction, so no write is stored unaudited however the node stops; returns only once
+     * they are durable.
+     */
+    public void commit(List<Change> changes, List<AuditLog.Write> audits) {
+        if (changes.isEmpty() && audits.isEmpty()) {
             return;
         }
         CommitListener told = listener;
         if (told == null) {
-            commit(changes, null);
+            commit(changes, audits, null);
             return;
         }
         told.commitLock().lock();
         try {
             List<FactRow> removed = new ArrayList<>();
-            commit(changes, removed);
+            commit(changes, audits, removed);
             told.committed(removed, changes.stream().map(FactRow::of).filter(java.util.Objects::nonNull).toList());
         } finally {
             told.commitLock().unlock();
@@ -193,7 +202,7 @@ public final class RecordStore implements AutoCloseable {
     }
 
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
-    private void commit(List<Change> changes, List<FactRow> removed) {
+    private void commit(List<Change> changes, List<AuditLog.Write> audits, List<FactRow> removed) {
         try {
             try (Transaction tx = Transaction.begin(connection)) {
                 List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
@@ -209,8 +218,11 @@ public final class RecordStore implements AutoCloseable {
                 }
                 appendVersions(changes);
                 appendFacts(changes);
+                if (!audits.isEmpty()) {
+                    AuditLog.insert(connection, audits);
+                }
                 CommitHook hook = commitHook;
-                if (hook != null) {
+                if (hook != null && !changes.isEmpty()) {
                     hook.inTransaction(connection, changes);
                 }
                 tx.commit();

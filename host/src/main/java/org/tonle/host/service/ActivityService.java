@@ -63,10 +63,9 @@ public final class ActivityService {
 
     public PublishResult create(Caller caller, InputStream body, boolean ndjson) {
         List<Item> items = ndjson ? ndjsonItems(read(body)) : jsonItems(read(body));
-        PublishResult result = ingest.submit(Submission.create(caller.name(), "http", caller.officeScope(), items));
-        audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/activities",
-                "{\"records\":" + items.size() + ",\"rejected\":" + result.rejected().size() + "}", (long) result.accepted());
-        return result;
+        // Audited in the transaction that stores the records: a write is never stored unaudited.
+        return ingest.submit(Submission.create(caller.name(), "http", caller.officeScope(), items)
+                .audited(caller.role().id(), "write", "POST /api/v1/activities"));
     }
 
     public PublishResult correct(Caller caller, String id, InputStream body) {
