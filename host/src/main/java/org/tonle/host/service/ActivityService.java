@@ -206,6 +206,11 @@ public final class ActivityService {
             return node != null && node.isObject() ? Submission.item(position, (ObjectNode) node)
                     : Submission.malformed(position, text(body, offset, length), "record " + position + " is not a JSON object");
         } catch (JsonProcessingException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Invalid UTF-8")) {
+                // Like a file import: the line's text is not kept, it cannot be shown as sent.
+                return Submission.malformed(position, null, "encoding",
+                        "record " + position + " holds bytes that are not UTF-8 text; send the body as UTF-8");
+            }
             return Submission.malformed(position, text(body, offset, length), "record " + position + " is not valid JSON" + where(e));
         } catch (IOException e) {
             return Submission.malformed(position, text(body, offset, length), "record " + position + " could not be read");

@@ -34,6 +34,18 @@ class NdjsonBodyTest {
     }
 
     @Test
+    void aLineThatIsNotUtf8IsRejectedAsAnEncodingProblemWithoutItsBytes() {
+        byte[] latin1 = "{\"id\":\"a\"}\n{\"id\":\"b\",\"note\":\"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+        List<Item> items = ActivityService.ndjsonItems(latin1);
+        assertThat(items.get(0).pending()).isTrue();
+        assertThat(items.get(1).violations()).singleElement().satisfies(v -> {
+            assertThat(v.rule()).isEqualTo("encoding");
+            assertThat(v.reason()).isEqualTo("record 2 holds bytes that are not UTF-8 text; send the body as UTF-8");
+        });
+        assertThat(items.get(1).text()).isNull();
+    }
+
+    @Test
     void anEmptyBodyHasNoRecords() {
         assertThat(ActivityService.ndjsonItems(bytes(""))).isEmpty();
         assertThat(ActivityService.ndjsonItems(bytes("\n\r\n"))).isEmpty();
