@@ -283,7 +283,10 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private void syncProgrammeDimension() {
+    // Bundles change on Felix's and FileInstall's threads at once; two writers of the same rows
+    // would conflict in DuckDB and one update would be lost. Each call writes the registry as
+    // it is then, so the last one leaves the latest state.
+    private synchronized void syncProgrammeDimension() {
         try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO dim_programme VALUES (?, ?, ?, now())")) {
             for (var programme : registry.programmes()) {
                 ps.setString(1, programme.id());

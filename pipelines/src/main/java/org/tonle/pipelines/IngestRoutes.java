@@ -24,6 +24,11 @@ public final class IngestRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        // A failure (the warehouse did not commit, an office's outbox is full) goes back to the
+        // caller, who answers or reports it and logs it once; Camel's default handler would log
+        // every refused exchange again at ERROR with its stack trace.
+        errorHandler(noErrorHandler());
+
         from(INGEST).routeId("ingest")
                 .bean(pseudonymise, "process")
                 .bean(validate, "process")
