@@ -39,10 +39,6 @@ public final class Canonical {
     private Canonical() {
     }
 
-    public static String json(ActivityRecord r) {
-        return new String(utf8(r), StandardCharsets.UTF_8);
-    }
-
     /** The canonical text and its hash, hashing the bytes as written (this runs for every record). */
     public static Form of(ActivityRecord r) {
         byte[] utf8 = utf8(r);
