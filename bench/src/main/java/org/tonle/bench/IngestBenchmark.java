@@ -51,14 +51,12 @@ public final class IngestBenchmark {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
         Path root = Files.createTempDirectory("tonle-bench-ingest");
-        Path repository = Path.of("").toAbsolutePath();
         System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
 
         byte[] ndjson = ndjson(0, records);
         System.out.printf("data: %,d bytes of NDJSON%n", ndjson.length);
 
-        try (Node node = Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
-                repository.resolve("host/target/bundles"), "bench-token"));
+        try (Node node = node(root);
              Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
             long started = System.nanoTime();
             ImportJob job = importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
@@ -82,6 +80,13 @@ public final class IngestBenchmark {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** A node of the repository's config and bundles, its data in {@code root}/data, on free loopback ports. */
+    static Node node(Path root) {
+        Path repository = Path.of("").toAbsolutePath();
+        return Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+                repository.resolve("host/target/bundles"), "bench-token"));
     }
 
     /** The rows the pipeline stored, read back in record order, to be appended again by the baseline. */

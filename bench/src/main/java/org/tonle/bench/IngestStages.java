@@ -31,10 +31,8 @@ public final class IngestStages {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
         Path root = Files.createTempDirectory("tonle-bench-stages");
-        Path repository = Path.of("").toAbsolutePath();
         byte[] ndjson = IngestBenchmark.ndjson(0, records);
-        try (Node node = Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
-                repository.resolve("host/target/bundles"), "bench-token"));
+        try (Node node = IngestBenchmark.node(root);
              Warehouse warehouse = Warehouse.open(root.resolve("stages.duckdb"));
              RecordStore store = new RecordStore(warehouse)) {
             store.onCommit(new IndicatorCube(warehouse));

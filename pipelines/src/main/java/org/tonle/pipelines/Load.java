@@ -165,6 +165,9 @@ public final class Load {
 
     /** The audit entries the submissions ask for, counting as accepted what this commit accepts. */
     private static List<AuditLog.Write> audits(List<Waiting> group, List<Item> acceptedNow) {
+        if (group.stream().allMatch(w -> w.submission.audited() == null)) {
+            return List.of();
+        }
         List<AuditLog.Write> audits = new ArrayList<>();
         java.util.Set<Item> committing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         committing.addAll(acceptedNow);
