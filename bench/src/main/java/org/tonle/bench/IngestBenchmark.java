@@ -28,16 +28,17 @@ import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.warehouse.Warehouse;
 
 /**
- * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS]}: the bulk path against the raw DuckDB
- * Appender, and HTTP ingest in batches of 500 on loopback, in one run.
+ * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS] [CLIENTS]}: the bulk path against the raw
+ * DuckDB Appender, and HTTP ingest in batches of 500 on loopback, in one run.
  *
  * <ol>
  * <li>Pipeline: RECORDS (default 1 M) NDJSON records through a real node's pipeline (parse,
  *     pseudonymise, validate, de-duplicate, load), as {@code bin/tonle import} sends them.</li>
  * <li>Baseline: the very rows the pipeline stored (versions, facts and tallies, read back
  *     into memory beforehand) appended with the raw DuckDB Appender into a fresh warehouse.</li>
- * <li>HTTP: HTTP_RECORDS (default 200 k) new records posted as NDJSON in batches of 500 by 4
- *     client threads to {@code POST /api/v1/activities}, after an untimed warm-up.</li>
+ * <li>HTTP: HTTP_RECORDS (default 200 k) new records posted as NDJSON in batches of 500 to
+ *     {@code POST /api/v1/activities}, once for each number of client threads in CLIENTS
+ *     (default 4,8), after an untimed warm-up.</li>
  * </ol>
  * Each timed phase ends with a CHECKPOINT, so it pays for folding its own rows into the
  * warehouse file, no more and no less (the WAL is folded only every 256MB otherwise).
@@ -50,6 +51,7 @@ public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        int[] httpClients = java.util.Arrays.stream((args.length > 2 ? args[2] : "4,8").split(",")).mapToInt(Integer::parseInt).toArray();
         Path root = Files.createTempDirectory("tonle-bench-ingest");
         System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
 
@@ -73,8 +75,17 @@ public final class IngestBenchmark {
             double baseline = baseline(node, root.resolve("baseline.duckdb"));
             System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 0.5)%n", pipeline / baseline);
 
-            double http = http(node, httpRecords, records);
-            System.out.printf("http      batches of 500, 4 clients: %,10.0f records/s  (target >= 50 000)%n", http);
+            int offset = records;
+            warmUpHttp(node, offset);
+            offset += HTTP_WARM_UP;
+            for (int clients : httpClients) {
+                long cpu = processCpuNanos();
+                double http = http(node, httpRecords, offset, clients);
+                double cpuPerRecord = (processCpuNanos() - cpu) / 1e3 / httpRecords;
+                offset += httpRecords;
+                System.out.printf("http      batches of 500, %2d clients: %,10.0f records/s  (target >= 50 000; %.1f µs CPU a record, all threads)%n",
+                        clients, http, cpuPerRecord);
+            }
         } finally {
             try (var files = Files.walk(root)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -173,36 +184,43 @@ public final class IngestBenchmark {
     }
 
     /**
-     * Posts {@code records} new records in batches of 500 from 4 client threads and returns the
-     * rate; a first round of {@link #HTTP_WARM_UP} other records, not timed, lets the JIT
-     * compile the HTTP path first.
+     * Posts {@code records} new records in batches of 500 from {@code clients} threads and
+     * returns the rate; the timed phase ends with a CHECKPOINT, like the others.
      */
-    static double http(Node node, int records, int offset) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            post(node, client, pool, batches(offset, HTTP_WARM_UP));
-            List<byte[]> batches = batches(offset + HTTP_WARM_UP, records);
-            node.warehouse().checkpoint();
-            System.gc();
-            long started = System.nanoTime();
-            post(node, client, pool, batches);
-            node.warehouse().checkpoint();
-            return records / ((System.nanoTime() - started) / 1e9);
-        } finally {
-            pool.shutdown();
-        }
+    static double http(Node node, int records, int offset, int clients) throws Exception {
+        List<byte[]> batches = batches(offset, records, 500);
+        node.warehouse().checkpoint();
+        System.gc();
+        long started = System.nanoTime();
+        post(node, batches, clients);
+        node.warehouse().checkpoint();
+        return records / ((System.nanoTime() - started) / 1e9);
     }
 
-    private static final int HTTP_WARM_UP = 50_000;
+    /**
+     * Untimed: {@link #HTTP_WARM_UP} records in batches of 50, so that the code run once per
+     * request (Grizzly, Jersey, the client) is compiled as in a server that has been up for a
+     * while. In batches of 500 it would run only a few hundred times, and the JIT would still be
+     * compiling it, on one of the two cores, during the timed phase.
+     */
+    private static void warmUpHttp(Node node, int offset) throws Exception {
+        post(node, batches(offset, HTTP_WARM_UP, 50), 8);
+    }
 
-    private static List<byte[]> batches(int offset, int records) {
+    private static final int HTTP_WARM_UP = 200_000;
+
+    /** CPU time of the whole process (server, client, JIT, GC, DuckDB's threads). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static List<byte[]> batches(int offset, int records, int size) {
         byte[] all = ndjson(offset, records);
         List<byte[]> batches = new ArrayList<>();
         int start = 0;
         int lines = 0;
         for (int i = 0; i < all.length; i++) {
-            if (all[i] == '\n' && ++lines % 500 == 0) {
+            if (all[i] == '\n' && ++lines % size == 0) {
                 batches.add(java.util.Arrays.copyOfRange(all, start, i + 1));
                 start = i + 1;
             }
@@ -213,21 +231,27 @@ public final class IngestBenchmark {
         return batches;
     }
 
-    private static void post(Node node, HttpClient client, ExecutorService pool, List<byte[]> batches) throws Exception {
-        List<Future<Integer>> answers = new ArrayList<>();
-        for (byte[] batch : batches) {
-            answers.add(pool.submit(() -> {
-                HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/activities"))
-                        .header("Authorization", "Bearer bench-token").header("Content-Type", "application/x-ndjson")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(batch)).build(), HttpResponse.BodyHandlers.ofString());
-                if (answer.statusCode() != 200 || !answer.body().contains("\"rejected\":[]")) {
-                    throw new IllegalStateException(answer.statusCode() + " " + answer.body());
-                }
-                return 500;
-            }));
-        }
-        for (Future<Integer> f : answers) {
-            f.get();
+    private static void post(Node node, List<byte[]> batches, int clients) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> answers = new ArrayList<>();
+            for (byte[] batch : batches) {
+                answers.add(pool.submit(() -> {
+                    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/activities"))
+                            .header("Authorization", "Bearer bench-token").header("Content-Type", "application/x-ndjson")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(batch)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (answer.statusCode() != 200 || !answer.body().contains("\"rejected\":[]")) {
+                        throw new IllegalStateException(answer.statusCode() + " " + answer.body());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : answers) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
         }
     }
 

@@ -196,7 +196,7 @@ public final class Node implements AutoCloseable {
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
-        http = HttpServer.start(options.host(), options.port(), access, List.of(
+        http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), access, List.of(
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),

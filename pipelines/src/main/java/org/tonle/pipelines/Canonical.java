@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -31,6 +32,22 @@ public final class Canonical {
             throw new IllegalStateException(e);
         }
     });
+
+    // Field names are written pre-encoded: Jackson otherwise checks every name for escapes.
+    private static final SerializedString ATTRIBUTES = new SerializedString("attributes");
+    private static final SerializedString COUNT = new SerializedString("count");
+    private static final SerializedString DATE = new SerializedString("date");
+    private static final SerializedString ID = new SerializedString("id");
+    private static final SerializedString OFFICE = new SerializedString("office");
+    private static final SerializedString PARTICIPANTS = new SerializedString("participants");
+    private static final SerializedString GROUP = new SerializedString("group");
+    private static final SerializedString SEX = new SerializedString("sex");
+    private static final SerializedString PROGRAM = new SerializedString("program");
+    private static final SerializedString SUBJECT = new SerializedString("subject");
+    private static final SerializedString AGE = new SerializedString("age");
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString ROLE = new SerializedString("role");
+    private static final SerializedString TYPE = new SerializedString("type");
 
     /** A record's canonical text and the SHA-256 of its UTF-8 bytes. */
     public record Form(String json, String sha256) {
@@ -59,7 +76,7 @@ public final class Canonical {
         ByteArrayBuilder out = new ByteArrayBuilder(320);
         try (JsonGenerator g = JSON.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeFieldName("attributes");
+            g.writeFieldName(ATTRIBUTES);
             g.writeStartObject();
             Map<String, Object> attributes = r.attributes().size() < 2 ? r.attributes() : new TreeMap<>(r.attributes());
             for (Map.Entry<String, Object> a : attributes.entrySet()) {
@@ -67,40 +84,53 @@ public final class Canonical {
                 writeValue(g, a.getValue());
             }
             g.writeEndObject();
-            g.writeNumberField("count", r.count());
-            g.writeStringField("date", r.date().toString());
-            g.writeStringField("id", r.id());
-            g.writeStringField("office", r.office());
+            field(g, COUNT, r.count());
+            field(g, DATE, r.date().toString());
+            field(g, ID, r.id());
+            field(g, OFFICE, r.office());
             if (!r.participants().isEmpty()) {
-                g.writeArrayFieldStart("participants");
+                g.writeFieldName(PARTICIPANTS);
+                g.writeStartArray();
                 for (ParticipantTally t : r.participants()) {
                     g.writeStartObject();
-                    g.writeNumberField("count", t.count());
-                    g.writeStringField("group", t.group());
-                    g.writeStringField("sex", t.sex());
+                    field(g, COUNT, t.count());
+                    field(g, GROUP, t.group());
+                    field(g, SEX, t.sex());
                     g.writeEndObject();
                 }
                 g.writeEndArray();
             }
-            g.writeStringField("program", r.program());
+            field(g, PROGRAM, r.program());
             if (r.subject() != null) {
-                g.writeObjectFieldStart("subject");
+                g.writeFieldName(SUBJECT);
+                g.writeStartObject();
+                g.writeFieldName(AGE);
                 if (r.subject().age() == null) {
-                    g.writeNullField("age");
+                    g.writeNull();
                 } else {
-                    g.writeNumberField("age", r.subject().age());
+                    g.writeNumber(r.subject().age());
                 }
-                g.writeStringField("key", r.subject().ref());
-                g.writeStringField("role", r.subject().role());
-                g.writeStringField("sex", r.subject().sex());
+                field(g, KEY, r.subject().ref());
+                field(g, ROLE, r.subject().role());
+                field(g, SEX, r.subject().sex());
                 g.writeEndObject();
             }
-            g.writeStringField("type", r.type());
+            field(g, TYPE, r.type());
             g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return out.toByteArray();
+    }
+
+    private static void field(JsonGenerator g, SerializedString name, String value) throws IOException {
+        g.writeFieldName(name);
+        g.writeString(value);
+    }
+
+    private static void field(JsonGenerator g, SerializedString name, int value) throws IOException {
+        g.writeFieldName(name);
+        g.writeNumber(value);
     }
 
     /** Attribute values are what Validate makes of them: text, whole numbers, booleans. */

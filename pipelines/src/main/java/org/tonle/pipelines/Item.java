@@ -18,6 +18,7 @@ public final class Item {
     private final ObjectNode node;
     private String text;
     private String recordId;
+    private UUID id;
     private ActivityRecord record;
     private UUID subjectKey;
     private String canonical;
@@ -57,6 +58,11 @@ public final class Item {
         return recordId;
     }
 
+    /** The record's id as a UUID, once it is valid (parsed on the submitting thread, not the writer's). */
+    public UUID id() {
+        return id;
+    }
+
     public ActivityRecord record() {
         return record;
     }
@@ -73,7 +79,8 @@ public final class Item {
         return contentHash;
     }
 
-    void valid(ActivityRecord record, UUID subjectKey, String canonical, String contentHash) {
+    void valid(UUID id, ActivityRecord record, UUID subjectKey, String canonical, String contentHash) {
+        this.id = id;
         this.record = record;
         this.subjectKey = subjectKey;
         this.canonical = canonical;

@@ -117,7 +117,7 @@ public final class Load {
 
     private void commit(List<Pending> batch, List<Waiting> audited) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
-        List<UUID> maybeStored = batch.stream().map(p -> UUID.fromString(p.item().recordId())).filter(known::mightContain).distinct().toList();
+        List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(known::mightContain).distinct().toList();
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
         Map<UUID, List<String>> hashes = new HashMap<>();
         Map<UUID, Integer> versions = new HashMap<>();
@@ -131,7 +131,7 @@ public final class Load {
         for (Pending p : batch) {
             Item item = p.item();
             Submission submission = p.submission();
-            UUID id = UUID.fromString(item.recordId());
+            UUID id = item.id();
             List<String> storedHashes = hashes.get(id);
             if (storedHashes != null && storedHashes.contains(item.contentHash())) {
                 item.duplicate();

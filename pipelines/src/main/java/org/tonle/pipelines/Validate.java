@@ -82,7 +82,7 @@ public final class Validate {
             if (violations.isEmpty()) {
                 Canonical.Form canonical = Canonical.of(record);
                 UUID key = record.subject() == null || record.subject().ref() == null ? null : UUID.fromString(record.subject().ref());
-                item.valid(record, key, canonical.json(), canonical.sha256());
+                item.valid(UUID.fromString(record.id()), record, key, canonical.json(), canonical.sha256());
             } else {
                 item.rejectAll(violations);
             }
@@ -150,17 +150,24 @@ public final class Validate {
      * it runs twice per record on the bulk path.
      */
     static boolean isUuid(String text) {
-        if (text.length() != 36) {
+        if (text.length() != 36 || text.charAt(8) != '-' || text.charAt(13) != '-' || text.charAt(18) != '-' || text.charAt(23) != '-') {
             return false;
         }
         for (int i = 0; i < 36; i++) {
             char c = text.charAt(i);
-            boolean hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-            if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            if (i != 8 && i != 13 && i != 18 && i != 23 && (c >= 128 || !HEX[c])) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static final boolean[] HEX = new boolean[128];
+
+    static {
+        for (char c : "0123456789abcdefABCDEF".toCharArray()) {
+            HEX[c] = true;
+        }
     }
 
     private static String text(JsonNode node, String field, boolean required, List<Violation> v) {

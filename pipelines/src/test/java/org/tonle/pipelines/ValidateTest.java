@@ -178,6 +178,8 @@ class ValidateTest {
         assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950")).isFalse();
         assertThat(Validate.isUuid("0f8fad5bd-9cb-469f-a165-70867728950e")).isFalse();
         assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950g")).isFalse();
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-7086772895-e")).isFalse();
+        assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-70867728950\u00e9")).isFalse();
         assertThat(Validate.isUuid("0f8fad5b-d9cb-469f-a165-7086772895\uff10e".translateEscapes())).isFalse();
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse) {
+                       Warehouse warehouse, Http http) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -13,10 +13,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         sql = sql == null ? new Sql(10) : sql;
         transport = transport == null ? new Transport(null, null, null, null) : transport;
         warehouse = warehouse == null ? new Warehouse(null) : warehouse;
+        http = http == null ? new Http(0) : http;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -39,6 +40,18 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal) {
         public Warehouse {
             checkpointWal = checkpointWal == null || checkpointWal.isBlank() ? "256MB" : checkpointWal;
+        }
+    }
+
+    /**
+     * @param workers threads that serve requests. A write waits for the warehouse commit it
+     *                joins (group commit); with only a thread per core, the waiting requests
+     *                leave none to parse and validate the next ones, and the writer idles
+     *                between commits (docs/PERFORMANCE.md).
+     */
+    public record Http(int workers) {
+        public Http {
+            workers = workers <= 0 ? 32 : workers;
         }
     }
 

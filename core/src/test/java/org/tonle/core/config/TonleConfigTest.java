@@ -43,4 +43,12 @@ class TonleConfigTest {
         assertThat(new Settings.Warehouse(" ").checkpointWal()).isEqualTo("256MB");
         assertThat(new Settings.Warehouse("1GB").checkpointWal()).isEqualTo("1GB");
     }
+
+    @Test
+    void theServerHasMoreRequestThreadsThanCoresByDefault() {
+        assertThat(CONFIG.settings().http().workers()).isEqualTo(32);
+        assertThat(Settings.defaults().http().workers()).isEqualTo(32);
+        assertThat(new Settings.Http(0).workers()).isEqualTo(32);
+        assertThat(new Settings.Http(8).workers()).isEqualTo(8);
+    }
 }

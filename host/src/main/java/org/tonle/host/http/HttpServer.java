@@ -3,6 +3,7 @@ package org.tonle.host.http;
 import java.net.URI;
 import java.util.List;
 
+import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
 import org.glassfish.jersey.server.ResourceConfig;
@@ -20,7 +21,11 @@ public final class HttpServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static HttpServer start(String host, int port, AccessControl access, List<Object> resources) {
+    /**
+     * @param workers request threads (config/tonle.yaml {@code http.workers}): Grizzly's default
+     *                of two per core leaves none free while writes wait for their commit
+     */
+    public static HttpServer start(String host, int port, int workers, AccessControl access, List<Object> resources) {
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
@@ -42,6 +47,10 @@ public final class HttpServer implements AutoCloseable {
             listener.getCompressionConfig().setCompressionMinSize(1024);
             listener.getCompressionConfig().setCompressibleMimeTypes(
                     "text/html", "text/css", "text/javascript", "application/json", "text/csv", "application/problem+json");
+        }
+        for (var listener : server.getListeners()) {
+            listener.getTransport().setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig()
+                    .setPoolName("grizzly-http-server").setCorePoolSize(workers).setMaxPoolSize(workers));
         }
         try {
             server.start();

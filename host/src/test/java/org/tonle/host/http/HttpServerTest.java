@@ -1,0 +1,58 @@
+package org.tonle.host.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+
+import org.junit.jupiter.api.Test;
+import org.tonle.host.auth.AccessControl;
+
+class HttpServerTest {
+
+    /** Holds every request until released, counting the requests being served at once. */
+    @Path("/probe")
+    public static final class Blocking {
+        final Semaphore arrived = new Semaphore(0);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @GET
+        public String hold() throws InterruptedException {
+            arrived.release();
+            release.await(30, TimeUnit.SECONDS);
+            return "done";
+        }
+    }
+
+    @Test
+    void servesAsManyRequestsAtOnceAsItHasWorkers() throws Exception {
+        Blocking blocking = new Blocking();
+        try (HttpServer server = HttpServer.start("127.0.0.1", 0, 3, new AccessControl(List.of(), "admin"), List.of(blocking))) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/probe")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            // Three workers take three requests while they wait; the fourth waits for a worker.
+            assertThat(blocking.arrived.tryAcquire(3, 10, TimeUnit.SECONDS)).isTrue();
+            assertThat(blocking.arrived.tryAcquire(1, 500, TimeUnit.MILLISECONDS)).isFalse();
+            blocking.release.countDown();
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).body()).isEqualTo("done");
+            }
+            assertThat(blocking.arrived.tryAcquire(1, 5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}

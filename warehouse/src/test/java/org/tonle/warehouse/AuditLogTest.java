@@ -1,0 +1,34 @@
+package org.tonle.warehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.duckdb.DuckDBConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+
+    @Test
+    void theEntriesOfOneCommitAreWrittenTogetherAndInOrder(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); DuckDBConnection c = warehouse.connect()) {
+            AuditLog audit = new AuditLog(warehouse);
+            try (Transaction tx = Transaction.begin(c)) {
+                AuditLog.insert(c, List.of(
+                        new AuditLog.Write("ana", "staff", "write", "POST /api/v1/activities", "{\"records\":500,\"rejected\":0}", 500L),
+                        new AuditLog.Write("bo", "admin", "write", "POST /api/v1/activities", "{\"records\":2,\"rejected\":1}", 1L),
+                        new AuditLog.Write("ana", "staff", "write", "POST /api/v1/activities", null, null)));
+                AuditLog.insert(c, List.of());
+                assertThat(audit.list(null, null, null, 10)).as("invisible before the commit").isEmpty();
+                tx.commit();
+            }
+            List<AuditLog.Entry> entries = audit.list(null, null, null, 10);
+            assertThat(entries).extracting(AuditLog.Entry::principal).containsExactly("ana", "bo", "ana");
+            assertThat(entries).extracting(AuditLog.Entry::rowCount).containsExactly(null, 1L, 500L);
+            assertThat(entries.get(1).parameters()).isEqualTo("{\"records\":2,\"rejected\":1}");
+            assertThat(entries.get(1).role()).isEqualTo("admin");
+        }
+    }
+}
