@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.tonle.host.Node;
+import org.tonle.pipelines.Load;
 import org.tonle.pipelines.imports.ImportJob;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.NdjsonSource;
@@ -191,20 +192,28 @@ public final class IngestBenchmark {
         List<byte[]> batches = batches(offset, records, 500);
         node.warehouse().checkpoint();
         System.gc();
+        Load.Stats before = node.ingest().writerStats();
         long started = System.nanoTime();
         post(node, batches, clients);
+        long posted = System.nanoTime();
+        Load.Stats after = node.ingest().writerStats();
         node.warehouse().checkpoint();
-        return records / ((System.nanoTime() - started) / 1e9);
+        long ended = System.nanoTime();
+        System.out.printf("          posting %.1f s (writer busy %.0f %%, %.1f requests a commit), then CHECKPOINT %.1f s%n",
+                (posted - started) / 1e9, 100.0 * (after.busyNanos() - before.busyNanos()) / (posted - started),
+                (double) (after.submissions() - before.submissions()) / (after.groups() - before.groups()), (ended - posted) / 1e9);
+        return records / ((ended - started) / 1e9);
     }
 
     /**
-     * Untimed: {@link #HTTP_WARM_UP} records in batches of 50, so that the code run once per
+     * Untimed: {@link #HTTP_WARM_UP} records in batches of 10, so that the code run once per
      * request (Grizzly, Jersey, the client) is compiled as in a server that has been up for a
-     * while. In batches of 500 it would run only a few hundred times, and the JIT would still be
-     * compiling it, on one of the two cores, during the timed phase.
+     * while: C2 compiles a method after some 15 000 calls. In batches of 500 that code would run
+     * only a few hundred times, and the JIT would still be compiling it, on one of the two
+     * cores, during the timed phases.
      */
     private static void warmUpHttp(Node node, int offset) throws Exception {
-        post(node, batches(offset, HTTP_WARM_UP, 50), 8);
+        post(node, batches(offset, HTTP_WARM_UP, 10), 8);
     }
 
     private static final int HTTP_WARM_UP = 200_000;

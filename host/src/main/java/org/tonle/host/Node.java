@@ -187,7 +187,7 @@ public final class Node implements AutoCloseable {
         // After the programmes are live: headquarters validates what it consumes against them.
         NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
         parts.add(0, transport);
-        StatusService status = new StatusService(options.office(), registry, transport);
+        StatusService status = new StatusService(options.office(), registry, transport, ingest);
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -221,6 +222,28 @@ class PipelinesIT {
         assertThat(direct.path("duplicates").asInt()).as("same key as a fresh pseudonymisation").isEqualTo(1);
         assertThat(node.send("GET", "/api/v1/rejections?status=replayed", STAFF_TOKEN, null, null, null).json().findValuesAsText("recordId"))
                 .contains(id("replay-1"));
+    }
+
+    @Test
+    void operatorsSeeHowBusyTheWriterIsAtMetrics() {
+        Map<String, Double> before = ingestMetrics();
+        String records = record(id("metrics-1"), "PNH", "MET-1", "2014-04-01") + "\n" + record(id("metrics-2"), "PNH", "MET-2", "2014-04-02");
+        assertThat(node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", records, null).json()
+                .path("accepted").asInt()).isEqualTo(2);
+        Map<String, Double> after = ingestMetrics();
+        assertThat(after.get("tonle_ingest_submissions_total")).isGreaterThanOrEqualTo(before.get("tonle_ingest_submissions_total") + 1);
+        assertThat(after.get("tonle_ingest_commits_total")).isGreaterThanOrEqualTo(before.get("tonle_ingest_commits_total") + 1);
+        assertThat(after.get("tonle_ingest_writer_busy_seconds_total")).isGreaterThan(before.get("tonle_ingest_writer_busy_seconds_total"));
+    }
+
+    private Map<String, Double> ingestMetrics() {
+        TestNode.Response answer = node.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain");
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        Map<String, Double> values = new java.util.HashMap<>();
+        answer.body().lines().filter(l -> l.startsWith("tonle_ingest_")).map(l -> l.split(" "))
+                .forEach(parts -> values.put(parts[0], Double.parseDouble(parts[1])));
+        assertThat(values).containsKeys("tonle_ingest_submissions_total", "tonle_ingest_commits_total", "tonle_ingest_writer_busy_seconds_total");
+        return values;
     }
 
     @Test

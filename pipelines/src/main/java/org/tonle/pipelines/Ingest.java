@@ -47,6 +47,11 @@ public final class Ingest implements RecordPublisher {
         return load.voidRecord(id, principal, source);
     }
 
+    /** What the pipeline's single writer has done since start (for /metrics). */
+    public Load.Stats writerStats() {
+        return load.stats();
+    }
+
     /** The newest stored body of a record (pseudonymous), for audit trails; null for none or a void. */
     public String currentBody(UUID id) {
         return load.currentBody(id);

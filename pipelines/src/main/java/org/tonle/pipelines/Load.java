@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.LoggerFactory;
 import org.tonle.programme.api.Violation;
@@ -31,6 +32,9 @@ public final class Load {
     private final Clock clock;
     private final KnownIds known = new KnownIds();
     private final java.util.concurrent.ConcurrentLinkedQueue<Waiting> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final LongAdder busyNanos = new LongAdder();
+    private final LongAdder groups = new LongAdder();
+    private final LongAdder submissions = new LongAdder();
 
     public Load(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
         this.store = store;
@@ -60,12 +64,28 @@ public final class Load {
                 for (Waiting w; (w = waiting.poll()) != null; ) {
                     group.add(w);
                 }
+                long started = System.nanoTime();
                 loadGroup(group);
+                busyNanos.add(System.nanoTime() - started);
+                groups.increment();
+                submissions.add(group.size());
             }
         }
         if (mine.failure != null) {
             throw mine.failure;
         }
+    }
+
+    /**
+     * What the single writer has done since start: the time it spent loading (when that nears
+     * the elapsed time, ingest is limited by the writer), and how many submissions its
+     * transactions grouped.
+     */
+    public record Stats(long busyNanos, long groups, long submissions) {
+    }
+
+    public Stats stats() {
+        return new Stats(busyNanos.sum(), groups.sum(), submissions.sum());
     }
 
     /** A submission queued for the writer, and what became of it. */

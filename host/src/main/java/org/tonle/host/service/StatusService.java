@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -12,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.transport.NodeTransport;
 import org.tonle.host.transport.TransportMetrics;
+import org.tonle.pipelines.Ingest;
 
 /**
  * The node's state for operators: {@code GET /api/v1/status} as JSON and the same figures for
@@ -27,12 +29,20 @@ public final class StatusService {
     private final TransportMetrics transportMetrics;
 
     /** @param office the node's --office, or null for every office */
-    public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport) {
+    public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport, Ingest ingest) {
         this.office = office;
         this.programmes = programmes;
         this.transport = transport;
         Gauge.builder("tonle.programmes.live", () -> programmes.programmes().size())
                 .description("programmes deployed and live on this node").register(registry);
+        // Records are committed by one writer: when its busy time grows as fast as the clock,
+        // ingest runs as fast as the warehouse takes it (docs/PERFORMANCE.md).
+        FunctionCounter.builder("tonle.ingest.writer.busy", ingest, i -> i.writerStats().busyNanos() / 1e9).baseUnit("seconds")
+                .description("time the pipeline's single writer spent committing records").register(registry);
+        FunctionCounter.builder("tonle.ingest.commits", ingest, i -> i.writerStats().groups())
+                .description("warehouse transactions of the pipeline's writer (group commits)").register(registry);
+        FunctionCounter.builder("tonle.ingest.submissions", ingest, i -> i.writerStats().submissions())
+                .description("submissions (requests, import batches, bundle publishes) the writer committed").register(registry);
         this.transportMetrics = new TransportMetrics(transport, registry);
     }
 
