@@ -31,32 +31,42 @@ public final class AuditLog {
     }
 
     public void record(String principal, String role, String action, String endpoint, String parameters, Long rowCount) {
-        try (Connection c = warehouse.connect()) {
-            insert(c, List.of(new Write(principal, role, action, endpoint, parameters, rowCount)));
+        try (Connection c = warehouse.connect(); Inserter inserter = new Inserter(c)) {
+            inserter.insert(List.of(new Write(principal, role, action, endpoint, parameters, rowCount)));
         } catch (SQLException e) {
             throw new WarehouseException("cannot write the audit log: " + e.getMessage(), e);
         }
     }
 
-    /** Writes entries on {@code connection}, inside whatever transaction it has open. */
-    static void insert(Connection connection, List<Write> entries) throws SQLException {
-        if (entries.isEmpty()) {
-            return;
+    /**
+     * Writes entries on one connection, inside whatever transaction it has open, with its
+     * statement prepared once: the pipeline's writer audits in every commit, and preparing
+     * cost DuckDB more than inserting.
+     */
+    static final class Inserter implements AutoCloseable {
+
+        private final PreparedStatement insert;
+
+        Inserter(Connection connection) throws SQLException {
+            this.insert = connection.prepareStatement(
+                    "INSERT INTO audit_log (occurred_at, principal, role, action, endpoint, parameters, row_count) VALUES (now(), ?, ?, ?, ?, ?, ?)");
         }
-        // One statement for all entries: each statement costs DuckDB a plan, whatever its rows.
-        String rows = String.join(", ", java.util.Collections.nCopies(entries.size(), "(now(), ?, ?, ?, ?, ?, ?)"));
-        try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT INTO audit_log (occurred_at, principal, role, action, endpoint, parameters, row_count) VALUES " + rows)) {
-            int p = 0;
+
+        void insert(List<Write> entries) throws SQLException {
             for (Write entry : entries) {
-                ps.setString(++p, entry.principal());
-                ps.setString(++p, entry.role());
-                ps.setString(++p, entry.action());
-                ps.setString(++p, entry.endpoint());
-                ps.setString(++p, entry.parameters());
-                ps.setObject(++p, entry.rowCount());
+                insert.setString(1, entry.principal());
+                insert.setString(2, entry.role());
+                insert.setString(3, entry.action());
+                insert.setString(4, entry.endpoint());
+                insert.setString(5, entry.parameters());
+                insert.setObject(6, entry.rowCount());
+                insert.executeUpdate();
             }
-            ps.executeUpdate();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            insert.close();
         }
     }
 

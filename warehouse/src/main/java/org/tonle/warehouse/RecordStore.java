@@ -34,6 +34,8 @@ public final class RecordStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DuckDBConnection connection;
+    private final Transaction.Statements transactions;
+    private final AuditLog.Inserter auditLog;
     private volatile CommitListener listener;
     private volatile CommitHook commitHook;
 
@@ -47,6 +49,8 @@ public final class RecordStore implements AutoCloseable {
         this.connection = warehouse.connect();
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TEMP TABLE IF NOT EXISTS batch_ids (id UUID)");
+            this.transactions = new Transaction.Statements(connection);
+            this.auditLog = new AuditLog.Inserter(connection);
         } catch (SQLException e) {
             throw new WarehouseException("cannot prepare the record store: " + e.getMessage(), e);
         }
@@ -97,7 +101,7 @@ public final class RecordStore implements AutoCloseable {
      */
     public int reconcile() {
         try {
-            try (Transaction tx = Transaction.begin(connection); Statement s = connection.createStatement()) {
+            try (Transaction tx = transactions.begin(); Statement s = connection.createStatement()) {
                 int removed = 0;
                 for (String statement : Sql.load("sql/reconcile-orphans.sql").split(";")) {
                     String code = statement.lines().filter(l -> !l.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
@@ -204,7 +208,7 @@ public final class RecordStore implements AutoCloseable {
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
     private void commit(List<Change> changes, List<AuditLog.Write> audits, List<FactRow> removed) {
         try {
-            try (Transaction tx = Transaction.begin(connection)) {
+            try (Transaction tx = transactions.begin()) {
                 List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
                 if (!replaced.isEmpty()) {
                     stageIds(replaced);
@@ -219,7 +223,7 @@ public final class RecordStore implements AutoCloseable {
                 appendVersions(changes);
                 appendFacts(changes);
                 if (!audits.isEmpty()) {
-                    AuditLog.insert(connection, audits);
+                    auditLog.insert(audits);
                 }
                 CommitHook hook = commitHook;
                 if (hook != null && !changes.isEmpty()) {
@@ -345,8 +349,8 @@ public final class RecordStore implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            connection.close();
+        try (connection; transactions; auditLog) {
+            // closed in reverse order: the statements, then their connection
         } catch (SQLException ignored) {
             // closing a duplicate connection cannot lose data
         }

@@ -1,6 +1,7 @@
 package org.tonle.warehouse;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -20,20 +21,57 @@ import java.sql.Statement;
  */
 public final class Transaction implements AutoCloseable {
 
-    private final Connection connection;
+    /** What ends a transaction: COMMIT or ROLLBACK, run on its connection. */
+    @FunctionalInterface
+    private interface End {
+        void run() throws SQLException;
+    }
+
+    private final End commit;
+    private final End rollback;
     private boolean open = true;
 
-    private Transaction(Connection connection) {
-        this.connection = connection;
+    private Transaction(End commit, End rollback) {
+        this.commit = commit;
+        this.rollback = rollback;
     }
 
     public static Transaction begin(Connection connection) throws SQLException {
         execute(connection, "BEGIN TRANSACTION");
-        return new Transaction(connection);
+        return new Transaction(() -> execute(connection, "COMMIT"), () -> execute(connection, "ROLLBACK"));
+    }
+
+    /**
+     * The statements of a connection that begins transaction after transaction (the pipeline's
+     * writer), prepared once rather than parsed for every commit.
+     */
+    public static final class Statements implements AutoCloseable {
+
+        private final PreparedStatement begin;
+        private final PreparedStatement commit;
+        private final PreparedStatement rollback;
+
+        public Statements(Connection connection) throws SQLException {
+            this.begin = connection.prepareStatement("BEGIN TRANSACTION");
+            this.commit = connection.prepareStatement("COMMIT");
+            this.rollback = connection.prepareStatement("ROLLBACK");
+        }
+
+        public Transaction begin() throws SQLException {
+            begin.execute();
+            return new Transaction(commit::execute, rollback::execute);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            begin.close();
+            commit.close();
+            rollback.close();
+        }
     }
 
     public void commit() throws SQLException {
-        execute(connection, "COMMIT");
+        commit.run();
         open = false;
     }
 
@@ -41,7 +79,7 @@ public final class Transaction implements AutoCloseable {
     public void close() throws SQLException {
         if (open) {
             open = false;
-            execute(connection, "ROLLBACK");
+            rollback.run();
         }
     }
 

@@ -12,15 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 class AuditLogTest {
 
     @Test
-    void theEntriesOfOneCommitAreWrittenTogetherAndInOrder(@TempDir Path dir) throws Exception {
+    void theEntriesOfOneCommitAreWrittenInItsTransactionAndInOrder(@TempDir Path dir) throws Exception {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); DuckDBConnection c = warehouse.connect()) {
             AuditLog audit = new AuditLog(warehouse);
-            try (Transaction tx = Transaction.begin(c)) {
-                AuditLog.insert(c, List.of(
+            try (Transaction tx = Transaction.begin(c); AuditLog.Inserter inserter = new AuditLog.Inserter(c)) {
+                inserter.insert(List.of(
                         new AuditLog.Write("ana", "staff", "write", "POST /api/v1/activities", "{\"records\":500,\"rejected\":0}", 500L),
                         new AuditLog.Write("bo", "admin", "write", "POST /api/v1/activities", "{\"records\":2,\"rejected\":1}", 1L),
                         new AuditLog.Write("ana", "staff", "write", "POST /api/v1/activities", null, null)));
-                AuditLog.insert(c, List.of());
+                inserter.insert(List.of());
                 assertThat(audit.list(null, null, null, 10)).as("invisible before the commit").isEmpty();
                 tx.commit();
             }
