@@ -40,7 +40,7 @@ public final class StatusService {
         FunctionCounter.builder("tonle.ingest.writer.busy", ingest, i -> i.writerStats().busyNanos() / 1e9).baseUnit("seconds")
                 .description("time the pipeline's single writer spent committing records").register(registry);
         FunctionCounter.builder("tonle.ingest.commits", ingest, i -> i.writerStats().groups())
-                .description("warehouse transactions of the pipeline's writer (group commits)").register(registry);
+                .description("group commits of the pipeline's writer (submissions committed together)").register(registry);
         FunctionCounter.builder("tonle.ingest.submissions", ingest, i -> i.writerStats().submissions())
                 .description("submissions (requests, import batches, bundle publishes) the writer committed").register(registry);
         this.transportMetrics = new TransportMetrics(transport, registry);
