@@ -193,12 +193,29 @@ class ProgrammeBundlesIT {
         await("the web form is a case", () -> webCases() == 1);
         await("the form is deleted once read", () -> !Files.exists(inbox.resolve("form-1.json")));
 
-        // The same submission sent again is a duplicate; an unreadable file is set aside.
-        drop(inbox, "form-1-again.json", form);
-        drop(inbox, "garbled.json", "{\"submission_id\": ");
-        await("both files are handled", () -> !Files.exists(inbox.resolve("form-1-again.json"))
-                && Files.exists(inbox.resolve(".failed/garbled.json")));
+        // The same submission sent again is a duplicate; unreadable files are set aside, and the
+        // log names them and where they broke, never their text (Jackson would quote the code).
+        ch.qos.logback.classic.Logger rootLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        rootLogger.addAppender(log);
+        try {
+            drop(inbox, "form-1-again.json", form);
+            drop(inbox, "garbled.json", "{\"submission_id\": ");
+            drop(inbox, "unquoted.json", "{\"child\": {\"case_code\": HL99SECRET}}");
+            await("the files are handled", () -> !Files.exists(inbox.resolve("form-1-again.json"))
+                    && Files.exists(inbox.resolve(".failed/garbled.json")) && Files.exists(inbox.resolve(".failed/unquoted.json")));
+        } finally {
+            rootLogger.detachAppender(log);
+        }
         assertThat(webCases()).isEqualTo(1);
+        assertThat(log.list).allSatisfy(event -> assertThat(event.getFormattedMessage()).doesNotContain("HL99SECRET"));
+        assertThat(log.list).anySatisfy(event -> {
+            assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+            assertThat(event.getFormattedMessage()).contains("unquoted.json is not a JSON object (line 1, column");
+            assertThat(event.getThrowableProxy()).as("no stack trace").isNull();
+        });
+        assertThat(log.list).noneSatisfy(event -> assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR));
         try (Stream<Path> files = Files.walk(node.data()).filter(Files::isRegularFile)) {
             for (Path file : files.toList()) {
                 assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1))

@@ -43,6 +43,8 @@ public final class IntakeEndpoint extends RouteBuilder {
 
     @Override
     public void configure() {
+        // A failure goes back to the programme's route, which logs it once and sets its file aside.
+        errorHandler(noErrorHandler());
         from(IntakeTranslator.ENDPOINT).routeId("tonle-intake")
                 .process(this::intake);
     }
@@ -57,7 +59,10 @@ public final class IntakeEndpoint extends RouteBuilder {
         try {
             form = JSON.readValue(exchange.getMessage().getBody(String.class), new TypeReference<>() { });
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(source + " is not a JSON object: " + e.getOriginalMessage());
+            // Where, not what: Jackson's own message quotes the text it choked on, and a form's
+            // text holds raw case codes.
+            throw new IllegalArgumentException(source + " is not a JSON object" + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         }
         List<ActivityRecord> records = translate(name, form, source);
         PublishResult result = publisher.publish(records, "intake:" + name + ":" + source);
