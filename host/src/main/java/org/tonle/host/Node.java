@@ -222,6 +222,33 @@ public final class Node implements AutoCloseable {
         }
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
+        warmUp(cube);
+    }
+
+    /**
+     * Builds the indicator cube in the background once the node serves, so that neither the
+     * first donor query nor the commits behind it wait for it later in the day. Stopping the
+     * node lets the slice being built finish, then stops.
+     */
+    private void warmUp(IndicatorCube cube) {
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread thread = new Thread(() -> {
+            try {
+                long began = System.nanoTime();
+                int built = cube.warm(registry.programmes(), stopping::get);
+                LOG.info("Indicator cube ready: {} slices built in {} ms", built, (System.nanoTime() - began) / 1_000_000);
+            } catch (RuntimeException e) {
+                if (!stopping.get()) {
+                    LOG.warn("Indicator cube not built ahead ({}); each slice is built by the first query that needs it", e.getMessage());
+                }
+            }
+        }, "tonle-cube-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        parts.add(0, () -> {
+            stopping.set(true);
+            thread.join();
+        });
     }
 
     /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */

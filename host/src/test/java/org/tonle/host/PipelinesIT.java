@@ -40,18 +40,36 @@ class PipelinesIT {
     static final String CSV_HEADER = "id,program,type,office,date,count,subject_ref,subject_role,subject_sex,subject_age,attr.setting,attr.topic,participants";
 
     TestNode node;
+    final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> nodeLog = new ch.qos.logback.core.read.ListAppender<>();
 
     @BeforeAll
     void start(@TempDir Path root) throws Exception {
         TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Files.writeString(root.resolve("config/access.yaml"), "principals:\n"
                 + "  - {name: pnh-staff, role: staff, offices: [PNH], token_sha256: " + sha256(STAFF_TOKEN) + "}\n");
+        nodeLog.start();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Node.class)).addAppender(nodeLog);
         node = TestNode.start(root);
     }
 
     @AfterAll
     void stop() {
         node.close();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Node.class)).detachAppender(nodeLog);
+    }
+
+    @Test
+    void theNodeBuildsItsIndicatorCubeOnceItServes() throws Exception {
+        await(() -> nodeMessages().stream().anyMatch(m -> m.startsWith("Indicator cube ready")));
+        String ready = nodeMessages().stream().filter(m -> m.startsWith("Indicator cube ready")).findFirst().orElseThrow();
+        // Every activity of the four programmes: at least one each.
+        assertThat(Integer.parseInt(ready.replaceAll("Indicator cube ready: (\\d+) slices.*", "$1"))).isGreaterThanOrEqualTo(4);
+    }
+
+    private List<String> nodeMessages() {
+        synchronized (nodeLog) {
+            return nodeLog.list.stream().map(e -> e.getFormattedMessage()).toList();
+        }
     }
 
     @Test

@@ -31,6 +31,7 @@ import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.AttributeType;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
+import org.tonle.core.declaration.Programme;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.CommitListener;
 import org.tonle.warehouse.FactRow;
@@ -232,6 +233,30 @@ public final class IndicatorCube implements CommitListener {
                     : FastAggregation.orCardinality(persons.toArray(new RoaringBitmap[0]));
             return sum + distinct;
         }
+    }
+
+    /**
+     * Builds the slice of every activity of these programmes that is not built yet, one after
+     * the other, until {@code stop} says otherwise. A node does this in the background once it
+     * serves: a slice of millions of records takes seconds to a minute to build, and would
+     * otherwise be built by the first query that needs it, while commits wait for it.
+     *
+     * @return the number of slices built
+     */
+    public int warm(List<Programme> programmes, java.util.function.BooleanSupplier stop) {
+        int built = 0;
+        for (Programme programme : programmes) {
+            for (Activity activity : programme.activities()) {
+                if (stop.getAsBoolean()) {
+                    return built;
+                }
+                Slice before = slices.get(new SliceId(programme.id(), activity.id()));
+                if (slice(programme.id(), activity) != before) {
+                    built++;
+                }
+            }
+        }
+        return built;
     }
 
     /** The slice of an activity, built from the warehouse if missing or declared differently. */

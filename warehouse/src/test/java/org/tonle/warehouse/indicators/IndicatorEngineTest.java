@@ -113,6 +113,24 @@ class IndicatorEngineTest {
     }
 
     @Test
+    void aWarmedCubeHasEverySliceBuiltAndFollowsCommitsLikeALazyOne() {
+        IndicatorCube cube = new IndicatorCube(warehouse);
+        store.onCommit(cube);
+        IndicatorEngine warmed = new IndicatorEngine(warehouse, registry, new TonleConfig(dir, List.of(new Office("A", "A"), new Office("B", "B")),
+                Map.of("A", List.of("p"), "B", List.of("p")), List.of(), Settings.defaults()), cube);
+        assertThat(cube.warm(registry.programmes(), () -> true)).as("stopped before the first slice").isZero();
+        assertThat(cube.warm(registry.programmes(), () -> false)).as("contact and training").isEqualTo(2);
+        assertThat(cube.warm(registry.programmes(), () -> false)).as("already built").isZero();
+
+        contact("2015-08-15", "B", 3, "family", "F", 30, "visit", 1);
+        store.commit(changes.subList(changes.size() - 1, changes.size()));
+        IndicatorQuery people = new IndicatorQuery(registry.indicator("p.people").orElseThrow(), Period.parse("2015-08"), null, List.of());
+        assertThat(warmed.evaluate(people)).singleElement().extracting(c -> c.value().longValue()).isEqualTo(5L);
+        assertThat(values("p.people", "2015-08", null)).as("a lazily built cube agrees")
+                .singleElement().extracting(c -> c.value().longValue()).isEqualTo(5L);
+    }
+
+    @Test
     void distinctPersonsCountAnonymousRecordsOnceEach() {
         assertThat(values("p.people", "2015-08", null)).singleElement().extracting(c -> c.value().longValue()).isEqualTo(4L);
         assertThat(values("p.people", "2015-07", null)).singleElement().extracting(c -> c.value().longValue()).isEqualTo(1L);
