@@ -186,10 +186,6 @@ public final class IngestBenchmark {
         }
     }
 
-    /**
-     * Posts {@code records} new records in batches of 500 from {@code clients} threads and
-     * returns the rate; the timed phase ends with a CHECKPOINT, like the others.
-     */
     /** One round: the rate of posting {@code records} new records from {@code clients} threads, CHECKPOINT included. */
     static double http(Node node, int records, int offset, int clients) throws Exception {
         List<byte[]> batches = batches(offset, records, 500);
@@ -220,11 +216,13 @@ public final class IngestBenchmark {
      * during the timed phases. Then 100 000 in batches of 500, for the loops over a batch.
      */
     private static void warmUpHttp(Node node, int offset) throws Exception {
-        post(node, batches(offset, 200_000, 10), 8);
-        post(node, batches(offset + 200_000, 100_000, 500), 8);
+        post(node, batches(offset, WARM_UP_SMALL_BATCHES, 10), 8);
+        post(node, batches(offset + WARM_UP_SMALL_BATCHES, WARM_UP_BATCHES_OF_500, 500), 8);
     }
 
-    private static final int HTTP_WARM_UP = 300_000;
+    private static final int WARM_UP_SMALL_BATCHES = 200_000;
+    private static final int WARM_UP_BATCHES_OF_500 = 100_000;
+    private static final int HTTP_WARM_UP = WARM_UP_SMALL_BATCHES + WARM_UP_BATCHES_OF_500;
     private static final int HTTP_ROUNDS = 3;
 
     /** CPU time of the whole process (server, client, JIT, GC, DuckDB's threads). */
