@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -63,18 +66,44 @@ public final class IndicatorCube implements CommitListener {
     private static final int CHUNK = 500;
 
     private final Warehouse warehouse;
-    /** Orders commits against slice builds; also guards {@link #personNumbers}. */
+    /**
+     * Held by a commit while it lands and the cube follows it, and briefly by a slice build
+     * while it takes its snapshot and while it catches up: a build itself runs without it, so
+     * commits never wait for one.
+     */
     private final ReentrantLock commitLock = new ReentrantLock();
     /** Readers are queries; the writer applies a commit or publishes a slice. */
     private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
-    private final Map<UUID, Integer> personNumbers = new HashMap<>();
+    /** Each person's dense number, for the bitmaps: shared by every slice, never reused. */
+    private final Map<UUID, Integer> personNumbers = new ConcurrentHashMap<>();
+    private final AtomicInteger nextPerson = new AtomicInteger();
     private final Map<SliceId, Slice> slices = new ConcurrentHashMap<>();
+    /**
+     * The newest build of each slice, and every build in progress (an older one, overtaken by a
+     * new declaration, still serves the queries that wait for it), each collecting the commits
+     * that land after its snapshot; both guarded by commitLock.
+     */
+    private final Map<SliceId, Build> building = new HashMap<>();
+    private final Set<Build> inProgress = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Runs between a build's snapshot and its queries; for tests that commit in between. */
+    private volatile Runnable afterSnapshot = () -> { };
 
     public IndicatorCube(Warehouse warehouse) {
         this.warehouse = warehouse;
     }
 
     private record SliceId(String program, String activity) {
+    }
+
+    /** A slice being built from a snapshot, and the commits it must catch up with before it is published. */
+    private static final class Build {
+        final List<String> attributes;
+        final List<List<FactRow>[]> commits = new ArrayList<>();
+        final CompletableFuture<Slice> done = new CompletableFuture<>();
+
+        Build(List<String> attributes) {
+            this.attributes = attributes;
+        }
     }
 
     /** A cell's coordinates; {@code group} only for tallies, {@code role} and {@code ageBand} only for records. */
@@ -259,7 +288,12 @@ public final class IndicatorCube implements CommitListener {
         return built;
     }
 
-    /** The slice of an activity, built from the warehouse if missing or declared differently. */
+    /**
+     * The slice of an activity, built from the warehouse if missing or declared differently.
+     * The build reads a snapshot taken under the commit lock, without holding it; the commits
+     * that land meanwhile are applied to the new slice before it is published. Queries that
+     * need a slice another thread is building wait for that build.
+     */
     private Slice slice(String program, Activity activity) {
         SliceId id = new SliceId(program, activity.id());
         List<String> attributes = enumAttributes(activity);
@@ -267,26 +301,111 @@ public final class IndicatorCube implements CommitListener {
         if (slice != null && slice.attributes.equals(attributes)) {
             return slice;
         }
+        Build build;
+        Connection snapshot = null;
         commitLock.lock();
         try {
             slice = slices.get(id);
             if (slice != null && slice.attributes.equals(attributes)) {
                 return slice;
             }
-            long started = System.nanoTime();
-            Slice built = build(id, attributes);
-            state.writeLock().lock();
-            try {
-                slices.put(id, built);
-            } finally {
-                state.writeLock().unlock();
+            build = building.get(id);
+            if (build == null || !build.attributes.equals(attributes)) {
+                snapshot = snapshot();
+                build = new Build(attributes);
+                building.put(id, build);
+                inProgress.add(build);
             }
-            LOG.info("Indicator cube: {}/{} built from the warehouse in {} ms", program, activity.id(),
-                    (System.nanoTime() - started) / 1_000_000);
-            return built;
         } finally {
             commitLock.unlock();
         }
+        if (snapshot == null) {
+            return awaitBuild(build);
+        }
+        return buildAndPublish(id, build, snapshot);
+    }
+
+    /** A connection in a transaction whose snapshot is taken now: no commit lands between the two. */
+    private Connection snapshot() {
+        Connection c = warehouse.connect();
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN TRANSACTION");
+            // DuckDB starts a transaction's snapshot at its first read.
+            s.executeQuery("SELECT count(*) FROM fact_activity WHERE false").close();
+            return c;
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw new WarehouseException("cannot read the warehouse for the indicator cube: " + e.getMessage(), e);
+        }
+    }
+
+    private Slice buildAndPublish(SliceId id, Build build, Connection snapshot) {
+        long started = System.nanoTime();
+        Slice built;
+        try {
+            afterSnapshot.run();
+            built = build(snapshot, id, build.attributes);
+        } catch (RuntimeException e) {
+            commitLock.lock();
+            try {
+                building.remove(id, build);
+                inProgress.remove(build);
+            } finally {
+                commitLock.unlock();
+            }
+            build.done.completeExceptionally(e);
+            throw e;
+        } finally {
+            closeQuietly(snapshot);
+        }
+        commitLock.lock();
+        try {
+            for (List<FactRow>[] commit : build.commits) {
+                apply(commit[0], commit[1], sliceId -> sliceId.equals(id) ? built : null);
+            }
+            inProgress.remove(build);
+            // A build overtaken by a newer declaration serves its own waiters, and is not published.
+            if (building.remove(id, build)) {
+                state.writeLock().lock();
+                try {
+                    slices.put(id, built);
+                } finally {
+                    state.writeLock().unlock();
+                }
+            }
+        } catch (RuntimeException e) {
+            building.remove(id, build);
+            inProgress.remove(build);
+            build.done.completeExceptionally(e);
+            throw e;
+        } finally {
+            commitLock.unlock();
+        }
+        build.done.complete(built);
+        LOG.info("Indicator cube: {}/{} built from the warehouse in {} ms ({} commits caught up)", id.program(), id.activity(),
+                (System.nanoTime() - started) / 1_000_000, build.commits.size());
+        return built;
+    }
+
+    private static Slice awaitBuild(Build build) {
+        try {
+            return build.done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // a read-only snapshot: closing it rolls it back, and nothing can be lost
+        }
+    }
+
+    /** Test hook: runs between a build's snapshot and its queries. */
+    void afterSnapshot(Runnable hook) {
+        this.afterSnapshot = hook;
     }
 
     private static List<String> enumAttributes(Activity activity) {
@@ -303,9 +422,9 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
-    private Slice build(SliceId id, List<String> attributes) {
+    private Slice build(Connection c, SliceId id, List<String> attributes) {
         Slice slice = new Slice(attributes);
-        try (Connection c = warehouse.connect()) {
+        try {
             try (PreparedStatement ps = c.prepareStatement(withAttributes("sql/cube-cells.sql", attributes, "f."))) {
                 try (ResultSet rs = query(ps, id)) {
                     int width = attributes.size();
@@ -379,7 +498,7 @@ public final class IndicatorCube implements CommitListener {
     }
 
     private int person(UUID subject) {
-        return personNumbers.computeIfAbsent(subject, s -> personNumbers.size());
+        return personNumbers.computeIfAbsent(subject, s -> nextPerson.getAndIncrement());
     }
 
     private static int month(LocalDate date) {
@@ -387,9 +506,14 @@ public final class IndicatorCube implements CommitListener {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public void committed(List<FactRow> removed, List<FactRow> added) {
+        // Called under the commit lock: builds in progress catch up with this commit when they finish.
+        for (Build build : inProgress) {
+            build.commits.add(new List[] {removed, added});
+        }
         try {
-            apply(removed, added);
+            apply(removed, added, slices::get);
         } catch (RuntimeException e) {
             // The facts are committed whatever happens here; rebuilding is always correct.
             LOG.warn("Indicator cube could not follow a commit ({}); it will be rebuilt from the warehouse", e.toString());
@@ -397,12 +521,12 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
-    private void apply(List<FactRow> removed, List<FactRow> added) {
+    private void apply(List<FactRow> removed, List<FactRow> added, java.util.function.Function<SliceId, Slice> target) {
         Map<SliceId, Set<UUID>> candidates = new HashMap<>();
         state.writeLock().lock();
         try {
             for (FactRow row : removed) {
-                Slice slice = slices.get(new SliceId(row.program(), row.activity()));
+                Slice slice = target.apply(new SliceId(row.program(), row.activity()));
                 if (slice == null) {
                     continue;
                 }
@@ -433,7 +557,7 @@ public final class IndicatorCube implements CommitListener {
                 }
             }
             for (FactRow row : added) {
-                Slice slice = slices.get(new SliceId(row.program(), row.activity()));
+                Slice slice = target.apply(new SliceId(row.program(), row.activity()));
                 if (slice == null) {
                     continue;
                 }
@@ -455,15 +579,14 @@ public final class IndicatorCube implements CommitListener {
         } finally {
             state.writeLock().unlock();
         }
-        candidates.forEach(this::dropGonePersons);
+        candidates.forEach((id, subjects) -> dropGonePersons(target.apply(id), id, subjects));
     }
 
     /**
      * After a correction or void, keeps each of these persons only in the cells where a live
      * fact of theirs still falls (the warehouse already holds the commit).
      */
-    private void dropGonePersons(SliceId id, Set<UUID> subjects) {
-        Slice slice = slices.get(id);
+    private void dropGonePersons(Slice slice, SliceId id, Set<UUID> subjects) {
         Map<Integer, Map<Key, Set<Integer>>> live = new HashMap<>();
         Map<Integer, Map<Key, Set<Integer>>> liveRolled = new HashMap<>();
         List<UUID> all = new ArrayList<>(subjects);
@@ -548,11 +671,6 @@ public final class IndicatorCube implements CommitListener {
 
     /** How many persons have a dense number (for the benchmark and docs). */
     public int persons() {
-        commitLock.lock();
-        try {
-            return personNumbers.size();
-        } finally {
-            commitLock.unlock();
-        }
+        return personNumbers.size();
     }
 }
