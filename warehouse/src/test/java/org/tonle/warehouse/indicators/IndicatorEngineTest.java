@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tonle.core.config.Office;
 import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
+import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.programme.api.ActivityRecord;
@@ -158,6 +159,31 @@ class IndicatorEngineTest {
         IndicatorQuery byOffice = new IndicatorQuery(registry.indicator("p.people").orElseThrow(), Period.parse("2015-08"), null, List.of("office"));
         assertThat(value(following.evaluate(byOffice), Map.of("office", "A"))).as("person 1, the anonymous two, and person 2 moved here").isEqualTo(4);
         assertThat(value(following.evaluate(byOffice), Map.of("office", "B"))).as("person 1 and person 3").isEqualTo(2);
+    }
+
+    @Test
+    void aBuildOvertakenByANewDeclarationAnswersItsQueryWithoutReplacingTheNewSlice() throws Exception {
+        IndicatorCube cube = new IndicatorCube(warehouse);
+        store.onCommit(cube);
+        Activity contact = registry.programme("p").orElseThrow().activity("contact").orElseThrow();
+        Activity redeclared = new DeclarationReader().read(new ByteArrayInputStream(PROGRAMME
+                .replace("{name: channel, type: enum, values: [phone, visit]}",
+                        "{name: channel, type: enum, values: [phone, visit]}\n      - {name: place, type: enum, values: [home, office]}")
+                .getBytes(StandardCharsets.UTF_8)), "p.yaml").activity("contact").orElseThrow();
+        IndicatorQuery people = new IndicatorQuery(registry.indicator("p.people").orElseThrow(), Period.parse("2015-08"), null, List.of());
+        cube.afterSnapshot(() -> {
+            cube.afterSnapshot(() -> { });
+            // While the old declaration's slice is built: the new declaration's slice is built and
+            // published, then a new person is committed.
+            assertThat(cube.values(people, List.of(redeclared)).values()).singleElement().isEqualTo(4L);
+            contact("2015-08-15", "B", 3, "family", "F", 30, "visit", 1);
+            store.commit(changes.subList(changes.size() - 1, changes.size()));
+        });
+        assertThat(cube.values(people, List.of(contact)).values()).as("the overtaken build caught up with the commit")
+                .singleElement().isEqualTo(5L);
+        assertThat(cube.warm(List.of(new org.tonle.core.declaration.Programme("p", null, null, List.of(redeclared), List.of(), null, List.of())),
+                () -> false)).as("the new declaration's slice stayed published").isZero();
+        assertThat(cube.values(people, List.of(redeclared)).values()).as("and followed the commit").singleElement().isEqualTo(5L);
     }
 
     @Test
