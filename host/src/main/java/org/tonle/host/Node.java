@@ -226,9 +226,9 @@ public final class Node implements AutoCloseable {
     }
 
     /**
-     * Builds the indicator cube in the background once the node serves, so that neither the
-     * first donor query nor the commits behind it wait for it later in the day. Stopping the
-     * node lets the slice being built finish, then stops.
+     * Builds the indicator cube in the background once the node serves, so that the first
+     * donor query does not wait for it. Stopping the node lets the slice being built finish,
+     * then stops.
      */
     private void warmUp(IndicatorCube cube) {
         java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();

@@ -268,7 +268,7 @@ public final class IndicatorCube implements CommitListener {
      * Builds the slice of every activity of these programmes that is not built yet, one after
      * the other, until {@code stop} says otherwise. A node does this in the background once it
      * serves: a slice of millions of records takes seconds to a minute to build, and would
-     * otherwise be built by the first query that needs it, while commits wait for it.
+     * otherwise be built by the first query that needs it, which would wait for it.
      *
      * @return the number of slices built
      */
