@@ -10,7 +10,7 @@ import java.util.Map;
 
 import org.tonle.host.Node;
 import org.tonle.pipelines.Item;
-import org.tonle.pipelines.Load;
+import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Pseudonymise;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Submission;
@@ -24,7 +24,7 @@ import org.tonle.warehouse.indicators.IndicatorCube;
 /**
  * {@code bin/bench ingest-stages [RECORDS] [BATCH]}: where the bulk path's time goes, one stage at
  * a time on one thread (parse, pseudonymise, validate, load), in microseconds per record, for new
- * records and for the same records sent again. Load includes the indicator cube's update.
+ * records and for the same records sent again. The write (de-duplication and commit) includes the indicator cube's update.
  */
 public final class IngestStages {
 
@@ -39,7 +39,7 @@ public final class IngestStages {
             Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
             Validate validate = new Validate(node.registry(), node::config, p -> List.of(), Clock.systemUTC());
             int batch = args.length > 1 ? Integer.parseInt(args[1]) : 5000;
-            Load load = new Load(store, new DeadLetterStore(warehouse), batch, Clock.systemUTC());
+            GroupCommitWriter load = new GroupCommitWriter(store, new DeadLetterStore(warehouse), batch, Clock.systemUTC());
             byte[] warmUp = IngestBenchmark.ndjson(records, Math.min(records, 200_000));
             stages("warm-up (not a figure)", warmUp, batch, pseudonymise, validate, load);
             stages("new records", ndjson, batch, pseudonymise, validate, load);
@@ -51,7 +51,7 @@ public final class IngestStages {
         }
     }
 
-    private static void stages(String label, byte[] ndjson, int batch, Pseudonymise pseudonymise, Validate validate, Load load)
+    private static void stages(String label, byte[] ndjson, int batch, Pseudonymise pseudonymise, Validate validate, GroupCommitWriter load)
             throws Exception {
         long parse = 0, pseudo = 0, valid = 0, loading = 0;
         int records = 0;

@@ -57,8 +57,9 @@ import org.tonle.host.service.StatusService;
 import org.tonle.host.transport.NodeTransport;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
-import org.tonle.pipelines.Load;
+import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Pseudonymise;
+import org.tonle.pipelines.RouteErrors;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
 import org.tonle.pipelines.imports.Importer;
@@ -149,7 +150,7 @@ public final class Node implements AutoCloseable {
         parts.add(0, store);
         IndicatorCube cube = new IndicatorCube(warehouse);
         store.onCommit(cube);
-        Load load = new Load(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
 
         osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
         parts.add(0, osgi);
@@ -157,13 +158,14 @@ public final class Node implements AutoCloseable {
         checks.open();
         Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
         try {
-            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys), validate, load));
+            camel.addRoutes(new RouteErrors());
+            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys), validate, writer));
             camel.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
         }
         parts.add(0, camel::close);
-        ingest = new Ingest(camel, load);
+        ingest = new Ingest(camel, writer);
         osgi.register(ingest);
         try {
             camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest));
@@ -198,7 +200,7 @@ public final class Node implements AutoCloseable {
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), access, List.of(
                 new HealthResource(),
-                new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
+                new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),

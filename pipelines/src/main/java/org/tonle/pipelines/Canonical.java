@@ -14,8 +14,8 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.ParticipantTally;
+import org.tonle.warehouse.PseudonymousRecord;
 
 /**
  * The canonical JSON of a pseudonymised record: keys sorted, defaults written out, the subject
@@ -57,7 +57,7 @@ public final class Canonical {
     }
 
     /** The canonical text and its hash, hashing the bytes as written (this runs for every record). */
-    public static Form of(ActivityRecord r) {
+    public static Form of(PseudonymousRecord r) {
         byte[] utf8 = utf8(r);
         return new Form(new String(utf8, StandardCharsets.UTF_8), sha256(utf8));
     }
@@ -70,7 +70,7 @@ public final class Canonical {
         return HexFormat.of().formatHex(SHA_256.get().digest(bytes));
     }
 
-    private static byte[] utf8(ActivityRecord r) {
+    private static byte[] utf8(PseudonymousRecord r) {
         // Written field by field in sorted key order (as a TreeMap would give), as UTF-8 bytes:
         // no intermediate maps, no text encoded twice.
         ByteArrayBuilder out = new ByteArrayBuilder(320);
@@ -86,7 +86,7 @@ public final class Canonical {
             g.writeEndObject();
             field(g, COUNT, r.count());
             field(g, DATE, r.date().toString());
-            field(g, ID, r.id());
+            field(g, ID, r.id().toString());
             field(g, OFFICE, r.office());
             if (!r.participants().isEmpty()) {
                 g.writeFieldName(PARTICIPANTS);
@@ -110,7 +110,7 @@ public final class Canonical {
                 } else {
                     g.writeNumber(r.subject().age());
                 }
-                field(g, KEY, r.subject().ref());
+                field(g, KEY, r.subject().key() == null ? null : r.subject().key().toString());
                 field(g, ROLE, r.subject().role());
                 field(g, SEX, r.subject().sex());
                 g.writeEndObject();

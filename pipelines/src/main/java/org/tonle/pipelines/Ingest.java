@@ -1,5 +1,6 @@
 package org.tonle.pipelines;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,11 +23,11 @@ public final class Ingest implements RecordPublisher {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
     private final ProducerTemplate producer;
-    private final Load load;
+    private final GroupCommitWriter writer;
 
-    public Ingest(CamelContext camel, Load load) {
+    public Ingest(CamelContext camel, GroupCommitWriter writer) {
         this.producer = camel.createProducerTemplate();
-        this.load = load;
+        this.writer = writer;
     }
 
     /** Sends a submission down the pipeline and returns once its accepted records are committed. */
@@ -43,23 +44,24 @@ public final class Ingest implements RecordPublisher {
         return submission.result();
     }
 
+    /**
+     * Voids a live record through the pipeline, unaudited (a remote office's void is audited
+     * where it was made).
+     *
+     * @return false when there is no live record with this id
+     */
     public boolean voidRecord(UUID id, String principal, String source) {
-        return load.voidRecord(id, principal, source);
+        return submit(Submission.voiding(principal, source, id)).accepted() == 1;
     }
 
     /** What the pipeline's single writer has done since start (for /metrics). */
-    public Load.Stats writerStats() {
-        return load.stats();
-    }
-
-    /** The newest stored body of a record (pseudonymous), for audit trails; null for none or a void. */
-    public String currentBody(UUID id) {
-        return load.currentBody(id);
+    public GroupCommitWriter.Stats writerStats() {
+        return writer.stats();
     }
 
     @Override
     public PublishResult publish(List<ActivityRecord> records, String source) {
-        List<Item> items = new java.util.ArrayList<>();
+        List<Item> items = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
             items.add(Submission.item(i + 1, JSON.valueToTree(asWire(records.get(i)))));
         }

@@ -10,31 +10,25 @@ import org.apache.camel.builder.RouteBuilder;
 public final class IngestRoutes extends RouteBuilder {
 
     public static final String INGEST = "direct:ingest";
-    public static final String LOAD = "direct:load";
 
     private final Pseudonymise pseudonymise;
     private final Validate validate;
-    private final Load load;
+    private final GroupCommitWriter writer;
 
-    public IngestRoutes(Pseudonymise pseudonymise, Validate validate, Load load) {
+    public IngestRoutes(Pseudonymise pseudonymise, Validate validate, GroupCommitWriter writer) {
         this.pseudonymise = pseudonymise;
         this.validate = validate;
-        this.load = load;
+        this.writer = writer;
     }
 
     @Override
     public void configure() {
         // A failure (the warehouse did not commit, an office's outbox is full) goes back to the
-        // caller, who answers or reports it and logs it once; Camel's default handler would log
-        // every refused exchange again at ERROR with its stack trace.
-        errorHandler(noErrorHandler());
-
+        // caller, as RouteErrors has every route do.
         from(INGEST).routeId("ingest")
                 .bean(pseudonymise, "process")
                 .bean(validate, "process")
-                .to(LOAD);
-
-        from(LOAD).routeId("load")
-                .bean(load, "process");
+                // de-duplication and the batch's commit happen on the single writer, in one lock
+                .bean(writer, "process");
     }
 }

@@ -6,8 +6,8 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.PseudonymousRecord;
 
 /** One record of a submission and what the pipeline decided about it. */
 public final class Item {
@@ -18,9 +18,8 @@ public final class Item {
     private final ObjectNode node;
     private String text;
     private String recordId;
-    private UUID id;
-    private ActivityRecord record;
-    private UUID subjectKey;
+    private UUID target;
+    private PseudonymousRecord record;
     private String canonical;
     private String contentHash;
     private Outcome outcome = Outcome.PENDING;
@@ -33,6 +32,14 @@ public final class Item {
         if (node != null && node.path("id").isTextual()) {
             this.recordId = node.get("id").asText();
         }
+    }
+
+    /** The item of a void: it names a record and carries none. */
+    static Item voiding(UUID id) {
+        Item item = new Item(1, null, null);
+        item.target = id;
+        item.recordId = id.toString();
+        return item;
     }
 
     /** 1-based position in the submission. */
@@ -60,15 +67,12 @@ public final class Item {
 
     /** The record's id as a UUID, once it is valid (parsed on the submitting thread, not the writer's). */
     public UUID id() {
-        return id;
+        return record != null ? record.id() : target;
     }
 
-    public ActivityRecord record() {
+    /** The valid record, pseudonymous, once validation passed. */
+    public PseudonymousRecord record() {
         return record;
-    }
-
-    public UUID subjectKey() {
-        return subjectKey;
     }
 
     public String canonical() {
@@ -79,10 +83,8 @@ public final class Item {
         return contentHash;
     }
 
-    void valid(UUID id, ActivityRecord record, UUID subjectKey, String canonical, String contentHash) {
-        this.id = id;
+    void valid(PseudonymousRecord record, String canonical, String contentHash) {
         this.record = record;
-        this.subjectKey = subjectKey;
         this.canonical = canonical;
         this.contentHash = contentHash;
     }

@@ -3,10 +3,12 @@ package org.tonle.pipelines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.programme.api.PublishResult;
+import org.tonle.programme.api.Violation;
 
 /**
  * A batch of records on its way through the ingest pipeline, from any entry point. Each step
@@ -109,6 +111,11 @@ public final class Submission {
         return new PublishResult(accepted, duplicates, rejected);
     }
 
+    /** A void of a stored record: its facts leave every figure, its versions stay for the audit. */
+    public static Submission voiding(String principal, String source, UUID id) {
+        return new Submission(principal, source, null, Mode.VOID, id.toString(), false, List.of(Item.voiding(id)));
+    }
+
     /** Makes an item from a parsed JSON object. */
     public static Item item(int line, ObjectNode node) {
         return new Item(line, node, null);
@@ -122,7 +129,7 @@ public final class Submission {
     /** Makes an item from a line that could not be read as a record, with a rule of its own (e.g. {@code encoding}). */
     public static Item malformed(int line, String text, String rule, String problem) {
         Item item = new Item(line, null, text);
-        item.reject(new org.tonle.programme.api.Violation("", rule, problem));
+        item.reject(new Violation("", rule, problem));
         return item;
     }
 }

@@ -23,11 +23,11 @@ import org.tonle.core.declaration.Attribute;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.core.declaration.SubjectRule;
-import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.programme.api.RecordCheck;
-import org.tonle.programme.api.Subject;
 import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.PseudonymousRecord;
+import org.tonle.warehouse.PseudonymousRecord.Subject;
 
 /**
  * Checks each pending record against DESIGN.md section 4 and its programme's declaration, then
@@ -59,6 +59,9 @@ public final class Validate {
     }
 
     public void process(Submission submission) {
+        if (submission.mode() == Submission.Mode.VOID) {
+            return; // a void carries no record, only the id it names
+        }
         TonleConfig cfg = config.get();
         // "Not in the future" is judged where the day starts first (UTC+14): a node on UTC must not
         // refuse today's record from an office in Phnom Penh (UTC+7) before 07:00 local time.
@@ -68,11 +71,11 @@ public final class Validate {
                 continue;
             }
             List<Violation> violations = new ArrayList<>();
-            ActivityRecord record = check(item.node(), submission, cfg, today, violations);
+            PseudonymousRecord record = check(item.node(), submission, cfg, today, violations);
             if (record != null && violations.isEmpty()) {
                 for (RecordCheck check : checks.apply(record.program())) {
                     try {
-                        violations.addAll(check.check(record));
+                        violations.addAll(check.check(record.asProgrammeRecord()));
                     } catch (RuntimeException e) {
                         violations.add(new Violation("", "programme_check",
                                 "the " + record.program() + " programme's own check failed; the record was kept for replay"));
@@ -81,15 +84,14 @@ public final class Validate {
             }
             if (violations.isEmpty()) {
                 Canonical.Form canonical = Canonical.of(record);
-                UUID key = record.subject() == null || record.subject().ref() == null ? null : UUID.fromString(record.subject().ref());
-                item.valid(UUID.fromString(record.id()), record, key, canonical.json(), canonical.sha256());
+                item.valid(record, canonical.json(), canonical.sha256());
             } else {
                 item.rejectAll(violations);
             }
         }
     }
 
-    private ActivityRecord check(ObjectNode node, Submission submission, TonleConfig cfg, LocalDate today, List<Violation> v) {
+    private PseudonymousRecord check(ObjectNode node, Submission submission, TonleConfig cfg, LocalDate today, List<Violation> v) {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
@@ -142,7 +144,7 @@ public final class Validate {
         if (!v.isEmpty() || programme == null || activity == null) {
             return null;
         }
-        return new ActivityRecord(id.toLowerCase(), programId, type, office, date, subject, count, attributes, participants);
+        return new PseudonymousRecord(UUID.fromString(id), programId, type, office, date, subject, count, attributes, participants);
     }
 
     /**
@@ -292,7 +294,7 @@ public final class Validate {
         if (node.has("age") && !node.get("age").isNull()) {
             age = integer(node, "age", "subject.age", 0, 0, 120, v);
         }
-        return new Subject(key, role, sex, age);
+        return new Subject(key == null ? null : UUID.fromString(key), role, sex, age);
     }
 
     private static String member(JsonNode node, String name, String path, List<String> allowed, List<Violation> v) {

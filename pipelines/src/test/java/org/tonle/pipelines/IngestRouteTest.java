@@ -40,12 +40,13 @@ class IngestRouteTest {
     void start() throws Exception {
         warehouse = Warehouse.open(dir.resolve("w.duckdb"));
         store = new RecordStore(warehouse);
-        Load load = new Load(store, new DeadLetterStore(warehouse), 3, Clock.systemUTC());
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 3, Clock.systemUTC());
         Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
         camel = new DefaultCamelContext();
-        camel.addRoutes(new IngestRoutes(new Pseudonymise(SubjectKeys.of(new byte[32])), validate, load));
+        camel.addRoutes(new RouteErrors());
+        camel.addRoutes(new IngestRoutes(new Pseudonymise(SubjectKeys.of(new byte[32])), validate, writer));
         camel.start();
-        ingest = new Ingest(camel, load);
+        ingest = new Ingest(camel, writer);
     }
 
     @AfterEach
@@ -195,5 +196,35 @@ class IngestRouteTest {
         // Submissions that do not ask (imports, replay, transport audit otherwise) leave no entry here.
         send(RECORD.formatted(UUID.randomUUID(), "M"));
         assertThat(count("SELECT count(*) FROM audit_log")).isEqualTo(2);
+    }
+
+    @Test
+    void correctionsAndVoidsTakeTheRouteAndAreAuditedWithTheirTrailInTheirOwnTransaction() throws Exception {
+        String id = UUID.randomUUID().toString();
+        send(RECORD.formatted(id, "F"));
+        List<Item> correction = List.of(Submission.item(1, Fixtures.record(RECORD.formatted(id, "M"))));
+        PublishResult corrected = ingest.submit(new Submission("tester", "http", null, Submission.Mode.CORRECT, id, false, correction)
+                .audited("staff", "correct", "PUT /x"));
+        assertThat(corrected.accepted()).isEqualTo(1);
+        // The trail holds the stored body before and after, pseudonymous: the sex changed, no ref anywhere.
+        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'correct' AND row_count = 1"
+                + " AND json_extract_string(parameters, '$.before.subject.sex') = 'F'"
+                + " AND json_extract_string(parameters, '$.after.subject.sex') = 'M'"
+                + " AND json_extract_string(parameters, '$.id') = '" + id + "'")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit_log WHERE parameters LIKE '%PNH-C-0042%'")).isZero();
+
+        PublishResult voided = ingest.submit(Submission.voiding("tester", "http", UUID.fromString(id)).audited("staff", "void", "DELETE /x"));
+        assertThat(voided.accepted()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'void' AND row_count = 1"
+                + " AND json_extract_string(parameters, '$.before.subject.sex') = 'M'"
+                + " AND json_extract(parameters, '$.after') = 'null'")).isEqualTo(1);
+        // Each audit entry was written by the transaction that wrote its version.
+        assertThat(count("SELECT count(*) FROM record_version WHERE record_id = '" + id + "'")).isEqualTo(3);
+
+        // A void of nothing is refused, audited as storing nothing, and leaves nothing to replay.
+        PublishResult nothing = ingest.submit(Submission.voiding("tester", "http", UUID.randomUUID()).audited("staff", "void", "DELETE /x"));
+        assertThat(nothing.rejected()).extracting(PublishResult.Rejection::rule).containsExactly("not_found");
+        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'void' AND row_count = 0")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM dead_letter")).isZero();
     }
 }

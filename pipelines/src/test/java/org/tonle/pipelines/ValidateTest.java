@@ -52,7 +52,7 @@ class ValidateTest {
     void aGoodRecordPassesWithItsRefPseudonymised() {
         Item item = run(GOOD);
         assertThat(item.violations()).isEmpty();
-        assertThat(item.record().subject().ref()).isNotEqualTo("PNH-C-0042").matches("[0-9a-f-]{36}");
+        assertThat(item.record().subjectKey()).isNotNull();
         assertThat(item.canonical()).doesNotContain("PNH-C-0042");
         assertThat(item.contentHash()).hasSize(64);
         assertThat(item.record().count()).isEqualTo(1);
@@ -193,7 +193,7 @@ class ValidateTest {
     void anonymousSubjectsAreAllowedWhereTheSubjectIsOptional() {
         Item item = run(GOOD.replace("\"ref\": \"PNH-C-0042\", ", ""));
         assertThat(item.violations()).isEmpty();
-        assertThat(item.subjectKey()).isNull();
+        assertThat(item.record().subjectKey()).isNull();
     }
 
     @Test

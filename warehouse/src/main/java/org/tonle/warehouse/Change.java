@@ -1,16 +1,14 @@
 package org.tonle.warehouse;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.UUID;
 
-import org.tonle.programme.api.ActivityRecord;
 
 /**
  * One write to commit: a new record, a correction or a void.
  *
- * @param record     the pseudonymised record (its subject ref is the pseudonymous key), or
- *                   {@code null} for a void
- * @param subjectKey the pseudonymous subject, {@code null} for no subject or an anonymous one
+ * @param record     the pseudonymised record, or {@code null} for a void
  * @param body       the pseudonymised record as canonical JSON, kept as the version's body
  */
 public record Change(
@@ -19,8 +17,7 @@ public record Change(
         Action action,
         String contentHash,
         String body,
-        ActivityRecord record,
-        UUID subjectKey,
+        PseudonymousRecord record,
         String recordedBy,
         String source,
         Instant recordedAt) {
@@ -29,7 +26,7 @@ public record Change(
         CREATE, CORRECT, VOID;
 
         public String id() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.tonle.programme.api.ActivityRecord;
+import org.tonle.core.Dimensions;
 import org.tonle.programme.api.ParticipantTally;
 
 /**
@@ -21,13 +21,13 @@ public record FactRow(UUID recordId, String program, String activity, String off
 
     /** The facts a committed change writes, or {@code null} for a void. */
     static FactRow of(Change change) {
-        ActivityRecord r = change.record();
+        PseudonymousRecord r = change.record();
         if (change.action() == Change.Action.VOID || r == null) {
             return null;
         }
         var s = r.subject();
-        return new FactRow(change.recordId(), r.program(), r.type(), r.office(), r.date(), change.subjectKey(),
+        return new FactRow(change.recordId(), r.program(), r.type(), r.office(), r.date(), r.subjectKey(),
                 s == null ? null : s.role(), s == null ? null : s.sex(),
-                s == null ? null : org.tonle.core.Dimensions.ageBand(s.age()), r.count(), r.attributes(), r.participants());
+                s == null ? null : Dimensions.ageBand(s.age()), r.count(), r.attributes(), r.participants());
     }
 }

@@ -1,27 +1,34 @@
 package org.tonle.warehouse;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.tonle.core.Dimensions;
-import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.ParticipantTally;
 
 /**
@@ -104,7 +111,7 @@ public final class RecordStore implements AutoCloseable {
             try (Transaction tx = transactions.begin(); Statement s = connection.createStatement()) {
                 int removed = 0;
                 for (String statement : Sql.load("sql/reconcile-orphans.sql").split(";")) {
-                    String code = statement.lines().filter(l -> !l.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+                    String code = statement.lines().filter(l -> !l.strip().startsWith("--")).collect(Collectors.joining("\n"));
                     if (!code.isBlank()) {
                         removed += s.executeUpdate(code);
                     }
@@ -113,41 +120,40 @@ public final class RecordStore implements AutoCloseable {
                 try (ResultSet rs = s.executeQuery(Sql.load("sql/reconcile-missing-facts.sql"))) {
                     while (rs.next()) {
                         UUID id = rs.getObject(1, UUID.class);
-                        ActivityRecord record = recordOf(rs.getString(3));
-                        UUID key = record.subject() == null || record.subject().ref() == null ? null : UUID.fromString(record.subject().ref());
-                        rebuilt.add(new Change(id, rs.getInt(2), Change.Action.CREATE, "", rs.getString(3), record, key, "", "", java.time.Instant.now()));
+                        PseudonymousRecord record = recordOf(rs.getString(3));
+                        rebuilt.add(new Change(id, rs.getInt(2), Change.Action.CREATE, "", rs.getString(3), record, "", "", Instant.now()));
                     }
                 }
                 appendFacts(rebuilt);
                 tx.commit();
                 return removed + rebuilt.size();
             }
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException | IOException e) {
             throw new WarehouseException("cannot reconcile facts with stored records: " + e.getMessage(), e);
         }
     }
 
     /** A stored body (canonical JSON, subject as its key) as a record again. */
-    private static ActivityRecord recordOf(String body) throws java.io.IOException {
-        com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(body);
-        org.tonle.programme.api.Subject subject = null;
+    private static PseudonymousRecord recordOf(String body) throws IOException {
+        JsonNode n = JSON.readTree(body);
+        PseudonymousRecord.Subject subject = null;
         if (n.path("subject").isObject()) {
-            com.fasterxml.jackson.databind.JsonNode s = n.get("subject");
-            subject = new org.tonle.programme.api.Subject(s.path("key").isTextual() ? s.get("key").asText() : null,
+            JsonNode s = n.get("subject");
+            subject = new PseudonymousRecord.Subject(s.path("key").isTextual() ? UUID.fromString(s.get("key").asText()) : null,
                     s.path("role").asText(null), s.path("sex").asText(null), s.path("age").isNumber() ? s.get("age").asInt() : null);
         }
         List<ParticipantTally> tallies = new ArrayList<>();
-        for (com.fasterxml.jackson.databind.JsonNode t : n.path("participants")) {
+        for (JsonNode t : n.path("participants")) {
             tallies.add(new ParticipantTally(t.path("group").asText(), t.path("sex").asText(), t.path("count").asInt()));
         }
         Map<String, Object> attributes = JSON.convertValue(n.path("attributes").isObject() ? n.get("attributes") : JSON.createObjectNode(),
-                new com.fasterxml.jackson.core.type.TypeReference<java.util.LinkedHashMap<String, Object>>() { });
-        return new ActivityRecord(n.path("id").asText(), n.path("program").asText(), n.path("type").asText(), n.path("office").asText(),
-                java.time.LocalDate.parse(n.path("date").asText()), subject, n.path("count").asInt(1), attributes, tallies);
+                new TypeReference<LinkedHashMap<String, Object>>() { });
+        return new PseudonymousRecord(UUID.fromString(n.path("id").asText()), n.path("program").asText(), n.path("type").asText(),
+                n.path("office").asText(), LocalDate.parse(n.path("date").asText()), subject, n.path("count").asInt(1), attributes, tallies);
     }
 
     /** Calls {@code sink} with the id of every stored record (streamed, for in-memory filters). */
-    public void forEachRecordId(java.util.function.Consumer<UUID> sink) {
+    public void forEachRecordId(Consumer<UUID> sink) {
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT DISTINCT record_id FROM record_version")) {
             while (rs.next()) {
@@ -199,7 +205,7 @@ public final class RecordStore implements AutoCloseable {
         try {
             List<FactRow> removed = new ArrayList<>();
             commit(changes, audits, removed);
-            told.committed(removed, changes.stream().map(FactRow::of).filter(java.util.Objects::nonNull).toList());
+            told.committed(removed, changes.stream().map(FactRow::of).filter(Objects::nonNull).toList());
         } finally {
             told.commitLock().unlock();
         }
@@ -258,7 +264,7 @@ public final class RecordStore implements AutoCloseable {
 
     private static Map<String, Object> attributes(String json) {
         try {
-            return json == null ? Map.of() : JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+            return json == null ? Map.of() : JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("unreadable attributes in the warehouse: " + e.getMessage(), e);
         }
@@ -296,7 +302,7 @@ public final class RecordStore implements AutoCloseable {
         try (DuckDBAppender facts = connection.createAppender("fact_activity");
              DuckDBAppender tallies = connection.createAppender("fact_participants")) {
             for (Change c : changes) {
-                ActivityRecord r = c.record();
+                PseudonymousRecord r = c.record();
                 if (c.action() == Change.Action.VOID || r == null) {
                     continue;
                 }
@@ -306,10 +312,10 @@ public final class RecordStore implements AutoCloseable {
                         .append(r.type())
                         .append(r.office())
                         .append(r.date());
-                if (c.subjectKey() == null) {
+                if (r.subjectKey() == null) {
                     facts.appendNull();
                 } else {
-                    facts.append(c.subjectKey());
+                    facts.append(r.subjectKey());
                 }
                 if (r.subject() == null) {
                     facts.appendNull().appendNull().appendNull().appendNull();
@@ -339,7 +345,7 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
-    private static String attributesJson(ActivityRecord r) {
+    private static String attributesJson(PseudonymousRecord r) {
         try {
             return JSON.writeValueAsString(r.attributes());
         } catch (JsonProcessingException e) {

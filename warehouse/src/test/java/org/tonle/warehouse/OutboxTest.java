@@ -50,7 +50,7 @@ class OutboxTest {
     private static Change change() {
         UUID id = UUID.randomUUID();
         String body = "{\"id\":\"" + id + "\",\"program\":\"investigation\"}";
-        return new Change(id, 1, Change.Action.CREATE, "hash-" + id, body, null, null, "test", "test", Instant.now());
+        return new Change(id, 1, Change.Action.CREATE, "hash-" + id, body, null, "test", "test", Instant.now());
     }
 
     private static long versions(Warehouse warehouse) throws Exception {

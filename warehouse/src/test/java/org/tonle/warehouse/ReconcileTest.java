@@ -14,7 +14,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.ParticipantTally;
 
 /** What a crash can leave behind (part of an uncommitted write back from the WAL) is set right at start. */
@@ -24,11 +23,11 @@ class ReconcileTest {
     void factsFollowTheStoredVersionsAfterAnUncleanStop(@TempDir Path dir) throws Exception {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             UUID training = UUID.randomUUID();
-            ActivityRecord record = new ActivityRecord(training.toString(), "awareness", "training", "SHV", LocalDate.of(2015, 8, 4), null, 1,
+            PseudonymousRecord record = new PseudonymousRecord(training, "awareness", "training", "SHV", LocalDate.of(2015, 8, 4), null, 1,
                     Map.of("topic", "grooming"), List.of(new ParticipantTally("taxi_driver", "M", 12)));
             String body = "{\"attributes\":{\"topic\":\"grooming\"},\"count\":1,\"date\":\"2015-08-04\",\"id\":\"" + training
                     + "\",\"office\":\"SHV\",\"participants\":[{\"count\":12,\"group\":\"taxi_driver\",\"sex\":\"M\"}],\"program\":\"awareness\",\"type\":\"training\"}";
-            store.commit(List.of(new Change(training, 1, Change.Action.CREATE, "h", body, record, null, "t", "t", Instant.now())));
+            store.commit(List.of(new Change(training, 1, Change.Action.CREATE, "h", body, record, "t", "t", Instant.now())));
             assertThat(store.reconcile()).as("healthy: nothing to do").isZero();
 
             UUID orphan = UUID.randomUUID();

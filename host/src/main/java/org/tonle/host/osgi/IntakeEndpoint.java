@@ -43,8 +43,7 @@ public final class IntakeEndpoint extends RouteBuilder {
 
     @Override
     public void configure() {
-        // A failure goes back to the programme's route, which logs it once and sets its file aside.
-        errorHandler(noErrorHandler());
+        // A failure goes back to the programme's route (RouteErrors), which sets its file aside.
         from(IntakeTranslator.ENDPOINT).routeId("tonle-intake")
                 .process(this::intake);
     }

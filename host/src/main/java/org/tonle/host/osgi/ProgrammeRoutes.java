@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.LoggingLevel;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.ConvertBodyDefinition;
@@ -27,7 +26,6 @@ import org.apache.camel.model.RemoveHeaderDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.SetHeaderDefinition;
 import org.apache.camel.model.SetPropertyDefinition;
-import org.apache.camel.model.errorhandler.DefaultErrorHandlerDefinition;
 import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.language.ExpressionDefinition;
 import org.apache.camel.spi.Resource;
@@ -37,6 +35,7 @@ import org.osgi.framework.Bundle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.declaration.Programme;
+import org.tonle.pipelines.RouteErrors;
 import org.tonle.programme.api.IntakeTranslator;
 
 /**
@@ -175,21 +174,9 @@ public final class ProgrammeRoutes {
             }
             route.setId(id);
             check(route, file);
-            route.errorHandler(quietErrorHandler());
+            route.errorHandler(RouteErrors.quiet());
         }
         return definitions;
-    }
-
-    /**
-     * A failed exchange is one WARN line naming the file and the reason. Camel's default logs
-     * ERROR with the message history and a stack trace; intake files hold raw case codes, and
-     * the file route already keeps the file aside (moveFailed) for an operator.
-     */
-    private static DefaultErrorHandlerDefinition quietErrorHandler() {
-        DefaultErrorHandlerDefinition handler = new DefaultErrorHandlerDefinition();
-        handler.loggingLevel(LoggingLevel.WARN).retriesExhaustedLogLevel(LoggingLevel.WARN).logStackTrace(false).logExhaustedMessageHistory(false)
-                .logExhaustedMessageBody(false).logHandled(false);
-        return handler;
     }
 
     /** A route file holds routes and nothing else (no beans, REST, templates or configurations). */

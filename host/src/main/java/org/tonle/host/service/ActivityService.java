@@ -19,7 +19,6 @@ import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
 import org.tonle.programme.api.PublishResult;
-import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.RecordOffices;
 
 /**
@@ -33,13 +32,11 @@ public final class ActivityService {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Ingest ingest;
-    private final AuditLog audit;
     private final long maxBodyBytes;
     private final RecordOffices offices;
 
-    public ActivityService(Ingest ingest, AuditLog audit, long maxBodyBytes, RecordOffices offices) {
+    public ActivityService(Ingest ingest, long maxBodyBytes, RecordOffices offices) {
         this.ingest = ingest;
-        this.audit = audit;
         this.maxBodyBytes = maxBodyBytes;
         this.offices = offices;
     }
@@ -75,24 +72,16 @@ public final class ActivityService {
         if (items.size() != 1 || items.get(0).node() == null) {
             throw ProblemException.badRequest("a correction is one record as a JSON object");
         }
-        UUID uuid = UUID.fromString(id);
-        String before = ingest.currentBody(uuid);
-        PublishResult result = ingest.submit(new Submission(caller.name(), "http", caller.officeScope(),
-                Submission.Mode.CORRECT, id, false, items));
-        String after = result.accepted() > 0 ? ingest.currentBody(uuid) : before;
-        audit.record(caller.name(), caller.role().id(), "correct", "PUT /api/v1/activities/" + id,
-                trail(uuid, before, after, result), (long) result.accepted());
-        return result;
+        // Audited with its trail (the body before and after) in the transaction that stores it.
+        return ingest.submit(new Submission(caller.name(), "http", caller.officeScope(), Submission.Mode.CORRECT, id, false, items)
+                .audited(caller.role().id(), "correct", "PUT /api/v1/activities/" + id));
     }
 
     public boolean voidRecord(Caller caller, String id) {
         UUID uuid = uuid(id);
         checkOfficeOf(caller, id);
-        String before = ingest.currentBody(uuid);
-        boolean voided = ingest.voidRecord(uuid, caller.name(), "http");
-        audit.record(caller.name(), caller.role().id(), "void", "DELETE /api/v1/activities/" + id,
-                trail(uuid, before, null, null), voided ? 1L : 0L);
-        return voided;
+        return ingest.submit(Submission.voiding(caller.name(), "http", uuid)
+                .audited(caller.role().id(), "void", "DELETE /api/v1/activities/" + id)).accepted() == 1;
     }
 
     private static UUID uuid(String id) {
@@ -100,31 +89,6 @@ public final class ActivityService {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw ProblemException.badRequest("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
-        }
-    }
-
-    /**
-     * The audit trail of a correction or void: the record's id and its stored body before and
-     * after. Bodies are the pseudonymised canonical JSON (the subject as its key), never a ref.
-     */
-    private static String trail(UUID id, String before, String after, PublishResult result) {
-        ObjectNode trail = JSON.createObjectNode();
-        trail.put("id", id.toString());
-        trail.set("before", body(before));
-        trail.set("after", body(after));
-        if (result != null) {
-            trail.put("accepted", result.accepted());
-            trail.put("duplicates", result.duplicates());
-            trail.put("rejected", result.rejected().size());
-        }
-        return trail.toString();
-    }
-
-    private static JsonNode body(String text) {
-        try {
-            return text == null ? JSON.nullNode() : JSON.readTree(text);
-        } catch (IOException e) {
-            return JSON.nullNode();
         }
     }
 

@@ -21,8 +21,7 @@ import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.programme.api.ActivityRecord;
-import org.tonle.programme.api.Subject;
+import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
@@ -85,9 +84,9 @@ class DisclosureRatioTest {
     private void people(List<Change> changes, String activity, String office, String sex, int n, int reuseFrom) {
         for (int i = 0; i < n; i++) {
             UUID key = reuseFrom > 0 || activity.equals("exam") ? new UUID(1, reuseFrom + i + 1000) : new UUID(0, ++person);
-            ActivityRecord r = new ActivityRecord(UUID.randomUUID().toString(), "p", activity, office, LocalDate.parse("2015-08-10"),
-                    new Subject(key.toString(), "victim", sex, 12), 1, Map.of(), List.of());
-            changes.add(new Change(UUID.fromString(r.id()), 1, Change.Action.CREATE, "h" + r.id(), "{}", r, key, "t", "test", Instant.now()));
+            PseudonymousRecord r = new PseudonymousRecord(UUID.randomUUID(), "p", activity, office, LocalDate.parse("2015-08-10"),
+                    new PseudonymousRecord.Subject(key, "victim", sex, 12), 1, Map.of(), List.of());
+            changes.add(new Change(r.id(), 1, Change.Action.CREATE, "h" + r.id(), "{}", r, "t", "test", Instant.now()));
         }
     }
 

@@ -30,9 +30,9 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.programme.api.ActivityRecord;
+import org.tonle.warehouse.PseudonymousRecord;
+import org.tonle.warehouse.PseudonymousRecord.Subject;
 import org.tonle.programme.api.ParticipantTally;
-import org.tonle.programme.api.Subject;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
@@ -72,7 +72,11 @@ class IndicatorCubePropertyTest {
     private Programme programme;
     private TonleConfig config;
 
-    private record Live(ActivityRecord record, UUID subjectKey) {
+    private record Live(PseudonymousRecord record) {
+
+        UUID subjectKey() {
+            return record.subjectKey();
+        }
     }
 
     @BeforeEach
@@ -94,7 +98,7 @@ class IndicatorCubePropertyTest {
         for (int i = 0; i < 400; i++) {
             UUID key = UUID.randomUUID();
             people.add(key);
-            personBase.put(key, new Subject(key.toString(), null, pick(SEXES), random.nextInt(10) == 0 ? null : random.nextInt(30)));
+            personBase.put(key, new Subject(key, null, pick(SEXES), random.nextInt(10) == 0 ? null : random.nextInt(30)));
         }
     }
 
@@ -214,7 +218,7 @@ class IndicatorCubePropertyTest {
         Map<List<String>, Set<Object>> persons = new HashMap<>();
         Map<List<String>, Long> sums = new HashMap<>();
         for (Live l : live.values()) {
-            ActivityRecord r = l.record();
+            PseudonymousRecord r = l.record();
             if (!indicator.activity().contains(r.type()) || r.date().isBefore(period.start()) || !r.date().isBefore(period.end())
                     || (office != null && !office.equals(r.office()))) {
                 continue;
@@ -245,7 +249,7 @@ class IndicatorCubePropertyTest {
         return result;
     }
 
-    private static List<String> keyIfSelected(Indicator indicator, List<String> by, ActivityRecord r, ParticipantTally tally) {
+    private static List<String> keyIfSelected(Indicator indicator, List<String> by, PseudonymousRecord r, ParticipantTally tally) {
         for (Map.Entry<String, List<String>> where : indicator.where().entrySet()) {
             if (!where.getValue().contains(value(where.getKey(), r, tally))) {
                 return null;
@@ -262,7 +266,7 @@ class IndicatorCubePropertyTest {
         return key;
     }
 
-    private static String value(String dimension, ActivityRecord r, ParticipantTally tally) {
+    private static String value(String dimension, PseudonymousRecord r, ParticipantTally tally) {
         Subject s = r.subject();
         return switch (dimension) {
             case "office" -> r.office();
@@ -311,7 +315,7 @@ class IndicatorCubePropertyTest {
                     key = people.get((int) Math.min(people.size() - 1, Math.abs(random.nextGaussian()) * people.size() / 2.5));
                     Subject base = personBase.get(key);
                     boolean drift = random.nextInt(10) == 0;
-                    subject = new Subject(key.toString(), pick(roles), drift ? pick(SEXES) : base.sex(),
+                    subject = new Subject(key, pick(roles), drift ? pick(SEXES) : base.sex(),
                             drift ? Integer.valueOf(random.nextInt(30)) : base.age());
                 } else if (kind >= 15) {
                     subject = new Subject(null, pick(roles), pick(SEXES), random.nextBoolean() ? null : random.nextInt(30));
@@ -339,12 +343,12 @@ class IndicatorCubePropertyTest {
             }
             default -> throw new IllegalArgumentException(activity);
         }
-        return new Live(new ActivityRecord(id.toString(), "testprog", activity, office, date, subject, count, attributes, tallies), key);
+        return new Live(new PseudonymousRecord(id, "testprog", activity, office, date, subject, count, attributes, tallies));
     }
 
     private Change change(UUID id, Change.Action action, Live l) {
         return new Change(id, 1, action, "h" + random.nextLong(), "{}", l == null ? null : l.record(),
-                l == null ? null : l.subjectKey(), "test", "test", Instant.now());
+                "test", "test", Instant.now());
     }
 
     private <T> T pick(List<T> values) {

@@ -23,9 +23,8 @@ import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.programme.api.ActivityRecord;
+import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.programme.api.ParticipantTally;
-import org.tonle.programme.api.Subject;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
@@ -82,9 +81,9 @@ class IndicatorEngineTest {
         contact("2015-08-10", "B", 2, "family", "M", 40, "phone", 1);
         contact("2015-08-11", "A", 0, "client", "U", null, "phone", 3);
         contact("2015-08-12", "A", 0, "client", "U", null, "phone", 3);
-        changes.add(change(new ActivityRecord(UUID.randomUUID().toString(), "p", "training", "B", LocalDate.parse("2015-08-20"), null, 1,
+        changes.add(change(new PseudonymousRecord(UUID.randomUUID(), "p", "training", "B", LocalDate.parse("2015-08-20"), null, 1,
                 Map.of(), List.of(new ParticipantTally("student", "F", 7), new ParticipantTally("student", "M", 5),
-                new ParticipantTally("villager", "F", 2))), null));
+                new ParticipantTally("villager", "F", 2)))));
         store.commit(changes);
     }
 
@@ -96,13 +95,13 @@ class IndicatorEngineTest {
 
     private void contact(String date, String office, int person, String role, String sex, Integer age, String channel, int count) {
         UUID key = person == 0 ? null : new UUID(0, person);
-        ActivityRecord r = new ActivityRecord(UUID.randomUUID().toString(), "p", "contact", office, LocalDate.parse(date),
-                new Subject(key == null ? null : key.toString(), role, sex, age), count, Map.of("channel", channel), List.of());
-        changes.add(change(r, key));
+        PseudonymousRecord r = new PseudonymousRecord(UUID.randomUUID(), "p", "contact", office, LocalDate.parse(date),
+                new PseudonymousRecord.Subject(key, role, sex, age), count, Map.of("channel", channel), List.of());
+        changes.add(change(r));
     }
 
-    private static Change change(ActivityRecord r, UUID key) {
-        return new Change(UUID.fromString(r.id()), 1, Change.Action.CREATE, "h" + r.id(), "{}", r, key, "t", "test", Instant.now());
+    private static Change change(PseudonymousRecord r) {
+        return new Change(r.id(), 1, Change.Action.CREATE, "h" + r.id(), "{}", r, "t", "test", Instant.now());
     }
 
     private List<Cell> values(String code, String period, String office, String... by) {
@@ -138,15 +137,15 @@ class IndicatorEngineTest {
         TonleConfig config = new TonleConfig(dir, List.of(new Office("A", "A"), new Office("B", "B")),
                 Map.of("A", List.of("p"), "B", List.of("p")), List.of(), Settings.defaults());
         IndicatorEngine following = new IndicatorEngine(warehouse, registry, config, cube);
-        ActivityRecord family = changes.get(3).record();
+        PseudonymousRecord family = changes.get(3).record();
         cube.afterSnapshot(() -> {
             cube.afterSnapshot(() -> { });
             // After the build's snapshot, before its queries: a new person, and person 2 moved from B to A.
             contact("2015-08-15", "B", 3, "family", "F", 30, "visit", 1);
-            ActivityRecord moved = new ActivityRecord(family.id(), "p", "contact", "A", family.date(), family.subject(), 1,
+            PseudonymousRecord moved = new PseudonymousRecord(family.id(), "p", "contact", "A", family.date(), family.subject(), 1,
                     family.attributes(), List.of());
             store.commit(List.of(changes.get(changes.size() - 1),
-                    new Change(UUID.fromString(family.id()), 2, Change.Action.CORRECT, "h2", "{}", moved, new UUID(0, 2), "t", "test", Instant.now())));
+                    new Change(family.id(), 2, Change.Action.CORRECT, "h2", "{}", moved, "t", "test", Instant.now())));
         });
         IndicatorEngine truth = new IndicatorEngine(warehouse, registry, config);
         for (String[] query : List.of(new String[] {"p.people", "office"}, new String[] {"p.people", "sex"},

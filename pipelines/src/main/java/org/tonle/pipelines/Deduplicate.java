@@ -1,0 +1,105 @@
+package org.tonle.pipelines;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.Change;
+import org.tonle.warehouse.RecordHistory;
+import org.tonle.warehouse.RecordStore;
+
+/**
+ * Decides what each pending item of a batch is, against every stored version of its id: a new
+ * record, a duplicate (a version with the same content is stored), a conflict (other content
+ * sent again as new), a correction or a void of a stored record, or a correction or void of a
+ * record there is none of. It runs on the writer's thread, inside its lock, so what it read is
+ * still true when the batch commits.
+ */
+final class Deduplicate {
+
+    private final RecordStore store;
+    private final KnownIds known = new KnownIds();
+
+    Deduplicate(RecordStore store) {
+        this.store = store;
+        store.forEachRecordId(known::add);
+    }
+
+    /** An item and the submission it came with (its mode, principal and source). */
+    record Pending(Submission submission, Item item) {
+    }
+
+    /** The changes a batch makes, and the items they accept once committed. */
+    record Decision(List<Change> changes, List<Item> accepted) {
+    }
+
+    /** Marks duplicates and refusals on their items; returns what is left to commit. */
+    Decision decide(List<Pending> batch, Instant now) {
+        // Only ids the in-memory filter might know need the warehouse's history lookup.
+        List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(known::mightContain).distinct().toList();
+        Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
+        Map<UUID, List<String>> hashes = new HashMap<>();
+        Map<UUID, Integer> versions = new HashMap<>();
+        Map<UUID, Boolean> live = new HashMap<>();
+        stored.forEach((id, history) -> {
+            hashes.put(id, new ArrayList<>(history.hashes()));
+            versions.put(id, history.lastVersion());
+            live.put(id, history.live());
+        });
+        List<Change> changes = new ArrayList<>();
+        List<Item> accepted = new ArrayList<>();
+        for (Pending p : batch) {
+            Item item = p.item();
+            Submission submission = p.submission();
+            UUID id = item.id();
+            List<String> storedHashes = hashes.get(id);
+            int version = versions.getOrDefault(id, 0) + 1;
+            if (submission.mode() == Submission.Mode.VOID) {
+                if (!live.getOrDefault(id, false)) {
+                    item.reject(new Violation("id", "not_found", "there is no live record " + id + " to void"));
+                    continue;
+                }
+                versions.put(id, version);
+                live.put(id, false);
+                changes.add(new Change(id, version, Change.Action.VOID, Canonical.sha256("void " + id + " " + version), null, null,
+                        submission.principal(), submission.source(), now));
+                accepted.add(item);
+                continue;
+            }
+            if (storedHashes != null && storedHashes.contains(item.contentHash())) {
+                item.duplicate();
+                continue;
+            }
+            Change.Action action;
+            if (submission.mode() == Submission.Mode.CORRECT) {
+                if (storedHashes == null) {
+                    item.reject(new Violation("id", "not_found", "there is no record " + id + " to correct; send it with POST first"));
+                    continue;
+                }
+                action = Change.Action.CORRECT;
+            } else if (storedHashes != null) {
+                item.reject(new Violation("id", "conflict", "record " + id + " was already received with different content;"
+                        + " to change it, send the correction with PUT /api/v1/activities/" + id));
+                continue;
+            } else {
+                action = Change.Action.CREATE;
+            }
+            versions.put(id, version);
+            live.put(id, true);
+            hashes.computeIfAbsent(id, k -> new ArrayList<>()).add(item.contentHash());
+            changes.add(new Change(id, version, action, item.contentHash(), item.canonical(), item.record(),
+                    submission.principal(), submission.source(), now));
+            accepted.add(item);
+        }
+        return new Decision(changes, accepted);
+    }
+
+    /** Remembers the ids a decision's commit stored. */
+    void committed(Decision decision) {
+        decision.changes().forEach(c -> known.add(c.recordId()));
+    }
+}
