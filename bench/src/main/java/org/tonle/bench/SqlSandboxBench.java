@@ -9,8 +9,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 
+import org.tonle.analytics.SqlSandbox;
 import org.tonle.warehouse.Warehouse;
-import org.tonle.warehouse.analytics.SqlSandbox;
 
 /**
  * What the ad-hoc SQL sandbox costs: the same query over N synthetic fact rows run directly on

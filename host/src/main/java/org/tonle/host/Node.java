@@ -15,6 +15,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.analytics.AnalyticsDictionary;
+import org.tonle.analytics.SqlSandbox;
+import org.tonle.analytics.SqlService;
+import org.tonle.analytics.flight.FlightSqlServer;
 import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
@@ -26,7 +30,6 @@ import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
-import org.tonle.host.api.PagesResource;
 import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
@@ -34,30 +37,21 @@ import org.tonle.host.api.ReportsResource;
 import org.tonle.host.api.SqlResource;
 import org.tonle.host.api.StatusResource;
 import org.tonle.host.auth.AccessControl;
-import org.tonle.host.flight.FlightSqlServer;
+import org.tonle.host.auth.BearerAuthFilter;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
-import org.tonle.host.osgi.IntakeEndpoint;
-import org.tonle.host.osgi.OsgiFramework;
-import org.tonle.host.osgi.ProgrammeExtender;
-import org.tonle.host.osgi.ProgrammeRoutes;
-import org.tonle.host.osgi.RecordChecks;
-import org.tonle.host.report.MonthlyReportService;
-import org.tonle.host.report.ReportRenderer;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
-import org.tonle.host.service.IatiExport;
 import org.tonle.host.service.ImportService;
-import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
-import org.tonle.host.service.SqlService;
 import org.tonle.host.service.StatusService;
 import org.tonle.host.transport.NodeTransport;
+import org.tonle.pages.PagesResource;
+import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
-import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Pseudonymise;
 import org.tonle.pipelines.RouteErrors;
 import org.tonle.pipelines.SubjectKeys;
@@ -65,6 +59,14 @@ import org.tonle.pipelines.Validate;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.Imports;
 import org.tonle.pipelines.imports.InboxRoutes;
+import org.tonle.programmes.IntakeEndpoint;
+import org.tonle.programmes.OsgiFramework;
+import org.tonle.programmes.ProgrammeExtender;
+import org.tonle.programmes.ProgrammeRoutes;
+import org.tonle.programmes.RecordChecks;
+import org.tonle.reports.MonthlyReportService;
+import org.tonle.reports.ReportRenderer;
+import org.tonle.reports.iati.IatiExport;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
@@ -72,11 +74,10 @@ import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
-import org.tonle.warehouse.analytics.AnalyticsDictionary;
-import org.tonle.warehouse.analytics.SqlSandbox;
 import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorCube;
 import org.tonle.warehouse.indicators.IndicatorEngine;
+import org.tonle.warehouse.indicators.IndicatorService;
 
 /**
  * One Tonle node: configuration, the warehouse, the ingest pipeline, the OSGi framework with
@@ -198,7 +199,8 @@ public final class Node implements AutoCloseable {
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
-        http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), access, List.of(
+        http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
+                new BearerAuthFilter(access),
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
@@ -219,7 +221,7 @@ public final class Node implements AutoCloseable {
                 new OutboxFullMapper()));
         parts.add(0, http);
         if (options.flightPort() > 0) {
-            flight = FlightSqlServer.start(options.host(), options.flightPort(), access, sql);
+            flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql);
             parts.add(0, flight);
         }
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),

@@ -37,8 +37,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
-import org.tonle.host.auth.Caller;
 
 /**
  * Ad-hoc SQL end to end: a real node with the demo data, {@code POST /api/v1/sql} over HTTP and

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.tonle.core.Json;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.PseudonymousRecord;
 
@@ -24,7 +25,7 @@ import org.tonle.warehouse.PseudonymousRecord;
  */
 public final class Canonical {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.slf4j.LoggerFactory;
+import org.tonle.core.Json;
 import org.tonle.programme.api.Violation;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetter;
@@ -35,7 +36,7 @@ import org.tonle.warehouse.RecordStore;
  */
 public final class GroupCommitWriter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final RecordStore store;
     private final DeadLetterStore deadLetters;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.CamelContext;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
+import org.tonle.core.Json;
 import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.PublishResult;
 import org.tonle.programme.api.RecordPublisher;
@@ -20,7 +21,7 @@ import org.tonle.programme.api.RecordPublisher;
  */
 public final class Ingest implements RecordPublisher {
 
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final ProducerTemplate producer;
     private final GroupCommitWriter writer;

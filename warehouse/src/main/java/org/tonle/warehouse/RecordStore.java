@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 import org.tonle.core.Dimensions;
+import org.tonle.core.Json;
 import org.tonle.programme.api.ParticipantTally;
 
 /**
@@ -38,7 +39,7 @@ import org.tonle.programme.api.ParticipantTally;
  */
 public final class RecordStore implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final DuckDBConnection connection;
     private final Transaction.Statements transactions;
@@ -205,10 +206,22 @@ public final class RecordStore implements AutoCloseable {
         try {
             List<FactRow> removed = new ArrayList<>();
             commit(changes, audits, removed);
-            told.committed(removed, changes.stream().map(FactRow::of).filter(Objects::nonNull).toList());
+            told.committed(removed, newestPerRecord(changes).stream().map(FactRow::of).filter(Objects::nonNull).toList());
         } finally {
             told.commitLock().unlock();
         }
+    }
+
+    /**
+     * The newest change of each record in a commit: when one commit holds a record's creation
+     * and its correction or void (a group commit can), only the newest version has facts.
+     */
+    private static List<Change> newestPerRecord(List<Change> changes) {
+        Map<UUID, Change> newest = new LinkedHashMap<>();
+        for (Change change : changes) {
+            newest.merge(change.recordId(), change, (a, b) -> b.version() > a.version() ? b : a);
+        }
+        return newest.size() == changes.size() ? changes : List.copyOf(newest.values());
     }
 
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
@@ -227,7 +240,7 @@ public final class RecordStore implements AutoCloseable {
                     }
                 }
                 appendVersions(changes);
-                appendFacts(changes);
+                appendFacts(newestPerRecord(changes));
                 if (!audits.isEmpty()) {
                     auditLog.insert(audits);
                 }

@@ -17,8 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
-import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
 import org.tonle.host.service.ActivityService;
 import org.tonle.programme.api.PublishResult;
 
@@ -52,7 +52,7 @@ public final class ActivitiesResource {
     @Path("{id}")
     public Response voidRecord(@Context SecurityContext security, @PathParam("id") String id) {
         if (!activities.voidRecord(caller(security), id)) {
-            throw ProblemException.notFound("there is no live record " + id);
+            throw RequestRefused.notFound("there is no live record " + id);
         }
         return Response.noContent().build();
     }

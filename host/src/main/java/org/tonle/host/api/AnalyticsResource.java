@@ -19,10 +19,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.host.http.Table;
 import org.tonle.host.http.TableWriters;
-import org.tonle.host.service.IndicatorService;
-import org.tonle.host.service.Table;
 import org.tonle.warehouse.indicators.Cell;
+import org.tonle.warehouse.indicators.IndicatorService;
 
 /**
  * Several indicators in one table for dashboards, shaped like DHIS2's analytics answer
@@ -43,7 +43,7 @@ public final class AnalyticsResource {
                                     @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                     @QueryParam("by") List<String> by) {
         IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
-        Table table = IndicatorService.table(analytics);
+        Table table = IndicatorTables.table(analytics);
         List<Map<String, Object>> headers = new ArrayList<>();
         for (Table.Column column : table.columns()) {
             Map<String, Object> header = new LinkedHashMap<>();
@@ -99,7 +99,7 @@ public final class AnalyticsResource {
                         @QueryParam("period") List<String> period, @QueryParam("office") String office,
                         @QueryParam("by") List<String> by) {
         IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
-        return IndicatorsResource.download(TableWriters.csv(IndicatorService.table(analytics)), TableWriters.CSV + "; charset=utf-8",
+        return IndicatorsResource.download(TableWriters.csv(IndicatorTables.table(analytics)), TableWriters.CSV + "; charset=utf-8",
                 "analytics.csv");
     }
 
@@ -109,7 +109,7 @@ public final class AnalyticsResource {
                           @QueryParam("period") List<String> period, @QueryParam("office") String office,
                           @QueryParam("by") List<String> by) {
         IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
-        return IndicatorsResource.download(TableWriters.arrow(IndicatorService.table(analytics)), TableWriters.ARROW_STREAM,
+        return IndicatorsResource.download(TableWriters.arrow(IndicatorTables.table(analytics)), TableWriters.ARROW_STREAM,
                 "analytics.arrows");
     }
 

@@ -12,7 +12,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
-import org.tonle.host.service.IatiExport;
+import org.tonle.reports.iati.IatiExport;
 
 /** {@code GET /api/v1/exports/iati?year=YYYY}: IATI 2.03 activity XML for admins and donors. */
 @Path("/api/v1/exports")

@@ -16,8 +16,8 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import org.tonle.host.http.TableWriters;
-import org.tonle.host.service.IndicatorService;
 import org.tonle.warehouse.indicators.Cell;
+import org.tonle.warehouse.indicators.IndicatorService;
 
 /** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
 @Path("/api/v1/indicators")
@@ -62,7 +62,7 @@ public final class IndicatorsResource {
                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
                               @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
-        return download(TableWriters.csv(IndicatorService.table(values)), CSV + "; charset=utf-8", code + ".csv");
+        return download(TableWriters.csv(IndicatorTables.table(values)), CSV + "; charset=utf-8", code + ".csv");
     }
 
     @GET
@@ -72,7 +72,7 @@ public final class IndicatorsResource {
                                 @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                 @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
-        return download(TableWriters.arrow(IndicatorService.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
+        return download(TableWriters.arrow(IndicatorTables.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
     }
 
     static Response download(StreamingOutput body, String type, String filename) {

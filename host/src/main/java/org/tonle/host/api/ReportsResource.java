@@ -9,8 +9,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
-import org.tonle.host.report.MonthlyReportService;
-import org.tonle.host.report.ReportRenderer;
+import org.tonle.reports.MonthlyReportService;
+import org.tonle.reports.ReportRenderer;
 
 /**
  * {@code GET /api/v1/reports/monthly/{yyyy-mm}}: the monthly Achievement Highlights report as

@@ -24,10 +24,10 @@ import jakarta.ws.rs.core.StreamingOutput;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
-import org.tonle.host.http.ProblemException;
-import org.tonle.host.service.SqlService;
-import org.tonle.warehouse.analytics.SqlRefusedException;
-import org.tonle.warehouse.analytics.SqlSandbox;
+import org.tonle.analytics.SqlRefusedException;
+import org.tonle.analytics.SqlSandbox;
+import org.tonle.analytics.SqlService;
+import org.tonle.core.RequestRefused;
 
 /** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV or Arrow by {@code Accept}. */
 @Path("/api/v1/sql")
@@ -82,7 +82,7 @@ public final class SqlResource {
         try {
             answer = sql.arrow(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
-            throw ProblemException.badRequest(e.getMessage());
+            throw RequestRefused.invalid(e.getMessage());
         }
         StreamingOutput body = (OutputStream out) -> {
             try (answer; ArrowStreamWriter writer = new ArrowStreamWriter(answer.reader().getVectorSchemaRoot(), null, Channels.newChannel(out))) {
@@ -101,7 +101,7 @@ public final class SqlResource {
 
     private static String text(Query query) {
         if (query == null || query.sql() == null || query.sql().isBlank()) {
-            throw ProblemException.badRequest("send {\"sql\": \"SELECT ...\", \"limit\": 1000}; \"sql\" is missing");
+            throw RequestRefused.invalid("send {\"sql\": \"SELECT ...\", \"limit\": 1000}; \"sql\" is missing");
         }
         return query.sql();
     }

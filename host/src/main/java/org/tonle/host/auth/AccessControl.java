@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.PrincipalConfig;
 import org.tonle.core.config.Role;
 

@@ -8,9 +8,11 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
-import org.tonle.host.http.ProblemException;
+import org.tonle.core.access.Caller;
+import org.tonle.host.http.Problem;
 
 /**
  * Authenticates every {@code /api/v1} call by its bearer token. Roles are then checked by
@@ -28,7 +30,7 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
     }
 
     private static void unauthorized(ContainerRequestContext request, String detail) {
-        request.abortWith(jakarta.ws.rs.core.Response.fromResponse(new ProblemException(401, "Unauthorized", detail).response())
+        request.abortWith(Response.status(401).type(Problem.MEDIA_TYPE).entity(Problem.of(401, "Unauthorized", detail))
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
     }
 

@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 import org.tonle.host.Node;
-import org.tonle.host.auth.Caller;
 import org.tonle.host.demo.DemoLoader;
 import org.tonle.programme.api.PublishResult;
 

@@ -11,13 +11,15 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.tonle.core.Json;
+
 /**
  * How client commands talk to a running node: {@code --url} and the bearer token in
  * {@code TONLE_TOKEN}. Client commands never open the warehouse file themselves.
  */
 final class NodeClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final URI base;
     private final String token;

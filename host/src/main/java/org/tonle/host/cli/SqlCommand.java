@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import org.tonle.core.Json;
+
 /**
  * {@code tonle sql "SELECT ..."}: ad-hoc SQL over the analytics views of a running node. Parquet
  * is written here, on the client, from the node's Arrow stream (an in-memory DuckDB turns the
@@ -39,7 +41,7 @@ final class SqlCommand implements Callable<Integer> {
 
     enum Format { table, csv, arrow, parquet }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String ARROW = "application/vnd.apache.arrow.stream";
 
     @Parameters(paramLabel = "SQL", description = "one SELECT statement, e.g. \"SELECT office, count(*) FROM activities GROUP BY office\"")

@@ -17,6 +17,8 @@ import java.util.UUID;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.tonle.core.Json;
+
 /**
  * Writes the demo dataset: August 2015 exactly as the seed report tells it (DESIGN.md section
  * 7), after eleven months of lighter history so that charts and year figures have something
@@ -29,7 +31,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class DemoData {
 
     public static final YearMonth SEED_MONTH = YearMonth.of(2015, 8);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String[] OFFICES = {"PNH", "SRP", "SHV"};
 
     private final List<Map<String, Object>> records = new ArrayList<>();

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.tonle.core.Json;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
@@ -19,7 +20,7 @@ import org.tonle.programme.api.PublishResult;
 /** Loads the demo NDJSON files of {@code <config>/demo} through the ingest pipeline, like any import. */
 public final class DemoLoader {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private DemoLoader() {
     }

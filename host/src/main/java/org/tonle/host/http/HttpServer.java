@@ -9,8 +9,6 @@ import org.glassfish.jersey.jackson.JacksonFeature;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
-import org.tonle.host.auth.AccessControl;
-import org.tonle.host.auth.BearerAuthFilter;
 
 /** The Jersey application on Grizzly. */
 public final class HttpServer implements AutoCloseable {
@@ -24,21 +22,21 @@ public final class HttpServer implements AutoCloseable {
     /**
      * @param workers request threads (config/tonle.yaml {@code http.workers}): Grizzly's default
      *                of two per core leaves none free while writes wait for their commit
+     * @param components the resources and the request filters (authentication) the node composed
      */
-    public static HttpServer start(String host, int port, int workers, AccessControl access, List<Object> resources) {
+    public static HttpServer start(String host, int port, int workers, List<Object> components) {
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)
-                .register(new BearerAuthFilter(access))
                 .register(RolesAllowedDynamicFeature.class)
-                .register(ProblemMappers.Problems.class)
+                .register(ProblemMappers.Refusals.class)
                 .register(ProblemMappers.WebErrors.class)
                 .register(ProblemMappers.JsonErrors.class)
                 .register(ProblemMappers.WarehouseErrors.class)
                 .register(ProblemMappers.Unexpected.class);
-        app.registerInstances(resources.toArray());
+        app.registerInstances(components.toArray());
         org.glassfish.grizzly.http.server.HttpServer server =
                 GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);
         // Offices on weak connections: compress pages, scripts and JSON answers on the wire.

@@ -1,20 +1,16 @@
 package org.tonle.host.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import jakarta.ws.rs.ext.ContextResolver;
 
-/** The one ObjectMapper of the API: ISO dates, no timestamps. */
-public final class JsonMapper implements ContextResolver<ObjectMapper> {
+import org.tonle.core.Json;
 
-    private final ObjectMapper mapper = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+/** Gives Jersey the node's one configured mapper ({@link Json}). */
+public final class JsonMapper implements ContextResolver<ObjectMapper> {
 
     @Override
     public ObjectMapper getContext(Class<?> type) {
-        return mapper;
+        return Json.MAPPER;
     }
 }

@@ -8,6 +8,7 @@ import jakarta.ws.rs.ext.ExceptionMapper;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.core.RequestRefused;
 import org.tonle.warehouse.WarehouseException;
 
 /**
@@ -25,10 +26,17 @@ public final class ProblemMappers {
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail)).build();
     }
 
-    public static final class Problems implements ExceptionMapper<ProblemException> {
+    /** What a service refused, with its reason in the detail. */
+    public static final class Refusals implements ExceptionMapper<RequestRefused> {
         @Override
-        public Response toResponse(ProblemException e) {
-            return e.response();
+        public Response toResponse(RequestRefused e) {
+            return switch (e.reason()) {
+                case INVALID -> problem(400, "Bad request", e.getMessage());
+                case NOT_PERMITTED -> problem(403, "Forbidden", e.getMessage());
+                case NOT_FOUND -> problem(404, "Not found", e.getMessage());
+                case TOO_LARGE -> problem(413, "Content too large", e.getMessage());
+                case UNSUPPORTED_FORMAT -> problem(415, "Unsupported Media Type", e.getMessage());
+            };
         }
     }
 

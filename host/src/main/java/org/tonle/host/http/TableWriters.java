@@ -27,7 +27,6 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.tonle.host.service.Table;
 
 /** Writes a {@link Table} as CSV (RFC 4180, with a header) or as an Arrow IPC stream. */
 public final class TableWriters {

@@ -13,8 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
+import org.tonle.core.Json;
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
@@ -29,7 +30,7 @@ public final class ActivityService {
 
     public static final String NDJSON = "application/x-ndjson";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Ingest ingest;
     private final long maxBodyBytes;
@@ -50,10 +51,10 @@ public final class ActivityService {
         try {
             uuid = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id must be a UUID");
+            throw RequestRefused.invalid("id must be a UUID");
         }
         offices.officeOf(uuid).filter(office -> !caller.officeScope().contains(office)).ifPresent(office -> {
-            throw ProblemException.forbidden("record " + id + " belongs to office " + office
+            throw RequestRefused.notPermitted("record " + id + " belongs to office " + office
                     + "; you may change records of " + String.join(", ", caller.officeScope()) + " only");
         });
     }
@@ -70,7 +71,7 @@ public final class ActivityService {
         checkOfficeOf(caller, id);
         List<Item> items = jsonItems(read(body));
         if (items.size() != 1 || items.get(0).node() == null) {
-            throw ProblemException.badRequest("a correction is one record as a JSON object");
+            throw RequestRefused.invalid("a correction is one record as a JSON object");
         }
         // Audited with its trail (the body before and after) in the transaction that stores it.
         return ingest.submit(new Submission(caller.name(), "http", caller.officeScope(), Submission.Mode.CORRECT, id, false, items)
@@ -88,7 +89,7 @@ public final class ActivityService {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
+            throw RequestRefused.invalid("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
         }
     }
 
@@ -100,14 +101,14 @@ public final class ActivityService {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 total += n;
                 if (total > maxBodyBytes) {
-                    throw new ProblemException(413, "Content too large", "the body is larger than " + maxBodyBytes
+                    throw new RequestRefused(RequestRefused.Reason.TOO_LARGE, "the body is larger than " + maxBodyBytes
                             + " bytes; send large files as an import (bin/tonle import or POST /api/v1/imports)");
                 }
                 out.write(buffer, 0, n);
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read: " + e.getMessage());
+            throw RequestRefused.invalid("the body could not be read: " + e.getMessage());
         }
     }
 
@@ -116,13 +117,13 @@ public final class ActivityService {
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("the body is not valid JSON" + where(e)
+            throw RequestRefused.invalid("the body is not valid JSON" + where(e)
                     + "; send one record, an array of records, or NDJSON as application/x-ndjson");
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read");
+            throw RequestRefused.invalid("the body could not be read");
         }
         if (root == null || root.isMissingNode()) {
-            throw ProblemException.badRequest("the body is empty; send one record, an array of records, or NDJSON");
+            throw RequestRefused.invalid("the body is empty; send one record, an array of records, or NDJSON");
         }
         List<Item> items = new ArrayList<>();
         if (root.isObject()) {
@@ -134,7 +135,7 @@ public final class ActivityService {
                         : Submission.malformed(i + 1, null, "record " + (i + 1) + " is not a JSON object"));
             }
         } else {
-            throw ProblemException.badRequest("the body must be a JSON object or an array of objects");
+            throw RequestRefused.invalid("the body must be a JSON object or an array of objects");
         }
         return items;
     }

@@ -5,9 +5,9 @@ import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
-import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.pipelines.imports.ImportJob;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.Imports;
@@ -45,9 +45,9 @@ public final class ImportService {
             forgetOldJobs();
             importer.run(job, records, source, caller.officeScope());
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest(e.getMessage());
+            throw RequestRefused.invalid(e.getMessage());
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read: " + e.getMessage());
+            throw RequestRefused.invalid("the body could not be read: " + e.getMessage());
         }
         ImportJob.View view = job.view();
         audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/imports",
@@ -59,7 +59,7 @@ public final class ImportService {
         ImportJob job = jobs.get(id);
         // Staff see their own jobs only; another's job is as absent as an unknown one.
         if (job == null || (caller.role() != Role.ADMIN && !job.principal().equals(caller.name()))) {
-            throw ProblemException.notFound("there is no import job " + id);
+            throw RequestRefused.notFound("there is no import job " + id);
         }
         return job.view();
     }
@@ -91,7 +91,7 @@ public final class ImportService {
         if (type.startsWith(ActivityService.NDJSON) || type.startsWith("application/jsonl")) {
             return Imports.Format.NDJSON;
         }
-        throw new ProblemException(415, "Unsupported Media Type",
+        throw new RequestRefused(RequestRefused.Reason.UNSUPPORTED_FORMAT,
                 "send an import as text/csv or application/x-ndjson (the Content-Type was " + (contentType == null ? "missing" : contentType) + ")");
     }
 

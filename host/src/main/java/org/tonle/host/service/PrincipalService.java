@@ -2,11 +2,11 @@ package org.tonle.host.service;
 
 import java.util.List;
 
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.host.auth.Caller;
 
 /** What a principal may do, spelled out for the pages so that they offer nothing the API would refuse. */
 public final class PrincipalService {

@@ -9,17 +9,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
-import org.tonle.host.osgi.OsgiFramework;
-import org.tonle.host.osgi.ProgrammeExtender;
-import org.tonle.host.osgi.ProgrammeRoutes;
-import org.tonle.host.osgi.RecordChecks;
+import org.tonle.programmes.OsgiFramework;
+import org.tonle.programmes.ProgrammeExtender;
+import org.tonle.programmes.ProgrammeRoutes;
+import org.tonle.programmes.RecordChecks;
 
 /**
  * What the node runs: every programme bundle with its state, and each live programme's
@@ -113,7 +113,7 @@ public final class ProgrammeService {
     /** Every bundle in the framework, with the programme it declares; not for donors. */
     public List<BundleView> bundles(Caller caller) {
         if (caller.role() == Role.DONOR) {
-            throw ProblemException.forbidden("donors see programmes (GET /api/v1/programs), not the node's bundles");
+            throw RequestRefused.notPermitted("donors see programmes (GET /api/v1/programs), not the node's bundles");
         }
         List<BundleView> views = new ArrayList<>();
         if (osgi == null) {

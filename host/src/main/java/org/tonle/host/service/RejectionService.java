@@ -11,8 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
+import org.tonle.core.Json;
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
@@ -35,7 +36,7 @@ public final class RejectionService {
     public static final String REPLAYED = "replayed";
     public static final String SUPERSEDED = "superseded";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final DeadLetterStore deadLetters;
     private final Ingest ingest;
@@ -65,7 +66,7 @@ public final class RejectionService {
      */
     public Map<String, Object> replay(Caller caller, JsonNode request) {
         if (request != null && !request.isNull() && !request.isObject()) {
-            throw ProblemException.badRequest("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
+            throw RequestRefused.invalid("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
         }
         JsonNode body = request == null || request.isNull() ? JSON.createObjectNode() : request;
         List<DeadLetter> chosen = letters(caller, OPEN, text(body, "program"), text(body, "office"), text(body, "rule"), 10_000);
@@ -95,7 +96,7 @@ public final class RejectionService {
                     try {
                         record = JSON.readerForUpdating(record).readValue(fix);
                     } catch (IOException e) {
-                        throw ProblemException.badRequest("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
+                        throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
                     }
                 }
             }
@@ -128,7 +129,7 @@ public final class RejectionService {
         List<String> offices = caller.officeScope() == null ? null : List.copyOf(caller.officeScope());
         if (office != null) {
             if (offices != null && !offices.contains(office)) {
-                throw ProblemException.forbidden("you may not see rejections of office " + office);
+                throw RequestRefused.notPermitted("you may not see rejections of office " + office);
             }
             offices = List.of(office);
         }

@@ -39,9 +39,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 import org.tonle.host.TestNode;
-import org.tonle.host.auth.Caller;
 
 /**
  * The pages in a real headless Chromium against a real node: sign-in, a form generated from a

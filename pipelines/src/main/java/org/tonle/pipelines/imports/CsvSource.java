@@ -20,6 +20,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 
+import org.tonle.core.Json;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.Attribute;
 import org.tonle.core.declaration.AttributeType;
@@ -37,7 +38,7 @@ import org.tonle.programme.api.Violation;
 public final class CsvSource implements RecordSource {
 
     private static final CsvMapper CSV = new CsvMapper();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern INTEGER = Pattern.compile("-?\\d{1,18}");
     private static final Pattern TALLY = Pattern.compile("\\s*([^:;]+?)\\s*:\\s*([^:;]+?)\\s*:\\s*(-?\\d{1,9})\\s*");
     private static final List<String> TOP = List.of("id", "program", "type", "office", "date", "count");

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.tonle.core.Json;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
 
@@ -24,7 +25,7 @@ import org.tonle.pipelines.Submission;
  */
 public final class NdjsonSource implements RecordSource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final CountingInputStream counted;
     private final BufferedReader reader;

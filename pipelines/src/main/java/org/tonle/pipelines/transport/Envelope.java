@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.tonle.core.Json;
 import org.tonle.warehouse.Outbox;
 
 /**
@@ -21,7 +22,7 @@ import org.tonle.warehouse.Outbox;
 record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, Instant recordedAt,
                 Instant forwardedAt, ObjectNode record) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
         ObjectNode node = JSON.createObjectNode();

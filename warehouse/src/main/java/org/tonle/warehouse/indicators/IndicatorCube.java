@@ -30,6 +30,7 @@ import org.roaringbitmap.RoaringBitmap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.Dimensions;
+import org.tonle.core.Json;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.AttributeType;
 import org.tonle.core.declaration.Indicator;
@@ -62,7 +63,7 @@ import org.tonle.warehouse.WarehouseException;
 public final class IndicatorCube implements CommitListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndicatorCube.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final int CHUNK = 500;
 
     private final Warehouse warehouse;

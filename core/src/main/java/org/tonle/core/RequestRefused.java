@@ -1,0 +1,46 @@
+package org.tonle.core;
+
+/**
+ * A request a service will not carry out, and why, in words for the person who sent it. The
+ * services throw it; the HTTP edge turns it into a problem document, the command line into a
+ * message, Flight SQL into a status. Nothing here knows about HTTP.
+ */
+public final class RequestRefused extends RuntimeException {
+
+    /** Why a request was refused. */
+    public enum Reason {
+        /** A parameter or body the request got wrong; the detail names it. */
+        INVALID,
+        /** The caller's role or scope does not allow it. */
+        NOT_PERMITTED,
+        /** What it names does not exist (or is not the caller's to know of). */
+        NOT_FOUND,
+        /** The body is larger than the node takes. */
+        TOO_LARGE,
+        /** The body's format is not one this request reads. */
+        UNSUPPORTED_FORMAT
+    }
+
+    private final Reason reason;
+
+    public RequestRefused(Reason reason, String detail) {
+        super(detail);
+        this.reason = reason;
+    }
+
+    public static RequestRefused invalid(String detail) {
+        return new RequestRefused(Reason.INVALID, detail);
+    }
+
+    public static RequestRefused notPermitted(String detail) {
+        return new RequestRefused(Reason.NOT_PERMITTED, detail);
+    }
+
+    public static RequestRefused notFound(String detail) {
+        return new RequestRefused(Reason.NOT_FOUND, detail);
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,124 @@
+package org.tonle.reports;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Renders a programme's {@code report.conclusion} template (DESIGN.md section 3) with the
+ * month's figures:
+ * <ul>
+ * <li>{@code {code}}: the value;</li>
+ * <li>{@code {code:words}}: the value spelt out from zero to ten ("three"), digits above;</li>
+ * <li>{@code {code:sex}} or any other {@code by} dimension: the breakdown as {@code F: 82, M: 64},
+ * zero categories left out;</li>
+ * <li>{@code {singular|plural:code}}: the word that agrees with the value ("1 witness",
+ * "2 witnesses").</li>
+ * </ul>
+ * Figures withheld from a donor by disclosure control read {@value #WITHHELD}; nothing is guessed.
+ * The placeholder syntax is the one DeclarationReader validates when a bundle is deployed.
+ */
+public final class ConclusionTemplate {
+
+    /** What a suppressed figure reads as. */
+    public static final String WITHHELD = "withheld";
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]+)}");
+    private static final List<String> WORDS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven",
+            "eight", "nine", "ten");
+
+    /** One figure: a category label (empty for a total), its value ({@code null} when not given) and whether it is suppressed. */
+    public record Figure(String label, Number value, boolean suppressed) {
+    }
+
+    /** Where the figures come from: the month's total of an indicator, and its breakdown by a dimension. */
+    public interface Figures {
+        Figure total(String code);
+
+        List<Figure> breakdown(String code, String dimension);
+    }
+
+    private ConclusionTemplate() {
+    }
+
+    /** The indicator codes a template names, in order of first mention. */
+    public static List<String> codes(String template) {
+        List<String> codes = new java.util.ArrayList<>();
+        Matcher m = PLACEHOLDER.matcher(template);
+        while (m.find()) {
+            String body = m.group(1).trim();
+            int colon = body.lastIndexOf(':');
+            String code = (body.contains("|") ? body.substring(colon + 1) : colon < 0 ? body : body.substring(0, colon)).trim();
+            if (!codes.contains(code)) {
+                codes.add(code);
+            }
+        }
+        return codes;
+    }
+
+    public static String render(String template, Figures figures) {
+        Matcher m = PLACEHOLDER.matcher(template.strip());
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(placeholder(m.group(1).trim(), figures)));
+        }
+        m.appendTail(out);
+        return out.toString().replaceAll("\\s+", " ");
+    }
+
+    private static String placeholder(String body, Figures figures) {
+        int colon = body.lastIndexOf(':');
+        if (body.contains("|")) {
+            String[] forms = body.substring(0, colon).split("\\|", 2);
+            Figure figure = figures.total(body.substring(colon + 1).trim());
+            return isOne(figure) ? forms[0].trim() : forms[1].trim();
+        }
+        if (colon < 0) {
+            return number(figures.total(body));
+        }
+        String code = body.substring(0, colon).trim();
+        String format = body.substring(colon + 1).trim();
+        if (format.equals("words")) {
+            return words(figures.total(code));
+        }
+        List<Figure> cells = figures.breakdown(code, format).stream()
+                .filter(f -> f.suppressed() || (f.value() != null && f.value().doubleValue() != 0))
+                .toList();
+        if (cells.isEmpty()) {
+            return "none";
+        }
+        return cells.stream().map(f -> f.label() + ": " + number(f)).collect(Collectors.joining(", "));
+    }
+
+    private static boolean isOne(Figure figure) {
+        return !figure.suppressed() && figure.value() != null && figure.value().doubleValue() == 1;
+    }
+
+    static String number(Figure figure) {
+        if (figure.suppressed()) {
+            return WITHHELD;
+        }
+        if (figure.value() == null) {
+            return "n/a";
+        }
+        if (figure.value() instanceof BigDecimal decimal) {
+            return decimal.stripTrailingZeros().toPlainString();
+        }
+        if (figure.value() instanceof Double || figure.value() instanceof Float) {
+            return BigDecimal.valueOf(figure.value().doubleValue()).stripTrailingZeros().toPlainString();
+        }
+        return String.valueOf(figure.value().longValue());
+    }
+
+    private static String words(Figure figure) {
+        if (!figure.suppressed() && figure.value() != null && !(figure.value() instanceof BigDecimal)) {
+            long value = figure.value().longValue();
+            if (value >= 0 && value < WORDS.size()) {
+                return WORDS.get((int) value);
+            }
+        }
+        return number(figure);
+    }
+}

@@ -1,0 +1,27 @@
+package org.tonle.reports;
+
+import java.util.List;
+
+/**
+ * The monthly "Achievement Highlights" report as data, ready for the templates: one section per
+ * programme the reader may see, with the public highlights, the conclusion sentence and a
+ * chart of the programme's headline indicator over the last twelve months.
+ *
+ * @param month      {@code 2015-08}
+ * @param monthName  {@code August 2015}
+ * @param generated  the date the report was generated (ISO)
+ */
+public record MonthlyReport(String title, String month, String monthName, String generated, List<Section> sections) {
+
+    public MonthlyReport {
+        sections = List.copyOf(sections);
+    }
+
+    /** One programme's part of the report. */
+    public record Section(String id, String name, List<String> highlights, String conclusion, Chart chart) {
+
+        public Section {
+            highlights = List.copyOf(highlights);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package org.tonle.reports;
+
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.tonle.core.Dimensions;
+import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
+import org.tonle.core.config.Office;
+import org.tonle.core.config.Role;
+import org.tonle.core.config.TonleConfig;
+import org.tonle.core.declaration.Indicator;
+import org.tonle.core.declaration.Programme;
+import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.Highlights;
+import org.tonle.warehouse.indicators.Cell;
+import org.tonle.warehouse.indicators.IndicatorService;
+
+/**
+ * Builds the monthly report for a reader. Every figure comes from {@link IndicatorService}, so
+ * a donor's report holds only the programmes of their agreement and every figure passes the
+ * same disclosure control as the indicator API; highlights are only those staff marked public.
+ */
+public final class MonthlyReportService {
+
+    private static final Pattern MONTH = Pattern.compile("\\d{4}-\\d{2}");
+    private static final DateTimeFormatter MONTH_NAME = DateTimeFormatter.ofPattern("MMMM yyyy", Locale.ENGLISH);
+    private static final DateTimeFormatter SHORT_MONTH = DateTimeFormatter.ofPattern("MMM yy", Locale.ENGLISH);
+    private static final int CHART_MONTHS = 12;
+
+    private final ProgrammeRegistry programmes;
+    private final TonleConfig config;
+    private final IndicatorService indicators;
+    private final Highlights highlights;
+    private final AuditLog audit;
+
+    public MonthlyReportService(ProgrammeRegistry programmes, TonleConfig config, IndicatorService indicators,
+                                Highlights highlights, AuditLog audit) {
+        this.programmes = programmes;
+        this.config = config;
+        this.indicators = indicators;
+        this.highlights = highlights;
+        this.audit = audit;
+    }
+
+    public MonthlyReport report(Caller caller, String monthText) {
+        YearMonth month = month(monthText);
+        List<MonthlyReport.Section> sections = new ArrayList<>();
+        for (Programme programme : inReportOrder()) {
+            if (caller.maySee(programme.id())) {
+                sections.add(section(caller, programme, month));
+            }
+        }
+        if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
+            audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/reports/monthly/" + month,
+                    "{\"programmes\":" + sections.size() + "}", (long) sections.size());
+        }
+        return new MonthlyReport("Achievement Highlights for " + month.format(MONTH_NAME), month.toString(),
+                month.format(MONTH_NAME), LocalDate.now().toString(), sections);
+    }
+
+    static YearMonth month(String text) {
+        if (text != null && MONTH.matcher(text).matches()) {
+            try {
+                return YearMonth.parse(text);
+            } catch (DateTimeParseException e) {
+                // fall through to the one message below
+            }
+        }
+        throw RequestRefused.invalid("month: '" + text + "' is not a month; write it as yyyy-mm, e.g. 2015-08");
+    }
+
+    /**
+     * Programmes in the order the organisation lists them: the deployments of its offices in
+     * offices.yaml order (headquarters first), so the report reads like the one staff wrote.
+     */
+    private List<Programme> inReportOrder() {
+        Set<String> order = new LinkedHashSet<>();
+        for (Office office : config.offices()) {
+            order.addAll(config.deployments().getOrDefault(office.code(), List.of()));
+        }
+        List<Programme> live = new ArrayList<>(programmes.programmes());
+        List<String> ranked = List.copyOf(order);
+        live.sort(Comparator.comparingInt((Programme p) -> ranked.contains(p.id()) ? ranked.indexOf(p.id()) : Integer.MAX_VALUE)
+                .thenComparing(Programme::id));
+        return live;
+    }
+
+    private MonthlyReport.Section section(Caller caller, Programme programme, YearMonth month) {
+        List<String> texts = highlights.publicHighlights(programme.id(), month.atDay(1), month.plusMonths(1).atDay(1))
+                .stream().map(Highlights.Highlight::text).toList();
+        MonthFigures figures = new MonthFigures(caller, month.toString());
+        String conclusion = programme.report() == null || programme.report().conclusion() == null ? null
+                : ConclusionTemplate.render(programme.report().conclusion(), figures);
+        Indicator headline = headline(programme);
+        Chart chart = headline == null ? null : chart(caller, headline, month);
+        return new MonthlyReport.Section(programme.id(), programme.name().toString(), texts, conclusion, chart);
+    }
+
+    /**
+     * The indicator a programme's chart shows: the first one its conclusion names that can be
+     * broken down by sex, else the first one it names, else its first indicator.
+     */
+    static Indicator headline(Programme programme) {
+        List<Indicator> named = new ArrayList<>();
+        if (programme.report() != null && programme.report().conclusion() != null) {
+            ConclusionTemplate.codes(programme.report().conclusion()).forEach(code -> programme.indicator(code).ifPresent(named::add));
+        }
+        if (named.isEmpty()) {
+            named.addAll(programme.indicators());
+        }
+        return named.stream().filter(i -> i.by().contains(Dimensions.SEX)).findFirst()
+                .orElse(named.isEmpty() ? null : named.get(0));
+    }
+
+    private Chart chart(Caller caller, Indicator indicator, YearMonth month) {
+        String range = month.minusMonths(CHART_MONTHS - 1) + ".." + month;
+        boolean bySex = indicator.by().contains(Dimensions.SEX);
+        List<Cell> totals = indicators.values(caller, indicator.code(), List.of(range), null, List.of()).cells();
+        List<Cell> sexes = bySex ? indicators.values(caller, indicator.code(), List.of(range), null, List.of(Dimensions.SEX)).cells()
+                : List.of();
+        List<String> categories = new ArrayList<>();
+        List<Chart.Month> data = new ArrayList<>();
+        for (Cell total : totals) {
+            Map<String, ConclusionTemplate.Figure> byCategory = new HashMap<>();
+            for (Cell cell : sexes) {
+                if (cell.period().equals(total.period())) {
+                    String sex = cell.dimensions().get(Dimensions.SEX);
+                    if (!categories.contains(sex)) {
+                        categories.add(sex);
+                    }
+                    byCategory.put(sex, figure(sex, cell));
+                }
+            }
+            data.add(new Chart.Month(total.period(), YearMonth.parse(total.period()).format(SHORT_MONTH), figure("", total), byCategory));
+        }
+        return Chart.of(indicator.code(), indicator.name().toString(), indicator.effectiveUnit(), categories, data);
+    }
+
+    private static ConclusionTemplate.Figure figure(String label, Cell cell) {
+        return new ConclusionTemplate.Figure(label, cell.value(), cell.suppressed());
+    }
+
+    /** The month's figures for one reader, each indicator read once per breakdown. */
+    private final class MonthFigures implements ConclusionTemplate.Figures {
+
+        private final Caller caller;
+        private final String period;
+        private final Map<String, List<Cell>> read = new HashMap<>();
+
+        MonthFigures(Caller caller, String period) {
+            this.caller = caller;
+            this.period = period;
+        }
+
+        @Override
+        public ConclusionTemplate.Figure total(String code) {
+            return figure("", cells(code, null).get(0));
+        }
+
+        @Override
+        public List<ConclusionTemplate.Figure> breakdown(String code, String dimension) {
+            return cells(code, dimension).stream().map(c -> figure(c.dimensions().get(dimension), c)).toList();
+        }
+
+        private List<Cell> cells(String code, String dimension) {
+            return read.computeIfAbsent(code + "/" + dimension, key -> indicators.values(caller, code, List.of(period), null,
+                    dimension == null ? List.of() : List.of(dimension)).cells());
+        }
+    }
+}
