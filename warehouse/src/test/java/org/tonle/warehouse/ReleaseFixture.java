@@ -177,7 +177,7 @@ final class ReleaseFixture {
      * whole and broken down by each of its dimensions, plus the rows of each analytics view
      * (as a count and a digest; the calendar, which follows today's date, by its columns only).
      */
-    static ObjectNode figures(Warehouse warehouse, TonleConfig config, ProgrammeRegistry registry) throws SQLException {
+    static JsonNode figures(Warehouse warehouse, TonleConfig config, ProgrammeRegistry registry) throws SQLException, IOException {
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config);
         ObjectNode root = JSON.createObjectNode();
         ObjectNode indicators = root.putObject("indicators");
@@ -219,7 +219,8 @@ final class ReleaseFixture {
                 }
             }
         }
-        return root;
+        // As stored: numbers read back as the JSON types of their text, so that trees compare by value.
+        return JSON.readTree(JSON.writeValueAsString(root));
     }
 
     private static void put(ObjectNode indicators, String key, List<Cell> cells) {
