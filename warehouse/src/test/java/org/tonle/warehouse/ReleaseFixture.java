@@ -201,18 +201,24 @@ final class ReleaseFixture {
         try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
             for (String view : SqlSandbox.VIEWS) {
                 ObjectNode v = views.putObject(view);
-                try (ResultSet rs = s.executeQuery("SELECT column_name || ' ' || data_type FROM information_schema.columns"
+                List<String> values = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery("SELECT column_name, data_type FROM information_schema.columns"
                         + " WHERE table_name = '" + view + "' ORDER BY ordinal_position")) {
                     ArrayNode columns = v.putArray("columns");
                     while (rs.next()) {
-                        columns.add(rs.getString(1));
+                        columns.add(rs.getString(1) + " " + rs.getString(2));
+                        // A TIMESTAMPTZ as text follows the machine's time zone; its instant does not.
+                        String column = '"' + rs.getString(1) + '"';
+                        values.add("coalesce(" + (rs.getString(2).equals("TIMESTAMP WITH TIME ZONE") ? "epoch_us(" + column + ")" : column)
+                                + "::VARCHAR, 'NULL')");
                     }
                 }
                 if (view.equals(CALENDAR)) {
                     continue;
                 }
-                try (ResultSet rs = s.executeQuery("SELECT count(*), md5(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), ''))"
-                        + " FROM " + view + " t")) {
+                String row = "concat_ws(chr(9), " + String.join(", ", values) + ")";
+                try (ResultSet rs = s.executeQuery("SELECT count(*), md5(coalesce(string_agg(" + row + ", chr(10) ORDER BY " + row + "), ''))"
+                        + " FROM " + view)) {
                     rs.next();
                     v.put("rows", rs.getLong(1));
                     v.put("digest", rs.getString(2));
