@@ -6,11 +6,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Writes the release fixture with the code of this checkout; runs only when asked:
- * {@code mvn -B -pl warehouse -am test -Dtest=ReleaseFixtureGenerator -Dsurefire.failIfNoSpecifiedTests=false
- * -Dtonle.fixture.out=$PWD/warehouse/src/test/resources/org/tonle/warehouse/release-fixture}
- * (see the README in that folder). A fixture stands for the release that wrote it, so it is
- * regenerated only to add a fixture of a new release, never to make a failing comparison pass.
+ * Writes the release fixture with the code it is compiled with, into {@code -Dtonle.fixture.out};
+ * runs only when that is set. How the fixture in the test resources was made, from the tree of
+ * the release it stands for: release-fixture/README.md. A fixture is regenerated only to add one
+ * of a new release, never to make a failing comparison pass.
  */
 class ReleaseFixtureGenerator {
 

@@ -48,6 +48,8 @@ class SchemaUpgradeTest {
                 .as("the earlier release kept no checksums").doesNotContain("checksum");
         assertThat(rows(file, "SELECT name FROM schema_migration")).as("and applied the views as migrations")
                 .contains("001-facts.sql", "analytics/activities.sql");
+        assertThat(rows(file, "SELECT action || ' ' || count(*) FROM record_version GROUP BY action ORDER BY action"))
+                .containsExactly("correct 5", "create 308", "void 5");
 
         try (Warehouse warehouse = Warehouse.open(file)) {
             JsonNode expected = ReleaseFixture.storedFigures();
