@@ -114,7 +114,10 @@ final class ReleaseFixture {
         Path file = work.resolve("tonle.duckdb");
         try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
             dimensions(warehouse, tonleConfig, registry);
-            store.commit(changes(repository.resolve("config/demo/demo-2015.ndjson")));
+            // Two commits, as the pipeline makes them: a commit's corrections and voids apply to stored versions.
+            for (List<Change> commit : changes(repository.resolve("config/demo/demo-2015.ndjson"))) {
+                store.commit(commit);
+            }
             Files.writeString(out.resolve(FIGURES), JSON.writeValueAsString(figures(warehouse, tonleConfig, registry)));
             warehouse.checkpoint();
         }
@@ -263,7 +266,7 @@ final class ReleaseFixture {
      * A few hundred demo records, pseudonymised as the pipeline does (the subject ref replaced by
      * a keyed hash), with some corrections and voids so that record_version holds every action.
      */
-    private static List<Change> changes(Path demo) throws IOException {
+    private static List<List<Change>> changes(Path demo) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
         Map<String, Integer> perActivity = new HashMap<>();
         for (String line : Files.readAllLines(demo)) {
@@ -294,8 +297,7 @@ final class ReleaseFixture {
                 later.add(change(body, 2, Change.Action.CORRECT, at.plusSeconds(86_400)));
             }
         }
-        changes.addAll(later);
-        return changes;
+        return List.of(changes, later);
     }
 
     private static Change change(ObjectNode json, int version, Change.Action action, Instant at) {
