@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.TreeSet;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +67,7 @@ final class SchemaMigrator {
      * {@code schema_view}, so their rows go (the views are re-created below, as for any change).
      */
     private void forgetViewsAppliedAsMigrations(Connection c, Map<String, String> applied) throws SQLException {
-        Set<String> views = schema.views().stream().map(Schema.View::file).collect(Collectors.toSet());
-        List<String> legacy = applied.keySet().stream().filter(views::contains).toList();
+        List<String> legacy = applied.entrySet().stream().filter(this::isViewAppliedAsMigration).map(Map.Entry::getKey).toList();
         if (legacy.isEmpty()) {
             return;
         }
@@ -84,14 +83,23 @@ final class SchemaMigrator {
         LOG.info("Warehouse: views {} are no longer kept as migrations but by their definition's checksum", legacy);
     }
 
+    /**
+     * A row written by a release before checksums for one of its views: no checksum, not a
+     * table migration of this release, and a view file then (analytics/, as this release's views
+     * are), whether or not this release still has that view.
+     */
+    private boolean isViewAppliedAsMigration(Map.Entry<String, String> row) {
+        return row.getValue() == null && row.getKey().startsWith("analytics/")
+                && schema.migrations().stream().noneMatch(m -> m.name().equals(row.getKey()));
+    }
+
     private void check(Map<String, String> applied) {
         Map<String, Schema.Migration> known = new LinkedHashMap<>();
         schema.migrations().forEach(m -> known.put(m.name(), m));
         List<String> problems = new ArrayList<>();
-        Set<String> views = schema.views().stream().map(Schema.View::file).collect(Collectors.toSet());
         for (Map.Entry<String, String> e : applied.entrySet()) {
             Schema.Migration m = known.get(e.getKey());
-            if (m == null && views.contains(e.getKey())) {
+            if (isViewAppliedAsMigration(e)) {
                 continue;
             }
             if (m == null) {
@@ -149,8 +157,10 @@ final class SchemaMigrator {
 
     /**
      * Re-creates every view, in the listed order and in one transaction, when any definition,
-     * the list itself, or a view in the database differs from what {@code schema_view} records;
-     * views no longer listed are dropped.
+     * the list itself, or a view in the database differs from what {@code schema_view} records.
+     * Every view of the warehouse is the release's (analysts cannot create any), so a view that
+     * is not listed, recorded or not (a warehouse from before checksums did not record its
+     * views), is dropped.
      */
     private void refreshViews(Connection c) throws SQLException {
         Map<String, String> recorded = new LinkedHashMap<>();
@@ -162,7 +172,7 @@ final class SchemaMigrator {
         Set<String> present = views(c);
         Map<String, String> wanted = new LinkedHashMap<>();
         schema.views().forEach(v -> wanted.put(v.name(), v.checksum()));
-        if (recorded.equals(wanted) && present.containsAll(wanted.keySet())) {
+        if (recorded.equals(wanted) && present.equals(wanted.keySet())) {
             return;
         }
         List<String> changed = new ArrayList<>();
@@ -174,7 +184,10 @@ final class SchemaMigrator {
                 changed.add(name);
             }
         });
-        List<String> removed = recorded.keySet().stream().filter(n -> !wanted.containsKey(n)).toList();
+        Set<String> unlisted = new TreeSet<>(recorded.keySet());
+        unlisted.addAll(present);
+        unlisted.removeAll(wanted.keySet());
+        List<String> removed = List.copyOf(unlisted);
         try {
             inTransaction(c, () -> {
                 try (Statement s = c.createStatement(); PreparedStatement record = c.prepareStatement(

@@ -154,6 +154,16 @@ class SchemaUpgradeTest {
     }
 
     @Test
+    void aViewDroppedByTheReleaseAfterTheEarlierOneLeavesThatWarehouse() throws Exception {
+        Path file = ReleaseFixture.unpack(dir);
+        Schema next = Schema.release().with(Map.of("analytics/VIEWS", Sql.load("migrations/analytics/VIEWS").replace("programmes.sql\n", "")));
+        try (Warehouse warehouse = Warehouse.open(file, WAL, next)) {
+            assertThat(views(warehouse)).containsExactlyInAnyOrderElementsOf(SqlSandbox.VIEWS.stream().filter(v -> !v.equals("programmes")).toList());
+        }
+        assertThat(rows(file, "SELECT name FROM schema_migration WHERE name LIKE 'analytics/%'")).containsExactly("analytics/dictionary.sql");
+    }
+
+    @Test
     void aBrokenViewChangesNoViewAtAll() throws Exception {
         Path file = ReleaseFixture.unpack(dir);
         Warehouse.open(file).close();
