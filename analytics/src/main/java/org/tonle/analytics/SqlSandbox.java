@@ -26,6 +26,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.tonle.core.Json;
+import org.tonle.warehouse.Schema;
 import org.tonle.warehouse.Sql;
 import org.tonle.warehouse.Warehouse;
 
@@ -42,9 +43,11 @@ import org.tonle.warehouse.Warehouse;
  */
 public final class SqlSandbox implements AutoCloseable {
 
-    /** The public contract for SQL, documented column by column in docs/ANALYTICS.md. */
-    public static final List<String> VIEWS = List.of("activities", "activity_attributes", "participant_tallies",
-            "indicator_records", "calendar", "offices", "programmes");
+    /**
+     * The public contract for SQL, documented column by column in docs/ANALYTICS.md: the views
+     * the warehouse creates (migrations/analytics/VIEWS), so the two cannot drift apart.
+     */
+    public static final List<String> VIEWS = Schema.analyticsViews();
 
     /** DuckDB's TableReferenceType names, as they appear in the serialised tree. */
     private static final Set<String> TABLE_REFERENCES = Set.of("BASE_TABLE", "SUBQUERY", "JOIN", "TABLE_FUNCTION",

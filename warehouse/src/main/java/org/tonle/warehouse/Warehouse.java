@@ -1,18 +1,12 @@
 package org.tonle.warehouse;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Properties;
 
 import org.duckdb.DuckDBConnection;
@@ -47,6 +41,11 @@ public final class Warehouse implements AutoCloseable {
      *                      replay at start after a crash
      */
     public static Warehouse open(Path file, String checkpointWal) {
+        return open(file, checkpointWal, Schema.release());
+    }
+
+    /** As {@link #open(Path, String)}, bringing the file to {@code schema}: tests stand for other releases with it. */
+    static Warehouse open(Path file, String checkpointWal, Schema schema) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
@@ -56,8 +55,14 @@ public final class Warehouse implements AutoCloseable {
             properties.setProperty("checkpoint_threshold", checkpointWal);
             DuckDBConnection root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
             Warehouse warehouse = new Warehouse(file, root);
-            warehouse.migrate();
-            warehouse.lockDown();
+            try {
+                warehouse.migrate(schema);
+                warehouse.lockDown();
+            } catch (SQLException | RuntimeException e) {
+                // Let go of the file: DuckDB locks it until the last connection closes.
+                warehouse.close();
+                throw e;
+            }
             return warehouse;
         } catch (SQLException | IOException e) {
             throw new WarehouseException("cannot open the warehouse " + file + ": " + e.getMessage(), e);
@@ -77,29 +82,9 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
-    private void migrate() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS schema_migration (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)");
-            for (String name : resourceLines("migrations/ORDER")) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM schema_migration WHERE name = '" + name + "'")) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        continue;
-                    }
-                }
-                c.setAutoCommit(false);
-                try {
-                    s.execute(Sql.load("migrations/" + name));
-                    s.execute("INSERT INTO schema_migration VALUES ('" + name + "', now())");
-                    c.commit();
-                    LOG.info("Warehouse migration {} applied", name);
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw new SQLException("migration " + name + " failed: " + e.getMessage(), e);
-                } finally {
-                    c.setAutoCommit(true);
-                }
-            }
+    private void migrate(Schema schema) throws SQLException {
+        try (Connection c = connect()) {
+            new SchemaMigrator(schema).migrate(c);
         }
     }
 
@@ -114,18 +99,6 @@ public final class Warehouse implements AutoCloseable {
             s.execute("SET allowed_directories = ['" + dataDir + "']");
             s.execute("SET enable_external_access = false");
             s.execute("SET lock_configuration = true");
-        }
-    }
-
-    private static List<String> resourceLines(String name) {
-        try (InputStream in = Warehouse.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new WarehouseException("missing resource " + name, null);
-            }
-            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines()
-                    .map(String::trim).filter(l -> !l.isEmpty()).toList();
-        } catch (IOException e) {
-            throw new WarehouseException("cannot read " + name, e);
         }
     }
 

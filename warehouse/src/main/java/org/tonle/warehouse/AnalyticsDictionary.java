@@ -1,4 +1,4 @@
-package org.tonle.analytics;
+package org.tonle.warehouse;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,8 +13,6 @@ import org.tonle.core.declaration.Attribute;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
-import org.tonle.warehouse.Warehouse;
-import org.tonle.warehouse.WarehouseException;
 
 /**
  * Keeps the declarations the analytics views need (which attributes are free text, what each
