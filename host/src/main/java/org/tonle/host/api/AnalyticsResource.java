@@ -17,8 +17,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.host.auth.Caller;
 import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.Table;
@@ -39,10 +39,10 @@ public final class AnalyticsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> json(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
+    public Map<String, Object> json(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                                     @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                     @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         Table table = IndicatorService.table(analytics);
         List<Map<String, Object>> headers = new ArrayList<>();
         for (Table.Column column : table.columns()) {
@@ -95,20 +95,20 @@ public final class AnalyticsResource {
 
     @GET
     @Produces(TableWriters.CSV)
-    public Response csv(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
+    public Response csv(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                         @QueryParam("period") List<String> period, @QueryParam("office") String office,
                         @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         return IndicatorsResource.download(TableWriters.csv(IndicatorService.table(analytics)), TableWriters.CSV + "; charset=utf-8",
                 "analytics.csv");
     }
 
     @GET
     @Produces(TableWriters.ARROW_STREAM)
-    public Response arrow(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
+    public Response arrow(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                           @QueryParam("period") List<String> period, @QueryParam("office") String office,
                           @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         return IndicatorsResource.download(TableWriters.arrow(IndicatorService.table(analytics)), TableWriters.ARROW_STREAM,
                 "analytics.arrows");
     }

@@ -12,9 +12,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import org.tonle.host.auth.Caller;
 import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.warehouse.indicators.Cell;
@@ -33,17 +33,17 @@ public final class IndicatorsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> catalogue(@Context SecurityContext security) {
-        return Map.of("indicators", indicators.catalogue(ActivitiesResource.caller(security)));
+    public Map<String, Object> catalogue(@Context Caller caller) {
+        return Map.of("indicators", indicators.catalogue(caller));
     }
 
     @GET
     @Path("{code}/values")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> values(@Context SecurityContext security, @PathParam("code") String code,
+    public Map<String, Object> values(@Context Caller caller, @PathParam("code") String code,
                                       @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                       @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("indicator", values.indicator());
         body.put("name", values.name());
@@ -58,20 +58,20 @@ public final class IndicatorsResource {
     @GET
     @Path("{code}/values")
     @Produces(CSV)
-    public Response valuesCsv(@Context SecurityContext security, @PathParam("code") String code,
+    public Response valuesCsv(@Context Caller caller, @PathParam("code") String code,
                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
                               @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         return download(TableWriters.csv(IndicatorService.table(values)), CSV + "; charset=utf-8", code + ".csv");
     }
 
     @GET
     @Path("{code}/values")
     @Produces(TableWriters.ARROW_STREAM)
-    public Response valuesArrow(@Context SecurityContext security, @PathParam("code") String code,
+    public Response valuesArrow(@Context Caller caller, @PathParam("code") String code,
                                 @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                 @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         return download(TableWriters.arrow(IndicatorService.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
     }
 

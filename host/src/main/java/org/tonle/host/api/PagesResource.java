@@ -20,7 +20,7 @@ import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 
-import org.tonle.host.http.ProblemException;
+import org.tonle.host.service.ServiceException;
 
 /**
  * The web pages (data entry, dashboard, programmes) at {@code /}: plain files from the host's
@@ -66,7 +66,7 @@ public final class PagesResource {
         }
         Asset asset = cache.computeIfAbsent(path, p -> load(p).orElse(null));
         if (asset == null) {
-            throw ProblemException.notFound("there is no page /" + path);
+            throw new ServiceException.NotFound("there is no page /" + path);
         }
         CacheControl cacheControl = new CacheControl();
         if (asset.immutable()) {

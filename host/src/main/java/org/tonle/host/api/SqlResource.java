@@ -18,13 +18,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
-import org.tonle.host.http.ProblemException;
+import org.tonle.host.auth.Caller;
+import org.tonle.host.service.ServiceException;
 import org.tonle.host.service.SqlService;
 import org.tonle.warehouse.analytics.SqlRefusedException;
 import org.tonle.warehouse.analytics.SqlSandbox;
@@ -50,8 +50,8 @@ public final class SqlResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> json(@Context SecurityContext security, Query query) {
-        SqlSandbox.Rows rows = sql.rows(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+    public Map<String, Object> json(@Context Caller caller, Query query) {
+        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("columns", rows.columns());
         body.put("types", rows.types());
@@ -62,8 +62,8 @@ public final class SqlResource {
 
     @POST
     @Produces(IndicatorsResource.CSV)
-    public Response csv(@Context SecurityContext security, Query query) {
-        SqlSandbox.Rows rows = sql.rows(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+    public Response csv(@Context Caller caller, Query query) {
+        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
         StreamingOutput body = out -> {
             Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
             csvLine(w, rows.columns());
@@ -77,12 +77,12 @@ public final class SqlResource {
 
     @POST
     @Produces(ARROW)
-    public Response arrow(@Context SecurityContext security, Query query) {
+    public Response arrow(@Context Caller caller, Query query) {
         SqlSandbox.ArrowQuery answer;
         try {
-            answer = sql.arrow(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+            answer = sql.arrow(caller, text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
-            throw ProblemException.badRequest(e.getMessage());
+            throw new ServiceException.InvalidRequest(e.getMessage());
         }
         StreamingOutput body = (OutputStream out) -> {
             try (answer; ArrowStreamWriter writer = new ArrowStreamWriter(answer.reader().getVectorSchemaRoot(), null, Channels.newChannel(out))) {
@@ -101,7 +101,7 @@ public final class SqlResource {
 
     private static String text(Query query) {
         if (query == null || query.sql() == null || query.sql().isBlank()) {
-            throw ProblemException.badRequest("send {\"sql\": \"SELECT ...\", \"limit\": 1000}; \"sql\" is missing");
+            throw new ServiceException.InvalidRequest("send {\"sql\": \"SELECT ...\", \"limit\": 1000}; \"sql\" is missing");
         }
         return query.sql();
     }

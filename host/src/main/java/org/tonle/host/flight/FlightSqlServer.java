@@ -36,7 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
+import org.tonle.host.service.ServiceException;
 import org.tonle.host.service.SqlService;
 import org.tonle.warehouse.analytics.SqlRefusedException;
 import org.tonle.warehouse.analytics.SqlSandbox;
@@ -350,7 +350,7 @@ public final class FlightSqlServer implements AutoCloseable {
                 return call.get();
             } catch (SqlRefusedException e) {
                 throw (e.timedOut() ? CallStatus.TIMED_OUT : CallStatus.INVALID_ARGUMENT).withDescription(e.getMessage()).toRuntimeException();
-            } catch (ProblemException e) {
+            } catch (ServiceException e) {
                 throw CallStatus.UNAUTHORIZED.withDescription(e.getMessage()).toRuntimeException();
             }
         }

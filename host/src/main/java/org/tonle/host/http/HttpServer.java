@@ -11,6 +11,7 @@ import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.auth.BearerAuthFilter;
+import org.tonle.host.auth.CallerInjection;
 
 /** The Jersey application on Grizzly. */
 public final class HttpServer implements AutoCloseable {
@@ -32,12 +33,9 @@ public final class HttpServer implements AutoCloseable {
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)
                 .register(new BearerAuthFilter(access))
+                .register(new CallerInjection())
                 .register(RolesAllowedDynamicFeature.class)
-                .register(ProblemMappers.Problems.class)
-                .register(ProblemMappers.WebErrors.class)
-                .register(ProblemMappers.JsonErrors.class)
-                .register(ProblemMappers.WarehouseErrors.class)
-                .register(ProblemMappers.Unexpected.class);
+                .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
         app.registerInstances(resources.toArray());
         org.glassfish.grizzly.http.server.HttpServer server =
                 GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);

@@ -1,13 +1,18 @@
 package org.tonle.host.http;
 
+import java.util.List;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.host.service.ServiceException;
 import org.tonle.warehouse.WarehouseException;
 
 /**
@@ -25,10 +30,51 @@ public final class ProblemMappers {
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail)).build();
     }
 
-    public static final class Problems implements ExceptionMapper<ProblemException> {
+    /** Every mapper of this class, for registering them together. */
+    public static final List<Class<?>> ALL = List.of(InvalidRequest.class, Forbidden.class, NotFound.class, TooLarge.class,
+            UnsupportedFormat.class, Unauthenticated.class, WebErrors.class, JsonErrors.class, WarehouseErrors.class, Unexpected.class);
+
+    public static final class InvalidRequest implements ExceptionMapper<ServiceException.InvalidRequest> {
         @Override
-        public Response toResponse(ProblemException e) {
-            return e.response();
+        public Response toResponse(ServiceException.InvalidRequest e) {
+            return problem(400, "Bad request", e.getMessage());
+        }
+    }
+
+    public static final class Forbidden implements ExceptionMapper<ServiceException.Forbidden> {
+        @Override
+        public Response toResponse(ServiceException.Forbidden e) {
+            return problem(403, "Forbidden", e.getMessage());
+        }
+    }
+
+    public static final class NotFound implements ExceptionMapper<ServiceException.NotFound> {
+        @Override
+        public Response toResponse(ServiceException.NotFound e) {
+            return problem(404, "Not found", e.getMessage());
+        }
+    }
+
+    public static final class TooLarge implements ExceptionMapper<ServiceException.TooLarge> {
+        @Override
+        public Response toResponse(ServiceException.TooLarge e) {
+            return problem(413, "Content too large", e.getMessage());
+        }
+    }
+
+    public static final class UnsupportedFormat implements ExceptionMapper<ServiceException.UnsupportedFormat> {
+        @Override
+        public Response toResponse(ServiceException.UnsupportedFormat e) {
+            return problem(415, "Unsupported Media Type", e.getMessage());
+        }
+    }
+
+    /** No token, or an unknown one: the authentication filter's reason, and the challenge it names. */
+    public static final class Unauthenticated implements ExceptionMapper<NotAuthorizedException> {
+        @Override
+        public Response toResponse(NotAuthorizedException e) {
+            return Response.fromResponse(problem(401, "Unauthorized", e.getMessage()))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, e.getResponse().getHeaderString(HttpHeaders.WWW_AUTHENTICATE)).build();
         }
     }
 

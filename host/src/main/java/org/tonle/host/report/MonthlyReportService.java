@@ -22,7 +22,7 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
+import org.tonle.host.service.ServiceException;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.Highlights;
@@ -79,7 +79,7 @@ public final class MonthlyReportService {
                 // fall through to the one message below
             }
         }
-        throw ProblemException.badRequest("month: '" + text + "' is not a month; write it as yyyy-mm, e.g. 2015-08");
+        throw new ServiceException.InvalidRequest("month: '" + text + "' is not a month; write it as yyyy-mm, e.g. 2015-08");
     }
 
     /**

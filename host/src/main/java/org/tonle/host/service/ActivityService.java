@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
@@ -53,10 +52,10 @@ public final class ActivityService {
         try {
             uuid = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id must be a UUID");
+            throw new ServiceException.InvalidRequest("id must be a UUID");
         }
         offices.officeOf(uuid).filter(office -> !caller.officeScope().contains(office)).ifPresent(office -> {
-            throw ProblemException.forbidden("record " + id + " belongs to office " + office
+            throw new ServiceException.Forbidden("record " + id + " belongs to office " + office
                     + "; you may change records of " + String.join(", ", caller.officeScope()) + " only");
         });
     }
@@ -73,7 +72,7 @@ public final class ActivityService {
         checkOfficeOf(caller, id);
         List<Item> items = jsonItems(read(body));
         if (items.size() != 1 || items.get(0).node() == null) {
-            throw ProblemException.badRequest("a correction is one record as a JSON object");
+            throw new ServiceException.InvalidRequest("a correction is one record as a JSON object");
         }
         UUID uuid = UUID.fromString(id);
         String before = ingest.currentBody(uuid);
@@ -99,7 +98,7 @@ public final class ActivityService {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
+            throw new ServiceException.InvalidRequest("id must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e");
         }
     }
 
@@ -136,14 +135,14 @@ public final class ActivityService {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 total += n;
                 if (total > maxBodyBytes) {
-                    throw new ProblemException(413, "Content too large", "the body is larger than " + maxBodyBytes
+                    throw new ServiceException.TooLarge("the body is larger than " + maxBodyBytes
                             + " bytes; send large files as an import (bin/tonle import or POST /api/v1/imports)");
                 }
                 out.write(buffer, 0, n);
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read: " + e.getMessage());
+            throw new ServiceException.InvalidRequest("the body could not be read: " + e.getMessage());
         }
     }
 
@@ -152,13 +151,13 @@ public final class ActivityService {
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("the body is not valid JSON" + where(e)
+            throw new ServiceException.InvalidRequest("the body is not valid JSON" + where(e)
                     + "; send one record, an array of records, or NDJSON as application/x-ndjson");
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read");
+            throw new ServiceException.InvalidRequest("the body could not be read");
         }
         if (root == null || root.isMissingNode()) {
-            throw ProblemException.badRequest("the body is empty; send one record, an array of records, or NDJSON");
+            throw new ServiceException.InvalidRequest("the body is empty; send one record, an array of records, or NDJSON");
         }
         List<Item> items = new ArrayList<>();
         if (root.isObject()) {
@@ -170,7 +169,7 @@ public final class ActivityService {
                         : Submission.malformed(i + 1, null, "record " + (i + 1) + " is not a JSON object"));
             }
         } else {
-            throw ProblemException.badRequest("the body must be a JSON object or an array of objects");
+            throw new ServiceException.InvalidRequest("the body must be a JSON object or an array of objects");
         }
         return items;
     }

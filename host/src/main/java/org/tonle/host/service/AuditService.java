@@ -6,7 +6,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 
-import org.tonle.host.http.ProblemException;
 import org.tonle.warehouse.AuditLog;
 
 /** The audit log for admins: who read or wrote what, and when, newest first. */
@@ -32,7 +31,7 @@ public final class AuditService {
                 rows = -1;
             }
             if (rows < 1 || rows > 10_000) {
-                throw ProblemException.badRequest("limit: give a number from 1 to 10000, not '" + limit + "'");
+                throw new ServiceException.InvalidRequest("limit: give a number from 1 to 10000, not '" + limit + "'");
             }
         }
         return audit.list(blankToNull(principal), blankToNull(action), instant(since), rows);
@@ -45,7 +44,7 @@ public final class AuditService {
         try {
             return since.length() == 10 ? LocalDate.parse(since).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(since);
         } catch (DateTimeParseException e) {
-            throw ProblemException.badRequest("since: '" + since + "' is not a date (2015-08-01) or an instant (2015-08-01T00:00:00Z)");
+            throw new ServiceException.InvalidRequest("since: '" + since + "' is not a date (2015-08-01) or an instant (2015-08-01T00:00:00Z)");
         }
     }
 

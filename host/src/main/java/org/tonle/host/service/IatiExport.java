@@ -30,7 +30,6 @@ import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.indicators.Cell;
 
@@ -87,14 +86,14 @@ public final class IatiExport {
     /** Checks the year (400 otherwise) before anything is written. */
     public static int year(String year) {
         if (year == null || !year.matches("\\d{4}")) {
-            throw ProblemException.badRequest("year: give a year as four digits (year=2015), not '" + year + "'");
+            throw new ServiceException.InvalidRequest("year: give a year as four digits (year=2015), not '" + year + "'");
         }
         return Integer.parseInt(year);
     }
 
     public void write(Caller caller, int year, OutputStream out) throws IOException {
         if (caller.role() != Role.ADMIN && caller.role() != Role.DONOR) {
-            throw ProblemException.forbidden("the IATI export is for admins and donors");
+            throw new ServiceException.Forbidden("the IATI export is for admins and donors");
         }
         Settings settings = read(config.directory().resolve("iati.yaml"), Settings.class, new Settings(null, null, null));
         Map<String, Map<Integer, Target>> targets = read(config.directory().resolve("targets.yaml"), TargetsFile.class,

@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.tonle.core.config.Role;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.pipelines.imports.ImportJob;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.Imports;
@@ -45,9 +44,9 @@ public final class ImportService {
             forgetOldJobs();
             importer.run(job, records, source, caller.officeScope());
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest(e.getMessage());
+            throw new ServiceException.InvalidRequest(e.getMessage());
         } catch (IOException e) {
-            throw ProblemException.badRequest("the body could not be read: " + e.getMessage());
+            throw new ServiceException.InvalidRequest("the body could not be read: " + e.getMessage());
         }
         ImportJob.View view = job.view();
         audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/imports",
@@ -59,7 +58,7 @@ public final class ImportService {
         ImportJob job = jobs.get(id);
         // Staff see their own jobs only; another's job is as absent as an unknown one.
         if (job == null || (caller.role() != Role.ADMIN && !job.principal().equals(caller.name()))) {
-            throw ProblemException.notFound("there is no import job " + id);
+            throw new ServiceException.NotFound("there is no import job " + id);
         }
         return job.view();
     }
@@ -91,7 +90,7 @@ public final class ImportService {
         if (type.startsWith(ActivityService.NDJSON) || type.startsWith("application/jsonl")) {
             return Imports.Format.NDJSON;
         }
-        throw new ProblemException(415, "Unsupported Media Type",
+        throw new ServiceException.UnsupportedFormat(
                 "send an import as text/csv or application/x-ndjson (the Content-Type was " + (contentType == null ? "missing" : contentType) + ")");
     }
 

@@ -13,7 +13,6 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.indicators.Cell;
 import org.tonle.warehouse.indicators.DisclosureControl;
@@ -86,10 +85,10 @@ public final class IndicatorService {
     }
 
     public Values values(Caller caller, String code, List<String> periodParams, String office, List<String> byParams) {
-        Indicator indicator = engine.indicator(code).orElseThrow(() -> ProblemException.notFound("indicator '" + code
+        Indicator indicator = engine.indicator(code).orElseThrow(() -> new ServiceException.NotFound("indicator '" + code
                 + "' is not known; GET /api/v1/indicators lists the ones you may read"));
         if (!caller.maySee(indicator.programme())) {
-            throw ProblemException.forbidden("your agreement does not cover the " + indicator.programme() + " programme");
+            throw new ServiceException.Forbidden("your agreement does not cover the " + indicator.programme() + " programme");
         }
         List<Period> periods = periods(periodParams);
         List<String> by = by(byParams, indicator);
@@ -100,7 +99,7 @@ public final class IndicatorService {
             cells = engine.evaluate(query);
         } catch (IllegalArgumentException e) {
             // e.g. a ratio broken down by a dimension its numerator or denominator does not allow
-            throw ProblemException.badRequest(e.getMessage());
+            throw new ServiceException.InvalidRequest(e.getMessage());
         }
         if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
@@ -149,7 +148,7 @@ public final class IndicatorService {
     public Analytics analytics(Caller caller, List<String> codes, List<String> periodParams, String office,
                                List<String> byParams) {
         if (codes == null || codes.isEmpty()) {
-            throw ProblemException.badRequest("indicator is required: name one or more, e.g. indicator=social.clients_met"
+            throw new ServiceException.InvalidRequest("indicator is required: name one or more, e.g. indicator=social.clients_met"
                     + "&indicator=legal.court_represented (GET /api/v1/indicators lists them)");
         }
         List<Values> answers = new ArrayList<>();
@@ -224,14 +223,14 @@ public final class IndicatorService {
 
     private static List<Period> periods(List<String> params) {
         if (params == null || params.isEmpty()) {
-            throw ProblemException.badRequest("period is required: " + Period.FORMS);
+            throw new ServiceException.InvalidRequest("period is required: " + Period.FORMS);
         }
         List<Period> periods = new ArrayList<>();
         for (String param : params) {
             try {
                 periods.addAll(Period.parse(param));
             } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest(e.getMessage());
+                throw new ServiceException.InvalidRequest(e.getMessage());
             }
         }
         return periods;
@@ -246,22 +245,22 @@ public final class IndicatorService {
         }
         for (String dimension : by) {
             if (!indicator.by().contains(dimension)) {
-                throw ProblemException.badRequest("by: '" + dimension + "' is not allowed for " + indicator.code()
+                throw new ServiceException.InvalidRequest("by: '" + dimension + "' is not allowed for " + indicator.code()
                         + "; allowed: " + (indicator.by().isEmpty() ? "none" : String.join(", ", indicator.by())));
             }
         }
         if (by.size() != by.stream().distinct().count()) {
-            throw ProblemException.badRequest("by: a dimension is named twice");
+            throw new ServiceException.InvalidRequest("by: a dimension is named twice");
         }
         if (by.size() > 2) {
-            throw ProblemException.badRequest("by: at most two dimensions at once (a cross-tab)");
+            throw new ServiceException.InvalidRequest("by: at most two dimensions at once (a cross-tab)");
         }
         return by;
     }
 
     private String officeFor(Caller caller, String office, Indicator indicator) {
         if (office != null && !engine.offices(indicator).contains(office)) {
-            throw ProblemException.badRequest("office: '" + office + "' does not run the " + indicator.programme()
+            throw new ServiceException.InvalidRequest("office: '" + office + "' does not run the " + indicator.programme()
                     + " programme; allowed: " + String.join(", ", engine.offices(indicator)));
         }
         if (caller.officeScope() != null) {
@@ -269,7 +268,7 @@ public final class IndicatorService {
                 return caller.officeScope().iterator().next();
             }
             if (office == null || !caller.officeScope().contains(office)) {
-                throw ProblemException.forbidden("staff read the figures of their own offices only: add office="
+                throw new ServiceException.Forbidden("staff read the figures of their own offices only: add office="
                         + String.join(" or office=", caller.officeScope()));
             }
         }

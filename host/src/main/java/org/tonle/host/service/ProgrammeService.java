@@ -15,7 +15,6 @@ import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.host.osgi.OsgiFramework;
 import org.tonle.host.osgi.ProgrammeExtender;
 import org.tonle.host.osgi.ProgrammeRoutes;
@@ -113,7 +112,7 @@ public final class ProgrammeService {
     /** Every bundle in the framework, with the programme it declares; not for donors. */
     public List<BundleView> bundles(Caller caller) {
         if (caller.role() == Role.DONOR) {
-            throw ProblemException.forbidden("donors see programmes (GET /api/v1/programs), not the node's bundles");
+            throw new ServiceException.Forbidden("donors see programmes (GET /api/v1/programs), not the node's bundles");
         }
         List<BundleView> views = new ArrayList<>();
         if (osgi == null) {

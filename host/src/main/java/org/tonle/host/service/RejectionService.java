@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
@@ -65,7 +64,7 @@ public final class RejectionService {
      */
     public Map<String, Object> replay(Caller caller, JsonNode request) {
         if (request != null && !request.isNull() && !request.isObject()) {
-            throw ProblemException.badRequest("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
+            throw new ServiceException.InvalidRequest("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
         }
         JsonNode body = request == null || request.isNull() ? JSON.createObjectNode() : request;
         List<DeadLetter> chosen = letters(caller, OPEN, text(body, "program"), text(body, "office"), text(body, "rule"), 10_000);
@@ -95,7 +94,7 @@ public final class RejectionService {
                     try {
                         record = JSON.readerForUpdating(record).readValue(fix);
                     } catch (IOException e) {
-                        throw ProblemException.badRequest("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
+                        throw new ServiceException.InvalidRequest("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
                     }
                 }
             }
@@ -128,7 +127,7 @@ public final class RejectionService {
         List<String> offices = caller.officeScope() == null ? null : List.copyOf(caller.officeScope());
         if (office != null) {
             if (offices != null && !offices.contains(office)) {
-                throw ProblemException.forbidden("you may not see rejections of office " + office);
+                throw new ServiceException.Forbidden("you may not see rejections of office " + office);
             }
             offices = List.of(office);
         }

@@ -6,7 +6,6 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.tonle.core.config.Role;
 import org.tonle.host.auth.Caller;
-import org.tonle.host.http.ProblemException;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.analytics.SqlRefusedException;
 import org.tonle.warehouse.analytics.SqlSandbox;
@@ -40,7 +39,7 @@ public final class SqlService {
             return rows;
         } catch (SqlRefusedException e) {
             audited(caller, endpoint, sql, cap, e.getMessage(), null);
-            throw ProblemException.badRequest(e.getMessage());
+            throw new ServiceException.InvalidRequest(e.getMessage());
         }
     }
 
@@ -85,14 +84,14 @@ public final class SqlService {
             return DEFAULT_LIMIT;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw ProblemException.badRequest("limit must be between 1 and " + MAX_LIMIT + "; it was " + limit);
+            throw new ServiceException.InvalidRequest("limit must be between 1 and " + MAX_LIMIT + "; it was " + limit);
         }
         return limit;
     }
 
     private static void authorize(Caller caller) {
         if (caller.role() != Role.ADMIN && caller.role() != Role.ANALYST) {
-            throw ProblemException.forbidden("ad-hoc SQL is for analysts and admins; " + caller.name() + " is " + caller.role().id());
+            throw new ServiceException.Forbidden("ad-hoc SQL is for analysts and admins; " + caller.name() + " is " + caller.role().id());
         }
     }
 
