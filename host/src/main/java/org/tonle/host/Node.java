@@ -28,6 +28,7 @@ import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.PagesResource;
 import org.tonle.host.api.MetricsResource;
+import org.tonle.host.api.OpenApiResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
@@ -214,6 +215,7 @@ public final class Node implements AutoCloseable {
                 new PagesResource(),
                 new StatusResource(status),
                 new MetricsResource(status),
+                new OpenApiResource(),
                 new OutboxFullMapper()));
         parts.add(0, http);
         if (options.flightPort() > 0) {
@@ -353,6 +355,10 @@ public final class Node implements AutoCloseable {
     /** The Arrow Flight SQL port, or 0 when Flight SQL is off. */
     public int flightPort() {
         return flight == null ? 0 : flight.port();
+    }
+
+    public HttpServer http() {
+        return http;
     }
 
     public ProgrammeRegistry registry() {

@@ -1,8 +1,6 @@
 package org.tonle.host.api;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -14,10 +12,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import org.tonle.host.api.wire.Catalogue;
+import org.tonle.host.api.wire.IndicatorValues;
+import org.tonle.host.api.wire.ValueRow;
 import org.tonle.host.auth.Caller;
 import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.IndicatorService;
-import org.tonle.warehouse.indicators.Cell;
 
 /** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
 @Path("/api/v1/indicators")
@@ -33,26 +33,19 @@ public final class IndicatorsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> catalogue(@Context Caller caller) {
-        return Map.of("indicators", indicators.catalogue(caller));
+    public Catalogue catalogue(@Context Caller caller) {
+        return new Catalogue(indicators.catalogue(caller));
     }
 
     @GET
     @Path("{code}/values")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> values(@Context Caller caller, @PathParam("code") String code,
+    public IndicatorValues values(@Context Caller caller, @PathParam("code") String code,
                                       @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                       @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(caller, code, period, office, by);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("indicator", values.indicator());
-        body.put("name", values.name());
-        body.put("unit", values.unit());
-        body.put("rows", values.cells().stream().map(IndicatorsResource::row).toList());
-        if (!values.targets().isEmpty()) {
-            body.put("targets", values.targets());
-        }
-        return body;
+        return new IndicatorValues(values.indicator(), values.name(), values.unit(),
+                values.cells().stream().map(ValueRow::of).toList(), values.targets());
     }
 
     @GET
@@ -77,14 +70,5 @@ public final class IndicatorsResource {
 
     static Response download(StreamingOutput body, String type, String filename) {
         return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + filename + "\"").build();
-    }
-
-    static Map<String, Object> row(Cell cell) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("period", cell.period());
-        row.putAll(cell.dimensions());
-        row.put("value", cell.value());
-        row.put("suppressed", cell.suppressed());
-        return row;
     }
 }

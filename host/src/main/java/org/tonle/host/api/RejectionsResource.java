@@ -1,9 +1,6 @@
 package org.tonle.host.api;
 
 import java.util.List;
-import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -41,7 +38,7 @@ public final class RejectionsResource {
     @POST
     @Path("replay")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> replay(@Context Caller caller, JsonNode request) {
+    public RejectionService.Replayed replay(@Context Caller caller, RejectionService.Replay request) {
         return rejections.replay(caller, request);
     }
 }

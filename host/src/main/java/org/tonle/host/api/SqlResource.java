@@ -6,9 +6,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -23,6 +21,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.tonle.host.api.wire.SqlAnswer;
 import org.tonle.host.auth.Caller;
 import org.tonle.host.service.ServiceException;
 import org.tonle.host.service.SqlService;
@@ -50,14 +49,9 @@ public final class SqlResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> json(@Context Caller caller, Query query) {
+    public SqlAnswer json(@Context Caller caller, Query query) {
         SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("columns", rows.columns());
-        body.put("types", rows.types());
-        body.put("rows", rows.rows());
-        body.put("truncated", rows.truncated());
-        return body;
+        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated());
     }
 
     @POST
