@@ -14,6 +14,8 @@ import org.tonle.warehouse.indicators.Cell;
  * ({@code "sex": "F"}), then the value, {@code null} when suppressed for a donor.
  */
 @JsonPropertyOrder({"period", "dimensions", "value", "suppressed"})
+@Schema(description = "period, then one member per by dimension (\"sex\": \"F\"), then value and suppressed",
+        additionalProperties = Schema.AdditionalPropertiesValue.TRUE)
 public record ValueRow(String period,
                        @JsonAnyGetter @Schema(hidden = true) Map<String, String> dimensions,
                        Number value, boolean suppressed) {
