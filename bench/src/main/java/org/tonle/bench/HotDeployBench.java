@@ -16,8 +16,8 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
 import org.osgi.framework.Bundle;
-import org.tonle.host.TestNode;
 import org.tonle.host.Node;
+import org.tonle.host.TestNode;
 
 /**
  * How long a programme takes to go live after its jar is dropped into {@code <data>/deploy}

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.tonle.host.Node;
-import org.tonle.pipelines.Item;
 import org.tonle.pipelines.GroupCommitWriter;
+import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Pseudonymise;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Submission;

@@ -30,6 +30,7 @@ import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.MetricsResource;
+import org.tonle.host.api.OpenApiResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
@@ -37,6 +38,7 @@ import org.tonle.host.api.SqlResource;
 import org.tonle.host.api.StatusResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.auth.BearerAuthFilter;
+import org.tonle.host.auth.CallerInjection;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.service.ActivityService;
@@ -201,6 +203,7 @@ public final class Node implements AutoCloseable {
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new BearerAuthFilter(access),
+                new CallerInjection(),
                 new HealthResource(),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
@@ -218,6 +221,7 @@ public final class Node implements AutoCloseable {
                 new PagesResource(),
                 new StatusResource(status),
                 new MetricsResource(status),
+                new OpenApiResource(),
                 new OutboxFullMapper()));
         parts.add(0, http);
         if (options.flightPort() > 0) {
@@ -357,6 +361,10 @@ public final class Node implements AutoCloseable {
     /** The Arrow Flight SQL port, or 0 when Flight SQL is off. */
     public int flightPort() {
         return flight == null ? 0 : flight.port();
+    }
+
+    public HttpServer http() {
+        return http;
     }
 
     public ProgrammeRegistry registry() {

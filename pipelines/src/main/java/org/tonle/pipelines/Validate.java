@@ -26,8 +26,8 @@ import org.tonle.core.declaration.SubjectRule;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.programme.api.RecordCheck;
 import org.tonle.programme.api.Violation;
-import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.PseudonymousRecord.Subject;
+import org.tonle.warehouse.PseudonymousRecord;
 
 /**
  * Checks each pending record against DESIGN.md section 4 and its programme's declaration, then

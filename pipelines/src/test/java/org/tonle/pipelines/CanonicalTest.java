@@ -17,8 +17,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 import org.tonle.programme.api.ParticipantTally;
-import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.PseudonymousRecord.Subject;
+import org.tonle.warehouse.PseudonymousRecord;
 
 class CanonicalTest {
 

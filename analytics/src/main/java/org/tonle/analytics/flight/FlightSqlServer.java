@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -350,7 +351,7 @@ public final class FlightSqlServer implements AutoCloseable {
         }
 
         /** Refusals become INVALID_ARGUMENT (or TIMED_OUT) with the sandbox's reason. */
-        private static <T> T guarded(java.util.function.Supplier<T> call) {
+        private static <T> T guarded(Supplier<T> call) {
             try {
                 return call.get();
             } catch (SqlRefusedException e) {

@@ -15,7 +15,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
 import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
@@ -36,28 +35,24 @@ public final class ActivitiesResource {
 
     @POST
     @Consumes({MediaType.APPLICATION_JSON, ActivityService.NDJSON})
-    public PublishResult create(@Context SecurityContext security, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, InputStream body) {
+    public PublishResult create(@Context Caller caller, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type, InputStream body) {
         boolean ndjson = type != null && type.toLowerCase().startsWith(ActivityService.NDJSON);
-        return activities.create(caller(security), body, ndjson);
+        return activities.create(caller, body, ndjson);
     }
 
     @PUT
     @Path("{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public PublishResult correct(@Context SecurityContext security, @PathParam("id") String id, InputStream body) {
-        return activities.correct(caller(security), id, body);
+    public PublishResult correct(@Context Caller caller, @PathParam("id") String id, InputStream body) {
+        return activities.correct(caller, id, body);
     }
 
     @DELETE
     @Path("{id}")
-    public Response voidRecord(@Context SecurityContext security, @PathParam("id") String id) {
-        if (!activities.voidRecord(caller(security), id)) {
+    public Response voidRecord(@Context Caller caller, @PathParam("id") String id) {
+        if (!activities.voidRecord(caller, id)) {
             throw RequestRefused.notFound("there is no live record " + id);
         }
         return Response.noContent().build();
-    }
-
-    static Caller caller(SecurityContext security) {
-        return (Caller) security.getUserPrincipal();
     }
 }

@@ -17,8 +17,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
+import org.tonle.host.api.wire.AnalyticsAnswer;
 import org.tonle.host.http.Table;
 import org.tonle.host.http.TableWriters;
 import org.tonle.warehouse.indicators.Cell;
@@ -39,76 +40,59 @@ public final class AnalyticsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> json(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
-                                    @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                                    @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+    public AnalyticsAnswer json(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
+                                @QueryParam("period") List<String> period, @QueryParam("office") String office,
+                                @QueryParam("by") List<String> by) {
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         Table table = IndicatorTables.table(analytics);
-        List<Map<String, Object>> headers = new ArrayList<>();
+        List<AnalyticsAnswer.Header> headers = new ArrayList<>();
         for (Table.Column column : table.columns()) {
-            Map<String, Object> header = new LinkedHashMap<>();
-            header.put("name", column.name());
-            header.put("column", column.name().substring(0, 1).toUpperCase(Locale.ROOT) + column.name().substring(1).replace('_', ' '));
-            header.put("valueType", column.type().name());
-            headers.add(header);
+            headers.add(new AnalyticsAnswer.Header(column.name(),
+                    column.name().substring(0, 1).toUpperCase(Locale.ROOT) + column.name().substring(1).replace('_', ' '),
+                    column.type().name()));
         }
-        Map<String, Object> items = new LinkedHashMap<>();
+        Map<String, AnalyticsAnswer.Item> items = new LinkedHashMap<>();
         Map<String, Set<String>> dimensions = new LinkedHashMap<>();
         dimensions.put("indicator", new LinkedHashSet<>());
         dimensions.put("period", new LinkedHashSet<>());
         analytics.by().forEach(d -> dimensions.put(d, new LinkedHashSet<>()));
-        List<Object> targets = new ArrayList<>();
+        List<AnalyticsAnswer.Target> targets = new ArrayList<>();
         for (IndicatorService.Values values : analytics.values()) {
-            items.put(values.indicator(), Map.of("name", values.name(), "unit", values.unit()));
+            items.put(values.indicator(), new AnalyticsAnswer.Item(values.name(), values.unit()));
             dimensions.get("indicator").add(values.indicator());
             for (Cell cell : values.cells()) {
                 dimensions.get("period").add(cell.period());
-                items.putIfAbsent(cell.period(), Map.of("name", periodName(cell.period())));
+                items.putIfAbsent(cell.period(), new AnalyticsAnswer.Item(periodName(cell.period()), null));
                 cell.dimensions().forEach((d, v) -> {
                     dimensions.get(d).add(v);
-                    items.putIfAbsent(v, Map.of("name", indicators.displayName(d, v)));
+                    items.putIfAbsent(v, new AnalyticsAnswer.Item(indicators.displayName(d, v), null));
                 });
             }
             for (IndicatorService.Achievement a : values.targets()) {
-                Map<String, Object> t = new LinkedHashMap<>();
-                t.put("indicator", values.indicator());
-                t.put("period", a.period());
-                t.put("target", a.target());
-                t.put("baseline", a.baseline());
-                t.put("value", a.value());
-                t.put("achievement", a.achievement());
-                targets.add(t);
+                targets.add(new AnalyticsAnswer.Target(values.indicator(), a.period(), a.target(), a.baseline(), a.value(),
+                        a.achievement()));
             }
         }
-        Map<String, Object> metaData = new LinkedHashMap<>();
-        metaData.put("items", items);
-        metaData.put("dimensions", dimensions);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("headers", headers);
-        body.put("metaData", metaData);
-        body.put("rows", table.rows());
-        body.put("targets", targets);
-        body.put("height", table.rows().size());
-        body.put("width", table.columns().size());
-        return body;
+        return new AnalyticsAnswer(headers, new AnalyticsAnswer.MetaData(items, dimensions), table.rows(), targets,
+                table.rows().size(), table.columns().size());
     }
 
     @GET
     @Produces(TableWriters.CSV)
-    public Response csv(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
+    public Response csv(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                         @QueryParam("period") List<String> period, @QueryParam("office") String office,
                         @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         return IndicatorsResource.download(TableWriters.csv(IndicatorTables.table(analytics)), TableWriters.CSV + "; charset=utf-8",
                 "analytics.csv");
     }
 
     @GET
     @Produces(TableWriters.ARROW_STREAM)
-    public Response arrow(@Context SecurityContext security, @QueryParam("indicator") List<String> indicator,
+    public Response arrow(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                           @QueryParam("period") List<String> period, @QueryParam("office") String office,
                           @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(ActivitiesResource.caller(security), indicator, period, office, by);
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
         return IndicatorsResource.download(TableWriters.arrow(IndicatorTables.table(analytics)), TableWriters.ARROW_STREAM,
                 "analytics.arrows");
     }

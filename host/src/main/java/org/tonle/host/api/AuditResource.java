@@ -1,8 +1,5 @@
 package org.tonle.host.api;
 
-import java.util.List;
-import java.util.Map;
-
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -10,8 +7,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import org.tonle.host.api.wire.AuditEntries;
 import org.tonle.host.service.AuditService;
-import org.tonle.warehouse.AuditLog;
 
 /** {@code GET /api/v1/audit?principal=&action=&since=&limit=}: the audit log, for admins. */
 @Path("/api/v1/audit")
@@ -26,8 +23,8 @@ public final class AuditResource {
     }
 
     @GET
-    public Map<String, List<AuditLog.Entry>> list(@QueryParam("principal") String principal, @QueryParam("action") String action,
+    public AuditEntries list(@QueryParam("principal") String principal, @QueryParam("action") String action,
                                                   @QueryParam("since") String since, @QueryParam("limit") String limit) {
-        return Map.of("entries", audit.list(principal, action, since, limit));
+        return new AuditEntries(audit.list(principal, action, since, limit));
     }
 }

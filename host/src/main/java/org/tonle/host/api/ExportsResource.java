@@ -10,8 +10,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.reports.iati.IatiExport;
 
 /** {@code GET /api/v1/exports/iati?year=YYYY}: IATI 2.03 activity XML for admins and donors. */
@@ -30,11 +30,11 @@ public final class ExportsResource {
     @GET
     @Path("iati")
     @Produces(XML)
-    public Response iati(@Context SecurityContext security, @QueryParam("year") String year) throws IOException {
+    public Response iati(@Context Caller caller, @QueryParam("year") String year) throws IOException {
         int y = IatiExport.year(year);
         // Built whole before answering, so that a failure is a problem document, never half a file.
         ByteArrayOutputStream xml = new ByteArrayOutputStream();
-        iati.write(ActivitiesResource.caller(security), y, xml);
+        iati.write(caller, y, xml);
         return Response.ok(xml.toByteArray(), XML + "; charset=utf-8")
                 .header("Content-Disposition", "attachment; filename=\"iati-activities-" + y + ".xml\"").build();
     }

@@ -1,11 +1,11 @@
 package org.tonle.host.api;
 
-import java.util.Map;
-
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+
+import org.tonle.host.api.wire.Health;
 
 /** {@code GET /health}: 200 once the node serves (the server starts last). */
 @Path("/health")
@@ -13,7 +13,7 @@ public final class HealthResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, String> health() {
-        return Map.of("status", "ok");
+    public Health health() {
+        return new Health("ok");
     }
 }

@@ -16,8 +16,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.host.service.ImportService;
 import org.tonle.pipelines.imports.ImportJob;
 
@@ -35,21 +35,21 @@ public final class ImportsResource {
 
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response create(@Context SecurityContext security, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+    public Response create(@Context Caller caller, @HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
                            @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long length, @QueryParam("mapping") String mapping,
                            InputStream body) {
-        ImportJob.View job = imports.run(ActivitiesResource.caller(security), body, type, mapping, length);
+        ImportJob.View job = imports.run(caller, body, type, mapping, length);
         return Response.created(URI.create("/api/v1/imports/" + job.id())).entity(job).build();
     }
 
     @GET
-    public java.util.List<ImportJob.View> jobs(@Context SecurityContext security) {
-        return imports.jobs(ActivitiesResource.caller(security));
+    public java.util.List<ImportJob.View> jobs(@Context Caller caller) {
+        return imports.jobs(caller);
     }
 
     @GET
     @Path("{id}")
-    public ImportJob.View job(@Context SecurityContext security, @PathParam("id") String id) {
-        return imports.job(ActivitiesResource.caller(security), id);
+    public ImportJob.View job(@Context Caller caller, @PathParam("id") String id) {
+        return imports.job(caller, id);
     }
 }

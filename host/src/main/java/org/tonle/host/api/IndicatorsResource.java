@@ -1,8 +1,6 @@
 package org.tonle.host.api;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,11 +10,13 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import org.tonle.core.access.Caller;
+import org.tonle.host.api.wire.Catalogue;
+import org.tonle.host.api.wire.IndicatorValues;
+import org.tonle.host.api.wire.ValueRow;
 import org.tonle.host.http.TableWriters;
-import org.tonle.warehouse.indicators.Cell;
 import org.tonle.warehouse.indicators.IndicatorService;
 
 /** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
@@ -33,58 +33,42 @@ public final class IndicatorsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> catalogue(@Context SecurityContext security) {
-        return Map.of("indicators", indicators.catalogue(ActivitiesResource.caller(security)));
+    public Catalogue catalogue(@Context Caller caller) {
+        return new Catalogue(indicators.catalogue(caller));
     }
 
     @GET
     @Path("{code}/values")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> values(@Context SecurityContext security, @PathParam("code") String code,
+    public IndicatorValues values(@Context Caller caller, @PathParam("code") String code,
                                       @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                       @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("indicator", values.indicator());
-        body.put("name", values.name());
-        body.put("unit", values.unit());
-        body.put("rows", values.cells().stream().map(IndicatorsResource::row).toList());
-        if (!values.targets().isEmpty()) {
-            body.put("targets", values.targets());
-        }
-        return body;
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+        return new IndicatorValues(values.indicator(), values.name(), values.unit(),
+                values.cells().stream().map(ValueRow::of).toList(), values.targets());
     }
 
     @GET
     @Path("{code}/values")
     @Produces(CSV)
-    public Response valuesCsv(@Context SecurityContext security, @PathParam("code") String code,
+    public Response valuesCsv(@Context Caller caller, @PathParam("code") String code,
                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
                               @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         return download(TableWriters.csv(IndicatorTables.table(values)), CSV + "; charset=utf-8", code + ".csv");
     }
 
     @GET
     @Path("{code}/values")
     @Produces(TableWriters.ARROW_STREAM)
-    public Response valuesArrow(@Context SecurityContext security, @PathParam("code") String code,
+    public Response valuesArrow(@Context Caller caller, @PathParam("code") String code,
                                 @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                 @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         return download(TableWriters.arrow(IndicatorTables.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
     }
 
     static Response download(StreamingOutput body, String type, String filename) {
         return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + filename + "\"").build();
-    }
-
-    static Map<String, Object> row(Cell cell) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("period", cell.period());
-        row.putAll(cell.dimensions());
-        row.put("value", cell.value());
-        row.put("suppressed", cell.suppressed());
-        return row;
     }
 }

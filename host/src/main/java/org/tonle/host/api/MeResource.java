@@ -5,8 +5,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.host.service.PrincipalService;
 
 /** {@code GET /api/v1/me}: who the bearer token belongs to and what it may do (for the pages). */
@@ -21,7 +21,7 @@ public final class MeResource {
     }
 
     @GET
-    public PrincipalService.Me me(@Context SecurityContext security) {
-        return principals.me(ActivitiesResource.caller(security));
+    public PrincipalService.Me me(@Context Caller caller) {
+        return principals.me(caller);
     }
 }

@@ -8,8 +8,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.host.service.ProgrammeService;
 
 /** {@code GET /api/v1/programs}: deployed programmes, their state, activities and indicators; and the bundles. */
@@ -24,15 +24,15 @@ public final class ProgramsResource {
     }
 
     @GET
-    public List<ProgrammeService.ProgrammeView> list(@Context SecurityContext security) {
-        return programmes.list(ActivitiesResource.caller(security));
+    public List<ProgrammeService.ProgrammeView> list(@Context Caller caller) {
+        return programmes.list(caller);
     }
 
     /** {@code GET /api/v1/programs/bundles}: every OSGi bundle of the node ({@code bin/tonle bundles}). */
     @GET
     @Path("bundles")
     @RolesAllowed({"admin", "analyst", "staff"})
-    public List<ProgrammeService.BundleView> bundles(@Context SecurityContext security) {
-        return programmes.bundles(ActivitiesResource.caller(security));
+    public List<ProgrammeService.BundleView> bundles(@Context Caller caller) {
+        return programmes.bundles(caller);
     }
 }

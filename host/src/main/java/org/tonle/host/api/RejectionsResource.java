@@ -1,9 +1,6 @@
 package org.tonle.host.api;
 
 import java.util.List;
-import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -15,8 +12,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.host.service.RejectionService;
 
 /** The dead-letter store: {@code GET /api/v1/rejections} and {@code POST /api/v1/rejections/replay}. */
@@ -32,16 +29,16 @@ public final class RejectionsResource {
     }
 
     @GET
-    public List<RejectionService.Rejection> list(@Context SecurityContext security, @QueryParam("status") @DefaultValue("open") String status,
+    public List<RejectionService.Rejection> list(@Context Caller caller, @QueryParam("status") @DefaultValue("open") String status,
                                                  @QueryParam("program") String program, @QueryParam("office") String office,
                                                  @QueryParam("rule") String rule, @QueryParam("limit") @DefaultValue("1000") int limit) {
-        return rejections.list(ActivitiesResource.caller(security), "all".equals(status) ? null : status, program, office, rule, limit);
+        return rejections.list(caller, "all".equals(status) ? null : status, program, office, rule, limit);
     }
 
     @POST
     @Path("replay")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Map<String, Object> replay(@Context SecurityContext security, JsonNode request) {
-        return rejections.replay(ActivitiesResource.caller(security), request);
+    public RejectionService.Replayed replay(@Context Caller caller, RejectionService.Replay request) {
+        return rejections.replay(caller, request);
     }
 }

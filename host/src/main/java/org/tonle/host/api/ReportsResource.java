@@ -7,8 +7,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.core.access.Caller;
 import org.tonle.reports.MonthlyReportService;
 import org.tonle.reports.ReportRenderer;
 
@@ -34,24 +34,24 @@ public final class ReportsResource {
     @GET
     @Path("{month}")
     @Produces("text/html;qs=1")
-    public Response html(@Context SecurityContext security, @PathParam("month") String month) {
-        String html = renderer.html(reports.report(ActivitiesResource.caller(security), month));
+    public Response html(@Context Caller caller, @PathParam("month") String month) {
+        String html = renderer.html(reports.report(caller, month));
         return Response.ok(html, "text/html; charset=utf-8").build();
     }
 
     @GET
     @Path("{month}")
     @Produces(MARKDOWN + ";qs=0.9")
-    public Response markdown(@Context SecurityContext security, @PathParam("month") String month) {
-        String markdown = renderer.markdown(reports.report(ActivitiesResource.caller(security), month));
+    public Response markdown(@Context Caller caller, @PathParam("month") String month) {
+        String markdown = renderer.markdown(reports.report(caller, month));
         return Response.ok(markdown, MARKDOWN + "; charset=utf-8").build();
     }
 
     @GET
     @Path("{month}")
     @Produces(PDF + ";qs=0.8")
-    public Response pdf(@Context SecurityContext security, @PathParam("month") String month) {
-        byte[] pdf = renderer.pdf(reports.report(ActivitiesResource.caller(security), month));
+    public Response pdf(@Context Caller caller, @PathParam("month") String month) {
+        byte[] pdf = renderer.pdf(reports.report(caller, month));
         return Response.ok(pdf, PDF)
                 .header("Content-Disposition", "inline; filename=\"achievement-highlights-" + month + ".pdf\"").build();
     }

@@ -6,9 +6,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -18,7 +16,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -28,6 +25,8 @@ import org.tonle.analytics.SqlRefusedException;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.core.RequestRefused;
+import org.tonle.core.access.Caller;
+import org.tonle.host.api.wire.SqlAnswer;
 
 /** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV or Arrow by {@code Accept}. */
 @Path("/api/v1/sql")
@@ -50,20 +49,15 @@ public final class SqlResource {
 
     @POST
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> json(@Context SecurityContext security, Query query) {
-        SqlSandbox.Rows rows = sql.rows(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("columns", rows.columns());
-        body.put("types", rows.types());
-        body.put("rows", rows.rows());
-        body.put("truncated", rows.truncated());
-        return body;
+    public SqlAnswer json(@Context Caller caller, Query query) {
+        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated());
     }
 
     @POST
     @Produces(IndicatorsResource.CSV)
-    public Response csv(@Context SecurityContext security, Query query) {
-        SqlSandbox.Rows rows = sql.rows(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+    public Response csv(@Context Caller caller, Query query) {
+        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
         StreamingOutput body = out -> {
             Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
             csvLine(w, rows.columns());
@@ -77,10 +71,10 @@ public final class SqlResource {
 
     @POST
     @Produces(ARROW)
-    public Response arrow(@Context SecurityContext security, Query query) {
+    public Response arrow(@Context Caller caller, Query query) {
         SqlSandbox.ArrowQuery answer;
         try {
-            answer = sql.arrow(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+            answer = sql.arrow(caller, text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
             throw RequestRefused.invalid(e.getMessage());
         }

@@ -1,7 +1,5 @@
 package org.tonle.host.api;
 
-import java.util.Map;
-
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -23,7 +21,7 @@ public final class StatusResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> status() {
+    public StatusService.Status status() {
         return status.status();
     }
 }

@@ -4,18 +4,21 @@ import java.security.Principal;
 import java.util.Optional;
 
 import jakarta.annotation.Priority;
+import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
 import org.tonle.core.access.Caller;
-import org.tonle.host.http.Problem;
 
 /**
- * Authenticates every {@code /api/v1} call by its bearer token. Roles are then checked by
+ * Authenticates every {@code /api/v1} call by its bearer token, but those {@link RouteAccess} finds
+ * open (the OpenAPI document). Roles are then checked by
  * {@code @RolesAllowed} on the resources.
  */
 @Priority(Priorities.AUTHENTICATION)
@@ -25,19 +28,21 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
 
     private final AccessControl access;
 
+    @Context
+    private ResourceInfo resource;
+
     public BearerAuthFilter(AccessControl access) {
         this.access = access;
     }
 
+    /** Answered by the HTTP edge's mapper as a problem document, with the challenge header. */
     private static void unauthorized(ContainerRequestContext request, String detail) {
-        request.abortWith(Response.status(401).type(Problem.MEDIA_TYPE).entity(Problem.of(401, "Unauthorized", detail))
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+        throw new NotAuthorizedException(detail, "Bearer");
     }
 
     @Override
     public void filter(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith("api/") && !path.equals("metrics")) {
+        if (!RouteAccess.of(resource.getResourceClass(), resource.getResourceMethod(), request.getUriInfo().getPath()).token()) {
             return;
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);

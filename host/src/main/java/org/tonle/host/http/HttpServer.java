@@ -4,19 +4,25 @@ import java.net.URI;
 import java.util.List;
 
 import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
+import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainerProvider;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
 import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ExtendedResourceContext;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.glassfish.jersey.server.model.Resource;
 
 /** The Jersey application on Grizzly. */
 public final class HttpServer implements AutoCloseable {
 
     private final org.glassfish.grizzly.http.server.HttpServer server;
+    private final GrizzlyHttpContainer container;
 
-    private HttpServer(org.glassfish.grizzly.http.server.HttpServer server) {
+    private HttpServer(org.glassfish.grizzly.http.server.HttpServer server, GrizzlyHttpContainer container) {
         this.server = server;
+        this.container = container;
     }
 
     /**
@@ -31,14 +37,11 @@ public final class HttpServer implements AutoCloseable {
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)
                 .register(RolesAllowedDynamicFeature.class)
-                .register(ProblemMappers.Refusals.class)
-                .register(ProblemMappers.WebErrors.class)
-                .register(ProblemMappers.JsonErrors.class)
-                .register(ProblemMappers.WarehouseErrors.class)
-                .register(ProblemMappers.Unexpected.class);
+                .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
         app.registerInstances(components.toArray());
+        GrizzlyHttpContainer container = new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app);
         org.glassfish.grizzly.http.server.HttpServer server =
-                GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), app, false);
+                GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), container, false, null, false);
         // Offices on weak connections: compress pages, scripts and JSON answers on the wire.
         for (var listener : server.getListeners()) {
             listener.getCompressionConfig().setCompressionMode(org.glassfish.grizzly.http.CompressionConfig.CompressionMode.ON);
@@ -55,7 +58,13 @@ public final class HttpServer implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        return new HttpServer(server);
+        return new HttpServer(server, container);
+    }
+
+    /** The resources as Jersey serves them, from its runtime model: the routes the OpenAPI document must name. */
+    public List<Resource> resources() {
+        return container.getApplicationHandler().getInjectionManager().getInstance(ExtendedResourceContext.class)
+                .getResourceModel().getResources();
     }
 
     /** The port actually bound (useful when 0 asked for a free one). */

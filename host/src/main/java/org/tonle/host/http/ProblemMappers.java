@@ -1,8 +1,12 @@
 package org.tonle.host.http;
 
+import java.util.List;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
@@ -26,7 +30,10 @@ public final class ProblemMappers {
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail)).build();
     }
 
-    /** What a service refused, with its reason in the detail. */
+    /** Every mapper of this class, for registering them together. */
+    public static final List<Class<?>> ALL = List.of(Refusals.class, Unauthenticated.class, WebErrors.class, JsonErrors.class, WarehouseErrors.class, Unexpected.class);
+
+    /** What a service refused ({@link RequestRefused}), with its reason as the detail. */
     public static final class Refusals implements ExceptionMapper<RequestRefused> {
         @Override
         public Response toResponse(RequestRefused e) {
@@ -37,6 +44,15 @@ public final class ProblemMappers {
                 case TOO_LARGE -> problem(413, "Content too large", e.getMessage());
                 case UNSUPPORTED_FORMAT -> problem(415, "Unsupported Media Type", e.getMessage());
             };
+        }
+    }
+
+    /** No token, or an unknown one: the authentication filter's reason, and the challenge it names. */
+    public static final class Unauthenticated implements ExceptionMapper<NotAuthorizedException> {
+        @Override
+        public Response toResponse(NotAuthorizedException e) {
+            return Response.fromResponse(problem(401, "Unauthorized", e.getMessage()))
+                    .header(HttpHeaders.WWW_AUTHENTICATE, e.getResponse().getHeaderString(HttpHeaders.WWW_AUTHENTICATE)).build();
         }
     }
 

@@ -91,7 +91,7 @@ public final class ImportService {
         if (type.startsWith(ActivityService.NDJSON) || type.startsWith("application/jsonl")) {
             return Imports.Format.NDJSON;
         }
-        throw new RequestRefused(RequestRefused.Reason.UNSUPPORTED_FORMAT,
+        throw new RequestRefused(RequestRefused.Reason.UNSUPPORTED_FORMAT, 
                 "send an import as text/csv or application/x-ndjson (the Content-Type was " + (contentType == null ? "missing" : contentType) + ")");
     }
 

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,6 +56,25 @@ public final class RejectionService {
                             JsonNode record, String text) {
     }
 
+    /**
+     * The body of a replay: the rejections by {@code ids}, or else every open one the filters
+     * choose; {@code fix} maps a rejection's id to a JSON merge patch for its stored record.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Replay(List<Long> ids, String program, String office, String rule, Map<String, JsonNode> fix) {
+    }
+
+    /**
+     * What a replay did.
+     *
+     * @param replayed       records sent through the pipeline again (a record rejected for several fields counts once)
+     * @param notReplayable  records whose stored body is not a JSON object (a line that was not JSON)
+     * @param rejected       the replayed records rejected again, with today's reasons
+     */
+    public record Replayed(int replayed, int accepted, int duplicates, @JsonProperty("not_replayable") int notReplayable,
+                           List<PublishResult.Rejection> rejected) {
+    }
+
     public List<Rejection> list(Caller caller, String status, String program, String office, String rule, int limit) {
         List<Rejection> result = letters(caller, status, program, office, rule, limit).stream().map(RejectionService::view).toList();
         audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/rejections", null, (long) result.size());
@@ -64,18 +85,14 @@ public final class RejectionService {
      * Replays the open rejections chosen by ids (or by the filters when no ids are given). Each
      * rejected record is sent once however many of its fields were wrong.
      */
-    public Map<String, Object> replay(Caller caller, JsonNode request) {
-        if (request != null && !request.isNull() && !request.isObject()) {
-            throw RequestRefused.invalid("the body is an object: {\"ids\": [..]} or filters {\"program\", \"office\", \"rule\"}, and optionally \"fix\"");
-        }
-        JsonNode body = request == null || request.isNull() ? JSON.createObjectNode() : request;
-        List<DeadLetter> chosen = letters(caller, OPEN, text(body, "program"), text(body, "office"), text(body, "rule"), 10_000);
-        if (body.path("ids").isArray()) {
-            Set<Long> ids = new java.util.HashSet<>();
-            body.get("ids").forEach(id -> ids.add(id.asLong()));
+    public Replayed replay(Caller caller, Replay request) {
+        Replay body = request == null ? new Replay(null, null, null, null, null) : request;
+        List<DeadLetter> chosen = letters(caller, OPEN, body.program(), body.office(), body.rule(), 10_000);
+        if (body.ids() != null) {
+            Set<Long> ids = Set.copyOf(body.ids());
             chosen = chosen.stream().filter(d -> ids.contains(d.id())).toList();
         }
-        JsonNode fixes = body.path("fix");
+        Map<String, JsonNode> fixes = body.fix() == null ? Map.of() : body.fix();
         // Group the per-field rows of one rejected record.
         Map<String, List<DeadLetter>> records = new LinkedHashMap<>();
         for (DeadLetter d : chosen) {
@@ -91,8 +108,8 @@ public final class RejectionService {
                 continue;
             }
             for (DeadLetter d : letters) {
-                JsonNode fix = fixes.path(Long.toString(d.id()));
-                if (fix.isObject()) {
+                JsonNode fix = fixes.get(Long.toString(d.id()));
+                if (fix != null && fix.isObject()) {
                     try {
                         record = JSON.readerForUpdating(record).readValue(fix);
                     } catch (IOException e) {
@@ -116,13 +133,7 @@ public final class RejectionService {
         deadLetters.markStatus(superseded, SUPERSEDED);
         audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/rejections/replay",
                 "{\"records\":" + items.size() + ",\"rejected\":" + result.rejected().size() + "}", (long) result.accepted());
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("replayed", items.size());
-        answer.put("accepted", result.accepted());
-        answer.put("duplicates", result.duplicates());
-        answer.put("not_replayable", notReplayable);
-        answer.put("rejected", result.rejected());
-        return answer;
+        return new Replayed(items.size(), result.accepted(), result.duplicates(), notReplayable, result.rejected());
     }
 
     private List<DeadLetter> letters(Caller caller, String status, String program, String office, String rule, int limit) {
@@ -152,9 +163,5 @@ public final class RejectionService {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    private static String text(JsonNode body, String field) {
-        return body.path(field).isTextual() ? body.get(field).asText() : null;
     }
 }

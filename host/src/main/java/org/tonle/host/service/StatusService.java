@@ -2,8 +2,9 @@ package org.tonle.host.service;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -46,16 +47,23 @@ public final class StatusService {
         this.transportMetrics = new TransportMetrics(transport, registry);
     }
 
-    public Map<String, Object> status() {
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("office", office);
-        node.put("started_at", started.toString());
-        node.put("uptime_seconds", Duration.between(started, Instant.now()).toSeconds());
-        node.put("programmes", programmes.programmes().size());
-        Map<String, Object> status = new LinkedHashMap<>();
-        status.put("node", node);
-        status.put("transport", transport.status());
-        return status;
+    /**
+     * The answer of {@code GET /api/v1/status}.
+     *
+     * @param transport the transport's own report ({@code role}, and for an office its outbox and
+     *                  forwarding, for headquarters its consumer), as {@link NodeTransport#status} gives it
+     */
+    public record Status(Node node, Map<String, Object> transport) {
+    }
+
+    /** @param office the node's --office, or {@code null} for every office */
+    public record Node(String office, @JsonProperty("started_at") String startedAt, @JsonProperty("uptime_seconds") long uptimeSeconds,
+                       int programmes) {
+    }
+
+    public Status status() {
+        return new Status(new Node(office, started.toString(), Duration.between(started, Instant.now()).toSeconds(),
+                programmes.programmes().size()), transport.status());
     }
 
     /** Every meter in the Prometheus text format or OpenMetrics, by content type. */

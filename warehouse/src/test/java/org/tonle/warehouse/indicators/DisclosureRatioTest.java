@@ -21,8 +21,8 @@ import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.Change;
+import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 

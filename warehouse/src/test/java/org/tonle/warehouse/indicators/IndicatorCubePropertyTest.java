@@ -30,10 +30,10 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.warehouse.PseudonymousRecord;
-import org.tonle.warehouse.PseudonymousRecord.Subject;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.Change;
+import org.tonle.warehouse.PseudonymousRecord.Subject;
+import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 

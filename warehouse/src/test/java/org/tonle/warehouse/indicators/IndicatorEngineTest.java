@@ -23,9 +23,9 @@ import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
-import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.Change;
+import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 

@@ -1,0 +1,5 @@
+package org.tonle.host.api.wire;
+
+/** {@code GET /health}. */
+public record Health(String status) {
+}

@@ -1,0 +1,26 @@
+package org.tonle.host.api.wire;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+import org.tonle.warehouse.indicators.Cell;
+
+/**
+ * One cell of an indicator's values: its period, then one member per {@code by} dimension
+ * ({@code "sex": "F"}), then the value, {@code null} when suppressed for a donor.
+ */
+@JsonPropertyOrder({"period", "dimensions", "value", "suppressed"})
+@Schema(description = "period, then one member per by dimension (\"sex\": \"F\"), then value and suppressed",
+        additionalProperties = Schema.AdditionalPropertiesValue.TRUE)
+public record ValueRow(String period,
+                       @JsonAnyGetter @Schema(hidden = true) Map<String, String> dimensions,
+                       Number value, boolean suppressed) {
+
+    public static ValueRow of(Cell cell) {
+        return new ValueRow(cell.period(), cell.dimensions(), cell.value(), cell.suppressed());
+    }
+}
