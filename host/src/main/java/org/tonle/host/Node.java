@@ -91,9 +91,16 @@ public final class Node implements AutoCloseable {
      *
      * @param bundles    the distribution's bundle folder
      * @param adminToken the token of an extra admin principal ({@code TONLE_ADMIN_TOKEN}), or null
+     * @param deferReady  {@code /health} stays 503 after the start until {@link Node#ready()} is
+     *                    called: the caller still loads what the node must answer from (the demo data)
      */
     public record Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles,
-                          String adminToken) {
+                          String adminToken, boolean deferReady) {
+
+        public Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles,
+                       String adminToken) {
+            this(config, data, host, port, flightPort, office, bundles, adminToken, false);
+        }
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
@@ -107,6 +114,7 @@ public final class Node implements AutoCloseable {
     private HttpServer http;
     private FlightSqlServer flight;
     private AnalyticsDictionary analyticsDictionary;
+    private final java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Node(Options options) {
         this.options = options;
@@ -197,7 +205,7 @@ public final class Node implements AutoCloseable {
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), access, List.of(
-                new HealthResource(),
+                new HealthResource(ready::get),
                 new ActivitiesResource(new ActivityService(ingest, audit, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
@@ -223,6 +231,20 @@ public final class Node implements AutoCloseable {
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
         warmUp(cube);
+        if (!options.deferReady()) {
+            ready();
+        }
+    }
+
+    /** From now on {@code GET /health} answers 200: the node answers correctly. */
+    public void ready() {
+        if (!ready.getAndSet(true)) {
+            LOG.info("Tonle is ready");
+        }
+    }
+
+    public boolean isReady() {
+        return ready.get();
     }
 
     /**
