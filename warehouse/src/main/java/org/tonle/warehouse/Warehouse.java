@@ -117,6 +117,11 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** The migrations this release applies, in order (a backup records those of its warehouse). */
+    public static List<String> migrations() {
+        return resourceLines("migrations/ORDER");
+    }
+
     private static List<String> resourceLines(String name) {
         try (InputStream in = Warehouse.class.getResourceAsStream(name)) {
             if (in == null) {
