@@ -21,6 +21,7 @@ import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.api.ActivitiesResource;
 import org.tonle.host.api.AnalyticsResource;
 import org.tonle.host.api.AuditResource;
+import org.tonle.host.api.BackupResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.ImportsResource;
@@ -46,6 +47,8 @@ import org.tonle.host.report.MonthlyReportService;
 import org.tonle.host.report.ReportRenderer;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
+import org.tonle.host.service.BackupService;
+import org.tonle.host.service.DeploymentService;
 import org.tonle.host.service.IatiExport;
 import org.tonle.host.service.ImportService;
 import org.tonle.host.service.IndicatorService;
@@ -105,7 +108,8 @@ public final class Node implements AutoCloseable {
 
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final Options options;
-    private TonleConfig config;
+    /** Replaced whole when offices.yaml or a deployment changes (DeploymentService). */
+    private volatile TonleConfig config;
     private Warehouse warehouse;
     private ProgrammeRegistry registry;
     private AccessControl access;
@@ -196,12 +200,23 @@ public final class Node implements AutoCloseable {
         NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest);
+        DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
+            config = reloaded;
+            syncOfficeDimension();
+            extender.redeploy();
+        });
+        parts.add(0, deployments);
+        status.section("deployments", deployments::status);
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
+        BackupService backups = new BackupService(warehouse, load, keyFile(data), data.resolve("backup-staging"), audit);
+        parts.add(0, backups);
+        backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
+        status.section("backup", backups::status);
         SqlService sql = startSql(audit);
-        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
+        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), access, List.of(
@@ -210,7 +225,7 @@ public final class Node implements AutoCloseable {
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
-                new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes)),
+                new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
@@ -221,6 +236,7 @@ public final class Node implements AutoCloseable {
                 new SqlResource(sql),
                 new PagesResource(),
                 new StatusResource(status),
+                new BackupResource(backups, this::backupRecipient),
                 new MetricsResource(status),
                 new OutboxFullMapper()));
         parts.add(0, http);
@@ -273,6 +289,12 @@ public final class Node implements AutoCloseable {
         });
     }
 
+    /** The configured {@code backup.recipient} public key, or null: backups asked for without a passphrase are sealed for it. */
+    private org.tonle.warehouse.backup.Secret backupRecipient() {
+        String recipient = config.settings().backup().recipient();
+        return recipient.isEmpty() ? null : org.tonle.warehouse.backup.Secret.recipient(config.directory().resolve(recipient));
+    }
+
     /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */
     private SqlService startSql(AuditLog audit) {
         org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
@@ -288,9 +310,7 @@ public final class Node implements AutoCloseable {
      * because every person would silently count twice.
      */
     private SubjectKeys subjectKeys(Path data) {
-        String configured = config.settings().pseudonymisation().keyFile();
-        Path keyFile = configured == null || configured.isBlank() ? data.resolve("secrets/subject-key")
-                : config.directory().resolve(configured);
+        Path keyFile = keyFile(data);
         NodeSettings settings = new NodeSettings(warehouse);
         var fingerprint = settings.get(KEY_FINGERPRINT);
         boolean hasRecords = countRecords() > 0;
@@ -308,6 +328,12 @@ public final class Node implements AutoCloseable {
             settings.put(KEY_FINGERPRINT, keys.fingerprint());
         }
         return keys;
+    }
+
+    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code <data>/secrets/subject-key}. */
+    private Path keyFile(Path data) {
+        String configured = config.settings().pseudonymisation().keyFile();
+        return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.directory().resolve(configured);
     }
 
     private long countRecords() {

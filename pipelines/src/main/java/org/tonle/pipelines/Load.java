@@ -211,6 +211,15 @@ public final class Load {
         return audits;
     }
 
+    /**
+     * Runs {@code action} between two groups of the writer, when no submission is half
+     * committed (a large one spans several transactions): an online backup takes its snapshot
+     * here, then reads it without holding the writer up.
+     */
+    public synchronized <T> T betweenSubmissions(java.util.function.Supplier<T> action) {
+        return action.get();
+    }
+
     /** The newest stored body (pseudonymised canonical JSON) of a record; null for none or a void. */
     public synchronized String currentBody(UUID id) {
         return store.currentBody(id);

@@ -27,6 +27,7 @@ public final class StatusService {
     private final Instant started = Instant.now();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TransportMetrics transportMetrics;
+    private final Map<String, java.util.function.Supplier<Object>> sections = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     /** @param office the node's --office, or null for every office */
     public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport, Ingest ingest) {
@@ -55,7 +56,13 @@ public final class StatusService {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("node", node);
         status.put("transport", transport.status());
+        sections.forEach((name, section) -> status.put(name, section.get()));
         return status;
+    }
+
+    /** Adds a section to {@code GET /api/v1/status} (backups, deployments). */
+    public void section(String name, java.util.function.Supplier<Object> section) {
+        sections.put(name, section);
     }
 
     /** Every meter in the Prometheus text format or OpenMetrics, by content type. */

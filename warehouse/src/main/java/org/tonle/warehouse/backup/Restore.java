@@ -76,6 +76,48 @@ public final class Restore {
         }
     }
 
+    /**
+     * Reads a decrypted archive to its end and checks it (integrity, every checksum) without
+     * restoring it: what {@code bin/tonle backup} does before it names the file.
+     */
+    public static Manifest verify(InputStream archive) {
+        Manifest manifest = null;
+        java.util.Map<String, String> sums = new java.util.HashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(archive)) {
+            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                if (entry.getName().equals(Manifest.ENTRY)) {
+                    manifest = BackupWriter.JSON.readValue(zip.readAllBytes(), Manifest.class);
+                    continue;
+                }
+                MessageDigest digest = BackupWriter.digest();
+                try (InputStream in = new java.security.DigestInputStream(zip, digest) {
+                    @Override
+                    public void close() {
+                        // the zip's next entry follows
+                    }
+                }) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+                sums.put(entry.getName(), HexFormat.of().formatHex(digest.digest()));
+            }
+            archive.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            throw new BackupException("the backup is damaged or incomplete: " + e.getMessage(), e);
+        }
+        if (manifest == null || !Manifest.FORMAT.equals(manifest.format())) {
+            throw new BackupException("the archive has no " + Manifest.FORMAT + " manifest; is it a Tonle backup?");
+        }
+        if (!manifest.keySha256().equals(sums.get(Manifest.KEY_ENTRY))) {
+            throw new BackupException("the escrowed key is missing or damaged");
+        }
+        for (Manifest.Table table : manifest.tables()) {
+            if (!table.sha256().equals(sums.get(table.file()))) {
+                throw new BackupException("table " + table.name() + " is missing or damaged");
+            }
+        }
+        return manifest;
+    }
+
     /** Whether the folder had to be created; refuses one that holds anything. */
     private static boolean requireEmpty(Path data) {
         if (!Files.exists(data)) {
