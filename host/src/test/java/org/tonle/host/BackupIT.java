@@ -250,7 +250,9 @@ class BackupIT {
     static HttpResponse<InputStream> backup(String url, String token, String passphrase) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/backup")).header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(5))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"passphrase\":\"" + passphrase + "\"}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .POST(passphrase == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString("{\"passphrase\":\"" + passphrase + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 
     static boolean hasFiles(Path dir) throws IOException {

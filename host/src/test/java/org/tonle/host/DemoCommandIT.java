@@ -133,7 +133,7 @@ class DemoCommandIT {
 
     @Test
     void everyCommandHasHelp() throws Exception {
-        for (String command : new String[] {"--help", "serve --help", "demo --help", "import --help", "report --help", "token --help"}) {
+        for (String command : new String[] {"--help", "serve --help", "demo --help", "import --help", "report --help", "token --help", "backup --help", "restore --help", "key export --help", "key import --help"}) {
             List<String> args = new ArrayList<>(List.of("java", "-jar", TestNode.repository().resolve("host/target/tonle-host.jar").toString()));
             args.addAll(List.of(command.split(" ")));
             Process process = new ProcessBuilder(args).redirectErrorStream(true).start();

@@ -167,11 +167,12 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
             if (wanted && "not_deployed".equals(entry.state())) {
                 addingBundle(bundle, null);
             } else if (!wanted && entry.active()) {
+                // Parked first: its records are refused from now on, while its routes stop.
+                registry.park(bundle.getBundleId(), entry.bundle(), entry.version(), entry.programme(), "programme '" + id
+                        + "' is not in the deployment of this node's offices");
                 if (routes != null) {
                     routes.stop(bundle);
                 }
-                registry.park(bundle.getBundleId(), entry.bundle(), entry.version(), entry.programme(), "programme '" + id
-                        + "' is not in the deployment of this node's offices");
                 LOG.info("Programme {} withdrawn: no office of this node runs it any more; its data stays in the warehouse", id);
             }
         }

@@ -24,14 +24,14 @@ import org.tonle.core.config.TonleConfig;
 /**
  * Reloads {@code offices.yaml} and {@code deployments/*.yaml} when they change, like
  * {@code access.yaml}: a programme added to an office's deployment goes live there, one removed
- * is withdrawn, without a restart. The files are looked at every half second (a few stats), so
+ * is withdrawn, without a restart. The files are looked at four times a second (a few stats), so
  * a change is live well within two seconds. A file that cannot be used leaves the last good
  * deployments in force and says so in the log and in {@code GET /api/v1/status}.
  */
 public final class DeploymentService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeploymentService.class);
-    static final long INTERVAL_MILLIS = 500;
+    static final long INTERVAL_MILLIS = 250;
 
     private final Path directory;
     private final String office;
