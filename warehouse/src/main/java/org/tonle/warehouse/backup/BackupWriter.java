@@ -50,7 +50,7 @@ public final class BackupWriter {
      */
     public static Manifest write(Connection snapshot, Path staging, byte[] keyFile, OutputStream out) {
         try {
-            Files.createDirectories(staging);
+            ownerOnly(Files.createDirectories(staging));
             List<Manifest.Table> tables = new ArrayList<>();
             List<Manifest.Sequence> sequences = new ArrayList<>();
             List<String> schema = new ArrayList<>();
@@ -150,6 +150,17 @@ public final class BackupWriter {
             in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** Clear copies of the warehouse are for this account's eyes only. */
+    static Path ownerOnly(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            dir.toFile().setReadable(false, false);
+            dir.toFile().setReadable(true, true);
+        }
+        return dir;
     }
 
     /** Deletes a folder and what is in it; quietly, as it only ever holds copies. */

@@ -48,6 +48,7 @@ public final class Restore {
         Path work = data.resolve(".restore");
         boolean done = false;
         try {
+            BackupWriter.ownerOnly(Files.createDirectories(work));
             Files.createDirectories(work.resolve("tables"));
             Manifest manifest = unpack(archive, work);
             byte[] key = Files.readAllBytes(work.resolve(Manifest.KEY_ENTRY));
