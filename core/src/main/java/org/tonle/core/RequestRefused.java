@@ -18,7 +18,9 @@ public final class RequestRefused extends RuntimeException {
         /** The body is larger than the node takes. */
         TOO_LARGE,
         /** The body's format is not one this request reads. */
-        UNSUPPORTED_FORMAT
+        UNSUPPORTED_FORMAT,
+        /** It clashes with something under way (a second backup while one runs). */
+        CONFLICT
     }
 
     private final Reason reason;
@@ -38,6 +40,10 @@ public final class RequestRefused extends RuntimeException {
 
     public static RequestRefused notFound(String detail) {
         return new RequestRefused(Reason.NOT_FOUND, detail);
+    }
+
+    public static RequestRefused conflict(String detail) {
+        return new RequestRefused(Reason.CONFLICT, detail);
     }
 
     public Reason reason() {

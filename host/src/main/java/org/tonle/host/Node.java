@@ -24,6 +24,7 @@ import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.api.ActivitiesResource;
 import org.tonle.host.api.AnalyticsResource;
 import org.tonle.host.api.AuditResource;
+import org.tonle.host.api.BackupResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.ImportsResource;
@@ -43,6 +44,8 @@ import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
+import org.tonle.host.service.BackupService;
+import org.tonle.host.service.DeploymentService;
 import org.tonle.host.service.ImportService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
@@ -95,14 +98,22 @@ public final class Node implements AutoCloseable {
      *
      * @param bundles    the distribution's bundle folder
      * @param adminToken the token of an extra admin principal ({@code TONLE_ADMIN_TOKEN}), or null
+     * @param deferReady  {@code /health} stays 503 after the start until {@link Node#ready()} is
+     *                    called: the caller still loads what the node must answer from (the demo data)
      */
     public record Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles,
-                          String adminToken) {
+                          String adminToken, boolean deferReady) {
+
+        public Options(Path config, Path data, String host, int port, int flightPort, String office, Path bundles,
+                       String adminToken) {
+            this(config, data, host, port, flightPort, office, bundles, adminToken, false);
+        }
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
     private final Options options;
-    private TonleConfig config;
+    /** Replaced whole when offices.yaml or a deployment changes (DeploymentService). */
+    private volatile TonleConfig config;
     private Warehouse warehouse;
     private ProgrammeRegistry registry;
     private AccessControl access;
@@ -111,6 +122,7 @@ public final class Node implements AutoCloseable {
     private HttpServer http;
     private FlightSqlServer flight;
     private AnalyticsDictionary analyticsDictionary;
+    private final java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Node(Options options) {
         this.options = options;
@@ -193,23 +205,34 @@ public final class Node implements AutoCloseable {
         NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest);
+        DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
+            config = reloaded;
+            syncOfficeDimension();
+            extender.redeploy();
+        });
+        parts.add(0, deployments);
+        status.section("deployments", deployments::status);
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
+        BackupService backups = new BackupService(warehouse, writer, keyFile(data), data.resolve("backup-staging"), audit);
+        parts.add(0, backups);
+        backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
+        status.section("backup", backups::status);
         SqlService sql = startSql(audit);
-        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, config, cube);
+        IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new BearerAuthFilter(access),
                 new CallerInjection(),
-                new HealthResource(),
+                new HealthResource(ready::get),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
-                new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes)),
+                new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
@@ -220,6 +243,7 @@ public final class Node implements AutoCloseable {
                 new SqlResource(sql),
                 new PagesResource(),
                 new StatusResource(status),
+                new BackupResource(backups, this::backupRecipient),
                 new MetricsResource(status),
                 new OpenApiResource(),
                 new OutboxFullMapper()));
@@ -231,6 +255,20 @@ public final class Node implements AutoCloseable {
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
         warmUp(cube);
+        if (!options.deferReady()) {
+            ready();
+        }
+    }
+
+    /** From now on {@code GET /health} answers 200: the node answers correctly. */
+    public void ready() {
+        if (!ready.getAndSet(true)) {
+            LOG.info("Tonle is ready");
+        }
+    }
+
+    public boolean isReady() {
+        return ready.get();
     }
 
     /**
@@ -259,6 +297,12 @@ public final class Node implements AutoCloseable {
         });
     }
 
+    /** The configured {@code backup.recipient} public key, or null: backups asked for without a passphrase are sealed for it. */
+    private org.tonle.warehouse.backup.Secret backupRecipient() {
+        String recipient = config.settings().backup().recipient();
+        return recipient.isEmpty() ? null : org.tonle.warehouse.backup.Secret.recipient(config.directory().resolve(recipient));
+    }
+
     /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */
     private SqlService startSql(AuditLog audit) {
         org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
@@ -274,9 +318,7 @@ public final class Node implements AutoCloseable {
      * because every person would silently count twice.
      */
     private SubjectKeys subjectKeys(Path data) {
-        String configured = config.settings().pseudonymisation().keyFile();
-        Path keyFile = configured == null || configured.isBlank() ? data.resolve("secrets/subject-key")
-                : config.directory().resolve(configured);
+        Path keyFile = keyFile(data);
         NodeSettings settings = new NodeSettings(warehouse);
         var fingerprint = settings.get(KEY_FINGERPRINT);
         boolean hasRecords = countRecords() > 0;
@@ -294,6 +336,12 @@ public final class Node implements AutoCloseable {
             settings.put(KEY_FINGERPRINT, keys.fingerprint());
         }
         return keys;
+    }
+
+    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code <data>/secrets/subject-key}. */
+    private Path keyFile(Path data) {
+        String configured = config.settings().pseudonymisation().keyFile();
+        return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.directory().resolve(configured);
     }
 
     private long countRecords() {

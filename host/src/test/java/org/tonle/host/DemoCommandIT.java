@@ -73,9 +73,67 @@ class DemoCommandIT {
         }
     }
 
+    /**
+     * A script that polls {@code /health} and then reads figures must read the demo's, never
+     * empty ones: 503 while the demo data loads (liveness already 200), then 200 with the data in.
+     */
+    @Test
+    void healthIsReadyOnlyOnceTheDemoDataIsLoaded(@TempDir Path data) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + port;
+        Path repository = TestNode.repository();
+        ProcessBuilder builder = new ProcessBuilder(repository.resolve("bin/tonle").toString(), "demo",
+                "--data", data.toString(), "--port", String.valueOf(port), "--flight-port", "0")
+                .directory(repository.toFile())
+                .redirectErrorStream(true).redirectOutput(data.resolveSibling(data.getFileName() + ".log").toFile());
+        builder.environment().put("TONLE_SKIP_BUILD", "1");
+        builder.environment().put("TONLE_ADMIN_TOKEN", "readiness-admin");
+        Process process = builder.start();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
+        try {
+            List<String> starting = new ArrayList<>();
+            boolean liveWhileStarting = false;
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            HttpResponse<String> health = null;
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                try {
+                    health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+                } catch (java.io.IOException notServingYet) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                if (health.statusCode() == 200) {
+                    break;
+                }
+                starting.add(health.statusCode() + " " + health.body());
+                liveWhileStarting |= http.send(HttpRequest.newBuilder(URI.create(base + "/health/live")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            }
+            assertThat(health).as("the demo served").isNotNull();
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(new ObjectMapper().readTree(health.body()).path("status").asText()).isEqualTo("ready");
+            // Read at once after the first 200, as a script would: the seed figures are there.
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(
+                            base + "/api/v1/indicators/social.clients_met/values?period=2015-08&by=sex"))
+                    .header("Authorization", "Bearer readiness-admin").build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode rows = new ObjectMapper().readTree(answer.body()).path("rows");
+            assertThat(SeedFiguresIT.value(rows, "sex", "F")).isEqualTo(82);
+            assertThat(SeedFiguresIT.value(rows, "sex", "M")).isEqualTo(64);
+            assertThat(starting).as("/health before the demo data was in").isNotEmpty()
+                    .allMatch(s -> s.startsWith("503 ") && s.contains("\"starting\""));
+            assertThat(liveWhileStarting).as("/health/live while starting").isTrue();
+        } finally {
+            process.destroy();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+        }
+    }
+
     @Test
     void everyCommandHasHelp() throws Exception {
-        for (String command : new String[] {"--help", "serve --help", "demo --help", "import --help", "report --help", "token --help"}) {
+        for (String command : new String[] {"--help", "serve --help", "demo --help", "import --help", "report --help", "token --help", "backup --help", "restore --help", "key export --help", "key import --help"}) {
             List<String> args = new ArrayList<>(List.of("java", "-jar", TestNode.repository().resolve("host/target/tonle-host.jar").toString()));
             args.addAll(List.of(command.split(" ")));
             Process process = new ProcessBuilder(args).redirectErrorStream(true).start();

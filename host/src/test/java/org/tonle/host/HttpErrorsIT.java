@@ -34,7 +34,10 @@ class HttpErrorsIT {
 
     @Test
     void healthNeedsNoToken() {
-        assertThat(node.get("/health", null).status()).isEqualTo(200);
+        TestNode.Response health = node.get("/health", null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().path("status").asText()).isEqualTo("ready");
+        assertThat(node.get("/health/live", null).status()).isEqualTo(200);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,6 +94,15 @@ public final class GroupCommitWriter {
 
     public Stats stats() {
         return new Stats(busyNanos.sum(), groups.sum(), submissions.sum());
+    }
+
+    /**
+     * Runs {@code action} between two groups of the writer, when no submission is half
+     * committed (a large one spans several transactions): an online backup takes its snapshot
+     * here, then reads it without holding the writer up.
+     */
+    public synchronized <T> T betweenSubmissions(Supplier<T> action) {
+        return action.get();
     }
 
     /** A submission queued for the writer, and what became of it. */

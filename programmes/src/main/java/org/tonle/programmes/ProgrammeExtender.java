@@ -82,7 +82,7 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
     }
 
     @Override
-    public ProgrammeRegistry.Entry addingBundle(Bundle bundle, BundleEvent event) {
+    public synchronized ProgrammeRegistry.Entry addingBundle(Bundle bundle, BundleEvent event) {
         String path = bundle.getHeaders().get(HEADER);
         if (path == null) {
             return null;
@@ -140,13 +140,41 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
     }
 
     @Override
-    public void removedBundle(Bundle bundle, BundleEvent event, ProgrammeRegistry.Entry entry) {
+    public synchronized void removedBundle(Bundle bundle, BundleEvent event, ProgrammeRegistry.Entry entry) {
         if (routes != null) {
             routes.stop(bundle);
         }
         registry.remove(bundle.getBundleId());
         if (entry.programme() != null) {
             LOG.info("Programme {} withdrawn ({} stopped); its data stays in the warehouse", entry.programme().id(), entry.bundle());
+        }
+    }
+
+    /**
+     * Applies changed deployments (offices.yaml, deployments/*.yaml reloaded): a programme now
+     * run at one of this node's offices goes live, with its routes; one no longer run here is
+     * withdrawn to {@code not_deployed} (its bundle stays installed, its data in the warehouse).
+     */
+    public synchronized void redeploy() {
+        for (Bundle bundle : getTracked().keySet()) {
+            ProgrammeRegistry.Entry entry = registry.entries().stream().filter(e -> e.bundleId() == bundle.getBundleId())
+                    .findFirst().orElse(null);
+            if (entry == null || entry.programme() == null) {
+                continue; // failed declarations stay as they are until their bundle changes
+            }
+            String id = entry.programme().id();
+            boolean wanted = deployedHere.test(id);
+            if (wanted && "not_deployed".equals(entry.state())) {
+                addingBundle(bundle, null);
+            } else if (!wanted && entry.active()) {
+                // Parked first: its records are refused from now on, while its routes stop.
+                registry.park(bundle.getBundleId(), entry.bundle(), entry.version(), entry.programme(), "programme '" + id
+                        + "' is not in the deployment of this node's offices");
+                if (routes != null) {
+                    routes.stop(bundle);
+                }
+                LOG.info("Programme {} withdrawn: no office of this node runs it any more; its data stays in the warehouse", id);
+            }
         }
     }
 

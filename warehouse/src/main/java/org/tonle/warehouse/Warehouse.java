@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
 
 import org.duckdb.DuckDBConnection;
@@ -100,6 +101,11 @@ public final class Warehouse implements AutoCloseable {
             s.execute("SET enable_external_access = false");
             s.execute("SET lock_configuration = true");
         }
+    }
+
+    /** The table migrations this release applies, in order (a backup records those of its warehouse). */
+    public static List<String> migrations() {
+        return Schema.release().migrations().stream().map(Schema.Migration::name).toList();
     }
 
     /** Makes a checkpoint so that the file holds everything and the WAL is empty. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http) {
+                       Warehouse warehouse, Http http, Backup backup) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -14,10 +14,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         transport = transport == null ? new Transport(null, null, null, null) : transport;
         warehouse = warehouse == null ? new Warehouse(null) : warehouse;
         http = http == null ? new Http(0) : http;
+        backup = backup == null ? new Backup(null, null, 0, null) : backup;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -52,6 +53,43 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     public record Http(int workers) {
         public Http {
             workers = workers <= 0 ? 32 : workers;
+        }
+    }
+
+    /**
+     * Scheduled backups (docs/OPERATIONS.md): off while {@code folder} is empty.
+     *
+     * @param folder    where the node writes its backups (relative to the config folder, or absolute)
+     * @param every     how often, e.g. {@code 24h}, {@code 6h}, {@code 30m} (ISO-8601 {@code PT6H} too)
+     * @param keep      how many of the newest backups stay; older ones are deleted
+     * @param recipient an OpenPGP public key file (relative to the config folder): backups are
+     *                  sealed for it; without one, with the node's {@code TONLE_BACKUP_PASSPHRASE}
+     */
+    public record Backup(String folder, String every, int keep, String recipient) {
+        public Backup {
+            folder = folder == null ? "" : folder.trim();
+            every = every == null || every.isBlank() ? "24h" : every.trim();
+            keep = keep <= 0 ? 14 : keep;
+            recipient = recipient == null ? "" : recipient.trim();
+        }
+
+        public java.time.Duration interval() {
+            String text = every.toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (text.startsWith("p")) {
+                    return java.time.Duration.parse(text.toUpperCase(java.util.Locale.ROOT));
+                }
+                long amount = Long.parseLong(text.substring(0, text.length() - 1));
+                return switch (text.charAt(text.length() - 1)) {
+                    case 'h' -> java.time.Duration.ofHours(amount);
+                    case 'm' -> java.time.Duration.ofMinutes(amount);
+                    case 's' -> java.time.Duration.ofSeconds(amount);
+                    case 'd' -> java.time.Duration.ofDays(amount);
+                    default -> throw new NumberFormatException();
+                };
+            } catch (RuntimeException e) {
+                throw new ConfigException("backup.every: '" + every + "' is not a duration such as 24h, 30m or PT6H");
+            }
         }
     }
 

@@ -37,6 +37,11 @@ public record TonleConfig(
     }
 
     public static TonleConfig load(Path directory) {
+        return load(directory, true);
+    }
+
+    /** @param all also principals and settings; without, they are left empty and default */
+    private static TonleConfig load(Path directory, boolean all) {
         if (!Files.isDirectory(directory)) {
             throw new ConfigException("config directory " + directory.toAbsolutePath() + " does not exist");
         }
@@ -47,6 +52,9 @@ public record TonleConfig(
         for (Office office : offices) {
             Path file = deploymentDir.resolve(office.code() + ".yaml");
             deployments.put(office.code(), read(file, DeploymentFile.class).map(DeploymentFile::programs).orElse(List.of()));
+        }
+        if (!all) {
+            return new TonleConfig(directory, offices, deployments, List.of(), Settings.defaults());
         }
         List<PrincipalConfig> principals = read(directory.resolve("access.yaml"), AccessFile.class)
                 .map(AccessFile::principals).orElse(List.of());
@@ -59,6 +67,16 @@ public record TonleConfig(
         List<PrincipalConfig> reloaded = read(directory.resolve("access.yaml"), AccessFile.class)
                 .map(AccessFile::principals).orElse(List.of());
         return new TonleConfig(directory, offices, deployments, reloaded == null ? List.of() : reloaded, settings);
+    }
+
+    /**
+     * Reads offices.yaml and deployments/*.yaml again, keeping principals and settings: for
+     * reloading deployments without a restart. Throws {@link ConfigException} for a file that
+     * cannot be used, so that the caller keeps what it had.
+     */
+    public TonleConfig withDeploymentsReloaded() {
+        TonleConfig reloaded = load(directory, false);
+        return new TonleConfig(directory, reloaded.offices(), reloaded.deployments(), principals, settings);
     }
 
     public Optional<Office> office(String code) {

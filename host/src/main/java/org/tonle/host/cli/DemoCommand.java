@@ -27,7 +27,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Node node = Node.start(options.toOptions());
+        // /health stays 503 until the demo data is in: a script polling it must not read empty figures.
+        Node node = Node.start(options.toOptions(true));
         PublishResult loaded = DemoLoader.load(node.ingest(), options.config.resolve("demo"));
         String admin = System.getenv("TONLE_ADMIN_TOKEN");
         if (admin == null || admin.isBlank()) {
@@ -40,6 +41,7 @@ final class DemoCommand implements Callable<Integer> {
         node.access().add(new Caller("demo-analyst", Role.ANALYST, Set.of(), Set.of()), analyst);
         String staff = token();
         node.access().add(new Caller("demo-staff-pnh", Role.STAFF, Set.of(), Set.of("PNH")), staff);
+        node.ready();
 
         System.out.printf("""
 

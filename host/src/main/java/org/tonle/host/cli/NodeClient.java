@@ -57,6 +57,11 @@ final class NodeClient {
         return exchange(method, path, contentType, publisher(body), accept, Duration.ofMinutes(10), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** A request whose answer is streamed (a backup); the caller closes the stream. */
+    HttpResponse<java.io.InputStream> stream(String method, String path, String contentType, byte[] body, String accept, Duration timeout) {
+        return exchange(method, path, contentType, publisher(body), accept, timeout, HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     private static HttpRequest.BodyPublisher publisher(byte[] body) {
         return body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body);
     }
@@ -75,6 +80,7 @@ final class NodeClient {
             HttpResponse<T> response = http.send(request.build(), handler);
             if (response.statusCode() >= 400) {
                 String answer = response.body() instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
+                        : response.body() instanceof java.io.InputStream in ? readAndClose(in)
                         : String.valueOf(response.body());
                 throw new ClientException("the node answered " + response.statusCode() + ": " + detail(answer));
             }
@@ -85,6 +91,12 @@ final class NodeClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClientException("interrupted");
+        }
+    }
+
+    private static String readAndClose(java.io.InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
         }
     }
 

@@ -30,7 +30,13 @@ final class NodeOptions {
     String bind;
 
     Node.Options toOptions() {
-        return new Node.Options(config, data, bind, port, flightPort, office, distributionBundles(), System.getenv("TONLE_ADMIN_TOKEN"));
+        return toOptions(false);
+    }
+
+    /** @param deferReady the command marks the node ready itself (after loading the demo data) */
+    Node.Options toOptions(boolean deferReady) {
+        return new Node.Options(config, data, bind, port, flightPort, office, distributionBundles(), System.getenv("TONLE_ADMIN_TOKEN"),
+                deferReady);
     }
 
     /** host/target/bundles beside the host jar (or target/classes when run from a build). */

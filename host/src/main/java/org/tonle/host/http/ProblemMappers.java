@@ -43,6 +43,7 @@ public final class ProblemMappers {
                 case NOT_FOUND -> problem(404, "Not found", e.getMessage());
                 case TOO_LARGE -> problem(413, "Content too large", e.getMessage());
                 case UNSUPPORTED_FORMAT -> problem(415, "Unsupported Media Type", e.getMessage());
+                case CONFLICT -> problem(409, "Conflict", e.getMessage());
             };
         }
     }

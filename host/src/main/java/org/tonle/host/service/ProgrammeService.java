@@ -50,7 +50,8 @@ public final class ProgrammeService {
     }
 
     private final ProgrammeRegistry registry;
-    private final TonleConfig config;
+    /** Read at each use: deployments are reloaded while the node runs. */
+    private final java.util.function.Supplier<TonleConfig> config;
     private final OsgiFramework osgi;
     private final RecordChecks checks;
     private final ProgrammeRoutes routes;
@@ -61,6 +62,11 @@ public final class ProgrammeService {
 
     public ProgrammeService(ProgrammeRegistry registry, TonleConfig config, OsgiFramework osgi, RecordChecks checks,
                             ProgrammeRoutes routes) {
+        this(registry, () -> config, osgi, checks, routes);
+    }
+
+    public ProgrammeService(ProgrammeRegistry registry, java.util.function.Supplier<TonleConfig> config, OsgiFramework osgi,
+                            RecordChecks checks, ProgrammeRoutes routes) {
         this.registry = registry;
         this.config = config;
         this.osgi = osgi;
@@ -89,7 +95,7 @@ public final class ProgrammeService {
                     .map(f -> "check of bundle " + f.bundle() + " disabled: " + f.error()).toList() : List.of();
             List<String> running = routes == null ? List.of() : routes.routes(entry.bundleId());
             views.add(new ProgrammeView(p.id(), p.name().toString(), p.department(), entry.bundle(), entry.version(), entry.state(),
-                    entry.error(), config.officesRunning(p.id()), p.activities(), p.indicators(),
+                    entry.error(), config.get().officesRunning(p.id()), p.activities(), p.indicators(),
                     disabled.isEmpty() ? null : disabled, running.isEmpty() ? null : running));
         }
         if (osgi != null && caller.role() != Role.DONOR) {
@@ -130,7 +136,7 @@ public final class ProgrammeService {
             views.add(new BundleView(bundle.getBundleId(), bundle.getSymbolicName() == null ? bundle.getHeaders().get(Constants.BUNDLE_NAME)
                     : bundle.getSymbolicName(), bundle.getVersion().toString(), state(bundle), location, programme,
                     entry != null ? entry.state() : declares ? state(bundle) : null,
-                    programme == null ? null : config.officesRunning(programme), entry == null ? null : entry.error()));
+                    programme == null ? null : config.get().officesRunning(programme), entry == null ? null : entry.error()));
         }
         for (OsgiFramework.Refused jar : osgi.refusedJars()) {
             views.add(new BundleView(null, jar.file(), null, "refused", jar.file(), null, null, null, jar.error()));

@@ -2,8 +2,12 @@ package org.tonle.host.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -28,6 +32,7 @@ public final class StatusService {
     private final Instant started = Instant.now();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final TransportMetrics transportMetrics;
+    private final Map<String, Supplier<Object>> sections = new ConcurrentSkipListMap<>();
 
     /** @param office the node's --office, or null for every office */
     public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport, Ingest ingest) {
@@ -52,8 +57,9 @@ public final class StatusService {
      *
      * @param transport the transport's own report ({@code role}, and for an office its outbox and
      *                  forwarding, for headquarters its consumer), as {@link NodeTransport#status} gives it
+     * @param sections  further sections by name (backups, deployments), as members of the answer
      */
-    public record Status(Node node, Map<String, Object> transport) {
+    public record Status(Node node, Map<String, Object> transport, @JsonAnyGetter Map<String, Object> sections) {
     }
 
     /** @param office the node's --office, or {@code null} for every office */
@@ -62,8 +68,15 @@ public final class StatusService {
     }
 
     public Status status() {
+        Map<String, Object> more = new LinkedHashMap<>();
+        sections.forEach((name, section) -> more.put(name, section.get()));
         return new Status(new Node(office, started.toString(), Duration.between(started, Instant.now()).toSeconds(),
-                programmes.programmes().size()), transport.status());
+                programmes.programmes().size()), transport.status(), more);
+    }
+
+    /** Adds a section to {@code GET /api/v1/status} (backups, deployments). */
+    public void section(String name, Supplier<Object> section) {
+        sections.put(name, section);
     }
 
     /** Every meter in the Prometheus text format or OpenMetrics, by content type. */

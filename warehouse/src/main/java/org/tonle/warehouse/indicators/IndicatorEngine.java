@@ -34,7 +34,8 @@ public final class IndicatorEngine {
 
     private final Warehouse warehouse;
     private final ProgrammeRegistry programmes;
-    private final TonleConfig config;
+    /** Read at each use: deployments are reloaded while the node runs. */
+    private final java.util.function.Supplier<TonleConfig> config;
     private final IndicatorCube cube;
 
     /** An engine that answers every query with SQL over the fact tables (always fresh, slower). */
@@ -47,6 +48,12 @@ public final class IndicatorEngine {
      * record store so that it stays equal to the facts.
      */
     public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, TonleConfig config, IndicatorCube cube) {
+        this(warehouse, programmes, () -> config, cube);
+    }
+
+    /** As above, with the configuration as it is at each query (offices.yaml and deployments reloaded). */
+    public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, java.util.function.Supplier<TonleConfig> config,
+                           IndicatorCube cube) {
         this.warehouse = warehouse;
         this.programmes = programmes;
         this.config = config;
@@ -60,7 +67,7 @@ public final class IndicatorEngine {
 
     /** The offices configured to run the indicator's programme. */
     public List<String> offices(Indicator indicator) {
-        return config.officesRunning(indicator.programme());
+        return config.get().officesRunning(indicator.programme());
     }
 
     /**

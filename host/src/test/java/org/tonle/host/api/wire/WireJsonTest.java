@@ -54,7 +54,7 @@ class WireJsonTest {
         assertThat(json.writeValueAsString(new RejectionService.Replayed(2, 1, 0, 1, List.of())))
                 .isEqualTo("{\"replayed\":2,\"accepted\":1,\"duplicates\":0,\"not_replayable\":1,\"rejected\":[]}");
         assertThat(json.writeValueAsString(new StatusService.Status(new StatusService.Node(null, "2015-08-01T00:00:00Z", 5, 4),
-                Map.of("role", "single"))))
+                Map.of("role", "single"), Map.of())))
                 .isEqualTo("{\"node\":{\"office\":null,\"started_at\":\"2015-08-01T00:00:00Z\",\"uptime_seconds\":5,\"programmes\":4},"
                         + "\"transport\":{\"role\":\"single\"}}");
     }

@@ -1,0 +1,163 @@
+package org.tonle.warehouse.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.NodeSettings;
+import org.tonle.warehouse.Warehouse;
+
+class BackupRoundTripTest {
+
+    static final String PASSPHRASE = "correct horse battery staple";
+    static final byte[] KEY = "c2VjcmV0LWtleS1vZi10aGUtb3JnYW5pc2F0aW9uLTMyYg==\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Stands in for the node's key fingerprint (an HMAC in pipelines): any function of the key's bytes. */
+    static String fingerprint(byte[] key) {
+        return HexFormat.of().formatHex(BackupWriter.digest().digest(key), 0, 8);
+    }
+
+    @Test
+    void aBackupHoldsOneSnapshotAndRestoresItExactly(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("source");
+        byte[] backup;
+        List<List<Object>> atSnapshot;
+        try (Warehouse warehouse = Warehouse.open(source.resolve("tonle.duckdb"))) {
+            new NodeSettings(warehouse).put("subject_key_fingerprint", fingerprint(KEY));
+            AuditLog audit = new AuditLog(warehouse);
+            for (int i = 0; i < 50; i++) {
+                audit.record("ana", "staff", "write", "POST /api/v1/activities", "{\"n\":" + i + "}", (long) i);
+            }
+            atSnapshot = rows(warehouse, "SELECT * FROM audit_log ORDER BY id");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (Connection snapshot = warehouse.connect(); Statement s = snapshot.createStatement()) {
+                s.execute("BEGIN TRANSACTION");
+                s.executeQuery("SELECT count(*) FROM audit_log").close();
+                // Commits after the snapshot are not in the backup.
+                audit.record("bo", "admin", "write", "POST /api/v1/activities", null, 7L);
+                try (OutputStream sealed = OpenPgp.encrypt(out, Secret.passphrase(PASSPHRASE), "backup.zip")) {
+                    Manifest manifest = BackupWriter.write(snapshot, source.resolve("backup-staging"), KEY, sealed);
+                    assertThat(manifest.rows("audit_log")).isEqualTo(50);
+                    assertThat(manifest.schema()).isEqualTo(Warehouse.migrations());
+                }
+                s.execute("ROLLBACK");
+            }
+            assertThat(source.resolve("backup-staging")).doesNotExist();
+            backup = out.toByteArray();
+        }
+        assertThat(new String(backup, StandardCharsets.ISO_8859_1)).as("nothing readable in the sealed file")
+                .doesNotContain("POST /api/v1/activities").doesNotContain("c2VjcmV0");
+
+        Path restored = dir.resolve("restored");
+        Manifest manifest = Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase(PASSPHRASE)), restored,
+                BackupRoundTripTest::fingerprint);
+        assertThat(manifest.rows("audit_log")).isEqualTo(50);
+        assertThat(Files.readAllBytes(restored.resolve("secrets/subject-key"))).isEqualTo(KEY);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve("secrets/subject-key")))).isEqualTo("rw-------");
+        assertThat(names(restored)).containsExactlyInAnyOrder("tonle.duckdb", "secrets");
+        try (Warehouse warehouse = Warehouse.open(restored.resolve("tonle.duckdb"))) {
+            assertThat(rows(warehouse, "SELECT * FROM audit_log ORDER BY id")).isEqualTo(atSnapshot);
+            assertThat(new NodeSettings(warehouse).get("subject_key_fingerprint")).contains(fingerprint(KEY));
+            // New rows continue the restored ids instead of reusing them.
+            new AuditLog(warehouse).record("cy", "admin", "read", "GET /api/v1/audit", null, null);
+            assertThat(rows(warehouse, "SELECT count(DISTINCT id), count(*) FROM audit_log").get(0)).containsExactly("51", "51");
+        }
+    }
+
+    @Test
+    void theWrongPassphraseRestoresNothingAndSaysWhy(@TempDir Path dir) throws Exception {
+        byte[] backup = smallBackup(dir.resolve("source"));
+        Path target = dir.resolve("target");
+        assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase("not the right passphrase")),
+                target, BackupRoundTripTest::fingerprint))
+                .isInstanceOf(BackupException.class).hasMessageContaining("wrong passphrase");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void aDamagedBackupRestoresNothing(@TempDir Path dir) throws Exception {
+        byte[] backup = smallBackup(dir.resolve("source"));
+        backup[backup.length / 2] ^= 0x5a;
+        Path target = Files.createDirectories(dir.resolve("target"));
+        assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase(PASSPHRASE)),
+                target, BackupRoundTripTest::fingerprint)).isInstanceOf(BackupException.class);
+        assertThat(names(target)).as("the folder is left empty").isEmpty();
+        byte[] truncated = java.util.Arrays.copyOf(smallBackup(dir.resolve("source2")), backup.length - 40);
+        assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(truncated), Secret.passphrase(PASSPHRASE)),
+                target, BackupRoundTripTest::fingerprint)).isInstanceOf(BackupException.class);
+        assertThat(names(target)).isEmpty();
+    }
+
+    @Test
+    void aFolderThatHoldsAnythingIsRefused(@TempDir Path dir) throws Exception {
+        byte[] backup = smallBackup(dir.resolve("source"));
+        Path target = Files.createDirectories(dir.resolve("target"));
+        Files.writeString(target.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase(PASSPHRASE)),
+                target, BackupRoundTripTest::fingerprint))
+                .isInstanceOf(BackupException.class).hasMessageContaining("not empty").hasMessageContaining("notes.txt");
+        assertThat(Files.readString(target.resolve("notes.txt"))).isEqualTo("mine");
+        assertThat(names(target)).containsExactly("notes.txt");
+    }
+
+    @Test
+    void aKeyThatIsNotTheWarehousesIsRefused(@TempDir Path dir) throws Exception {
+        byte[] backup = smallBackup(dir.resolve("source"));
+        Path target = dir.resolve("target");
+        assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase(PASSPHRASE)),
+                target, key -> "another fingerprint"))
+                .isInstanceOf(BackupException.class).hasMessageContaining("not the key the warehouse was built with");
+        assertThat(target).doesNotExist();
+    }
+
+    static byte[] smallBackup(Path source) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(source.resolve("tonle.duckdb"))) {
+            new NodeSettings(warehouse).put("subject_key_fingerprint", fingerprint(KEY));
+            new AuditLog(warehouse).record("ana", "staff", "write", "POST /api/v1/activities", null, 1L);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (Connection snapshot = warehouse.connect(); Statement s = snapshot.createStatement()) {
+                s.execute("BEGIN TRANSACTION");
+                try (OutputStream sealed = OpenPgp.encrypt(out, Secret.passphrase(PASSPHRASE), "backup.zip")) {
+                    BackupWriter.write(snapshot, source.resolve("backup-staging"), KEY, sealed);
+                }
+                s.execute("ROLLBACK");
+            }
+            return out.toByteArray();
+        }
+    }
+
+    static List<List<Object>> rows(Warehouse warehouse, String sql) throws Exception {
+        List<List<Object>> rows = new ArrayList<>();
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getObject(i) == null ? null : rs.getObject(i).toString());
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static List<String> names(Path dir) throws Exception {
+        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+}
