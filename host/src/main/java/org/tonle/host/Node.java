@@ -134,7 +134,8 @@ public final class Node implements AutoCloseable {
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
-        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal());
+        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal(),
+                config.settings().sql());
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);
@@ -255,7 +256,9 @@ public final class Node implements AutoCloseable {
     private SqlService startSql(AuditLog audit) {
         org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
         parts.add(0, allocator);
-        SqlSandbox sandbox = new SqlSandbox(warehouse, config.settings().sql().timeout());
+        var settings = config.settings().sql();
+        SqlSandbox sandbox = new SqlSandbox(warehouse,
+                new SqlSandbox.Limits(settings.timeout(), settings.maxAnswerBytes(), settings.concurrentQueries()));
         parts.add(0, sandbox);
         return new SqlService(sandbox, audit, allocator);
     }

@@ -47,6 +47,14 @@ public final class Warehouse implements AutoCloseable {
      *                      replay at start after a crash
      */
     public static Warehouse open(Path file, String checkpointWal) {
+        return open(file, checkpointWal, new Settings.Sql(0));
+    }
+
+    /**
+     * @param limits the instance's memory, threads and spill space, which analysts' statements
+     *               share with the node's own work (DuckDB caps them per instance)
+     */
+    public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
@@ -57,7 +65,7 @@ public final class Warehouse implements AutoCloseable {
             DuckDBConnection root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
             Warehouse warehouse = new Warehouse(file, root);
             warehouse.migrate();
-            warehouse.lockDown();
+            warehouse.lockDown(limits);
             return warehouse;
         } catch (SQLException | IOException e) {
             throw new WarehouseException("cannot open the warehouse " + file + ": " + e.getMessage(), e);
@@ -103,18 +111,41 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** The one folder DuckDB may read and write: where it spills what does not fit its memory. */
+    public Path spillFolder() {
+        return spillFolder(file);
+    }
+
+    private static Path spillFolder(Path file) {
+        return file.toAbsolutePath().getParent().resolve("duckdb-spill");
+    }
+
     /**
      * Ad-hoc SQL runs on this same instance, and DuckDB has no GRANTs: these settings hold for
      * the whole instance, so no statement (an analyst's or the node's own) can read or write a
-     * file outside the data directory, reach the network, or change them back.
+     * file outside the spill folder (not the data folder: it holds the key, intake and inbox),
+     * reach the network, outgrow the memory and spill caps, or change any of it back. The
+     * node's own work needs no file access through SQL: the database file and its WAL are the
+     * storage layer's, not the statements'.
      */
-    private void lockDown() throws SQLException {
-        String dataDir = file.toAbsolutePath().getParent().toString().replace("'", "''") + "/";
+    private void lockDown(Settings.Sql limits) throws SQLException, IOException {
+        Path spill = Files.createDirectories(spillFolder(file));
+        String folder = spill.toString().replace("'", "''");
         try (Statement s = root.createStatement()) {
-            s.execute("SET allowed_directories = ['" + dataDir + "']");
+            s.execute("SET temp_directory = '" + folder + "'");
+            s.execute("SET max_temp_directory_size = '" + quoted(limits.maxTempSize()) + "'");
+            s.execute("SET memory_limit = '" + quoted(limits.memoryLimit()) + "'");
+            if (limits.threads() > 0) {
+                s.execute("SET threads = " + limits.threads());
+            }
+            s.execute("SET allowed_directories = ['" + folder + "/']");
             s.execute("SET enable_external_access = false");
             s.execute("SET lock_configuration = true");
         }
+    }
+
+    private static String quoted(String value) {
+        return value.replace("'", "''");
     }
 
     private static List<String> resourceLines(String name) {

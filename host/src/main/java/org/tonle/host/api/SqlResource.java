@@ -1,10 +1,8 @@
 package org.tonle.host.api;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +21,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.tonle.host.http.ProblemException;
 import org.tonle.host.service.SqlService;
 import org.tonle.warehouse.analytics.SqlRefusedException;
@@ -37,6 +34,8 @@ public final class SqlResource {
 
     public static final String ARROW = "application/vnd.apache.arrow.stream";
     private static final String ENDPOINT = "POST /api/v1/sql";
+    /** Says why a CSV answer was cut (rows or bytes); absent when it was not. */
+    public static final String CUT_HEADER = "Tonle-Answer-Cut";
 
     /** The request body. */
     public record Query(@JsonProperty("sql") String sql, @JsonProperty("limit") Integer limit) {
@@ -57,6 +56,9 @@ public final class SqlResource {
         body.put("types", rows.types());
         body.put("rows", rows.rows());
         body.put("truncated", rows.truncated());
+        if (rows.cut() != null) {
+            body.put("cut", rows.cut());
+        }
         return body;
     }
 
@@ -72,31 +74,24 @@ public final class SqlResource {
             }
             w.flush();
         };
-        return Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8").build();
+        Response.ResponseBuilder answer = Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8");
+        if (rows.cut() != null) {
+            // CSV has no place for a note; clients (bin/tonle sql) print this header.
+            answer.header(CUT_HEADER, rows.cut());
+        }
+        return answer.build();
     }
 
     @POST
     @Produces(ARROW)
     public Response arrow(@Context SecurityContext security, Query query) {
-        SqlSandbox.ArrowQuery answer;
+        byte[] answer;
         try {
             answer = sql.arrow(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
             throw ProblemException.badRequest(e.getMessage());
         }
-        StreamingOutput body = (OutputStream out) -> {
-            try (answer; ArrowStreamWriter writer = new ArrowStreamWriter(answer.reader().getVectorSchemaRoot(), null, Channels.newChannel(out))) {
-                writer.start();
-                while (answer.next()) {
-                    writer.writeBatch();
-                }
-                writer.end();
-            } catch (SqlRefusedException e) {
-                // The status is sent already; a cut stream tells the client, the log tells the admin.
-                throw new IOException(e.getMessage(), e);
-            }
-        };
-        return Response.ok(body, ARROW).build();
+        return Response.ok(answer, ARROW).build();
     }
 
     private static String text(Query query) {

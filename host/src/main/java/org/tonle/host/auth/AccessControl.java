@@ -83,6 +83,7 @@ public final class AccessControl {
         if (adminToken != null && !adminToken.isBlank()) {
             next.add(new Known(sha256(adminToken), new Caller("admin", Role.ADMIN, Set.of(), Set.of())));
         }
+        refuseDuplicates(next, added);
         known = List.copyOf(next);
     }
 
@@ -90,7 +91,31 @@ public final class AccessControl {
     public void add(Caller caller, String token) {
         List<Known> next = new ArrayList<>(added);
         next.add(new Known(sha256(token), caller));
+        refuseDuplicates(known, next);
         added = List.copyOf(next);
+    }
+
+    /**
+     * Fails closed on two principals with one name or one token: the audit log, Flight SQL's
+     * sessions and every decision name a principal, and a shared token makes whose call it was
+     * a matter of list order. A name is compared case-insensitively; the admin token of the
+     * environment is the principal {@code admin}.
+     */
+    private static void refuseDuplicates(List<Known> first, List<Known> second) {
+        Set<String> names = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (List<Known> list : List.of(first, second)) {
+            for (Known k : list) {
+                if (!names.add(k.caller().name().toLowerCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException("access.yaml: two principals are named '" + k.caller().name()
+                            + "'; every principal needs a name of its own (the admin token is the principal 'admin')");
+                }
+                if (!hashes.add(HexFormat.of().formatHex(k.hash()))) {
+                    throw new IllegalArgumentException("access.yaml: principal '" + k.caller().name()
+                            + "' has the same token as another principal; give each its own (bin/tonle token)");
+                }
+            }
+        }
     }
 
     public Optional<Caller> authenticate(String token) {
