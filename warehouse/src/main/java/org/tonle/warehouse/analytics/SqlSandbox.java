@@ -343,7 +343,9 @@ public final class SqlSandbox implements AutoCloseable {
             String kind = expression.path("class").asText();
             if ("FUNCTION".equals(kind) || "WINDOW".equals(kind)) {
                 String name = expression.path("function_name").asText().toLowerCase(Locale.ROOT);
-                boolean qualified = !expression.path("schema").asText("").isEmpty() || !expression.path("catalog").asText("").isEmpty();
+                // DuckDB itself qualifies some (list_value of [1, 2] is main.list_value); no catalogue, no other schema.
+                String schema = expression.path("schema").asText("").toLowerCase(Locale.ROOT);
+                boolean qualified = !(schema.isEmpty() || schema.equals("main")) || !expression.path("catalog").asText("").isEmpty();
                 if (qualified || !FUNCTIONS.contains(name)) {
                     throw new SqlRefusedException("the function " + (qualified ? expression.path("schema").asText("") + "." : "")
                             + name + " is not allowed in ad-hoc SQL (docs/ANALYTICS.md lists the functions that are)");
