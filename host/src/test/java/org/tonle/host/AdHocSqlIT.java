@@ -51,6 +51,7 @@ class AdHocSqlIT {
     static final String ANALYST_TOKEN = "analyst-token";
     static final String DONOR_TOKEN = "donor-token";
     static final int TIMEOUT_SECONDS = 2;
+    static final String MEMORY_LIMIT = "512MB";
     static final ObjectMapper JSON = new ObjectMapper();
 
     TestNode node;
@@ -63,13 +64,17 @@ class AdHocSqlIT {
         this.root = root;
         TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Path settings = root.resolve("config/tonle.yaml");
-        Files.writeString(settings, Files.readString(settings).replaceAll("timeout_seconds: \\d+", "timeout_seconds: " + TIMEOUT_SECONDS));
+        Files.writeString(settings, Files.readString(settings).replaceAll("timeout_seconds: \\d+", "timeout_seconds: " + TIMEOUT_SECONDS)
+                .replaceAll("memory_limit: \\S+", "memory_limit: " + MEMORY_LIMIT));
         node = TestNode.start(root, null, TestNode.freePort());
         node.node().access().add(new Caller("ana", Role.ANALYST, Set.of(), Set.of()), ANALYST_TOKEN);
         node.node().access().add(new Caller("donor-a", Role.DONOR, Set.of("social"), Set.of()), DONOR_TOKEN);
         String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        Path form = Path.of(EscapeCorpus.FORM.replace("${data}", node.data().toString()));
+        Files.createDirectories(form.getParent());
+        Files.writeString(form, "case_code,reporter\n" + EscapeCorpus.PLANTED + ",caller\n");
         countsBefore = rawCounts();
         filesBefore = files();
     }
@@ -239,29 +244,76 @@ class AdHocSqlIT {
     // ---- escape attempts ----
 
     static Stream<EscapeCorpus.Attempt> escapes() {
-        return EscapeCorpus.ATTEMPTS.stream();
+        return EscapeCorpus.ALL.stream();
+    }
+
+    /** The attempt with {@code ${data}} replaced by this node's data folder. */
+    String text(EscapeCorpus.Attempt attempt) {
+        return attempt.sql().replace("${data}", node.data().toString());
     }
 
     @ParameterizedTest
     @MethodSource("escapes")
     void httpRefusesOrCutsOff(EscapeCorpus.Attempt attempt) {
-        TestNode.Response answer = post(ANALYST_TOKEN, attempt.sql(), 10, "application/json");
+        TestNode.Response answer = post(ANALYST_TOKEN, text(attempt), 10, "application/json");
         assertThat(answer.status()).as(attempt + " -> " + answer.body()).isEqualTo(400);
         assertThat(answer.json().path("detail").asText()).as(attempt.sql()).contains(attempt.because());
+        assertThat(answer.body()).doesNotContain(EscapeCorpus.PLANTED);
         assertNothingWritten();
     }
 
     @ParameterizedTest
     @MethodSource("escapes")
     void flightSqlRefusesOrCutsOff(EscapeCorpus.Attempt attempt) throws Exception {
+        StringBuilder seen = new StringBuilder();
         try (Connection c = flight(ANALYST_TOKEN); Statement s = c.createStatement()) {
             assertThatThrownBy(() -> {
-                try (ResultSet rs = s.executeQuery(attempt.sql())) {
+                try (ResultSet rs = s.executeQuery(text(attempt))) {
                     while (rs.next()) {
-                        rs.getObject(1);
+                        seen.append(rs.getObject(1));
                     }
                 }
             }).as(attempt.sql()).isInstanceOf(SQLException.class).hasStackTraceContaining(attempt.because());
+        }
+        assertThat(seen.toString()).doesNotContain(EscapeCorpus.PLANTED);
+        assertNothingWritten();
+    }
+
+    /**
+     * The same corpus through {@code tonle sql}, the built command line as analysts run it
+     * (a child process per attempt, two at a time): exit code 1, the reason on stderr, nothing
+     * of the planted form anywhere.
+     */
+    @Test
+    void theCommandLineRefusesOrCutsOffEveryAttempt() throws Exception {
+        Path jar = TestNode.repository().resolve("host/target/tonle-host.jar");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+            for (EscapeCorpus.Attempt attempt : EscapeCorpus.ALL) {
+                outcomes.add(pool.submit(() -> {
+                    ProcessBuilder builder = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "sql",
+                            "--url", node.url(), text(attempt)).redirectErrorStream(true);
+                    builder.environment().put("TONLE_TOKEN", ANALYST_TOKEN);
+                    Process process = builder.start();
+                    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    int code = process.waitFor();
+                    if (code != 1 || !output.contains(attempt.because()) || output.contains(EscapeCorpus.PLANTED)) {
+                        return attempt + " -> exit " + code + ": " + output;
+                    }
+                    return null;
+                }));
+            }
+            List<String> failures = new java.util.ArrayList<>();
+            for (var outcome : outcomes) {
+                String failure = outcome.get();
+                if (failure != null) {
+                    failures.add(failure);
+                }
+            }
+            assertThat(failures).as("attempts the command line did not refuse for the expected reason").isEmpty();
+        } finally {
+            pool.shutdownNow();
         }
         assertNothingWritten();
     }
