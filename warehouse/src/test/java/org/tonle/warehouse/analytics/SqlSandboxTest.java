@@ -153,4 +153,22 @@ class SqlSandboxTest {
             assertThat(sandbox.arrow("SELECT * FROM offices", 10, allocator).length).isLessThan(10_000);
         }
     }
+
+    /**
+     * One scalar call that reaches no interrupt check (a lambda over a 1.5 M element list, eight
+     * md5 each): DuckDB's interrupt cannot stop it, the watchdog answers the caller all the same,
+     * and the sandbox keeps answering others while the call runs out on its own thread.
+     */
+    @Test
+    void aSlowScalarIsAnsweredAtTheTimeLimitAndOthersStillAnswered() {
+        try (SqlSandbox quick = new SqlSandbox(warehouse, new SqlSandbox.Limits(Duration.ofSeconds(1), 0, 2))) {
+            String slow = "SELECT list_count(list_filter(l, x -> md5(md5(md5(md5(md5(md5(md5(md5(x::VARCHAR)))))))) < '0'))"
+                    + " FROM (SELECT list(a.date) AS l FROM calendar a, calendar b WHERE b.date < DATE '2000-06-01')";
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> quick.rows(slow, 10)).isInstanceOf(SqlRefusedException.class)
+                    .hasMessageContaining("ran longer than 1 s and was cancelled");
+            assertThat((System.nanoTime() - started) / 1e9).isLessThan(3.5);
+            assertThat(quick.rows("SELECT count(*) FROM offices", 1).rows().get(0).get(0)).isEqualTo(2L);
+        }
+    }
 }
