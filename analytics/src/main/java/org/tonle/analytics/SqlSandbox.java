@@ -1,5 +1,10 @@
 package org.tonle.analytics;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,21 +13,32 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.tonle.core.Json;
@@ -33,13 +49,18 @@ import org.tonle.warehouse.Warehouse;
 /**
  * Ad-hoc SQL for analysts (DESIGN.md section 2): one read-only SELECT over the analytics views.
  *
- * <p>Three walls. The DuckDB instance itself has external access disabled and its configuration
- * locked ({@link Warehouse}), so no statement reaches a file outside the data directory or the
- * network. Each statement is parsed by DuckDB ({@code json_serialize_sql}, which serialises
- * SELECT statements only) and every relation and function it names is checked on that tree
- * against the analytics views; no regular expression decides anything. The statement that runs
- * is the one DuckDB rebuilt from the checked tree, wrapped in a row cap, and it is cancelled
- * from another thread when it runs past the time limit.
+ * <p>Four walls. The DuckDB instance itself has external access disabled, may touch no folder
+ * but its own spill folder, has capped memory, threads and spill space, and its configuration is
+ * locked ({@link Warehouse}). Each statement is parsed by DuckDB ({@code json_serialize_sql},
+ * which serialises SELECT statements only) and rebuilt from the checked tree: every table
+ * reference is resolved in its own scope to a WITH query of that scope (renamed to a name only
+ * the sandbox hands out) or to an analytics view (qualified with the warehouse's catalogue and
+ * {@code main}); anything else, every node type and expression class not known to be harmless,
+ * and every function not on the allowlist ({@code allowed-functions.txt}) is refused. What runs is
+ * DuckDB's own rendering of that rewritten tree, so no name in it can mean anything else. It runs
+ * on the sandbox's own few threads under a row cap, an answer byte cap and a time limit held by
+ * DuckDB's interrupt and, for a call that never reaches an interrupt check, by a watchdog that
+ * answers the caller anyway.
  */
 public final class SqlSandbox implements AutoCloseable {
 
@@ -49,39 +70,82 @@ public final class SqlSandbox implements AutoCloseable {
      */
     public static final List<String> VIEWS = Schema.analyticsViews();
 
-    /** DuckDB's TableReferenceType names, as they appear in the serialised tree. */
-    private static final Set<String> TABLE_REFERENCES = Set.of("BASE_TABLE", "SUBQUERY", "JOIN", "TABLE_FUNCTION",
-            "EXPRESSION_LIST", "CTE", "EMPTY", "PIVOT", "SHOW_REF", "COLUMN_DATA", "DELIM_GET", "BOUND_TABLE_REF", "INVALID");
-    private static final Set<String> ALLOWED_REFERENCES = Set.of("BASE_TABLE", "SUBQUERY", "JOIN", "EMPTY", "EXPRESSION_LIST");
-    /** Scalar functions that change state or reveal the node's configuration. */
-    private static final Set<String> REFUSED_FUNCTIONS = Set.of("nextval", "currval", "setseed", "current_setting",
-            "getenv", "which_secret", "current_query", "json_execute_serialized_sql", "query", "query_table");
+    /** Functions an analyst may call, from {@code allowed-functions.txt}. */
+    static final Set<String> FUNCTIONS = allowedFunctions();
+    /** DuckDB's TableReferenceType names that only hold other references or constants. */
+    private static final Set<String> PLAIN_REFERENCES = Set.of("SUBQUERY", "JOIN", "EMPTY", "EXPRESSION_LIST", "PIVOT");
+    /** Parse tree nodes with a {@code type} and no {@code class} that carry no reference of their own. */
+    private static final Set<String> STRUCTURE = Set.of("ORDER_MODIFIER", "LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER",
+            "DISTINCT_MODIFIER", "ASCENDING", "DESCENDING", "ORDER_DEFAULT");
+    /** Expression classes that cannot name a relation or a function by themselves. */
+    private static final Set<String> EXPRESSIONS = Set.of("COLUMN_REF", "CONSTANT", "CAST", "OPERATOR", "COMPARISON",
+            "CONJUNCTION", "CASE", "BETWEEN", "STAR", "SUBQUERY", "LAMBDA", "COLLATE", "POSITIONAL_REFERENCE", "LAMBDA_REF");
+    /** How long the watchdog waits for DuckDB's interrupt before it answers the caller anyway. */
+    private static final Duration GRACE = Duration.ofSeconds(1);
     private static final ObjectMapper JSON = Json.MAPPER;
 
-    /** The answer of a query as plain rows. */
-    public record Rows(List<String> columns, List<String> types, List<List<Object>> rows, boolean truncated) {
+    /**
+     * The answer of a query as plain rows.
+     *
+     * @param cut why the answer was cut ({@code truncated}), in words; null when it was not
+     */
+    public record Rows(List<String> columns, List<String> types, List<List<Object>> rows, boolean truncated, String cut) {
+    }
+
+    /**
+     * @param maxAnswerBytes an answer larger than this is cut (rows) or refused (Arrow)
+     * @param concurrency    analyst statements running at once; more wait their turn within the time limit
+     */
+    public record Limits(Duration timeout, long maxAnswerBytes, int concurrency) {
+        public Limits {
+            maxAnswerBytes = maxAnswerBytes <= 0 ? 64L << 20 : maxAnswerBytes;
+            concurrency = Math.max(1, concurrency);
+        }
     }
 
     private final Warehouse warehouse;
-    private final Duration timeout;
+    private final Limits limits;
+    private final String catalog;
     private final ScheduledExecutorService canceller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sql-timeout");
         t.setDaemon(true);
         return t;
     });
+    private final ExecutorService workers;
 
     public SqlSandbox(Warehouse warehouse, Duration timeout) {
+        this(warehouse, new Limits(timeout, 0, 2));
+    }
+
+    public SqlSandbox(Warehouse warehouse, Limits limits) {
         this.warehouse = warehouse;
-        this.timeout = timeout;
+        this.limits = limits;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(limits.concurrency(), r -> {
+            Thread t = new Thread(r, "sql-query-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_database()")) {
+            rs.next();
+            this.catalog = rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot name the warehouse catalogue: " + e.getMessage(), e);
+        }
     }
 
     public Duration timeout() {
-        return timeout;
+        return limits.timeout();
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     /**
      * Checks a statement and returns the SQL that will run for it (DuckDB's own rendering of the
-     * checked tree); refuses anything that is not one SELECT over the analytics views.
+     * checked and rewritten tree); refuses anything that is not one SELECT over the analytics views.
      */
     public String check(String sql) {
         if (sql == null || sql.isBlank()) {
@@ -101,15 +165,7 @@ public final class SqlSandbox implements AutoCloseable {
             if (statements.size() != 1) {
                 throw new SqlRefusedException("send exactly one statement; this text holds " + statements.size());
             }
-            Set<String> ctes = new HashSet<>();
-            collectCtes(statements, ctes);
-            Set<String> relations = ctes.isEmpty() ? Set.of() : relationNames(c);
-            for (String cte : ctes) {
-                if (relations.contains(cte) && !VIEWS.contains(cte)) {
-                    throw new SqlRefusedException("a WITH query may not be named like a table of the warehouse: " + cte);
-                }
-            }
-            checkNode(statements, ctes);
+            new Resolver(catalog).statement(statements.get(0));
             return deserialise(c, parsed);
         } catch (SQLException e) {
             throw new SqlRefusedException("the statement cannot be checked: " + firstLine(e.getMessage()));
@@ -122,7 +178,7 @@ public final class SqlSandbox implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return JSON.readTree(rs.getString(1));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new SQLException("unreadable parse tree", e);
             }
         }
@@ -138,81 +194,201 @@ public final class SqlSandbox implements AutoCloseable {
         }
     }
 
-    /** Every table and view name of the database, system views included, lower case. */
-    private static Set<String> relationNames(Connection c) throws SQLException {
-        Set<String> names = new HashSet<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()")) {
-            while (rs.next()) {
-                names.add(rs.getString(1).toLowerCase(Locale.ROOT));
-            }
-        }
-        return names;
-    }
+    /**
+     * Walks one statement's tree with the WITH queries visible at each point, and rewrites every
+     * table reference to what it was resolved to. DuckDB's scoping: a WITH query is visible in
+     * the query that declares it (every branch of a set operation, every nested subquery, lateral
+     * joins, pivots) and in the WITH queries declared after it; a recursive one also in its own
+     * recursive branch; one declared inside a subquery is not visible outside it. Where this
+     * model is narrower than DuckDB's, a query is refused, never widened: a renamed WITH query
+     * that DuckDB would not see where the model put it fails to bind, it cannot mean a table.
+     */
+    private static final class Resolver {
+        private final String catalog;
+        private int ctes;
 
-    private static void collectCtes(JsonNode node, Set<String> ctes) {
-        if (node.isObject()) {
+        Resolver(String catalog) {
+            this.catalog = catalog;
+        }
+
+        void statement(JsonNode statement) {
+            JsonNode node = statement.path("node");
+            if (!node.isObject()) {
+                throw new SqlRefusedException("only read-only SELECT queries over the analytics views are allowed");
+            }
+            walk(statement, Map.of());
+        }
+
+        private void walk(JsonNode node, Map<String, String> scope) {
+            if (node.isArray()) {
+                node.forEach(child -> walk(child, scope));
+                return;
+            }
+            if (!node.isObject()) {
+                return;
+            }
+            ObjectNode object = (ObjectNode) node;
+            if (object.has("class")) {
+                expression(object, scope);
+                return;
+            }
+            JsonNode type = object.get("type");
+            if (type != null && type.isTextual()) {
+                String t = type.asText();
+                if (t.endsWith("_NODE")) {
+                    query(object, scope);
+                } else if ("BASE_TABLE".equals(t)) {
+                    table(object, scope);
+                } else if (PLAIN_REFERENCES.contains(t) || STRUCTURE.contains(t) || t.endsWith("_TYPE_INFO")) {
+                    children(object, scope);
+                } else {
+                    throw refusedReference(t);
+                }
+                return;
+            }
+            children(object, scope);
+        }
+
+        private void children(ObjectNode object, Map<String, String> scope) {
+            object.properties().forEach(e -> walk(e.getValue(), scope));
+        }
+
+        /**
+         * A query node: its WITH queries first, each in the scope of those before it, then the
+         * rest of the node with all of them.
+         */
+        private void query(ObjectNode node, Map<String, String> outer) {
+            String type = node.path("type").asText();
+            if (!"SELECT_NODE".equals(type) && !"SET_OPERATION_NODE".equals(type)) {
+                throw refusedReference(type);
+            }
+            Map<String, String> scope = new HashMap<>(outer);
+            Set<String> declared = new HashSet<>();
             for (JsonNode entry : node.path("cte_map").path("map")) {
-                ctes.add(entry.path("key").asText().toLowerCase(Locale.ROOT));
+                String name = entry.path("key").asText().toLowerCase(Locale.ROOT);
+                JsonNode query = entry.path("value").path("query");
+                if (name.isEmpty() || !query.path("node").isObject()) {
+                    throw refusedReference("WITH");
+                }
+                if (!declared.add(name)) {
+                    throw new SqlRefusedException("two WITH queries are named " + name);
+                }
+                String renamed = "tonle_cte_" + (++ctes);
+                ObjectNode body = (ObjectNode) query.path("node");
+                if ("RECURSIVE_CTE_NODE".equals(body.path("type").asText())) {
+                    recursive(body, scope, name, renamed);
+                    walk(entry.path("value").path("key_targets"), with(scope, name, renamed));
+                } else {
+                    walk(query, scope);
+                }
+                scope.put(name, renamed);
+                ((ObjectNode) entry).put("key", renamed);
             }
+            node.properties().forEach(e -> {
+                if (!"cte_map".equals(e.getKey())) {
+                    walk(e.getValue(), scope);
+                }
+            });
         }
-        node.forEach(child -> collectCtes(child, ctes));
-    }
 
-    private static void checkNode(JsonNode node, Set<String> ctes) {
-        if (node.isObject()) {
-            String type = node.path("type").isTextual() ? node.path("type").asText() : "";
-            if (node.has("class")) {
-                if ("FUNCTION".equals(node.path("class").asText())) {
-                    checkFunction(node);
-                }
-            } else if (TABLE_REFERENCES.contains(type)) {
-                if (!ALLOWED_REFERENCES.contains(type)) {
-                    throw new SqlRefusedException(switch (type) {
-                        case "TABLE_FUNCTION" -> "table functions (read_csv, read_parquet, range, duckdb_settings, ...) are not"
-                                + " allowed; query the analytics views: " + String.join(", ", VIEWS);
-                        case "SHOW_REF" -> "DESCRIBE, SHOW and SUMMARIZE are not allowed; docs/ANALYTICS.md lists every column";
-                        default -> type.toLowerCase(Locale.ROOT).replace('_', ' ') + " is not allowed in ad-hoc SQL";
-                    });
-                }
-                if ("BASE_TABLE".equals(type)) {
-                    checkRelation(node, ctes);
-                }
+        /** A recursive WITH query's body: the anchor does not see the query itself, the recursive branch does. */
+        private void recursive(ObjectNode body, Map<String, String> scope, String name, String renamed) {
+            if (!body.path("cte_name").asText().equalsIgnoreCase(name) || !body.path("cte_map").path("map").isEmpty()) {
+                throw refusedReference("RECURSIVE_CTE_NODE");
             }
+            body.put("cte_name", renamed);
+            Map<String, String> inner = with(scope, name, renamed);
+            body.properties().forEach(e -> {
+                switch (e.getKey()) {
+                    case "cte_map" -> { }
+                    case "left" -> walk(e.getValue(), scope);
+                    default -> walk(e.getValue(), inner);
+                }
+            });
         }
-        node.forEach(child -> checkNode(child, ctes));
-    }
 
-    private static void checkRelation(JsonNode table, Set<String> ctes) {
-        String name = table.path("table_name").asText().toLowerCase(Locale.ROOT);
-        String schema = table.path("schema_name").asText().toLowerCase(Locale.ROOT);
-        String catalog = table.path("catalog_name").asText();
-        boolean unqualified = catalog.isEmpty() && schema.isEmpty();
-        if (unqualified && ctes.contains(name)) {
-            return;
+        private static Map<String, String> with(Map<String, String> scope, String name, String renamed) {
+            Map<String, String> inner = new HashMap<>(scope);
+            inner.put(name, renamed);
+            return inner;
         }
-        if (!catalog.isEmpty() || !(schema.isEmpty() || schema.equals("main")) || !VIEWS.contains(name)) {
-            String shown = (catalog.isEmpty() ? "" : catalog + ".") + (schema.isEmpty() ? "" : schema + ".") + table.path("table_name").asText();
+
+        private void table(ObjectNode table, Map<String, String> scope) {
+            String name = table.path("table_name").asText();
+            String lower = name.toLowerCase(Locale.ROOT);
+            String schema = table.path("schema_name").asText("").toLowerCase(Locale.ROOT);
+            String catalogName = table.path("catalog_name").asText("");
+            if (!table.path("at_clause").isNull() && !table.path("at_clause").isMissingNode()) {
+                throw new SqlRefusedException("AT (time travel) is not allowed in ad-hoc SQL");
+            }
+            walk(table.path("sample"), scope);
+            if (catalogName.isEmpty() && schema.isEmpty() && scope.containsKey(lower)) {
+                table.put("table_name", scope.get(lower));
+                if (table.path("alias").asText("").isEmpty()) {
+                    table.put("alias", name);
+                }
+                return;
+            }
+            if (catalogName.isEmpty() && (schema.isEmpty() || schema.equals("main")) && VIEWS.contains(lower)) {
+                table.put("catalog_name", catalog);
+                table.put("schema_name", "main");
+                table.put("table_name", lower);
+                if (table.path("alias").asText("").isEmpty()) {
+                    table.put("alias", name);
+                }
+                return;
+            }
+            String shown = (catalogName.isEmpty() ? "" : catalogName + ".") + (schema.isEmpty() ? "" : schema + ".") + name;
             throw new SqlRefusedException("\"" + shown + "\" is not an analytics view; ad-hoc SQL may read only "
                     + String.join(", ", VIEWS) + " (files, raw tables, the audit log and settings are out of reach)");
         }
-    }
 
-    private static void checkFunction(JsonNode function) {
-        String name = function.path("function_name").asText().toLowerCase(Locale.ROOT);
-        String schema = function.path("schema").asText("").toLowerCase(Locale.ROOT);
-        if (REFUSED_FUNCTIONS.contains(name) || name.startsWith("duckdb_") || name.startsWith("pragma_") || name.contains("secret")
-                || !(schema.isEmpty() || schema.equals("main"))) {
-            throw new SqlRefusedException("the function " + name + " is not allowed in ad-hoc SQL (it changes state or"
-                    + " reveals the node's configuration)");
+        private void expression(ObjectNode expression, Map<String, String> scope) {
+            String kind = expression.path("class").asText();
+            if ("FUNCTION".equals(kind) || "WINDOW".equals(kind)) {
+                String name = expression.path("function_name").asText().toLowerCase(Locale.ROOT);
+                // DuckDB itself qualifies some (list_value of [1, 2] is main.list_value); no catalogue, no other schema.
+                String schema = expression.path("schema").asText("").toLowerCase(Locale.ROOT);
+                boolean qualified = !(schema.isEmpty() || schema.equals("main")) || !expression.path("catalog").asText("").isEmpty();
+                if (qualified || !FUNCTIONS.contains(name)) {
+                    throw new SqlRefusedException("the function " + (qualified ? expression.path("schema").asText("") + "." : "")
+                            + name + " is not allowed in ad-hoc SQL (docs/ANALYTICS.md lists the functions that are)");
+                }
+            } else if (!EXPRESSIONS.contains(kind)) {
+                throw new SqlRefusedException(kind.toLowerCase(Locale.ROOT).replace('_', ' ') + " expressions are not allowed in ad-hoc SQL");
+            }
+            children(expression, scope);
+        }
+
+        private static SqlRefusedException refusedReference(String type) {
+            return new SqlRefusedException(switch (type) {
+                case "TABLE_FUNCTION" -> "table functions (read_csv, read_parquet, range, duckdb_settings, ...) are not"
+                        + " allowed; query the analytics views: " + String.join(", ", VIEWS);
+                case "SHOW_REF" -> "DESCRIBE, SHOW and SUMMARIZE are not allowed; docs/ANALYTICS.md lists every column";
+                default -> type.toLowerCase(Locale.ROOT).replace('_', ' ') + " is not allowed in ad-hoc SQL";
+            });
         }
     }
 
-    /** Runs a checked statement and returns at most {@code limit} rows as Java values. */
+    private static Set<String> allowedFunctions() {
+        try (InputStream in = SqlSandbox.class.getResourceAsStream("allowed-functions.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("missing allowed-functions.txt");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).collect(Collectors.toUnmodifiableSet());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read allowed-functions.txt", e);
+        }
+    }
+
+    /**
+     * Runs a checked statement and returns at most {@code limit} rows as Java values, cut
+     * (saying so in {@link Rows#cut()}) at the row limit or the answer byte cap.
+     */
     public Rows rows(String sql, int limit) {
-        String checked = check(sql);
-        try (Running running = start(checked, limit + 1)) {
-            try (ResultSet rs = running.statement.executeQuery()) {
+        return run(check(sql), limit + 1L, statement -> {
+            try (ResultSet rs = statement.executeQuery()) {
                 ResultSetMetaData meta = rs.getMetaData();
                 List<String> columns = new ArrayList<>();
                 List<String> types = new ArrayList<>();
@@ -221,134 +397,147 @@ public final class SqlSandbox implements AutoCloseable {
                     types.add(meta.getColumnTypeName(i));
                 }
                 List<List<Object>> rows = new ArrayList<>();
-                boolean truncated = false;
+                String cut = null;
+                long bytes = 0;
                 while (rs.next()) {
                     if (rows.size() == limit) {
-                        truncated = true;
+                        cut = "the answer was cut at the row limit of " + limit;
                         break;
                     }
                     List<Object> row = new ArrayList<>(columns.size());
                     for (int i = 1; i <= columns.size(); i++) {
-                        row.add(plain(rs.getObject(i)));
+                        Object value = plain(rs.getObject(i));
+                        bytes += value instanceof String text ? text.length() : 8;
+                        row.add(value);
+                    }
+                    if (bytes > limits.maxAnswerBytes()) {
+                        cut = "the answer was cut after " + rows.size() + " rows at the answer size cap of "
+                                + megabytes(limits.maxAnswerBytes()) + " (sql.max_answer_bytes)";
+                        break;
                     }
                     rows.add(row);
                 }
-                return new Rows(columns, types, rows, truncated);
-            } catch (SQLException e) {
-                throw running.failure(e);
+                return new Rows(columns, types, rows, cut != null, cut);
             }
-        }
+        });
     }
 
     /**
-     * Runs a checked statement as an Arrow stream of at most {@code limit} rows. Close the
-     * returned query after reading; the time limit covers reading too.
+     * Runs a checked statement and returns its answer of at most {@code limit} rows as an Arrow
+     * IPC stream; an answer past the byte cap is refused, saying so (a stream cannot say it was
+     * cut). {@code limit} 0 gives the columns only (DuckDB then skips the work).
      */
-    public ArrowQuery arrow(String sql, int limit, BufferAllocator allocator) {
-        Running running = start(check(sql), limit);
-        try {
-            DuckDBResultSet rs = (DuckDBResultSet) running.statement.executeQuery();
-            return new ArrowQuery((ArrowReader) rs.arrowExportStream(allocator, 4096), running);
-        } catch (SQLException e) {
-            running.close();
-            throw running.failure(e);
-        } catch (RuntimeException e) {
-            running.close();
-            throw e;
-        }
+    public byte[] arrow(String sql, int limit, BufferAllocator allocator) {
+        return run(check(sql), limit, statement -> {
+            DuckDBResultSet rs = (DuckDBResultSet) statement.executeQuery();
+            CappedBytes out = new CappedBytes(limits.maxAnswerBytes());
+            try (rs; ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 4096);
+                 ArrowStreamWriter writer = new ArrowStreamWriter(reader.getVectorSchemaRoot(), null, Channels.newChannel(out))) {
+                writer.start();
+                while (reader.loadNextBatch()) {
+                    writer.writeBatch();
+                }
+                writer.end();
+            } catch (CappedBytes.TooLarge e) {
+                throw new SqlRefusedException("the answer is larger than the answer size cap of " + megabytes(limits.maxAnswerBytes())
+                        + " (sql.max_answer_bytes) and was refused; ask for fewer rows or columns, or aggregate");
+            }
+            return out.toByteArray();
+        });
     }
 
-    /** A running Arrow answer. */
-    public static final class ArrowQuery implements AutoCloseable {
-        private final ArrowReader reader;
-        private final Running running;
-
-        private ArrowQuery(ArrowReader reader, Running running) {
-            this.reader = reader;
-            this.running = running;
-        }
-
-        public ArrowReader reader() {
-            return reader;
-        }
-
-        /** Loads the next batch, turning a cancellation into a clear refusal. */
-        public boolean next() {
-            try {
-                return reader.loadNextBatch();
-            } catch (java.io.IOException | RuntimeException e) {
-                throw running.failure(e);
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                reader.close();
-            } catch (java.io.IOException | RuntimeException e) {
-                // the stream may already be gone after a cancellation; the connection closes below
-            }
-            running.close();
-        }
+    private interface Work<T> {
+        T run(PreparedStatement statement) throws SQLException, IOException;
     }
 
-    private Running start(String checked, long cap) {
-        DuckDBConnection c = warehouse.connect();
-        try {
-            PreparedStatement statement = c.prepareStatement(Sql.load("sql/sandbox-capped.sql").replace("${query}", checked)
-                    .replace("${cap}", Long.toString(Math.max(0, cap))));
-            return new Running(c, statement);
-        } catch (SQLException e) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // nothing ran
+    /**
+     * Runs a statement on the sandbox's own threads under the time limit. At the deadline DuckDB
+     * is interrupted; a call that reaches no interrupt check (one slow scalar over a huge value)
+     * keeps its thread until it returns, but the caller is answered a moment later all the same,
+     * and its connection is closed when it ends.
+     */
+    private <T> T run(String checked, long cap, Work<T> work) {
+        AtomicReference<PreparedStatement> running = new AtomicReference<>();
+        AtomicBoolean timedOut = new AtomicBoolean();
+        String text = Sql.load("sql/sandbox-capped.sql").replace("${query}", checked).replace("${cap}", Long.toString(Math.max(0, cap)));
+        Future<T> result = workers.submit(() -> {
+            try (DuckDBConnection c = warehouse.connect(); PreparedStatement statement = c.prepareStatement(text)) {
+                running.set(statement);
+                if (timedOut.get()) {
+                    throw new SQLException("INTERRUPT: past the deadline before it started");
+                }
+                return work.run(statement);
             }
-            throw new SqlRefusedException("the query failed: " + firstLine(e.getMessage()));
-        }
-    }
-
-    /** One statement under the time limit: cancelled from the canceller thread when due. */
-    private final class Running implements AutoCloseable {
-        private final DuckDBConnection connection;
-        private final PreparedStatement statement;
-        private final AtomicBoolean timedOut = new AtomicBoolean();
-        private final ScheduledFuture<?> deadline;
-
-        Running(DuckDBConnection connection, PreparedStatement statement) {
-            this.connection = connection;
-            this.statement = statement;
-            this.deadline = canceller.schedule(() -> {
-                timedOut.set(true);
+        });
+        ScheduledFuture<?> deadline = canceller.schedule(() -> {
+            timedOut.set(true);
+            PreparedStatement statement = running.get();
+            if (statement != null) {
                 try {
                     statement.cancel();
                 } catch (SQLException | RuntimeException e) {
                     // already finished
                 }
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return result.get(limits.timeout().plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            timedOut.set(true);
+            result.cancel(false);
+            throw timedOut();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (timedOut.get()) {
+                throw timedOut();
+            }
+            if (cause instanceof SqlRefusedException refused) {
+                throw refused;
+            }
+            throw new SqlRefusedException("the query failed: " + firstLine(String.valueOf(cause.getMessage())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.cancel(false);
+            throw new SqlRefusedException("the query was interrupted");
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private SqlRefusedException timedOut() {
+        return new SqlRefusedException("the query ran longer than " + limits.timeout().toSeconds()
+                + " s and was cancelled; filter or aggregate more, or ask for fewer rows", true);
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes % (1L << 20) == 0 ? (bytes >> 20) + " MB" : bytes + " bytes";
+    }
+
+    /** An in-memory stream that refuses to grow past its cap. */
+    private static final class CappedBytes extends ByteArrayOutputStream {
+        static final class TooLarge extends RuntimeException {
+            TooLarge() {
+                super("answer too large");
+            }
         }
 
-        SqlRefusedException failure(Exception e) {
-            if (timedOut.get()) {
-                return new SqlRefusedException("the query ran longer than " + timeout.toSeconds()
-                        + " s and was cancelled; filter or aggregate more, or ask for fewer rows", true);
-            }
-            return new SqlRefusedException("the query failed: " + firstLine(String.valueOf(e.getMessage())));
+        private final long cap;
+
+        CappedBytes(long cap) {
+            this.cap = cap;
         }
 
         @Override
-        public void close() {
-            deadline.cancel(false);
-            try {
-                statement.close();
-            } catch (SQLException e) {
-                // closing after a cancellation
+        public synchronized void write(byte[] b, int off, int len) {
+            if (count + (long) len > cap) {
+                throw new TooLarge();
             }
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                // closing after a cancellation
-            }
+            super.write(b, off, len);
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
         }
     }
 
@@ -370,6 +559,7 @@ public final class SqlSandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        workers.shutdownNow();
         canceller.shutdownNow();
     }
 }

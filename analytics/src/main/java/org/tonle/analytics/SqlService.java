@@ -44,16 +44,16 @@ public final class SqlService {
     }
 
     /**
-     * An Arrow answer; the caller streams it and closes it. Refusals surface here, before any
-     * byte is sent; the audit records the statement and its cap (rows are counted by Flight).
+     * An Arrow IPC stream; refusals (the byte cap too) surface here, before any byte is sent.
+     * The audit records the statement and its cap (the rows are in the stream).
      */
-    public SqlSandbox.ArrowQuery arrow(Caller caller, String sql, Integer limit, String endpoint) {
+    public byte[] arrow(Caller caller, String sql, Integer limit, String endpoint) {
         int cap = limit(limit);
         authorize(caller);
         try {
-            SqlSandbox.ArrowQuery query = sandbox.arrow(sql, cap, allocator);
+            byte[] answer = sandbox.arrow(sql, cap, allocator);
             audited(caller, endpoint, sql, cap, null, null);
-            return query;
+            return answer;
         } catch (SqlRefusedException e) {
             audited(caller, endpoint, sql, cap, e.getMessage(), null);
             throw e;
@@ -62,17 +62,47 @@ public final class SqlService {
 
     /**
      * The columns a statement would answer, from a run capped at zero rows (DuckDB then skips
-     * the work); not audited, the run that follows is.
+     * the work); audited as {@code sql-schema}, refused or not.
      */
-    public SqlSandbox.ArrowQuery schemaOnly(Caller caller, String sql) {
+    public byte[] schemaOnly(Caller caller, String sql, String endpoint) {
         authorize(caller);
-        return sandbox.arrow(sql, 0, allocator);
+        try {
+            byte[] answer = sandbox.arrow(sql, 0, allocator);
+            audit(caller, "sql-schema", endpoint, sql, null);
+            return answer;
+        } catch (SqlRefusedException e) {
+            audit(caller, "sql-schema-refused", endpoint, sql, e.getMessage());
+            throw e;
+        }
     }
 
-    /** Checks a statement without running it (Flight SQL prepares before it executes). */
-    public String check(Caller caller, String sql) {
+    /** Checks a statement without running it (Flight SQL prepares before it executes); audited as {@code sql-check}. */
+    public String check(Caller caller, String sql, String endpoint) {
         authorize(caller);
-        return sandbox.check(sql);
+        try {
+            String checked = sandbox.check(sql);
+            audit(caller, "sql-check", endpoint, sql, null);
+            return checked;
+        } catch (SqlRefusedException e) {
+            audit(caller, "sql-check-refused", endpoint, sql, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * Audits a call that runs no statement (Flight SQL's catalogue calls, and calls refused
+     * before a caller is known: then {@code caller} is null and the principal is {@code -}).
+     */
+    public void audit(Caller caller, String action, String endpoint, String sql, String refusal) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (sql != null) {
+            parameters.put("sql", sql);
+        }
+        if (refusal != null) {
+            parameters.put("refused", refusal);
+        }
+        audit.record(caller == null ? "-" : caller.name(), caller == null ? "-" : caller.role().id(), action, endpoint,
+                parameters.isEmpty() ? null : Json.write(parameters), null);
     }
 
     public BufferAllocator allocator() {
@@ -89,8 +119,9 @@ public final class SqlService {
         return limit;
     }
 
-    private static void authorize(Caller caller) {
+    private void authorize(Caller caller) {
         if (caller.role() != Role.ADMIN && caller.role() != Role.ANALYST) {
+            audit(caller, "sql-forbidden", "sql", null, "not an analyst or admin");
             throw RequestRefused.notPermitted("ad-hoc SQL is for analysts and admins; " + caller.name() + " is " + caller.role().id());
         }
     }

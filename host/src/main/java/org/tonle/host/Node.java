@@ -150,7 +150,8 @@ public final class Node implements AutoCloseable {
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
-        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal());
+        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal(),
+                config.settings().sql());
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);
@@ -216,7 +217,7 @@ public final class Node implements AutoCloseable {
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
-        BackupService backups = new BackupService(warehouse, writer, keyFile(data), data.resolve("backup-staging"), audit);
+        BackupService backups = new BackupService(warehouse, writer, keyFile(data), warehouse.spillFolder().resolve("backup-staging"), audit);
         parts.add(0, backups);
         backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
         status.section("backup", backups::status);
@@ -307,7 +308,9 @@ public final class Node implements AutoCloseable {
     private SqlService startSql(AuditLog audit) {
         org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
         parts.add(0, allocator);
-        SqlSandbox sandbox = new SqlSandbox(warehouse, config.settings().sql().timeout());
+        var settings = config.settings().sql();
+        SqlSandbox sandbox = new SqlSandbox(warehouse,
+                new SqlSandbox.Limits(settings.timeout(), settings.maxAnswerBytes(), settings.concurrentQueries()));
         parts.add(0, sandbox);
         return new SqlService(sandbox, audit, allocator);
     }

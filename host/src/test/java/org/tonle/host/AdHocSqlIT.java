@@ -51,6 +51,8 @@ class AdHocSqlIT {
     static final String ANALYST_TOKEN = "analyst-token";
     static final String DONOR_TOKEN = "donor-token";
     static final int TIMEOUT_SECONDS = 2;
+    static final String MEMORY_LIMIT = "512MB";
+    static final int MAX_ANSWER_BYTES = 4 << 20;
     static final ObjectMapper JSON = new ObjectMapper();
 
     TestNode node;
@@ -63,13 +65,18 @@ class AdHocSqlIT {
         this.root = root;
         TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Path settings = root.resolve("config/tonle.yaml");
-        Files.writeString(settings, Files.readString(settings).replaceAll("timeout_seconds: \\d+", "timeout_seconds: " + TIMEOUT_SECONDS));
+        Files.writeString(settings, Files.readString(settings).replaceAll("timeout_seconds: \\d+", "timeout_seconds: " + TIMEOUT_SECONDS)
+                .replaceAll("memory_limit: \\S+", "memory_limit: " + MEMORY_LIMIT)
+                .replaceAll("max_answer_bytes: \\d+", "max_answer_bytes: " + MAX_ANSWER_BYTES));
         node = TestNode.start(root, null, TestNode.freePort());
         node.node().access().add(new Caller("ana", Role.ANALYST, Set.of(), Set.of()), ANALYST_TOKEN);
         node.node().access().add(new Caller("donor-a", Role.DONOR, Set.of("social"), Set.of()), DONOR_TOKEN);
         String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        Path form = Path.of(EscapeCorpus.FORM.replace("${data}", node.data().toString()));
+        Files.createDirectories(form.getParent());
+        Files.writeString(form, "case_code,reporter\n" + EscapeCorpus.PLANTED + ",caller\n");
         countsBefore = rawCounts();
         filesBefore = files();
     }
@@ -239,29 +246,76 @@ class AdHocSqlIT {
     // ---- escape attempts ----
 
     static Stream<EscapeCorpus.Attempt> escapes() {
-        return EscapeCorpus.ATTEMPTS.stream();
+        return EscapeCorpus.ALL.stream();
+    }
+
+    /** The attempt with {@code ${data}} replaced by this node's data folder. */
+    String text(EscapeCorpus.Attempt attempt) {
+        return attempt.sql().replace("${data}", node.data().toString());
     }
 
     @ParameterizedTest
     @MethodSource("escapes")
     void httpRefusesOrCutsOff(EscapeCorpus.Attempt attempt) {
-        TestNode.Response answer = post(ANALYST_TOKEN, attempt.sql(), 10, "application/json");
+        TestNode.Response answer = post(ANALYST_TOKEN, text(attempt), 10, "application/json");
         assertThat(answer.status()).as(attempt + " -> " + answer.body()).isEqualTo(400);
         assertThat(answer.json().path("detail").asText()).as(attempt.sql()).contains(attempt.because());
+        assertThat(answer.body()).doesNotContain(EscapeCorpus.PLANTED);
         assertNothingWritten();
     }
 
     @ParameterizedTest
     @MethodSource("escapes")
     void flightSqlRefusesOrCutsOff(EscapeCorpus.Attempt attempt) throws Exception {
+        StringBuilder seen = new StringBuilder();
         try (Connection c = flight(ANALYST_TOKEN); Statement s = c.createStatement()) {
             assertThatThrownBy(() -> {
-                try (ResultSet rs = s.executeQuery(attempt.sql())) {
+                try (ResultSet rs = s.executeQuery(text(attempt))) {
                     while (rs.next()) {
-                        rs.getObject(1);
+                        seen.append(rs.getObject(1));
                     }
                 }
             }).as(attempt.sql()).isInstanceOf(SQLException.class).hasStackTraceContaining(attempt.because());
+        }
+        assertThat(seen.toString()).doesNotContain(EscapeCorpus.PLANTED);
+        assertNothingWritten();
+    }
+
+    /**
+     * The same corpus through {@code tonle sql}, the built command line as analysts run it
+     * (a child process per attempt, two at a time): exit code 1, the reason on stderr, nothing
+     * of the planted form anywhere.
+     */
+    @Test
+    void theCommandLineRefusesOrCutsOffEveryAttempt() throws Exception {
+        Path jar = TestNode.repository().resolve("host/target/tonle-host.jar");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+            for (EscapeCorpus.Attempt attempt : EscapeCorpus.ALL) {
+                outcomes.add(pool.submit(() -> {
+                    ProcessBuilder builder = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "sql",
+                            "--url", node.url(), text(attempt)).redirectErrorStream(true);
+                    builder.environment().put("TONLE_TOKEN", ANALYST_TOKEN);
+                    Process process = builder.start();
+                    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    int code = process.waitFor();
+                    if (code != 1 || !output.contains(attempt.because()) || output.contains(EscapeCorpus.PLANTED)) {
+                        return attempt + " -> exit " + code + ": " + output;
+                    }
+                    return null;
+                }));
+            }
+            List<String> failures = new java.util.ArrayList<>();
+            for (var outcome : outcomes) {
+                String failure = outcome.get();
+                if (failure != null) {
+                    failures.add(failure);
+                }
+            }
+            assertThat(failures).as("attempts the command line did not refuse for the expected reason").isEmpty();
+        } finally {
+            pool.shutdownNow();
         }
         assertNothingWritten();
     }
@@ -276,6 +330,168 @@ class AdHocSqlIT {
         assertThat(seconds).isLessThan(TIMEOUT_SECONDS + 20);
         assertThat(node.get("/health").status()).isEqualTo(200);
         assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
+    }
+
+    // ---- resources ----
+
+    /** The wide cross join whose answers pass the 4 MB answer cap on every channel. */
+    static final String WIDE = "SELECT a.date, b.date AS d2, a.month, b.month AS m2, a.quarter, b.quarter AS q2"
+            + " FROM calendar a, calendar b WHERE b.date < DATE '2000-03-01'";
+
+    @Test
+    void anAnswerPastTheByteCapIsCutOrRefusedSayingSoOnEveryChannel() throws Exception {
+        JsonNode json = sql(ANALYST_TOKEN, WIDE, 1_000_000).json();
+        assertThat(json.path("truncated").asBoolean()).isTrue();
+        assertThat(json.path("cut").asText()).contains("answer size cap of 4 MB");
+        HttpResponse<String> csv = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/sql"))
+                        .header("Authorization", "Bearer " + ANALYST_TOKEN).header("Content-Type", "application/json")
+                        .header("Accept", "text/csv").POST(HttpRequest.BodyPublishers.ofString(body(WIDE, 1_000_000))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.body().length()).isLessThan(MAX_ANSWER_BYTES + (1 << 20));
+        assertThat(csv.headers().firstValue("Tonle-Answer-Cut")).hasValueSatisfying(v -> assertThat(v).contains("answer size cap"));
+        TestNode.Response arrow = post(ANALYST_TOKEN, WIDE, 1_000_000, "application/vnd.apache.arrow.stream");
+        assertThat(arrow.status()).isEqualTo(400);
+        assertThat(arrow.json().path("detail").asText()).contains("larger than the answer size cap of 4 MB");
+        try (Connection c = flight(ANALYST_TOKEN); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> {
+                try (ResultSet rs = s.executeQuery(WIDE)) {
+                    while (rs.next()) {
+                        rs.getObject(1);
+                    }
+                }
+            }).hasStackTraceContaining("larger than the answer size cap of 4 MB");
+        }
+        Path jar = TestNode.repository().resolve("host/target/tonle-host.jar");
+        ProcessBuilder cli = new ProcessBuilder("java", "-jar", jar.toString(), "sql", "--url", node.url(), "--limit", "1000000",
+                "--format", "csv", "--out", root.resolve("wide.csv").toString(), WIDE).redirectErrorStream(true);
+        cli.environment().put("TONLE_TOKEN", ANALYST_TOKEN);
+        Process process = cli.start();
+        String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).isZero();
+        assertThat(said).contains("answer size cap of 4 MB");
+        Files.delete(root.resolve("wide.csv"));
+    }
+
+    /**
+     * The review's resource queries and heavier ones the allowlist lets through, all at once,
+     * while other requests keep being answered; the node's resident memory is sampled
+     * throughout (the node runs in this JVM, so the figure is the whole process's).
+     */
+    @Test
+    void resourceQueriesLeaveTheNodeHealthyAndWithinItsMemory() throws Exception {
+        List<String> queries = List.of(
+                "SELECT count(*) FROM (SELECT unnest(range(300000000)))",
+                "SELECT repeat('x', 100000000) FROM offices",
+                // memory: 100 M joined rows into one string and into a distinct set
+                "SELECT length(string_agg(a.date::VARCHAR, ',')) FROM calendar a, calendar b",
+                "SELECT count(DISTINCT a.date::VARCHAR || b.date::VARCHAR) FROM calendar a, calendar b",
+                // a slow scalar: one lambda over a million-element list, no interrupt check inside
+                "SELECT list_count(list_filter(l, x -> md5(md5(md5(md5(md5(md5(md5(md5(x::VARCHAR)))))))) < '0'))"
+                        + " FROM (SELECT list(a.date) AS l FROM calendar a, calendar b WHERE b.date < DATE '2000-06-01')");
+        long baseline = rssKb();
+        java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(baseline);
+        java.util.concurrent.atomic.AtomicLong heapPeak = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sampler = new Thread(() -> {
+            while (!done.get()) {
+                peak.accumulateAndGet(rssKb(), Math::max);
+                heapPeak.accumulateAndGet(Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory(), Math::max);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.start();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(queries.size());
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            List<Long> seconds = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (String query : queries) {
+                answers.add(pool.submit(() -> {
+                    long started = System.nanoTime();
+                    TestNode.Response answer = post(ANALYST_TOKEN, query, 10, "application/json");
+                    seconds.add((System.nanoTime() - started) / 1_000_000_000L);
+                    return answer.status() + " " + answer.body();
+                }));
+            }
+            // Meanwhile the node answers others: health, the API, and a small query.
+            long slowest = 0;
+            while (answers.stream().anyMatch(f -> !f.isDone())) {
+                long started = System.nanoTime();
+                assertThat(node.get("/health").status()).isEqualTo(200);
+                assertThat(node.send("GET", "/api/v1/indicators", TestNode.ADMIN_TOKEN, null, null, "application/json").status()).isEqualTo(200);
+                slowest = Math.max(slowest, (System.nanoTime() - started) / 1_000_000);
+                Thread.sleep(200);
+            }
+            for (int i = 0; i < queries.size(); i++) {
+                String answer = answers.get(i).get();
+                System.out.println("RESOURCE " + queries.get(i) + " -> " + answer.substring(0, Math.min(200, answer.length())));
+                assertThat(answer).as(queries.get(i)).doesNotStartWith("500");
+            }
+            assertThat(answers.get(0).get()).startsWith("400").contains("is not allowed in ad-hoc SQL");
+            assertThat(answers.get(1).get()).startsWith("400").contains("is not allowed in ad-hoc SQL");
+            assertThat(answers.get(4).get()).startsWith("400").contains("was cancelled");
+            assertThat(seconds).allSatisfy(s -> assertThat(s).isLessThanOrEqualTo(TIMEOUT_SECONDS + 4));
+            assertThat(slowest).as("other requests answered meanwhile (ms)").isLessThan(5000);
+            assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
+        } finally {
+            pool.shutdownNow();
+            done.set(true);
+            sampler.join();
+        }
+        System.out.printf("RESOURCE peak RSS %d MB (baseline %d MB, +%d MB), peak heap %d MB, memory_limit %s%n",
+                peak.get() >> 10, baseline >> 10, (peak.get() - baseline) >> 10, heapPeak.get() >> 20, MEMORY_LIMIT);
+        assertThat((peak.get() - baseline) >> 10).as("MB above the baseline").isLessThan(1536);
+    }
+
+    private static long rssKb() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0L);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    // ---- Flight SQL audit ----
+
+    @Test
+    void everyFlightCallIsAuditedRefusedOrNot() throws Exception {
+        try (Connection c = flight(ANALYST_TOKEN)) {
+            try (ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
+                rs.next();
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 'flight audit me' AS m")) {
+                rs.next();
+            }
+            try (Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.executeQuery("SELECT * FROM audit_log /* flight refused */")).isInstanceOf(SQLException.class);
+            }
+        }
+        assertThatThrownBy(() -> {
+            try (Connection c = flight("not-a-token"); Statement s = c.createStatement()) {
+                s.executeQuery("SELECT 1");
+            }
+        }).isInstanceOf(SQLException.class);
+        List<String> entries = new java.util.ArrayList<>();
+        try (var c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT action, principal, endpoint, coalesce(parameters, '') FROM audit_log"
+                     + " WHERE endpoint LIKE 'flight-sql%'")) {
+            while (rs.next()) {
+                entries.add(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4));
+            }
+        }
+        assertThat(entries).anyMatch(e -> e.startsWith("flight|ana|flight-sql GET_FLIGHT_INFO|"));
+        assertThat(entries).anyMatch(e -> e.startsWith("flight|ana|flight-sql DO_GET|"));
+        assertThat(entries).anyMatch(e -> e.startsWith("sql|ana|flight-sql|") && e.contains("flight audit me"));
+        assertThat(entries).anyMatch(e -> e.startsWith("sql-check-refused|ana|flight-sql|") && e.contains("flight refused"));
+        assertThat(entries).anyMatch(e -> e.startsWith("flight-refused|ana|flight-sql ") && e.contains("INVALID_ARGUMENT"));
+        assertThat(entries).anyMatch(e -> e.startsWith("flight|ana|flight-sql HANDSHAKE|"));
+        assertThat(entries).anyMatch(e -> e.startsWith("flight-refused|-|flight-sql|") && e.contains("unknown bearer token"));
     }
 
     // ---- helpers ----

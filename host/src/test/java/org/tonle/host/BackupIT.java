@@ -188,7 +188,7 @@ class BackupIT {
             });
             backup.start();
             // Kill once DuckDB is writing the Parquet exports.
-            Path staging = data.resolve("backup-staging");
+            Path staging = data.resolve("duckdb-spill/backup-staging");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!hasFiles(staging) && System.nanoTime() < deadline) {
                 Thread.sleep(2);
@@ -202,7 +202,7 @@ class BackupIT {
 
         DurabilityIT.Server server = DurabilityIT.Server.start(config, data, root.resolve("server-2.log"));
         try {
-            assertThat(data.resolve("backup-staging")).as("the clear staging copies are gone").doesNotExist();
+            assertThat(data.resolve("duckdb-spill/backup-staging")).as("the clear staging copies are gone").doesNotExist();
             long cases = durability.get(server, "/api/v1/indicators/investigation.cases_received/values?period=2015")
                     .path("rows").get(0).path("value").asLong();
             assertThat(cases).isEqualTo(DurabilityIT.RECORDS);

@@ -5,8 +5,14 @@ import java.util.List;
 /**
  * Statements an analyst might send to escape the ad-hoc SQL sandbox: writes, DDL, file and
  * network access, extension loading, configuration, raw tables, system catalogues, and queries
- * that would never end. Each must be refused (400 / a Flight SQL error) or cut off by the
- * timeout, and none may write anything. Files they try to create are named /tmp/tonle-escape*.
+ * that would never end. Each must be refused (400 / a Flight SQL error / the CLI's exit code 1)
+ * or cut off by the timeout, none may write anything, and no answer may hold the raw case code
+ * planted in a failed hotline form. Files they try to create are named /tmp/tonle-escape*;
+ * {@code ${data}} stands for the node's data folder.
+ *
+ * <p>{@link #REVIEW} holds the review's findings and their variants, {@link #ATTACKER} the
+ * attempts thought up afterwards by reading the sandbox's code for what it might not model
+ * (scopes, other syntax, qualification, functions, parameters, time travel).
  */
 final class EscapeCorpus {
 
@@ -23,7 +29,8 @@ final class EscapeCorpus {
     static final String VIEW = "is not an analytics view";
     static final String TF = "table functions";
     static final String FN = "is not allowed in ad-hoc SQL";
-    static final String CTE = "WITH query may not be named";
+    static final String AT = "AT (time travel)";
+    static final String PARAMETER = "parameter expressions are not allowed";
     static final String SHOW = "DESCRIBE, SHOW and SUMMARIZE";
     static final String TIME = "was cancelled";
     static final String ONE = "exactly one statement";
@@ -79,7 +86,7 @@ final class EscapeCorpus {
             attempt("SELECT * FROM activities WHERE record_id IN (SELECT record_id FROM record_version)", VIEW),
             attempt("SELECT * FROM activities a JOIN fact_activity f USING (record_id)", VIEW),
             attempt("SELECT code FROM offices UNION ALL SELECT value FROM node_setting", VIEW),
-            attempt("WITH audit_log AS (SELECT 1 AS a) SELECT * FROM audit_log", CTE),
+            attempt("WITH audit_log AS (SELECT 1 AS a) SELECT * FROM main.audit_log", VIEW),
             attempt("SELECT * FROM (WITH offices AS (SELECT 1) SELECT * FROM offices), record_version", VIEW),
             attempt("SELECT * FROM query('SELECT * FROM audit_log')", TF),
             attempt("SELECT * FROM query_table('dead_letter')", TF),
@@ -96,6 +103,109 @@ final class EscapeCorpus {
             // queries that never end: cut off by the timeout
             attempt("SELECT count(*) FROM calendar a, calendar b, calendar c", TIME),
             attempt("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r", TIME));
+
+    /** The raw case code planted in {@code ${data}/intake/hotline/.failed/form-1.csv}; no answer may hold it. */
+    static final String PLANTED = "RAW-CASE-HOTLINE-0042";
+    static final String FORM = "${data}/intake/hotline/.failed/form-1.csv";
+
+    /** The review's findings, with the variants of each. */
+    static final List<Attempt> REVIEW = List.of(
+            // a WITH query in one scope, a quoted file path in another
+            attempt("SELECT * FROM (WITH \"" + FORM + "\" AS (SELECT 1) SELECT 1), \"" + FORM + "\"", VIEW),
+            attempt("SELECT * FROM \"" + FORM + "\" WHERE EXISTS (WITH \"" + FORM + "\" AS (SELECT 1) SELECT 1)", VIEW),
+            attempt("WITH a AS (SELECT * FROM \"" + FORM + "\"), \"" + FORM + "\" AS (SELECT 1) SELECT * FROM a", VIEW),
+            attempt("SELECT (WITH \"" + FORM + "\" AS (SELECT 1) SELECT 1) AS one, * FROM '" + FORM + "'", VIEW),
+            attempt("SELECT 1 UNION ALL (WITH \"" + FORM + "\" AS (SELECT 1) SELECT 1) UNION ALL SELECT * FROM \"" + FORM + "\"", VIEW),
+            attempt("WITH RECURSIVE \"" + FORM + "\"(n) AS (SELECT * FROM \"" + FORM + "\" UNION ALL SELECT 1) SELECT 1", VIEW),
+            attempt("SELECT * FROM offices o, LATERAL (WITH \"" + FORM + "\" AS (SELECT 1) SELECT 1) l, \"" + FORM + "\"", VIEW),
+            attempt("WITH \"" + FORM + "\" AS (SELECT 1) SELECT * FROM main.\"" + FORM + "\"", VIEW),
+            attempt("WITH \"" + FORM + "\" AS (SELECT 1) SELECT * FROM memory.main.\"" + FORM + "\"", VIEW),
+            attempt("SELECT * FROM '${data}/intake/hotline/.failed/*.csv'", VIEW),
+            attempt("SELECT * FROM '${data}/**/*.csv'", VIEW),
+            attempt("SELECT * FROM read_csv('" + FORM + "')", TF),
+            attempt("SELECT * FROM \"${data}/tonle.duckdb\"", VIEW),
+            // one query takes the node down: now refused (the functions that build a huge value from a small one)
+            attempt("SELECT count(*) FROM (SELECT unnest(range(300000000)))", FN),
+            attempt("SELECT repeat('x', 100000000) FROM offices", FN),
+            attempt("SELECT unnest(generate_series(1, 300000000))", FN),
+            attempt("SELECT lpad('x', 1000000000, 'y') FROM offices", FN),
+            attempt("SELECT levenshtein(string_agg(name, ''), string_agg(code, '')) FROM offices", FN));
+
+    /** Thought up by reading the sandbox as an attacker would. */
+    static final List<Attempt> ATTACKER = List.of(
+            // a name in the scope where it is not a WITH query
+            attempt("WITH activities AS (SELECT * FROM fact_activity) SELECT * FROM activities", VIEW),
+            attempt("WITH x AS MATERIALIZED (SELECT * FROM audit_log) SELECT * FROM x", VIEW),
+            attempt("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r, node_setting WHERE n < 2) SELECT * FROM r", VIEW),
+            attempt("SELECT * FROM (WITH RECURSIVE \"f.csv\"(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM \"f.csv\" WHERE n < 2)"
+                    + " SELECT * FROM \"f.csv\") UNION ALL SELECT * FROM 'f.csv'", VIEW),
+            attempt("SELECT * FROM (SELECT * FROM '" + FORM + "') PIVOT (count(*) FOR x IN (1))", VIEW),
+            attempt("SELECT * FROM \"offices\" AS \"audit_log\", audit_log", VIEW),
+            attempt("SELECT * FROM (FROM activities) t, LATERAL (SELECT * FROM '${data}/tonle.duckdb.wal')", VIEW),
+            // files by relative path, home, URL, other schemes
+            attempt("SELECT * FROM 'data/intake/hotline/.failed/form-1.csv'", VIEW),
+            attempt("SELECT * FROM '../data/intake/hotline/.failed/form-1.csv'", VIEW),
+            attempt("SELECT * FROM '~/.ssh/id_rsa'", VIEW),
+            attempt("SELECT * FROM 'https://example.org/x.csv'", VIEW),
+            attempt("SELECT * FROM 's3://bucket/x.parquet'", VIEW),
+            attempt("SELECT * FROM read_blob('${data}/pseudonymisation.key')", TF),
+            attempt("SELECT * FROM sniff_csv('" + FORM + "')", TF),
+            attempt("SELECT * FROM parquet_metadata('x.parquet')", TF),
+            attempt("SELECT * FROM offices CROSS JOIN LATERAL read_text('" + FORM + "')", TF),
+            // catalogues and schemas, however qualified
+            attempt("SELECT * FROM memory.main.offices", VIEW),
+            attempt("SELECT * FROM tonle.main.activities", VIEW),
+            attempt("SELECT * FROM temp.main.x", VIEW),
+            attempt("SELECT * FROM system.main.duckdb_settings", VIEW),
+            attempt("SELECT * FROM information_schema.columns", VIEW),
+            attempt("SELECT * FROM pg_catalog.pg_tables", VIEW),
+            attempt("SELECT * FROM sqlite_master", VIEW),
+            attempt("SELECT * FROM \"main\".\"AUDIT_LOG\"", VIEW),
+            attempt("SELECT * FROM main.main.audit_log", VIEW),
+            attempt("SELECT * FROM duckdb_extensions()", TF),
+            attempt("SELECT * FROM which_secret('s3://x', 's3')", TF),
+            attempt("SELECT * FROM range(10)", TF),
+            attempt("SELECT * FROM unnest([1, 2, 3])", TF),
+            // raw tables through every other clause and join
+            attempt("FROM audit_log SELECT *", VIEW),
+            attempt("SELECT * FROM offices UNION ALL BY NAME FROM dead_letter", VIEW),
+            attempt("SELECT * FROM offices POSITIONAL JOIN node_setting", VIEW),
+            attempt("SELECT * FROM offices ASOF JOIN record_version r ON true", VIEW),
+            attempt("SELECT (SELECT value FROM node_setting LIMIT 1)", VIEW),
+            attempt("SELECT * FROM offices QUALIFY row_number() OVER () = (SELECT count(*) FROM audit_log)", VIEW),
+            attempt("SELECT * FROM offices ORDER BY (SELECT max(principal) FROM audit_log)", VIEW),
+            attempt("SELECT * FROM offices LIMIT (SELECT count(*) FROM dead_letter)", VIEW),
+            attempt("SELECT COLUMNS(c -> c LIKE '%') FROM audit_log", VIEW),
+            attempt("SELECT * FROM offices TABLESAMPLE 10%, audit_log", VIEW),
+            attempt("SELECT * FROM offices WHERE name ILIKE (SELECT value FROM node_setting)", VIEW),
+            attempt("SELECT * FROM (PIVOT audit_log ON action)", RO),
+            attempt("SELECT * FROM (DESCRIBE audit_log)", SHOW),
+            attempt("SELECT * FROM (SUMMARIZE SELECT * FROM audit_log)", SHOW),
+            attempt("SELECT * FROM activities AT (VERSION => 1)", AT),
+            // functions off the allowlist: state, configuration, other schemas
+            attempt("SELECT getvariable('x')", FN),
+            attempt("SELECT version()", FN),
+            attempt("SELECT current_database()", FN),
+            attempt("SELECT system.main.lower('x')", FN),
+            attempt("SELECT main.nextval('audit_seq')", FN),
+            attempt("SELECT list_aggregate([1], 'min')", FN),
+            attempt("SELECT json_execute_serialized_sql('{}')", FN),
+            attempt("SELECT query_table('audit_log')", FN),
+            // parameters, other statements
+            attempt("SELECT * FROM offices WHERE code = ?", PARAMETER),
+            attempt("SELECT $1", PARAMETER),
+            attempt("UNPIVOT audit_log ON principal INTO NAME k VALUE v", VIEW),
+            attempt("CALL pragma_version()", RO),
+            attempt("ATTACH ':memory:' AS m", RO),
+            attempt("DETACH tonle", RO),
+            attempt("USE system", RO),
+            attempt("SET VARIABLE x = (SELECT value FROM node_setting)", RO),
+            attempt("EXPLAIN SELECT * FROM audit_log", RO),
+            attempt("EXPLAIN ANALYZE SELECT 1", RO),
+            attempt("SELECT * FROM offices; ATTACH 'x' AS y", RO));
+
+    /** Every attempt, for the tests that run them all. */
+    static final List<Attempt> ALL = java.util.stream.Stream.of(ATTEMPTS, REVIEW, ATTACKER).flatMap(List::stream).toList();
 
     private static Attempt attempt(String sql, String because) {
         return new Attempt(sql, because);

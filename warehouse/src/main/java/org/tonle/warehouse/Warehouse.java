@@ -42,11 +42,23 @@ public final class Warehouse implements AutoCloseable {
      *                      replay at start after a crash
      */
     public static Warehouse open(Path file, String checkpointWal) {
-        return open(file, checkpointWal, Schema.release());
+        return open(file, checkpointWal, new Settings.Sql(0));
+    }
+
+    /**
+     * @param limits the instance's memory, threads and spill space, which analysts' statements
+     *               share with the node's own work (DuckDB caps them per instance)
+     */
+    public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits) {
+        return open(file, checkpointWal, Schema.release(), limits);
     }
 
     /** As {@link #open(Path, String)}, bringing the file to {@code schema}: tests stand for other releases with it. */
     static Warehouse open(Path file, String checkpointWal, Schema schema) {
+        return open(file, checkpointWal, schema, new Settings.Sql(0));
+    }
+
+    private static Warehouse open(Path file, String checkpointWal, Schema schema, Settings.Sql limits) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
@@ -58,7 +70,7 @@ public final class Warehouse implements AutoCloseable {
             Warehouse warehouse = new Warehouse(file, root);
             try {
                 warehouse.migrate(schema);
-                warehouse.lockDown();
+                warehouse.lockDown(limits);
             } catch (SQLException | RuntimeException e) {
                 // Let go of the file: DuckDB locks it until the last connection closes.
                 warehouse.close();
@@ -89,15 +101,34 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** The one folder DuckDB may read and write: where it spills what does not fit its memory. */
+    public Path spillFolder() {
+        return spillFolder(file);
+    }
+
+    private static Path spillFolder(Path file) {
+        return file.toAbsolutePath().getParent().resolve("duckdb-spill");
+    }
+
     /**
      * Ad-hoc SQL runs on this same instance, and DuckDB has no GRANTs: these settings hold for
      * the whole instance, so no statement (an analyst's or the node's own) can read or write a
-     * file outside the data directory, reach the network, or change them back.
+     * file outside the spill folder (not the data folder: it holds the key, intake and inbox),
+     * reach the network, outgrow the memory and spill caps, or change any of it back. The
+     * node's own work needs no file access through SQL: the database file and its WAL are the
+     * storage layer's, not the statements'.
      */
-    private void lockDown() throws SQLException {
-        String dataDir = file.toAbsolutePath().getParent().toString().replace("'", "''") + "/";
+    private void lockDown(Settings.Sql limits) throws SQLException, IOException {
+        Path spill = Files.createDirectories(spillFolder(file));
+        String folder = spill.toString().replace("'", "''");
         try (Statement s = root.createStatement()) {
-            s.execute("SET allowed_directories = ['" + dataDir + "']");
+            s.execute("SET temp_directory = '" + folder + "'");
+            s.execute("SET max_temp_directory_size = '" + quoted(limits.maxTempSize()) + "'");
+            s.execute("SET memory_limit = '" + quoted(limits.memoryLimit()) + "'");
+            if (limits.threads() > 0) {
+                s.execute("SET threads = " + limits.threads());
+            }
+            s.execute("SET allowed_directories = ['" + folder + "/']");
             s.execute("SET enable_external_access = false");
             s.execute("SET lock_configuration = true");
         }
@@ -106,6 +137,10 @@ public final class Warehouse implements AutoCloseable {
     /** The table migrations this release applies, in order (a backup records those of its warehouse). */
     public static List<String> migrations() {
         return Schema.release().migrations().stream().map(Schema.Migration::name).toList();
+    }
+
+    private static String quoted(String value) {
+        return value.replace("'", "''");
     }
 
     /** Makes a checkpoint so that the file holds everything and the WAL is empty. */

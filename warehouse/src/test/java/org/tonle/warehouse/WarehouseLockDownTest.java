@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The instance-wide lock of the warehouse (no file outside the data directory, no network,
- * settings frozen) leaves the node's own work running: writes, files inside the data
- * directory, checkpoints, and reopening with migrations.
+ * The instance-wide lock of the warehouse (no file outside its spill folder, not even in the
+ * data directory, no network, settings frozen) leaves the node's own work running: writes,
+ * checkpoints, and reopening with migrations.
  */
 class WarehouseLockDownTest {
 
@@ -26,9 +26,12 @@ class WarehouseLockDownTest {
         try (Warehouse warehouse = Warehouse.open(data.resolve("tonle.duckdb"));
              Connection c = warehouse.connect(); Statement s = c.createStatement()) {
             s.execute("INSERT INTO dim_office VALUES ('PNH', 'Phnom Penh')");
-            s.execute("COPY (SELECT * FROM dim_office) TO '" + data.resolve("export.parquet") + "' (FORMAT parquet)");
-            assertThat(data.resolve("export.parquet")).exists();
             s.execute("CHECKPOINT");
+            assertThat(refusal(warehouse, "COPY (SELECT * FROM dim_office) TO '" + data.resolve("export.parquet") + "' (FORMAT parquet)"))
+                    .contains("disabled by configuration");
+            assertThat(data.resolve("export.parquet")).doesNotExist();
+            Files.writeString(data.resolve("key"), "secret");
+            assertThat(refusal(warehouse, "SELECT * FROM read_text('" + data.resolve("key") + "')")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "COPY (SELECT 1) TO '" + outside + "'")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "SELECT * FROM read_text('/etc/hostname')")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "SET enable_external_access = true")).contains("locked");

@@ -1,5 +1,6 @@
 package org.tonle.analytics.flight;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightServerMiddleware;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
@@ -32,6 +34,7 @@ import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +43,7 @@ import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
+import org.tonle.core.access.TokenDigest;
 
 /**
  * Arrow Flight SQL for analysts' own tools (DBeaver, Python ADBC, the Flight SQL JDBC driver):
@@ -69,9 +73,10 @@ public final class FlightSqlServer implements AutoCloseable {
 
     public static FlightSqlServer start(String host, int port, Tokens access, SqlService sql) {
         Map<String, Caller> callers = new ConcurrentHashMap<>();
-        CallHeaderAuthenticator bearer = headers -> authenticate(headers, access, callers);
+        CallHeaderAuthenticator bearer = headers -> authenticate(headers, access, callers, sql);
         FlightServer server = FlightServer.builder(sql.allocator(), Location.forGrpcInsecure(host, port), new Producer(sql, callers))
                 .headerAuthenticator(bearer)
+                .middleware(AUDIT, (info, headers, context) -> new Audited(sql, info.method().name(), known(headers, access)))
                 .build();
         try {
             server.start();
@@ -86,18 +91,29 @@ public final class FlightSqlServer implements AutoCloseable {
         return server.getPort();
     }
 
-    private static CallHeaderAuthenticator.AuthResult authenticate(CallHeaders headers, Tokens access, Map<String, Caller> callers) {
+    /**
+     * Who a call comes from, by principal id: the SHA-256 of its token, which access.yaml holds
+     * once (AccessControl refuses duplicate tokens and names). Never by name: two principals of
+     * one name would otherwise share a session's statements and rights.
+     */
+    private static CallHeaderAuthenticator.AuthResult authenticate(CallHeaders headers, Tokens access, Map<String, Caller> callers,
+                                                                   SqlService sql) {
         String token = AuthUtilities.getValueFromAuthHeader(headers, "Bearer ");
         if (token == null || token.isBlank()) {
+            sql.audit(null, "flight-refused", ENDPOINT, null, "no bearer token");
             throw CallStatus.UNAUTHENTICATED.withDescription("send the header authorization: Bearer <token>").toRuntimeException();
         }
-        Caller caller = access.authenticate(token.trim()).orElseThrow(() ->
-                CallStatus.UNAUTHENTICATED.withDescription("the bearer token is not known").toRuntimeException());
-        callers.put(caller.name(), caller);
+        Optional<Caller> found = access.authenticate(token.trim());
+        if (found.isEmpty()) {
+            sql.audit(null, "flight-refused", ENDPOINT, null, "unknown bearer token");
+            throw CallStatus.UNAUTHENTICATED.withDescription("the bearer token is not known").toRuntimeException();
+        }
+        String id = TokenDigest.hex(token.trim());
+        callers.put(id, found.get());
         return new CallHeaderAuthenticator.AuthResult() {
             @Override
             public String getPeerIdentity() {
-                return caller.name();
+                return id;
             }
 
             @Override
@@ -105,6 +121,52 @@ public final class FlightSqlServer implements AutoCloseable {
                 // the client keeps sending its own token; nothing to hand back
             }
         };
+    }
+
+    private static Caller known(CallHeaders headers, Tokens access) {
+        String token = AuthUtilities.getValueFromAuthHeader(headers, "Bearer ");
+        return token == null || token.isBlank() ? null : access.authenticate(token.trim()).orElse(null);
+    }
+
+    private static final FlightServerMiddleware.Key<Audited> AUDIT = FlightServerMiddleware.Key.of("tonle-audit");
+
+    /**
+     * One audit entry for every Flight call that passed authentication, whatever it was
+     * (statements, prepared statements, catalogue and schema calls, calls Tonle does not serve)
+     * and however it ended; calls refused at authentication are audited by the authenticator.
+     * The statements themselves are audited with their text by {@link SqlService}.
+     */
+    private static final class Audited implements FlightServerMiddleware {
+        private final SqlService sql;
+        private final String method;
+        private final Caller caller;
+
+        Audited(SqlService sql, String method, Caller caller) {
+            this.sql = sql;
+            this.method = method;
+            this.caller = caller;
+        }
+
+        @Override
+        public void onBeforeSendingHeaders(CallHeaders outgoingHeaders) {
+            // nothing to add
+        }
+
+        @Override
+        public void onCallCompleted(CallStatus status) {
+            boolean ok = status.code() == org.apache.arrow.flight.FlightStatusCode.OK;
+            try {
+                sql.audit(caller, ok ? "flight" : "flight-refused", ENDPOINT + " " + method, null,
+                        ok ? null : status.code() + ": " + status.description());
+            } catch (RuntimeException e) {
+                LOG.error("Cannot audit a Flight SQL call: {}", e.getMessage());
+            }
+        }
+
+        @Override
+        public void onCallErrored(Throwable err) {
+            // onCallCompleted follows with the status
+        }
     }
 
     /** The Flight SQL calls Tonle answers; everything else stays unimplemented. */
@@ -124,6 +186,7 @@ public final class FlightSqlServer implements AutoCloseable {
         }
 
         private Caller caller(CallContext context) {
+            // peerIdentity is the principal id the authenticator gave this call
             return Optional.ofNullable(callers.get(context.peerIdentity())).orElseThrow(() ->
                     CallStatus.UNAUTHENTICATED.withDescription("not signed in").toRuntimeException());
         }
@@ -131,23 +194,25 @@ public final class FlightSqlServer implements AutoCloseable {
         /** Checks a statement for its caller and keeps it under a new handle. */
         private ByteString register(String text, CallContext context) {
             Caller caller = caller(context);
-            guarded(() -> sql.check(caller, text));
+            guarded(() -> sql.check(caller, text, ENDPOINT));
             ByteString handle = ByteString.copyFrom(UUID.randomUUID().toString(), StandardCharsets.UTF_8);
-            statements.put(handle, new Statement(text, caller.name()));
+            statements.put(handle, new Statement(text, context.peerIdentity()));
             return handle;
         }
 
         private Statement statement(ByteString handle, CallContext context) {
             Statement statement = statements.get(handle);
-            if (statement == null || !statement.owner().equals(caller(context).name())) {
+            caller(context);
+            if (statement == null || !statement.owner().equals(context.peerIdentity())) {
                 throw CallStatus.NOT_FOUND.withDescription("no such statement; prepare it again").toRuntimeException();
             }
             return statement;
         }
 
         private Schema schema(Statement statement, CallContext context) {
-            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.schemaOnly(caller(context), statement.sql()))) {
-                return query.reader().getVectorSchemaRoot().getSchema();
+            byte[] answer = guarded(() -> sql.schemaOnly(caller(context), statement.sql(), ENDPOINT));
+            try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(answer), sql.allocator())) {
+                return reader.getVectorSchemaRoot().getSchema();
             } catch (IOException e) {
                 throw CallStatus.INTERNAL.withDescription("cannot read the answer's schema").toRuntimeException();
             }
@@ -168,8 +233,8 @@ public final class FlightSqlServer implements AutoCloseable {
         @Override
         public SchemaResult getSchemaStatement(FlightSql.CommandStatementQuery command, CallContext context, FlightDescriptor descriptor) {
             Caller caller = caller(context);
-            guarded(() -> sql.check(caller, command.getQuery()));
-            return new SchemaResult(schema(new Statement(command.getQuery(), caller.name()), context));
+            guarded(() -> sql.check(caller, command.getQuery(), ENDPOINT));
+            return new SchemaResult(schema(new Statement(command.getQuery(), context.peerIdentity()), context));
         }
 
         @Override
@@ -294,7 +359,7 @@ public final class FlightSqlServer implements AutoCloseable {
                     text(root, "table_type", row, "VIEW");
                     if (command.getIncludeSchema()) {
                         ((VarBinaryVector) root.getVector("table_schema")).setSafe(row,
-                                schema(new Statement("SELECT * FROM " + view, caller(context).name()), context).serializeAsMessage());
+                                schema(new Statement("SELECT * FROM " + view, context.peerIdentity()), context).serializeAsMessage());
                     }
                 }, listener);
             } catch (FlightRuntimeException e) {
@@ -336,13 +401,17 @@ public final class FlightSqlServer implements AutoCloseable {
             return value.matches(regex.toString());
         }
 
+        /** Sends an answer the sandbox has already read within its caps (an answer too large is refused before any batch). */
         private void stream(Statement statement, CallContext context, ServerStreamListener listener) {
-            try (SqlSandbox.ArrowQuery query = guarded(() -> sql.arrow(caller(context), statement.sql(), ROW_CAP, ENDPOINT))) {
-                listener.start(query.reader().getVectorSchemaRoot());
-                while (guarded(query::next)) {
-                    listener.putNext();
+            try {
+                byte[] answer = guarded(() -> sql.arrow(caller(context), statement.sql(), ROW_CAP, ENDPOINT));
+                try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(answer), sql.allocator())) {
+                    listener.start(reader.getVectorSchemaRoot());
+                    while (reader.loadNextBatch()) {
+                        listener.putNext();
+                    }
+                    listener.completed();
                 }
-                listener.completed();
             } catch (FlightRuntimeException e) {
                 listener.error(e);
             } catch (IOException e) {

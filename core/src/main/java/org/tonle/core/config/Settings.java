@@ -96,8 +96,35 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {
     }
 
-    /** Ad-hoc SQL (POST /api/v1/sql, Flight SQL): a statement running longer is cancelled. */
-    public record Sql(@JsonProperty("timeout_seconds") int timeoutSeconds) {
+    /**
+     * Ad-hoc SQL (POST /api/v1/sql, Flight SQL, bin/tonle sql). DuckDB caps memory, threads and
+     * spill space per database instance, and analysts share the warehouse's instance, so
+     * {@code memory_limit}, {@code threads} and {@code max_temp_size} bound the whole instance
+     * (docs/ANALYTICS.md explains why).
+     *
+     * @param timeoutSeconds    a statement running longer is cancelled and its caller answered
+     * @param memoryLimit       DuckDB's memory_limit for the instance, e.g. {@code 2GB}
+     * @param threads           DuckDB's threads for the instance; 0: one per core
+     * @param maxTempSize       disk the instance may spill to, in its own spill folder, e.g. {@code 4GB}
+     * @param maxAnswerBytes    an answer past this is cut (JSON, CSV, table) or refused (Arrow, Flight SQL)
+     * @param concurrentQueries analysts' statements running at once; others wait within their time limit
+     */
+    public record Sql(@JsonProperty("timeout_seconds") int timeoutSeconds, @JsonProperty("memory_limit") String memoryLimit,
+                      @JsonProperty("threads") int threads, @JsonProperty("max_temp_size") String maxTempSize,
+                      @JsonProperty("max_answer_bytes") long maxAnswerBytes, @JsonProperty("concurrent_queries") int concurrentQueries) {
+
+        public Sql {
+            timeoutSeconds = timeoutSeconds <= 0 ? 10 : timeoutSeconds;
+            memoryLimit = memoryLimit == null || memoryLimit.isBlank() ? "2GB" : memoryLimit;
+            threads = Math.max(0, threads);
+            maxTempSize = maxTempSize == null || maxTempSize.isBlank() ? "4GB" : maxTempSize;
+            maxAnswerBytes = maxAnswerBytes <= 0 ? 64L << 20 : maxAnswerBytes;
+            concurrentQueries = concurrentQueries <= 0 ? 2 : concurrentQueries;
+        }
+
+        public Sql(int timeoutSeconds) {
+            this(timeoutSeconds, null, 0, null, 0, 0);
+        }
 
         public java.time.Duration timeout() {
             return java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds));

@@ -1,10 +1,8 @@
 package org.tonle.host.api;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -36,6 +34,8 @@ public final class SqlResource {
 
     public static final String ARROW = "application/vnd.apache.arrow.stream";
     private static final String ENDPOINT = "POST /api/v1/sql";
+    /** Says why a CSV answer was cut (rows or bytes); absent when it was not. */
+    public static final String CUT_HEADER = "Tonle-Answer-Cut";
 
     /** The request body. */
     public record Query(@JsonProperty("sql") String sql, @JsonProperty("limit") Integer limit) {
@@ -51,7 +51,7 @@ public final class SqlResource {
     @Produces(MediaType.APPLICATION_JSON)
     public SqlAnswer json(@Context Caller caller, Query query) {
         SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
-        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated());
+        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated(), rows.cut());
     }
 
     @POST
@@ -66,31 +66,24 @@ public final class SqlResource {
             }
             w.flush();
         };
-        return Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8").build();
+        Response.ResponseBuilder answer = Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8");
+        if (rows.cut() != null) {
+            // CSV has no place for a note; clients (bin/tonle sql) print this header.
+            answer.header(CUT_HEADER, rows.cut());
+        }
+        return answer.build();
     }
 
     @POST
     @Produces(ARROW)
     public Response arrow(@Context Caller caller, Query query) {
-        SqlSandbox.ArrowQuery answer;
+        byte[] answer;
         try {
             answer = sql.arrow(caller, text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
             throw RequestRefused.invalid(e.getMessage());
         }
-        StreamingOutput body = (OutputStream out) -> {
-            try (answer; ArrowStreamWriter writer = new ArrowStreamWriter(answer.reader().getVectorSchemaRoot(), null, Channels.newChannel(out))) {
-                writer.start();
-                while (answer.next()) {
-                    writer.writeBatch();
-                }
-                writer.end();
-            } catch (SqlRefusedException e) {
-                // The status is sent already; a cut stream tells the client, the log tells the admin.
-                throw new IOException(e.getMessage(), e);
-            }
-        };
-        return Response.ok(body, ARROW).build();
+        return Response.ok(answer, ARROW).build();
     }
 
     private static String text(Query query) {

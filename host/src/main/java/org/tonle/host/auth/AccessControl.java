@@ -1,11 +1,9 @@
 package org.tonle.host.auth;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -17,6 +15,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.access.Caller;
+import org.tonle.core.access.TokenDigest;
 import org.tonle.core.config.PrincipalConfig;
 import org.tonle.core.config.Role;
 
@@ -84,6 +83,7 @@ public final class AccessControl {
         if (adminToken != null && !adminToken.isBlank()) {
             next.add(new Known(sha256(adminToken), new Caller("admin", Role.ADMIN, Set.of(), Set.of())));
         }
+        refuseDuplicates(next, added);
         known = List.copyOf(next);
     }
 
@@ -91,7 +91,31 @@ public final class AccessControl {
     public void add(Caller caller, String token) {
         List<Known> next = new ArrayList<>(added);
         next.add(new Known(sha256(token), caller));
+        refuseDuplicates(known, next);
         added = List.copyOf(next);
+    }
+
+    /**
+     * Fails closed on two principals with one name or one token: the audit log, Flight SQL's
+     * sessions and every decision name a principal, and a shared token makes whose call it was
+     * a matter of list order. A name is compared case-insensitively; the admin token of the
+     * environment is the principal {@code admin}.
+     */
+    private static void refuseDuplicates(List<Known> first, List<Known> second) {
+        Set<String> names = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (List<Known> list : List.of(first, second)) {
+            for (Known k : list) {
+                if (!names.add(k.caller().name().toLowerCase(java.util.Locale.ROOT))) {
+                    throw new IllegalArgumentException("access.yaml: two principals are named '" + k.caller().name()
+                            + "'; every principal needs a name of its own (the admin token is the principal 'admin')");
+                }
+                if (!hashes.add(HexFormat.of().formatHex(k.hash()))) {
+                    throw new IllegalArgumentException("access.yaml: principal '" + k.caller().name()
+                            + "' has the same token as another principal; give each its own (bin/tonle token)");
+                }
+            }
+        }
     }
 
     public Optional<Caller> authenticate(String token) {
@@ -148,14 +172,10 @@ public final class AccessControl {
     }
 
     public static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return TokenDigest.sha256(token);
     }
 
     public static String sha256Hex(String token) {
-        return HexFormat.of().formatHex(sha256(token));
+        return TokenDigest.hex(token);
     }
 }

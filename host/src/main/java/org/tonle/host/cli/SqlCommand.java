@@ -43,6 +43,8 @@ final class SqlCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final String ARROW = "application/vnd.apache.arrow.stream";
+    /** SqlResource.CUT_HEADER: the node says why a CSV answer was cut. */
+    private static final String CUT_HEADER = "Tonle-Answer-Cut";
 
     @Parameters(paramLabel = "SQL", description = "one SELECT statement, e.g. \"SELECT office, count(*) FROM activities GROUP BY office\"")
     String sql;
@@ -79,8 +81,15 @@ final class SqlCommand implements Callable<Integer> {
                     JsonNode answer = NodeClient.json(client.send("POST", "api/v1/sql", "application/json", body, "application/json").body());
                     String text = table(answer);
                     write(text.getBytes(StandardCharsets.UTF_8));
+                    if (answer.has("cut")) {
+                        System.err.println("tonle sql: " + answer.path("cut").asText());
+                    }
                 }
-                case csv -> write(client.sendForBytes("POST", "api/v1/sql", "application/json", body, "text/csv").body());
+                case csv -> {
+                    var answer = client.sendForBytes("POST", "api/v1/sql", "application/json", body, "text/csv");
+                    write(answer.body());
+                    answer.headers().firstValue(CUT_HEADER).ifPresent(cut -> System.err.println("tonle sql: " + cut));
+                }
                 case arrow -> write(client.sendForBytes("POST", "api/v1/sql", "application/json", body, ARROW).body());
                 case parquet -> parquet(client.sendForBytes("POST", "api/v1/sql", "application/json", body, ARROW).body(), out);
             }

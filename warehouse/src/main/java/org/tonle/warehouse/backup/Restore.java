@@ -49,7 +49,7 @@ public final class Restore {
         boolean done = false;
         try {
             BackupWriter.ownerOnly(Files.createDirectories(work));
-            Files.createDirectories(work.resolve("tables"));
+            Files.createDirectories(staged(work, "tables"));
             Manifest manifest = unpack(archive, work);
             byte[] key = Files.readAllBytes(work.resolve(Manifest.KEY_ENTRY));
             check(manifest, work, key, fingerprint);
@@ -170,7 +170,7 @@ public final class Restore {
                     key = true;
                 } else if (name.startsWith("tables/") && name.endsWith(".parquet")
                         && BackupWriter.TABLE_NAME.matcher(name.substring(7, name.length() - 8)).matches()) {
-                    Files.copy(zip, work.resolve(name));
+                    Files.copy(zip, staged(work, name));
                 } else {
                     throw new BackupException("the archive holds an unexpected entry '" + name + "'; is it a Tonle backup?");
                 }
@@ -198,7 +198,7 @@ public final class Restore {
             throw new BackupException("the escrowed key is not the key the warehouse was built with; the backup is damaged");
         }
         for (Manifest.Table table : manifest.tables()) {
-            Path file = work.resolve(table.file());
+            Path file = staged(work, table.file());
             if (!Files.exists(file)) {
                 throw new BackupException("table " + table.name() + " is missing from the archive");
             }
@@ -214,6 +214,14 @@ public final class Restore {
         }
     }
 
+    /**
+     * Where an unpacked table waits to be loaded: in the spill folder of the warehouse being
+     * restored, the one folder its DuckDB may read (Warehouse locks everything else away).
+     */
+    private static Path staged(Path work, String file) {
+        return work.resolve("duckdb-spill").resolve(file);
+    }
+
     /** A warehouse at this release's schema, filled from the Parquet files in one transaction. */
     private static void load(Manifest manifest, Path work) {
         try (Warehouse warehouse = Warehouse.open(work.resolve(WAREHOUSE_FILE)); Connection c = warehouse.connect();
@@ -227,7 +235,7 @@ public final class Restore {
                     if (!tables.contains(table.name())) {
                         throw new BackupException("table " + table.name() + " of the backup does not exist in this release");
                     }
-                    String file = work.resolve(table.file()).toAbsolutePath().toString().replace("'", "''");
+                    String file = staged(work, table.file()).toAbsolutePath().toString().replace("'", "''");
                     s.execute("DELETE FROM \"" + table.name() + "\"");
                     s.execute("INSERT INTO \"" + table.name() + "\" BY NAME SELECT * FROM read_parquet('" + file + "')");
                     long rows;

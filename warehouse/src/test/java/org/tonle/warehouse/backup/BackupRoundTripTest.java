@@ -51,13 +51,13 @@ class BackupRoundTripTest {
                 // Commits after the snapshot are not in the backup.
                 audit.record("bo", "admin", "write", "POST /api/v1/activities", null, 7L);
                 try (OutputStream sealed = OpenPgp.encrypt(out, Secret.passphrase(PASSPHRASE), "backup.zip")) {
-                    Manifest manifest = BackupWriter.write(snapshot, source.resolve("backup-staging"), KEY, sealed);
+                    Manifest manifest = BackupWriter.write(snapshot, source.resolve("duckdb-spill/backup-staging"), KEY, sealed);
                     assertThat(manifest.rows("audit_log")).isEqualTo(50);
                     assertThat(manifest.schema()).isEqualTo(Warehouse.migrations());
                 }
                 s.execute("ROLLBACK");
             }
-            assertThat(source.resolve("backup-staging")).doesNotExist();
+            assertThat(source.resolve("duckdb-spill/backup-staging")).doesNotExist();
             backup = out.toByteArray();
         }
         assertThat(new String(backup, StandardCharsets.ISO_8859_1)).as("nothing readable in the sealed file")
@@ -133,7 +133,7 @@ class BackupRoundTripTest {
             try (Connection snapshot = warehouse.connect(); Statement s = snapshot.createStatement()) {
                 s.execute("BEGIN TRANSACTION");
                 try (OutputStream sealed = OpenPgp.encrypt(out, Secret.passphrase(PASSPHRASE), "backup.zip")) {
-                    BackupWriter.write(snapshot, source.resolve("backup-staging"), KEY, sealed);
+                    BackupWriter.write(snapshot, source.resolve("duckdb-spill/backup-staging"), KEY, sealed);
                 }
                 s.execute("ROLLBACK");
             }

@@ -2,10 +2,14 @@ package org.tonle.host.api.wire;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * {@code POST /api/v1/sql} as JSON.
  *
- * @param truncated whether the row cap ({@code limit}) cut the answer
+ * @param truncated whether the answer was cut, by the row cap ({@code limit}) or the byte cap
+ * @param cut       why it was cut, in words, when the byte cap cut it; absent otherwise
  */
-public record SqlAnswer(List<String> columns, List<String> types, List<List<Object>> rows, boolean truncated) {
+public record SqlAnswer(List<String> columns, List<String> types, List<List<Object>> rows, boolean truncated,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String cut) {
 }
