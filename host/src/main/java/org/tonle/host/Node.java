@@ -59,6 +59,8 @@ import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.Load;
 import org.tonle.pipelines.Pseudonymise;
+import org.tonle.pipelines.OwnerOnly;
+import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
 import org.tonle.pipelines.imports.Importer;
@@ -134,6 +136,7 @@ public final class Node implements AutoCloseable {
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
+        ownerOnly(data);
         warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal());
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);
@@ -166,7 +169,7 @@ public final class Node implements AutoCloseable {
         ingest = new Ingest(camel, load);
         osgi.register(ingest);
         try {
-            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest));
+            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest, new Quarantine(keys), data.resolve("intake")));
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
@@ -258,6 +261,34 @@ public final class Node implements AutoCloseable {
         SqlSandbox sandbox = new SqlSandbox(warehouse, config.settings().sql().timeout());
         parts.add(0, sandbox);
         return new SqlService(sandbox, audit, allocator);
+    }
+
+    /**
+     * The data folder holds the warehouse, its write-ahead log and the key: created owner-only,
+     * so every file DuckDB or Camel creates inside is out of other users' reach from its first
+     * byte (DuckDB cannot be handed a pre-made owner-only file). An existing folder that others
+     * may enter is closed, loudly.
+     */
+    private static void ownerOnly(Path data) {
+        try {
+            if (!Files.exists(data)) {
+                OwnerOnly.createDirectories(data);
+                return;
+            }
+            var view = Files.getFileAttributeView(data, java.nio.file.attribute.PosixFileAttributeView.class);
+            if (view == null) {
+                return;
+            }
+            var permissions = view.readAttributes().permissions();
+            var owner = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+            if (!owner.containsAll(permissions)) {
+                LOG.warn("The data folder {} was open to other users ({}); it is now owner-only",
+                        data, java.nio.file.attribute.PosixFilePermissions.toString(permissions));
+                view.setPermissions(owner);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot make the data folder " + data + " owner-only: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -239,12 +239,13 @@ public final class Load {
             if (item.outcome() != Item.Outcome.REJECTED) {
                 continue;
             }
-            String body = item.node() != null ? item.node().toString() : item.text();
+            // A line that could not be parsed leaves no text, only its length and keyed hash.
+            String body = item.node() != null ? item.node().toString() : null;
             String program = item.node() != null && item.node().path("program").isTextual() ? item.node().get("program").asText() : null;
             String office = item.node() != null && item.node().path("office").isTextual() ? item.node().get("office").asText() : null;
             for (Violation v : item.violations()) {
                 letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.recordId(),
-                        program, office, v.field(), v.rule(), v.reason(), body, "open"));
+                        program, office, v.field(), v.rule(), v.reason(), body, item.lineLength(), item.lineHash(), "open"));
             }
         }
         deadLetters.add(letters);

@@ -40,9 +40,9 @@ public final class Validate {
     public static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
     private static final java.time.ZoneOffset LATEST_ZONE = java.time.ZoneOffset.ofHours(14);
 
-    private static final Set<String> FIELDS =
+    static final Set<String> FIELDS =
             Set.of("id", "program", "type", "office", "date", "subject", "count", "attributes", "participants");
-    private static final Set<String> SUBJECT_FIELDS = Set.of("key", "role", "sex", "age");
+    static final Set<String> SUBJECT_FIELDS = Set.of("key", "role", "sex", "age");
     private static final Set<String> TALLY_FIELDS = Set.of("group", "sex", "count");
 
     private final ProgrammeRegistry programmes;

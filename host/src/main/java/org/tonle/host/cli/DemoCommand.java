@@ -29,8 +29,14 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Node node = Node.start(options.toOptions());
         PublishResult loaded = DemoLoader.load(node.ingest(), options.config.resolve("demo"));
-        String admin = System.getenv("TONLE_ADMIN_TOKEN");
-        if (admin == null || admin.isBlank()) {
+        String given = System.getenv("TONLE_ADMIN_TOKEN");
+        // A token given in the environment is the operator's secret: said to be in force, never
+        // printed (the output may land in a terminal log, a CI log or a screen share).
+        boolean adminGiven = given != null && !given.isBlank();
+        String admin;
+        if (adminGiven) {
+            admin = "(the token in TONLE_ADMIN_TOKEN)";
+        } else {
             admin = token();
             node.access().add(new Caller("demo-admin", Role.ADMIN, Set.of(), Set.of()), admin);
         }
@@ -55,11 +61,12 @@ final class DemoCommand implements Callable<Integer> {
                 Pages (data entry, dashboard): open %1$s/ and sign in with a token.
 
                 Try:
-                  export TONLE_TOKEN=%5$s
+                  export TONLE_TOKEN=%9$s
                   curl -H "Authorization: Bearer $TONLE_TOKEN" '%1$s/api/v1/indicators/social.clients_met/values?period=2015-08&by=sex'
 
                 Stop with Ctrl-C.
-                """, node.url(), loaded.accepted(), loaded.duplicates(), loaded.rejected().size(), admin, donor, analyst, staff);
+                """, node.url(), loaded.accepted(), loaded.duplicates(), loaded.rejected().size(), admin, donor, analyst, staff,
+                adminGiven ? "\"$TONLE_ADMIN_TOKEN\"" : admin);
         ServeCommand.awaitShutdown(node);
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.tonle.host.osgi;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.pipelines.Quarantine;
 import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.IntakeTranslator;
 import org.tonle.programme.api.PublishResult;
@@ -26,7 +29,10 @@ import org.tonle.programme.api.RecordPublisher;
  * {@link IntakeTranslator}; the body is one JSON object in that programme's own format. The
  * records go through the one ingest pipeline; the exchange's body becomes the
  * {@link PublishResult}. A submission that cannot be read at all (not JSON, no translator, the
- * translator refuses it) fails the exchange, so a file route moves it to its failed folder.
+ * translator refuses it) is kept only sealed under the node's key ({@link Quarantine}), in
+ * {@code .failed/} beside the file it came from, and the exchange completes, so the file route
+ * deletes the raw file: a form holds a raw case code, which stays on disk in clear nowhere.
+ * {@code bin/tonle unseal} gives an operator the file back to fix and drop in again.
  */
 public final class IntakeEndpoint extends RouteBuilder {
 
@@ -35,10 +41,15 @@ public final class IntakeEndpoint extends RouteBuilder {
 
     private final BundleContext context;
     private final RecordPublisher publisher;
+    private final Quarantine quarantine;
+    private final Path intake;
 
-    public IntakeEndpoint(BundleContext context, RecordPublisher publisher) {
+    /** @param intake the node's intake folder; sealed files of submissions not read from a file go to its {@code .failed/} */
+    public IntakeEndpoint(BundleContext context, RecordPublisher publisher, Quarantine quarantine, Path intake) {
         this.context = context;
         this.publisher = publisher;
+        this.quarantine = quarantine;
+        this.intake = intake.toAbsolutePath().normalize();
     }
 
     @Override
@@ -46,7 +57,32 @@ public final class IntakeEndpoint extends RouteBuilder {
         // A failure goes back to the programme's route, which logs it once and sets its file aside.
         errorHandler(noErrorHandler());
         from(IntakeTranslator.ENDPOINT).routeId("tonle-intake")
-                .process(this::intake);
+                .process(this::intakeOrSeal);
+    }
+
+    private void intakeOrSeal(Exchange exchange) throws IOException {
+        try {
+            intake(exchange);
+        } catch (RuntimeException e) {
+            String source = exchange.getMessage().getHeader(Exchange.FILE_NAME, "submission", String.class);
+            Path sealed = quarantine.seal(failedFolder(exchange), Path.of(source).getFileName().toString(),
+                    exchange.getMessage().getBody(byte[].class));
+            // One line naming the file and why (locations and our own words), never its content.
+            LOG.warn("Intake: {}; kept sealed as {} (bin/tonle unseal)", e.getMessage(), sealed);
+            exchange.getMessage().setBody(new PublishResult(0, 0, List.of()));
+        }
+    }
+
+    /** {@code .failed/} beside the file, when it came from a folder under the intake folder. */
+    private Path failedFolder(Exchange exchange) {
+        String parent = exchange.getMessage().getHeader(Exchange.FILE_PARENT, String.class);
+        if (parent != null) {
+            Path folder = Path.of(parent).toAbsolutePath().normalize();
+            if (folder.startsWith(intake)) {
+                return folder.resolve(".failed");
+            }
+        }
+        return intake.resolve(".failed");
     }
 
     private void intake(Exchange exchange) {
