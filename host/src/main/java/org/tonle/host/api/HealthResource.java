@@ -2,6 +2,7 @@ package org.tonle.host.api;
 
 import java.util.Map;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** {@code GET /health}: 200 once the node serves (the server starts last). */
 @Path("/health")
+@PermitAll
 public final class HealthResource {
 
     @GET

@@ -13,8 +13,10 @@ import jakarta.ws.rs.core.SecurityContext;
 import org.tonle.host.http.ProblemException;
 
 /**
- * Authenticates every {@code /api/v1} call by its bearer token. Roles are then checked by
- * {@code @RolesAllowed} on the resources.
+ * Authenticates a call by its bearer token. It is not global: {@link Authentication} binds it
+ * to every matched resource method that is not {@code @PermitAll}, so what is public is decided
+ * by the resource that will answer, never by how the path was spelled. Roles are then checked
+ * by {@code @RolesAllowed} on the resources.
  */
 @Priority(Priorities.AUTHENTICATION)
 public final class BearerAuthFilter implements ContainerRequestFilter {
@@ -34,10 +36,6 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith("api/") && !path.equals("metrics")) {
-            return;
-        }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             unauthorized(request, "send Authorization: Bearer <token>");

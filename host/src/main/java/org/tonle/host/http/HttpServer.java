@@ -10,7 +10,7 @@ import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import org.tonle.host.auth.AccessControl;
-import org.tonle.host.auth.BearerAuthFilter;
+import org.tonle.host.auth.Authentication;
 
 /** The Jersey application on Grizzly. */
 public final class HttpServer implements AutoCloseable {
@@ -31,8 +31,9 @@ public final class HttpServer implements AutoCloseable {
                 .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)
-                .register(new BearerAuthFilter(access))
+                .register(new Authentication(access))
                 .register(RolesAllowedDynamicFeature.class)
+                .register(SecurityHeaders.class)
                 .register(ProblemMappers.Problems.class)
                 .register(ProblemMappers.WebErrors.class)
                 .register(ProblemMappers.JsonErrors.class)

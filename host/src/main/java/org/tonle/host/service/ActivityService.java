@@ -30,7 +30,9 @@ public final class ActivityService {
 
     public static final String NDJSON = "application/x-ndjson";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A line with more after its record ({@code {...} junk}) is not a record: refused, not cut short silently. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Ingest ingest;
     private final AuditLog audit;

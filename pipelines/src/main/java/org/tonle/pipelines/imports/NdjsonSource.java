@@ -24,7 +24,9 @@ import org.tonle.pipelines.Submission;
  */
 public final class NdjsonSource implements RecordSource {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A line with more after its record ({@code {...} junk}) is not a record: refused, not cut short silently. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final CountingInputStream counted;
     private final BufferedReader reader;
