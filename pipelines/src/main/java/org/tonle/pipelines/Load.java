@@ -240,14 +240,73 @@ public final class Load {
                 continue;
             }
             // A line that could not be parsed leaves no text, only its length and keyed hash.
+            if (item.node() != null) {
+                withholdRejectedValues(item.node(), item.violations());
+            }
             String body = item.node() != null ? item.node().toString() : null;
             String program = item.node() != null && item.node().path("program").isTextual() ? item.node().get("program").asText() : null;
             String office = item.node() != null && item.node().path("office").isTextual() ? item.node().get("office").asText() : null;
+            program = WITHHELD.equals(program) ? null : program;
+            office = WITHHELD.equals(office) ? null : office;
             for (Violation v : item.violations()) {
                 letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.recordId(),
                         program, office, v.field(), v.rule(), v.reason(), body, item.lineLength(), item.lineHash(), "open"));
             }
         }
         deadLetters.add(letters);
+    }
+
+    /** Stands in the dead letter for a value that failed its check. */
+    static final String WITHHELD = "(withheld)";
+    /** Rules about a record's place, not its values: the values are right and kept for the replay. */
+    private static final java.util.Set<String> PLACE_RULES = java.util.Set.of("conflict", "office_not_permitted", "period_locked",
+            "programme_check", "required");
+
+    /**
+     * A value that failed its check is not kept, unless it is a plain word (an enum value or an
+     * office mistyped): a case code typed into the wrong field, or a CSV row whose columns
+     * shifted, would otherwise be stored in clear. The fix of a replay sets the field anew.
+     */
+    static void withholdRejectedValues(com.fasterxml.jackson.databind.node.ObjectNode record, List<Violation> violations) {
+        for (Violation v : violations) {
+            if (v.field() == null || v.field().isEmpty() || PLACE_RULES.contains(v.rule())) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode parent = record;
+            String[] steps = v.field().split("\\.");
+            for (int i = 0; i < steps.length && parent != null; i++) {
+                String step = steps[i];
+                int index = -1;
+                if (step.endsWith("]") && step.contains("[")) {
+                    index = Integer.parseInt(step.substring(step.indexOf('[') + 1, step.length() - 1));
+                    step = step.substring(0, step.indexOf('['));
+                }
+                boolean last = i == steps.length - 1;
+                if (last && index < 0) {
+                    if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode object && object.has(step)
+                            && !plainWord(object.get(step))) {
+                        object.put(step, WITHHELD);
+                    }
+                } else {
+                    com.fasterxml.jackson.databind.JsonNode next = parent.get(step);
+                    if (index >= 0 && next != null && next.isArray()) {
+                        if (last) {
+                            if (next.size() > index && !plainWord(next.get(index))) {
+                                ((com.fasterxml.jackson.databind.node.ArrayNode) next).set(index,
+                                        com.fasterxml.jackson.databind.node.TextNode.valueOf(WITHHELD));
+                            }
+                            next = null;
+                        } else {
+                            next = next.get(index);
+                        }
+                    }
+                    parent = next;
+                }
+            }
+        }
+    }
+
+    private static boolean plainWord(com.fasterxml.jackson.databind.JsonNode value) {
+        return value == null || value.isNull() || value.isBoolean() || (value.isTextual() && Validate.SHOWN.matcher(value.asText()).matches());
     }
 }

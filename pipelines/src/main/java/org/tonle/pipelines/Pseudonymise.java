@@ -63,9 +63,10 @@ public final class Pseudonymise {
 
     /**
      * Members a record may not have are rejected by validation and kept in the dead letter; a
-     * sender who put the case code in one ({@code "case": "PNH-C-0042"}, {@code "Ref": ..}, or
-     * as the member's name) must not have it stored. So their names and values are hashed
-     * here: validation still names the member (by its hash) and refuses the record.
+     * sender who put the case code (or a child's name) in one ({@code "case": "PNH-C-0042"},
+     * {@code "name": ..}, or as the member's name) must not have it stored. So their values are
+     * hashed here, and their names too unless they are plain words: validation still names the
+     * member and refuses the record.
      */
     private void hashUnknown(ObjectNode object, java.util.Set<String> known) {
         java.util.List<String> unknown = new java.util.ArrayList<>();
@@ -77,7 +78,8 @@ public final class Pseudonymise {
         for (String name : unknown) {
             JsonNode value = object.remove(name);
             String text = value.isValueNode() ? value.asText() : value.toString();
-            object.put(HASHED + keys.pseudonym(name).toString().substring(0, 8), HASHED + keys.pseudonym(text));
+            String kept = Validate.SHOWN.matcher(name).matches() ? name : HASHED + keys.pseudonym(name).toString().substring(0, 8);
+            object.put(kept, HASHED + keys.pseudonym(text));
         }
     }
 }
