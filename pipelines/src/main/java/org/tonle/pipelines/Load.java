@@ -263,9 +263,10 @@ public final class Load {
             "programme_check", "required");
 
     /**
-     * A value that failed its check is not kept, unless it is a plain word (an enum value or an
-     * office mistyped): a case code typed into the wrong field, or a CSV row whose columns
-     * shifted, would otherwise be stored in clear. The fix of a replay sets the field anew.
+     * A value that failed its check is not kept, unless it is shaped like an id of the
+     * declaration (a mistyped enum value): a case code or a child's name typed into the wrong
+     * field, or a CSV row whose columns shifted, would otherwise be stored in clear. The fix of
+     * a replay sets the field anew.
      */
     static void withholdRejectedValues(com.fasterxml.jackson.databind.node.ObjectNode record, List<Violation> violations) {
         for (Violation v : violations) {
@@ -282,7 +283,18 @@ public final class Load {
                     step = step.substring(0, step.indexOf('['));
                 }
                 boolean last = i == steps.length - 1;
-                if (last && index < 0) {
+                if (last && step.equals(Validate.NOT_SHOWN)) {
+                    // A member whose name could be a case code: the name is not kept either.
+                    if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+                        List<String> names = new ArrayList<>();
+                        object.fieldNames().forEachRemaining(name -> {
+                            if (!Validate.SHOWN.matcher(name).matches()) {
+                                names.add(name);
+                            }
+                        });
+                        object.remove(names);
+                    }
+                } else if (last && index < 0) {
                     if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode object && object.has(step)
                             && !plainWord(object.get(step))) {
                         object.put(step, WITHHELD);
@@ -307,6 +319,6 @@ public final class Load {
     }
 
     private static boolean plainWord(com.fasterxml.jackson.databind.JsonNode value) {
-        return value == null || value.isNull() || value.isBoolean() || (value.isTextual() && Validate.SHOWN.matcher(value.asText()).matches());
+        return value == null || value.isNull() || (value.isTextual() && Validate.SHOWN.matcher(value.asText()).matches());
     }
 }

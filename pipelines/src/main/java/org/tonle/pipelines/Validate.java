@@ -46,11 +46,13 @@ public final class Validate {
     private static final Set<String> TALLY_FIELDS = Set.of("group", "sex", "count");
 
     /**
-     * What a reason may repeat of what was sent: words of letters (ids, offices, enum values).
-     * Anything else (digits, dashes, long text) may be a case code typed into the wrong field
-     * or a shifted CSV column, and reasons are stored and answered; the field names the place.
+     * What a reason may repeat of what was sent: values shaped like the declaration's own ids
+     * (lower-case letters and underscores: programmes, activities, enum values). Anything else
+     * (a case code, a child's name, digits, long text) may be typed into the wrong field or
+     * come from a shifted CSV column, and reasons are stored and answered; the field names the
+     * place instead.
      */
-    static final java.util.regex.Pattern SHOWN = java.util.regex.Pattern.compile("[A-Za-z_]{1,40}");
+    static final java.util.regex.Pattern SHOWN = java.util.regex.Pattern.compile("[a-z][a-z_]{0,39}");
     static final String NOT_SHOWN = "(name not shown)";
 
     private final ProgrammeRegistry programmes;
@@ -138,8 +140,8 @@ public final class Validate {
                         + String.join(", ", cfg.deployments().keySet()) + ")"));
             } else if (submission.offices() != null && !submission.offices().contains(office)) {
                 v.add(new Violation("office", "office_not_permitted", "you may not record for office " + office));
-            } else if (programId != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programId)) {
-                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the " + programId + " programme"));
+            } else if (programme != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programme.id())) {
+                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the " + programme.id() + " programme"));
             }
         }
         LocalDate date = date(node, today, v);

@@ -85,7 +85,7 @@ class PseudonymiseTest {
         String node = s.items().get(0).node().toString();
         assertThat(node).doesNotContain("PNH-C-004");
         // Plain-word names stay, so validation can say which member is wrong; their values never do.
-        assertThat(node).contains("\"case\":\"(hashed) " + keys.pseudonym("PNH-C-0042"), "\"Ref\":\"(hashed) ", "\"role\":\"victim\"");
+        assertThat(node).contains("\"case\":\"(hashed) " + keys.pseudonym("PNH-C-0042"), "\"role\":\"victim\"").doesNotContain("Ref");
         assertThat(s.items().get(0).node().size()).isEqualTo(3);
     }
 }
