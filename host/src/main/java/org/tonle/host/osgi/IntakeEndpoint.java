@@ -54,23 +54,38 @@ public final class IntakeEndpoint extends RouteBuilder {
 
     @Override
     public void configure() {
-        // A failure goes back to the programme's route, which logs it once and sets its file aside.
+        // A failure to store goes back to the programme's route, which logs it once; its file stays.
         errorHandler(noErrorHandler());
         from(IntakeTranslator.ENDPOINT).routeId("tonle-intake")
                 .process(this::intakeOrSeal);
     }
 
+    /**
+     * A submission that cannot be read is sealed and the exchange completes; one that was read
+     * but could not be stored (the warehouse failed) fails the exchange, so the file stays where
+     * it was dropped and the route tries it again.
+     */
     private void intakeOrSeal(Exchange exchange) throws IOException {
+        String name = exchange.getMessage().getHeader(IntakeTranslator.HEADER, String.class);
+        String source = exchange.getMessage().getHeader(Exchange.FILE_NAME, "submission", String.class);
+        List<ActivityRecord> records;
         try {
-            intake(exchange);
+            records = read(exchange, name, source);
         } catch (RuntimeException e) {
-            String source = exchange.getMessage().getHeader(Exchange.FILE_NAME, "submission", String.class);
             Path sealed = quarantine.seal(failedFolder(exchange), Path.of(source).getFileName().toString(),
                     exchange.getMessage().getBody(byte[].class));
             // One line naming the file and why (locations and our own words), never its content.
             LOG.warn("Intake: {}; kept sealed as {} (bin/tonle unseal)", e.getMessage(), sealed);
             exchange.getMessage().setBody(new PublishResult(0, 0, List.of()));
+            return;
         }
+        PublishResult result = publisher.publish(records, "intake:" + name + ":" + source);
+        if (!result.rejected().isEmpty()) {
+            // Rejected records are in the dead-letter store with their reasons, as for any entry point.
+            LOG.warn("Intake {}: {} of {} records from {} rejected (see GET /api/v1/rejections)", name,
+                    result.rejected().size(), records.size(), source);
+        }
+        exchange.getMessage().setBody(result);
     }
 
     /** {@code .failed/} beside the file, when it came from a folder under the intake folder. */
@@ -85,9 +100,8 @@ public final class IntakeEndpoint extends RouteBuilder {
         return intake.resolve(".failed");
     }
 
-    private void intake(Exchange exchange) {
-        String name = exchange.getMessage().getHeader(IntakeTranslator.HEADER, String.class);
-        String source = exchange.getMessage().getHeader(Exchange.FILE_NAME, "submission", String.class);
+    /** The records of a submission, or an exception saying (without its content) why it cannot be read. */
+    private List<ActivityRecord> read(Exchange exchange, String name, String source) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException(source + ": no translator named; set the header " + IntakeTranslator.HEADER);
         }
@@ -100,14 +114,7 @@ public final class IntakeEndpoint extends RouteBuilder {
             throw new IllegalArgumentException(source + " is not a JSON object" + (e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         }
-        List<ActivityRecord> records = translate(name, form, source);
-        PublishResult result = publisher.publish(records, "intake:" + name + ":" + source);
-        if (!result.rejected().isEmpty()) {
-            // Rejected records are in the dead-letter store with their reasons, as for any entry point.
-            LOG.warn("Intake {}: {} of {} records from {} rejected (see GET /api/v1/rejections)", name,
-                    result.rejected().size(), records.size(), source);
-        }
-        exchange.getMessage().setBody(result);
+        return translate(name, form, source);
     }
 
     private List<ActivityRecord> translate(String name, Map<String, Object> form, String source) {
