@@ -57,7 +57,7 @@ import org.tonle.warehouse.Warehouse;
  * under two hundred tries in all, a few seconds on an idle machine, so it runs in bin/test.
  */
 @PropertyDefaults(shrinking = ShrinkingMode.BOUNDED)
-class RecordContractProperties {
+class RecordContractPropertyTest {
 
     /** Every generated ref starts so; hex hashes and the fixtures never hold these letters. */
     static final String MARK = "QZRAW";
