@@ -140,8 +140,10 @@ public final class Validate {
                         + String.join(", ", cfg.deployments().keySet()) + ")"));
             } else if (submission.offices() != null && !submission.offices().contains(office)) {
                 v.add(new Violation("office", "office_not_permitted", "you may not record for office " + office));
-            } else if (programme != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programme.id())) {
-                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the " + programme.id() + " programme"));
+            } else if (programId != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programId)) {
+                // Named only when it has the shape of a programme id; anything else could be a case code.
+                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the "
+                        + (SHOWN.matcher(programId).matches() ? programId + " programme" : "programme sent")));
             }
         }
         LocalDate date = date(node, today, v);

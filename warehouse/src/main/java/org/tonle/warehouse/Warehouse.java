@@ -80,6 +80,7 @@ public final class Warehouse implements AutoCloseable {
     private void migrate() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS schema_migration (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)");
+            boolean applied = false;
             for (String name : resourceLines("migrations/ORDER")) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM schema_migration WHERE name = '" + name + "'")) {
                     rs.next();
@@ -92,6 +93,7 @@ public final class Warehouse implements AutoCloseable {
                     s.execute(Sql.load("migrations/" + name));
                     s.execute("INSERT INTO schema_migration VALUES ('" + name + "', now())");
                     c.commit();
+                    applied = true;
                     LOG.info("Warehouse migration {} applied", name);
                 } catch (SQLException e) {
                     c.rollback();
@@ -99,6 +101,12 @@ public final class Warehouse implements AutoCloseable {
                 } finally {
                     c.setAutoCommit(true);
                 }
+            }
+            if (applied) {
+                // Schema changes go into the file at once, never left to a WAL replay: DuckDB
+                // 1.5.6 cannot replay an ALTER TABLE of a table whose default calls nextval
+                // (dead_letter, migration 006) after a crash, and the node would not start.
+                s.execute("CHECKPOINT");
             }
         }
     }
