@@ -38,7 +38,7 @@ import org.tonle.host.api.ReportsResource;
 import org.tonle.host.api.SqlResource;
 import org.tonle.host.api.StatusResource;
 import org.tonle.host.auth.AccessControl;
-import org.tonle.host.auth.BearerAuthFilter;
+import org.tonle.host.auth.Authentication;
 import org.tonle.host.auth.CallerInjection;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
@@ -56,7 +56,9 @@ import org.tonle.pages.PagesResource;
 import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
+import org.tonle.pipelines.OwnerOnly;
 import org.tonle.pipelines.Pseudonymise;
+import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.RouteErrors;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
@@ -150,6 +152,7 @@ public final class Node implements AutoCloseable {
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
+        ownerOnly(data);
         warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal(),
                 config.settings().sql());
         parts.add(warehouse::checkpoint);
@@ -184,7 +187,7 @@ public final class Node implements AutoCloseable {
         ingest = new Ingest(camel, writer);
         osgi.register(ingest);
         try {
-            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest));
+            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest, new Quarantine(keys), data.resolve("intake")));
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
@@ -226,7 +229,7 @@ public final class Node implements AutoCloseable {
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
-                new BearerAuthFilter(access),
+                new Authentication(access),
                 new CallerInjection(),
                 new HealthResource(ready::get),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
@@ -313,6 +316,34 @@ public final class Node implements AutoCloseable {
                 new SqlSandbox.Limits(settings.timeout(), settings.maxAnswerBytes(), settings.concurrentQueries()));
         parts.add(0, sandbox);
         return new SqlService(sandbox, audit, allocator);
+    }
+
+    /**
+     * The data folder holds the warehouse, its write-ahead log and the key: created owner-only,
+     * so every file DuckDB or Camel creates inside is out of other users' reach from its first
+     * byte (DuckDB cannot be handed a pre-made owner-only file). An existing folder that others
+     * may enter is closed, loudly.
+     */
+    private static void ownerOnly(Path data) {
+        try {
+            if (!Files.exists(data)) {
+                OwnerOnly.createDirectories(data);
+                return;
+            }
+            var view = Files.getFileAttributeView(data, java.nio.file.attribute.PosixFileAttributeView.class);
+            if (view == null) {
+                return;
+            }
+            var permissions = view.readAttributes().permissions();
+            var owner = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+            if (!owner.containsAll(permissions)) {
+                LOG.warn("The data folder {} was open to other users ({}); it is now owner-only",
+                        data, java.nio.file.attribute.PosixFilePermissions.toString(permissions));
+                view.setPermissions(owner);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot make the data folder " + data + " owner-only: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -242,6 +242,42 @@ class PipelinesIT {
                 .contains(id("replay-1"));
     }
 
+    /**
+     * A replay is trusted (its records carry keys), so a fix must not choose a key: otherwise
+     * anyone who may replay could file a record under another child's key, copied from a
+     * rejection listing. A fix may give a ref, which is pseudonymised as on every other path.
+     */
+    @Test
+    void aReplayFixCannotFileARecordUnderAnotherPersonsKey() throws Exception {
+        String bad = record(id("rekey-1"), "PNH", "REKEY-REF", "2015-08-16").replace("\"shelter\"", "\"garden\"");
+        String victim = record(id("rekey-2"), "PNH", "VICTIM-REF", "2015-08-16").replace("\"shelter\"", "\"garden\"");
+        node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", bad + "\n" + victim, null);
+        JsonNode listed = node.send("GET", "/api/v1/rejections?rule=enum", STAFF_TOKEN, null, null, null).json();
+        long rejection = find(listed, id("rekey-1")).path("id").asLong();
+        String victimKey = find(listed, id("rekey-2")).path("record").path("subject").path("key").asText();
+        assertThat(victimKey).hasSize(36);
+
+        for (String fix : List.of("{\"subject\": {\"key\": \"" + victimKey + "\"}, \"attributes\": {\"setting\": \"shelter\"}}",
+                "{\"subject\": {\"key\": null}}", "{\"subject\": null}", "{\"subject\": \"" + victimKey + "\"}", "\"not a patch\"")) {
+            TestNode.Response refused = node.send("POST", "/api/v1/rejections/replay", STAFF_TOKEN, "application/json",
+                    "{\"ids\": [" + rejection + "], \"fix\": {\"" + rejection + "\": " + fix + "}}", null);
+            assertThat(refused.status()).as(fix + " -> " + refused.body()).isEqualTo(400);
+            assertThat(refused.json().path("detail").asText()).containsAnyOf("subject.key", "subject", "object");
+        }
+        assertThat(find(node.send("GET", "/api/v1/rejections?rule=enum", STAFF_TOKEN, null, null, null).json(), id("rekey-1"))
+                .path("status").asText()).as("nothing was replayed").isEqualTo("open");
+
+        // A fix that gives a ref: pseudonymised, so the record is filed under that ref's key.
+        JsonNode fixed = node.send("POST", "/api/v1/rejections/replay", STAFF_TOKEN, "application/json", "{\"ids\": [" + rejection
+                + "], \"fix\": {\"" + rejection + "\": {\"subject\": {\"ref\": \"REKEY-FIXED\"}, \"attributes\": {\"setting\": \"shelter\"}}}}",
+                null).json();
+        assertThat(fixed.path("accepted").asInt()).as(fixed.toString()).isEqualTo(1);
+        JsonNode direct = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/json",
+                record(id("rekey-1"), "PNH", "REKEY-FIXED", "2015-08-16"), null).json();
+        assertThat(direct.path("duplicates").asInt()).as(direct.toString()).isEqualTo(1);
+        assertThat(deadLetterBodies()).noneMatch(b -> b.contains("REKEY-FIXED") || b.contains("VICTIM-REF"));
+    }
+
     @Test
     void operatorsSeeHowBusyTheWriterIsAtMetrics() {
         Map<String, Double> before = ingestMetrics();

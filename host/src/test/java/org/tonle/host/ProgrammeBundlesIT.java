@@ -193,8 +193,9 @@ class ProgrammeBundlesIT {
         await("the web form is a case", () -> webCases() == 1);
         await("the form is deleted once read", () -> !Files.exists(inbox.resolve("form-1.json")));
 
-        // The same submission sent again is a duplicate; unreadable files are set aside, and the
-        // log names them and where they broke, never their text (Jackson would quote the code).
+        // The same submission sent again is a duplicate; unreadable files are kept only sealed
+        // under the node's key, and the log names them and where they broke, never their text
+        // (Jackson would quote the code).
         ch.qos.logback.classic.Logger rootLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
         log.start();
@@ -204,7 +205,8 @@ class ProgrammeBundlesIT {
             drop(inbox, "garbled.json", "{\"submission_id\": ");
             drop(inbox, "unquoted.json", "{\"child\": {\"case_code\": HL99SECRET}}");
             await("the files are handled", () -> !Files.exists(inbox.resolve("form-1-again.json"))
-                    && Files.exists(inbox.resolve(".failed/garbled.json")) && Files.exists(inbox.resolve(".failed/unquoted.json")));
+                    && Files.exists(inbox.resolve(".failed/garbled.json.sealed")) && Files.exists(inbox.resolve(".failed/unquoted.json.sealed"))
+                    && !Files.exists(inbox.resolve("unquoted.json")));
         } finally {
             rootLogger.detachAppender(log);
         }
@@ -219,7 +221,7 @@ class ProgrammeBundlesIT {
         try (Stream<Path> files = Files.walk(node.data()).filter(Files::isRegularFile)) {
             for (Path file : files.toList()) {
                 assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1))
-                        .as("raw case code in " + file).doesNotContain("HL-77");
+                        .as("raw case code in " + file).doesNotContain("HL-77").doesNotContain("HL99SECRET");
             }
         }
     }

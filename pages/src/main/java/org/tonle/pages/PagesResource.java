@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -30,6 +31,7 @@ import org.tonle.core.RequestRefused;
  * downloading the pages again; the versioned WebJar files are cached for a year.
  */
 @Path("/")
+@PermitAll
 public final class PagesResource {
 
     private static final String PAGES = "org/tonle/pages/web/";

@@ -240,12 +240,18 @@ public final class GroupCommitWriter {
             if (item.outcome() != Item.Outcome.REJECTED) {
                 continue;
             }
-            String body = item.node() != null ? item.node().toString() : item.text();
+            // A line that could not be parsed leaves no text, only its length and keyed hash.
+            if (item.node() != null) {
+                WithheldValues.withhold(item.node(), item.violations());
+            }
+            String body = item.node() != null ? item.node().toString() : null;
             String program = item.node() != null && item.node().path("program").isTextual() ? item.node().get("program").asText() : null;
             String office = item.node() != null && item.node().path("office").isTextual() ? item.node().get("office").asText() : null;
+            program = WithheldValues.WITHHELD.equals(program) ? null : program;
+            office = WithheldValues.WITHHELD.equals(office) ? null : office;
             for (Violation v : item.violations()) {
                 letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.recordId(),
-                        program, office, v.field(), v.rule(), v.reason(), body, "open"));
+                        program, office, v.field(), v.rule(), v.reason(), body, item.lineLength(), item.lineHash(), "open"));
             }
         }
         deadLetters.add(letters);

@@ -16,7 +16,9 @@ public final class Item {
 
     private final int line;
     private final ObjectNode node;
-    private String text;
+    private String unparsed;
+    private Integer lineLength;
+    private String lineHash;
     private String recordId;
     private UUID target;
     private PseudonymousRecord record;
@@ -25,10 +27,13 @@ public final class Item {
     private Outcome outcome = Outcome.PENDING;
     private final List<Violation> violations = new ArrayList<>();
 
-    Item(int line, ObjectNode node, String text) {
+    Item(int line, ObjectNode node, String unparsed) {
         this.line = line;
         this.node = node;
-        this.text = text;
+        this.unparsed = unparsed;
+        if (unparsed != null) {
+            this.lineLength = unparsed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
         if (node != null && node.path("id").isTextual()) {
             this.recordId = node.get("id").asText();
         }
@@ -52,13 +57,28 @@ public final class Item {
         return node;
     }
 
-    /** The text of a line that could not be parsed (ref-shaped values already hashed). */
-    public String text() {
-        return text;
+    /**
+     * The text of a line that could not be parsed, held only until {@link Pseudonymise} (the
+     * first step) has hashed it; null afterwards and for parsed records.
+     */
+    String unparsed() {
+        return unparsed;
     }
 
-    void text(String redacted) {
-        this.text = redacted;
+    /** Forgets the unparsed text, keeping its keyed hash. */
+    void hashed(String lineHash) {
+        this.lineHash = lineHash;
+        this.unparsed = null;
+    }
+
+    /** The length in UTF-8 bytes of a line that could not be parsed; null for a parsed record. */
+    public Integer lineLength() {
+        return lineLength;
+    }
+
+    /** The keyed hash (hex) of a line that could not be parsed, once pseudonymised; never its text. */
+    public String lineHash() {
+        return lineHash;
     }
 
     public String recordId() {

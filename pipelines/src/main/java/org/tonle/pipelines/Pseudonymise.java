@@ -1,8 +1,5 @@
 package org.tonle.pipelines;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -13,9 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class Pseudonymise {
 
-    /** A "ref" member in text that is not valid JSON: quoted (maybe cut off) or bare. */
-    private static final Pattern REF_IN_TEXT =
-            Pattern.compile("\"ref\"\\s*:\\s*(\"(?:[^\"\\\\]|\\\\.)*(?:\"|$)|[^,}\\s]+)");
+    /** The mark of a name or value that was hashed because it may identify a person. */
+    static final String HASHED = "(hashed) ";
 
     private final SubjectKeys keys;
 
@@ -27,24 +23,28 @@ public final class Pseudonymise {
         for (Item item : submission.items()) {
             if (item.node() != null) {
                 pseudonymise(item.node(), submission.trusted());
-            } else if (item.text() != null) {
-                item.text(redact(item.text()));
+            } else if (item.unparsed() != null) {
+                // A line that is not JSON cannot be searched for its ref reliably (escapes,
+                // quotes, cut-off text), so none of it is kept: only its length and keyed hash.
+                item.hashed(keys.lineHash(item.unparsed()));
             }
         }
     }
 
     private void pseudonymise(ObjectNode record, boolean trusted) {
+        hashUnknown(record, Validate.FIELDS);
         JsonNode subject = record.get("subject");
         if (subject == null || subject.isNull()) {
             return;
         }
         if (!subject.isObject()) {
             // Not a subject block: it could still be a bare ref, so it never travels as sent.
-            record.put("subject", "(hashed) " + keys.pseudonym(subject.isValueNode() ? subject.asText() : subject.toString()));
+            record.put("subject", HASHED + keys.pseudonym(subject.isValueNode() ? subject.asText() : subject.toString()));
             return;
         }
         ObjectNode block = (ObjectNode) subject;
         JsonNode ref = block.remove("ref");
+        hashUnknown(block, Validate.SUBJECT_FIELDS);
         if (!trusted && block.has("key")) {
             // Only trusted paths (replay, a remote office) may carry a key. Leave a mark that
             // validation rejects, never a value someone chose; the record is refused anyway, so
@@ -61,18 +61,25 @@ public final class Pseudonymise {
         }
     }
 
-    /** Hashes every ref-shaped value of a line that could not be parsed. */
-    String redact(String text) {
-        Matcher m = REF_IN_TEXT.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = m.group(1);
-            if (value.startsWith("\"")) {
-                value = value.substring(1, value.endsWith("\"") && value.length() > 1 ? value.length() - 1 : value.length());
+    /**
+     * Members a record may not have are rejected by validation and kept in the dead letter; a
+     * sender who put the case code (or a child's name) in one ({@code "case": "PNH-C-0042"},
+     * {@code "name": ..}, or as the member's name) must not have it stored. So their values are
+     * hashed here, and their names too unless they are plain words: validation still names the
+     * member and refuses the record.
+     */
+    private void hashUnknown(ObjectNode object, java.util.Set<String> known) {
+        java.util.List<String> unknown = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(name -> {
+            if (!known.contains(name)) {
+                unknown.add(name);
             }
-            m.appendReplacement(out, Matcher.quoteReplacement("\"key\":\"" + keys.pseudonym(value) + "\""));
+        });
+        for (String name : unknown) {
+            JsonNode value = object.remove(name);
+            String text = value.isValueNode() ? value.asText() : value.toString();
+            String kept = Validate.SHOWN.matcher(name).matches() ? name : HASHED + keys.pseudonym(name).toString().substring(0, 8);
+            object.put(kept, HASHED + keys.pseudonym(text));
         }
-        m.appendTail(out);
-        return out.toString();
     }
 }

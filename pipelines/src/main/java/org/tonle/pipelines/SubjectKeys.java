@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -26,11 +24,23 @@ public final class SubjectKeys {
     private static final String ALGORITHM = "HmacSHA256";
     private static final String FINGERPRINT_INPUT = "tonle key fingerprint";
 
+    private static final String LINE_KEY_INPUT = "tonle unparsed line key";
+
+    private final byte[] key;
     private final ThreadLocal<Mac> mac;
+    private final ThreadLocal<Mac> lineMac;
 
     private SubjectKeys(byte[] key) {
+        this.key = key;
+        this.mac = macOf(key);
+        // A key of its own (HKDF-style: HMAC of a label under the node's key), so the hash of a
+        // line that holds nothing but a case code is not that person's pseudonym.
+        this.lineMac = macOf(macOf(key).get().doFinal(LINE_KEY_INPUT.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static ThreadLocal<Mac> macOf(byte[] key) {
         SecretKeySpec spec = new SecretKeySpec(key, ALGORITHM);
-        this.mac = ThreadLocal.withInitial(() -> {
+        return ThreadLocal.withInitial(() -> {
             try {
                 Mac m = Mac.getInstance(ALGORITHM);
                 m.init(spec);
@@ -52,17 +62,11 @@ public final class SubjectKeys {
                 if (!create) {
                     throw new IllegalStateException("the pseudonymisation key " + file + " is missing");
                 }
-                Files.createDirectories(file.toAbsolutePath().getParent());
+                OwnerOnly.createDirectories(file.toAbsolutePath().getParent());
                 byte[] fresh = new byte[32];
                 new SecureRandom().nextBytes(fresh);
-                Files.writeString(file, Base64.getEncoder().encodeToString(fresh) + "\n", StandardCharsets.US_ASCII,
-                        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    file.toFile().setReadable(false, false);
-                    file.toFile().setReadable(true, true);
-                }
+                // Owner-only from its creation: there is no moment when others could open it.
+                OwnerOnly.createFile(file, (Base64.getEncoder().encodeToString(fresh) + "\n").getBytes(StandardCharsets.US_ASCII));
             }
             byte[] key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
             if (key.length < 32) {
@@ -78,6 +82,23 @@ public final class SubjectKeys {
     public UUID pseudonym(String ref) {
         ByteBuffer hash = ByteBuffer.wrap(hmac(ref.trim()));
         return new UUID(hash.getLong(), hash.getLong());
+    }
+
+    /**
+     * The keyed hash (hex HMAC-SHA-256) of a line that could not be parsed, kept instead of its
+     * text. Keyed because a plain SHA-256 of a short line (a bare case code, a cut-off record)
+     * can be found again by hashing guesses: case codes are few and patterned.
+     */
+    public String lineHash(String line) {
+        return HexFormat.of().formatHex(lineMac.get().doFinal(line.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A key for another purpose (HKDF-style: HMAC-SHA-256 of a label under the node's key), so
+     * that no use of the node's key can be turned into another.
+     */
+    byte[] derive(String label) {
+        return macOf(key).get().doFinal(label.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Identifies the key without revealing it; stored in the warehouse to catch a changed key. */

@@ -121,7 +121,11 @@ public final class Submission {
         return new Item(line, node, null);
     }
 
-    /** Makes an item from a line that is not a JSON object, with the reason. */
+    /**
+     * Makes an item from a line that is not a JSON object, with the reason. The text is kept
+     * only until the pipeline's first step replaces it by its length and keyed hash; the reason
+     * must not quote it.
+     */
     public static Item malformed(int line, String text, String problem) {
         return malformed(line, text, "malformed_json", problem);
     }

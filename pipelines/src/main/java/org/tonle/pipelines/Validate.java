@@ -40,10 +40,20 @@ public final class Validate {
     public static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
     private static final java.time.ZoneOffset LATEST_ZONE = java.time.ZoneOffset.ofHours(14);
 
-    private static final Set<String> FIELDS =
+    static final Set<String> FIELDS =
             Set.of("id", "program", "type", "office", "date", "subject", "count", "attributes", "participants");
-    private static final Set<String> SUBJECT_FIELDS = Set.of("key", "role", "sex", "age");
+    static final Set<String> SUBJECT_FIELDS = Set.of("key", "role", "sex", "age");
     private static final Set<String> TALLY_FIELDS = Set.of("group", "sex", "count");
+
+    /**
+     * What a reason may repeat of what was sent: values shaped like the declaration's own ids
+     * (lower-case letters and underscores: programmes, activities, enum values). Anything else
+     * (a case code, a child's name, digits, long text) may be typed into the wrong field or
+     * come from a shifted CSV column, and reasons are stored and answered; the field names the
+     * place instead.
+     */
+    static final java.util.regex.Pattern SHOWN = java.util.regex.Pattern.compile("[a-z][a-z_]{0,39}");
+    static final String NOT_SHOWN = "(name not shown)";
 
     private final ProgrammeRegistry programmes;
     private final Supplier<TonleConfig> config;
@@ -114,7 +124,7 @@ public final class Validate {
         if (programId != null) {
             programme = programmes.programme(programId).orElse(null);
             if (programme == null) {
-                v.add(new Violation("program", "unknown_program", "programme '" + programId + "' is not deployed on this node"
+                v.add(new Violation("program", "unknown_program", "programme " + shown(programId) + " is not deployed on this node"
                         + " (deployed: " + String.join(", ", programmes.programmes().stream().map(Programme::id).toList()) + ")"));
             }
         }
@@ -122,18 +132,20 @@ public final class Validate {
         if (programme != null && type != null) {
             activity = programme.activity(type).orElse(null);
             if (activity == null) {
-                v.add(new Violation("type", "unknown_activity", "'" + type + "' is not an activity of " + programme.id()
+                v.add(new Violation("type", "unknown_activity", shown(type) + " is not an activity of " + programme.id()
                         + " (known: " + String.join(", ", programme.activities().stream().map(Activity::id).toList()) + ")"));
             }
         }
         if (office != null) {
             if (cfg.office(office).isEmpty()) {
-                v.add(new Violation("office", "unknown_office", "office '" + office + "' is not configured (known: "
+                v.add(new Violation("office", "unknown_office", "office " + shown(office) + " is not configured (known: "
                         + String.join(", ", cfg.deployments().keySet()) + ")"));
             } else if (submission.offices() != null && !submission.offices().contains(office)) {
                 v.add(new Violation("office", "office_not_permitted", "you may not record for office " + office));
             } else if (programId != null && !cfg.deployments().getOrDefault(office, List.of()).contains(programId)) {
-                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the " + programId + " programme"));
+                // Named only when it has the shape of a programme id; anything else could be a case code.
+                v.add(new Violation("office", "not_deployed", "office " + office + " does not run the "
+                        + (SHOWN.matcher(programId).matches() ? programId + " programme" : "programme sent")));
             }
         }
         LocalDate date = date(node, today, v);
@@ -305,7 +317,7 @@ public final class Validate {
         }
         if (!value.isTextual() || !allowed.contains(value.asText())) {
             v.add(new Violation(path, "enum", path + " must be one of " + String.join(", ", allowed)
-                    + (value.isTextual() && value.asText().length() <= 40 ? " (it was '" + value.asText() + "')" : "")));
+                    + (value.isTextual() && SHOWN.matcher(value.asText()).matches() ? " (it was '" + value.asText() + "')" : "")));
             return null;
         }
         return value.asText();
@@ -326,7 +338,8 @@ public final class Validate {
                 String path = "attributes." + field.getKey();
                 Attribute attribute = activity.attribute(field.getKey()).orElse(null);
                 if (attribute == null) {
-                    v.add(new Violation(path, "unknown_attribute", "'" + field.getKey() + "' is not an attribute of " + activity.id()
+                    path = "attributes." + (SHOWN.matcher(field.getKey()).matches() ? field.getKey() : NOT_SHOWN);
+                    v.add(new Violation(path, "unknown_attribute", shown(field.getKey()) + " is not an attribute of " + activity.id()
                             + (activity.attributes().isEmpty() ? " (it has none)" : " (it has: "
                             + String.join(", ", activity.attributes().stream().map(Attribute::name).toList()) + ")")));
                     continue;
@@ -357,7 +370,7 @@ public final class Validate {
                     return value.asText();
                 }
                 v.add(new Violation(path, "enum", path + " must be one of " + String.join(", ", attribute.values())
-                        + (value.isTextual() && value.asText().length() <= 40 ? " (it was '" + value.asText() + "')" : "")));
+                        + (value.isTextual() && SHOWN.matcher(value.asText()).matches() ? " (it was '" + value.asText() + "')" : "")));
             }
             case TEXT -> {
                 if (!value.isTextual()) {
@@ -423,7 +436,8 @@ public final class Validate {
             for (Iterator<String> names = tally.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
                 if (!TALLY_FIELDS.contains(name)) {
-                    v.add(new Violation(path + "." + name, "unknown_field", "'" + name + "' is not a field of a tally (group, sex, count)"));
+                    v.add(new Violation(path + "." + (SHOWN.matcher(name).matches() ? name : NOT_SHOWN), "unknown_field",
+                            shown(name) + " is not a field of a tally (group, sex, count)"));
                 }
             }
             String group = member(tally, "group", path + ".group", activity.participants().groups(), v);
@@ -438,5 +452,10 @@ public final class Validate {
             }
         }
         return tallies;
+    }
+
+    /** The value quoted when it is a plain word, otherwise a mention that it is not repeated. */
+    static String shown(String value) {
+        return SHOWN.matcher(value).matches() ? "'" + value + "'" : "(the value sent, not repeated here)";
     }
 }

@@ -258,7 +258,10 @@ public final class ProgrammeRoutes {
         if (!resolved.startsWith("file:")) {
             throw new RouteRefused(refused);
         }
-        String rest = resolved.substring("file:".length());
+        // Camel percent-decodes the path and the options before it uses them, so they are
+        // checked decoded: "%2E%2E" is "..". Decoded until nothing changes (a "%252E" is "%2E"
+        // after one round), so no number of encodings hides a step out of the folder.
+        String rest = decoded(where, uri, resolved.substring("file:".length()));
         int query = rest.indexOf('?');
         String folder = query < 0 ? rest : rest.substring(0, query);
         try {
@@ -271,15 +274,38 @@ public final class ProgrammeRoutes {
         }
         if (query >= 0) {
             for (String option : rest.substring(query + 1).split("&")) {
+                String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
                 String value = option.contains("=") ? option.substring(option.indexOf('=') + 1) : "";
-                // move=, moveFailed=, preMove=, fileName= ... must stay inside the folder: no way out, no expressions.
-                if (value.contains("..") || value.startsWith("/") || value.contains("$") || value.contains("%2F")
-                        || value.contains("%2f")) {
+                if (name.equalsIgnoreCase("moveFailed")) {
+                    // A file that fails is sealed by the host's intake endpoint; a copy moved aside
+                    // would keep the raw case codes of a form in clear.
+                    throw new RouteRefused(where + ": the endpoint option '" + option + "' is not allowed; files the host"
+                            + " cannot read are kept sealed under the node's key in .failed/");
+                }
+                // move=, preMove=, fileName= ... must stay inside the folder: no way out, no expressions.
+                if (value.contains("..") || value.startsWith("/") || value.contains("$")) {
                     throw new RouteRefused(where + ": the endpoint option '" + option + "' may not leave the folder or use"
                             + " expressions");
                 }
             }
         }
+    }
+
+    private static String decoded(String where, String uri, String text) throws RouteRefused {
+        String current = text;
+        for (int round = 0; round < 8; round++) {
+            String next;
+            try {
+                next = java.net.URLDecoder.decode(current.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new RouteRefused(where + ": endpoint '" + uri + "' holds a broken percent-encoding");
+            }
+            if (next.equals(current)) {
+                return next;
+            }
+            current = next;
+        }
+        throw new RouteRefused(where + ": endpoint '" + uri + "' is percent-encoded too many times over");
     }
 
     /** Why a programme's routes were not started. */

@@ -1,9 +1,11 @@
 package org.tonle.warehouse;
 
 /**
- * A rejected record as the dead-letter store keeps it. {@code body} never holds a raw subject
- * ref: it is the record with its ref pseudonymised, or a malformed line with ref-shaped values
- * hashed.
+ * A rejected record as the dead-letter store keeps it. {@code body} is the parsed record with
+ * its subject ref pseudonymised, or null for a line that could not be parsed: such a line's
+ * text is never kept (DESIGN.md 9.2), only its length in UTF-8 bytes and a keyed hash
+ * ({@code lineHash}, HMAC-SHA-256 under a key derived from the node's key, hex), which tell a
+ * resent line from another without letting anyone without the key guess a short line back.
  */
 public record DeadLetter(
         long id,
@@ -18,5 +20,7 @@ public record DeadLetter(
         String rule,
         String reason,
         String body,
+        Integer lineLength,
+        String lineHash,
         String status) {
 }

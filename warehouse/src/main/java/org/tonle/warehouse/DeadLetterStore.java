@@ -51,6 +51,8 @@ public final class DeadLetterStore {
                             .append(d.reason())
                             .append(d.body())
                             .append("open")
+                            .append(d.lineLength())
+                            .append(d.lineHash())
                             .endRow();
                 }
             }
@@ -68,7 +70,7 @@ public final class DeadLetterStore {
      *                principal sent (a malformed line names no office)
      */
     public List<DeadLetter> list(List<String> offices, String sender, String status, String program, String rule, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, body, status FROM dead_letter WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, body, status, line_length, line_hmac FROM dead_letter WHERE 1 = 1");
         List<Object> parameters = new ArrayList<>();
         if (offices != null) {
             sql.append(" AND (list_contains(?, office) OR (office IS NULL AND principal = ?))");
@@ -96,7 +98,8 @@ public final class DeadLetterStore {
                 while (rs.next()) {
                     letters.add(new DeadLetter(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
                             rs.getString(4), rs.getInt(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
-                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13)));
+                            rs.getString(10), rs.getString(11), rs.getString(12), rs.getObject(14, Integer.class), rs.getString(15),
+                            rs.getString(13)));
                 }
             }
             return letters;

@@ -96,8 +96,12 @@ public final class Warehouse implements AutoCloseable {
     }
 
     private void migrate(Schema schema) throws SQLException {
-        try (Connection c = connect()) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
             new SchemaMigrator(schema).migrate(c);
+            // Schema changes go into the file at once, never left to a WAL replay: DuckDB 1.5.6
+            // cannot replay an ALTER TABLE of a table whose default calls nextval (dead_letter,
+            // migration 006) after a crash, and the node would not start.
+            s.execute("CHECKPOINT");
         }
     }
 

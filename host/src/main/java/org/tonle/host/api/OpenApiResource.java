@@ -98,7 +98,7 @@ public final class OpenApiResource {
                     throw new IllegalStateException("swagger-core left out " + verb + " " + path + " of " + resource.getSimpleName());
                 }
                 variant(api, operation, resource, method);
-                RouteAccess access = RouteAccess.of(resource, method, path.substring(1));
+                RouteAccess access = RouteAccess.of(resource, method);
                 operation.addExtension(ROLES, access.roles());
                 operation.setSecurity(access.token() ? List.of(new SecurityRequirement().addList(BEARER)) : List.of());
             }

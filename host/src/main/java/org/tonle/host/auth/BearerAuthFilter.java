@@ -8,8 +8,6 @@ import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.ResourceInfo;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
@@ -17,9 +15,10 @@ import jakarta.ws.rs.core.SecurityContext;
 import org.tonle.core.access.Caller;
 
 /**
- * Authenticates every {@code /api/v1} call by its bearer token, but those {@link RouteAccess} finds
- * open (the OpenAPI document). Roles are then checked by
- * {@code @RolesAllowed} on the resources.
+ * Authenticates a call by its bearer token. It is not global: {@link Authentication} binds it
+ * to every matched resource method that is not {@code @PermitAll}, so what is public is decided
+ * by the resource that will answer, never by how the path was spelled. Roles are then checked
+ * by {@code @RolesAllowed} on the resources.
  */
 @Priority(Priorities.AUTHENTICATION)
 public final class BearerAuthFilter implements ContainerRequestFilter {
@@ -27,9 +26,6 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
     private static final String PREFIX = "Bearer ";
 
     private final AccessControl access;
-
-    @Context
-    private ResourceInfo resource;
 
     public BearerAuthFilter(AccessControl access) {
         this.access = access;
@@ -42,9 +38,6 @@ public final class BearerAuthFilter implements ContainerRequestFilter {
 
     @Override
     public void filter(ContainerRequestContext request) {
-        if (!RouteAccess.of(resource.getResourceClass(), resource.getResourceMethod(), request.getUriInfo().getPath()).token()) {
-            return;
-        }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             unauthorized(request, "send Authorization: Bearer <token>");

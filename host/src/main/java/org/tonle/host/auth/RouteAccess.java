@@ -28,11 +28,9 @@ public record RouteAccess(boolean token, List<String> roles) {
         roles = List.copyOf(roles);
     }
 
-    /**
-     * @param path the request path without its leading slash, as Jersey's {@code UriInfo} gives it
-     */
-    public static RouteAccess of(Class<?> resource, Method method, String path) {
-        if (!guarded(path) || permitAll(resource, method)) {
+    /** Deny by default: a route needs a token unless it is {@code @PermitAll}, whatever its path. */
+    public static RouteAccess of(Class<?> resource, Method method) {
+        if (permitAll(resource, method)) {
             return new RouteAccess(false, List.of());
         }
         for (AnnotatedElement element : new AnnotatedElement[] {method, resource}) {
@@ -51,11 +49,6 @@ public record RouteAccess(boolean token, List<String> roles) {
             }
         }
         return new RouteAccess(true, Arrays.stream(Role.values()).map(Role::id).sorted().toList());
-    }
-
-    /** The API and the metrics take a token; pages and the health check do not. */
-    private static boolean guarded(String path) {
-        return path.startsWith("api/") || path.equals("metrics");
     }
 
     /** Documentation ({@code @PermitAll} on an API route) is open to anyone, token or not. */

@@ -30,8 +30,14 @@ final class DemoCommand implements Callable<Integer> {
         // /health stays 503 until the demo data is in: a script polling it must not read empty figures.
         Node node = Node.start(options.toOptions(true));
         PublishResult loaded = DemoLoader.load(node.ingest(), options.config.resolve("demo"));
-        String admin = System.getenv("TONLE_ADMIN_TOKEN");
-        if (admin == null || admin.isBlank()) {
+        String given = System.getenv("TONLE_ADMIN_TOKEN");
+        // A token given in the environment is the operator's secret: said to be in force, never
+        // printed (the output may land in a terminal log, a CI log or a screen share).
+        boolean adminGiven = given != null && !given.isBlank();
+        String admin;
+        if (adminGiven) {
+            admin = "(the token in TONLE_ADMIN_TOKEN)";
+        } else {
             admin = token();
             node.access().add(new Caller("demo-admin", Role.ADMIN, Set.of(), Set.of()), admin);
         }
@@ -57,11 +63,12 @@ final class DemoCommand implements Callable<Integer> {
                 Pages (data entry, dashboard): open %1$s/ and sign in with a token.
 
                 Try:
-                  export TONLE_TOKEN=%5$s
+                  export TONLE_TOKEN=%9$s
                   curl -H "Authorization: Bearer $TONLE_TOKEN" '%1$s/api/v1/indicators/social.clients_met/values?period=2015-08&by=sex'
 
                 Stop with Ctrl-C.
-                """, node.url(), loaded.accepted(), loaded.duplicates(), loaded.rejected().size(), admin, donor, analyst, staff);
+                """, node.url(), loaded.accepted(), loaded.duplicates(), loaded.rejected().size(), admin, donor, analyst, staff,
+                adminGiven ? "\"$TONLE_ADMIN_TOKEN\"" : admin);
         ServeCommand.awaitShutdown(node);
         return 0;
     }

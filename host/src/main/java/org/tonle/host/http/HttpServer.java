@@ -37,6 +37,7 @@ public final class HttpServer implements AutoCloseable {
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)
                 .register(RolesAllowedDynamicFeature.class)
+                .register(SecurityHeaders.class)
                 .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
         app.registerInstances(components.toArray());
         GrizzlyHttpContainer container = new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app);

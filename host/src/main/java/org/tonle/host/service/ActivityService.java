@@ -197,8 +197,8 @@ public final class ActivityService {
                     : Submission.malformed(position, text(body, offset, length), "record " + position + " is not a JSON object");
         } catch (JsonProcessingException e) {
             if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Invalid UTF-8")) {
-                // Like a file import: the line's text is not kept, it cannot be shown as sent.
-                return Submission.malformed(position, null, "encoding",
+                // Like any line that cannot be read, only its length and keyed hash are kept.
+                return Submission.malformed(position, text(body, offset, length), "encoding",
                         "record " + position + " holds bytes that are not UTF-8 text; send the body as UTF-8");
             }
             return Submission.malformed(position, text(body, offset, length), "record " + position + " is not valid JSON" + where(e));

@@ -30,7 +30,12 @@ import org.tonle.warehouse.DeadLetterStore;
  * (their subject is a {@code key}, never a ref), so a replay is a trusted submission: the only
  * path besides a remote office on which a record may arrive with a key. A replay may carry a
  * fix per rejection, a JSON merge patch applied to the stored body; a patched {@code ref} is
- * pseudonymised as on any other path.
+ * pseudonymised as on any other path. Because the replay is trusted, a fix may not touch what
+ * pseudonymisation made ({@code subject.key}, or the subject block as a whole): otherwise anyone
+ * who may replay could file a record under another person's key.
+ *
+ * <p>A line that could not be parsed is listed with its length and keyed hash only (its text was
+ * never stored); it cannot be replayed, the office sends it again.
  */
 public final class RejectionService {
 
@@ -53,7 +58,7 @@ public final class RejectionService {
     /** A stored rejection as callers see it; {@code record} is the pseudonymised body. */
     public record Rejection(long id, java.time.Instant receivedAt, String principal, String source, int line, String recordId,
                             String program, String office, String field, String rule, String reason, String status,
-                            JsonNode record, String text) {
+                            JsonNode record, Integer lineLength, String lineHash) {
     }
 
     /**
@@ -108,13 +113,17 @@ public final class RejectionService {
                 continue;
             }
             for (DeadLetter d : letters) {
-                JsonNode fix = fixes.get(Long.toString(d.id()));
-                if (fix != null && fix.isObject()) {
+                JsonNode fix = fixes.path(Long.toString(d.id()));
+                if (fix.isObject()) {
+                    refusePseudonymisedFields(d.id(), (ObjectNode) fix);
                     try {
                         record = JSON.readerForUpdating(record).readValue(fix);
                     } catch (IOException e) {
-                        throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied: " + e.getMessage());
+                        // Not Jackson's message: it quotes the fix, which may hold a case code.
+                        throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied to the stored record");
                     }
+                } else if (!fix.isMissingNode()) {
+                    throw ProblemException.badRequest("the fix for rejection " + d.id() + " must be an object (a JSON merge patch)");
                 }
             }
             items.add(Submission.item(items.size() + 1, record));
@@ -136,6 +145,22 @@ public final class RejectionService {
         return new Replayed(items.size(), result.accepted(), result.duplicates(), notReplayable, result.rejected());
     }
 
+    /** A fix may set {@code subject.ref} (it is pseudonymised), never the key it became. */
+    private static void refusePseudonymisedFields(long id, ObjectNode fix) {
+        JsonNode subject = fix.get("subject");
+        if (subject == null) {
+            return;
+        }
+        if (!subject.isObject()) {
+            throw ProblemException.badRequest("the fix for rejection " + id + " may change subject fields (ref, role, sex, age)"
+                    + " but not replace or remove the subject");
+        }
+        if (subject.has("key")) {
+            throw ProblemException.badRequest("the fix for rejection " + id + " may not set subject.key; send the case code"
+                    + " as subject.ref and it is pseudonymised");
+        }
+    }
+
     private List<DeadLetter> letters(Caller caller, String status, String program, String office, String rule, int limit) {
         List<String> offices = caller.officeScope() == null ? null : List.copyOf(caller.officeScope());
         if (office != null) {
@@ -150,7 +175,7 @@ public final class RejectionService {
     private static Rejection view(DeadLetter d) {
         ObjectNode record = parse(d.body());
         return new Rejection(d.id(), d.receivedAt(), d.principal(), d.source(), d.line(), d.recordId(), d.program(), d.office(),
-                d.field(), d.rule(), d.reason(), d.status(), record, record == null ? d.body() : null);
+                d.field(), d.rule(), d.reason(), d.status(), record, d.lineLength(), d.lineHash());
     }
 
     private static ObjectNode parse(String body) {

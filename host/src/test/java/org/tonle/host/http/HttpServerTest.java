@@ -22,8 +22,12 @@ import org.tonle.host.auth.BearerAuthFilter;
 
 class HttpServerTest {
 
-    /** Holds every request until released, counting the requests being served at once. */
+    /**
+     * Holds every request until released, counting the requests being served at once. Public
+     * (a resource without {@code @PermitAll} needs a token: deny by default).
+     */
     @Path("/probe")
+    @jakarta.annotation.security.PermitAll
     public static final class Blocking {
         final Semaphore arrived = new Semaphore(0);
         final CountDownLatch release = new CountDownLatch(1);

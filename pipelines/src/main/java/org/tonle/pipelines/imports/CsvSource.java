@@ -83,8 +83,9 @@ public final class CsvSource implements RecordSource {
             } catch (RuntimeJsonMappingException | IOException e) {
                 // A broken quote or a file cut off inside a cell: what came before is kept.
                 ended = true;
+                // The parser's message is not quoted: it can hold the cell text it choked on.
                 items.add(Submission.malformed(line + 1, null, "csv", "the CSV cannot be read from line " + (line + 1)
-                        + " on (" + firstLine(e.getMessage()) + "); is the file cut off or a quote left open?"));
+                        + "; is the file cut off or a quote left open?"));
                 break;
             }
             line++;
@@ -217,14 +218,6 @@ public final class CsvSource implements RecordSource {
                 }
             }
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
-        }
-        int cut = message.indexOf('\n');
-        return cut < 0 ? message : message.substring(0, cut);
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class NdjsonSource implements RecordSource {
 
     static Item item(int line, String text, Map<String, String> defaults) {
         if (text.indexOf('\uFFFD') >= 0) {
-            return Submission.malformed(line, null, "encoding", "line " + line + " holds bytes that are not UTF-8 text; save the file as UTF-8");
+            return Submission.malformed(line, text, "encoding", "line " + line + " holds bytes that are not UTF-8 text; save the file as UTF-8");
         }
         try {
             JsonNode node = JSON.readTree(text);

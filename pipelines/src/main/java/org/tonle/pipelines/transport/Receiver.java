@@ -60,7 +60,7 @@ public final class Receiver {
                 String where = "partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset " + message.getHeader(KafkaConstants.OFFSET);
                 LOG.warn("A Kafka message at {} is not a forwarded change: {}", where, e.getMessage());
                 creates.computeIfAbsent("unknown", k -> new ArrayList<>())
-                        .add(Submission.malformed(line, "(Kafka message at " + where + ")", "the Kafka message " + e.getMessage()));
+                        .add(Submission.malformed(line, message.getBody(String.class), "the Kafka message at " + where + ": " + e.getMessage()));
                 continue;
             }
             forwardedAt.merge(envelope.origin(), envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
