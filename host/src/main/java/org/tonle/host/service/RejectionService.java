@@ -113,8 +113,8 @@ public final class RejectionService {
                 continue;
             }
             for (DeadLetter d : letters) {
-                JsonNode fix = fixes.path(Long.toString(d.id()));
-                if (fix.isObject()) {
+                JsonNode fix = fixes.get(Long.toString(d.id()));
+                if (fix != null && fix.isObject()) {
                     refusePseudonymisedFields(d.id(), (ObjectNode) fix);
                     try {
                         record = JSON.readerForUpdating(record).readValue(fix);
@@ -123,7 +123,7 @@ public final class RejectionService {
                         throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied to the stored record");
                     }
                 } else if (!fix.isMissingNode()) {
-                    throw ProblemException.badRequest("the fix for rejection " + d.id() + " must be an object (a JSON merge patch)");
+                    throw RequestRefused.invalid("the fix for rejection " + d.id() + " must be an object (a JSON merge patch)");
                 }
             }
             items.add(Submission.item(items.size() + 1, record));
@@ -152,11 +152,11 @@ public final class RejectionService {
             return;
         }
         if (!subject.isObject()) {
-            throw ProblemException.badRequest("the fix for rejection " + id + " may change subject fields (ref, role, sex, age)"
+            throw RequestRefused.invalid("the fix for rejection " + id + " may change subject fields (ref, role, sex, age)"
                     + " but not replace or remove the subject");
         }
         if (subject.has("key")) {
-            throw ProblemException.badRequest("the fix for rejection " + id + " may not set subject.key; send the case code"
+            throw RequestRefused.invalid("the fix for rejection " + id + " may not set subject.key; send the case code"
                     + " as subject.ref and it is pseudonymised");
         }
     }
