@@ -127,6 +127,18 @@ public final class DisclosureRelease {
                 }
             }
         }
+        // A breakdown by dimensions that have one value each (the only office running a
+        // programme, the one role an indicator's where keeps) is the total under another name:
+        // protected exactly when the total is.
+        for (int node = 0; node < keys.size(); node++) {
+            boolean sameAsTotal = true;
+            for (String d : marginal(Integer.parseInt(keys.get(node).get(1)))) {
+                sameAsTotal &= axes.get(d).size() == 1;
+            }
+            if (sameAsTotal && !protectTotals) {
+                protect.clear(node);
+            }
+        }
         suppress();
     }
 

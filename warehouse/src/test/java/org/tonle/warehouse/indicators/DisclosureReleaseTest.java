@@ -59,7 +59,7 @@ class DisclosureReleaseTest {
             }
             published += release.publishedCells();
             hiddenNow += release.hiddenCells();
-            hiddenBefore += beforeHidden(window, nodes);
+            hiddenBefore += LpAttacker.perTableHidden(window.axes(), window.periods().keySet(), nodes, MIN_CELL);
         }
         System.out.printf("random windows: 120, with suppression %d (share over the 96 not sensitive); cells attacked %d, pinned 0; "
                 + "published cells %d, hidden before %.1f %%, now %.1f %%%n", releases, attacked, published,
@@ -264,54 +264,6 @@ class DisclosureReleaseTest {
             }
         }
         return nodes;
-    }
-
-    /**
-     * Cells the earlier rule hid, each table suppressed on its own ({@link DisclosureControl#suppress}):
-     * one dimension as a row, two as rows by columns, an office filter with two more as that
-     * office's cross-tab.
-     */
-    static long beforeHidden(Window window, List<LpAttacker.Node> nodes) {
-        long hidden = 0;
-        int n = window.dimensions().size();
-        for (String period : window.periods().keySet()) {
-            for (int mask = 1; mask < 1 << n; mask++) {
-                List<Integer> dims = new ArrayList<>();
-                for (int d = 0; d < n; d++) {
-                    if ((mask & 1 << d) != 0) {
-                        dims.add(d);
-                    }
-                }
-                if (dims.size() > 3 || (dims.size() == 3 && dims.get(0) != 0)) {
-                    continue;
-                }
-                int m = mask;
-                Map<List<String>, Long> values = new HashMap<>();
-                nodes.stream().filter(x -> x.period().equals(period) && x.mask() == m).forEach(x -> values.put(x.values(), x.value()));
-                List<List<String>> layers = dims.size() == 3 ? window.axes().get(0).stream().map(List::of).toList() : List.of(List.of());
-                List<String> rows = dims.size() == 1 ? List.of("") : window.axes().get(dims.get(dims.size() - 2));
-                List<String> columns = window.axes().get(dims.get(dims.size() - 1));
-                for (List<String> layer : layers) {
-                    long[][] table = new long[rows.size()][columns.size()];
-                    for (int r = 0; r < rows.size(); r++) {
-                        for (int c = 0; c < columns.size(); c++) {
-                            List<String> key = new ArrayList<>(layer);
-                            if (dims.size() > 1) {
-                                key.add(rows.get(r));
-                            }
-                            key.add(columns.get(c));
-                            table[r][c] = values.get(key);
-                        }
-                    }
-                    for (boolean[] row : DisclosureControl.suppress(table, MIN_CELL)) {
-                        for (boolean s : row) {
-                            hidden += s ? 1 : 0;
-                        }
-                    }
-                }
-            }
-        }
-        return hidden;
     }
 
     static List<List<String>> combinations(List<List<String>> axes) {

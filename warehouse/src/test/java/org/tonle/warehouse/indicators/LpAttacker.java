@@ -30,13 +30,13 @@ import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
  * minCell-1 is the special case min = max). A cell whose range includes 0 or reaches minCell
  * could be empty or not small: nothing about a small group is learnt.
  */
-final class LpAttacker {
+public final class LpAttacker {
 
     /** A cell of a marginal in a period: its key, true value and whether the donor sees it. */
-    record Node(String period, int mask, List<String> values, long value, boolean published, boolean suppressed) {
+    public record Node(String period, int mask, List<String> values, long value, boolean published, boolean suppressed) {
     }
 
-    record Result(int attacked, int pinned, List<String> pinnedCells) {
+    public record Result(int attacked, int pinned, List<String> pinnedCells) {
     }
 
     private LpAttacker() {
@@ -47,7 +47,7 @@ final class LpAttacker {
      * @param axes     the values of each dimension, by dimension index
      * @param periods  each period of the window with the periods that split it
      */
-    static Result attack(List<Node> nodes, List<List<String>> axes, Map<String, List<String>> periods, int minCell) {
+    public static Result attack(List<Node> nodes, List<List<String>> axes, Map<String, List<String>> periods, int minCell) {
         Result additive = additive(nodes, axes, periods, minCell);
         return additive != null ? additive : general(nodes, axes, periods, minCell);
     }
@@ -353,4 +353,54 @@ final class LpAttacker {
             throw new AssertionError("the attacker's programme did not finish", e);
         }
     }
+
+    /**
+     * Cells the earlier rule hid, each table suppressed on its own ({@link DisclosureControl#suppress}):
+     * one dimension as a row, two as rows by columns, an office filter with two more as that
+     * office's cross-tab (dimension 0 is office). Totals are not counted.
+     */
+    public static long perTableHidden(List<List<String>> windowAxes, java.util.Collection<String> periods, List<Node> nodes,
+                                      int minCell) {
+        long hidden = 0;
+        int n = windowAxes.size();
+        for (String period : periods) {
+            for (int mask = 1; mask < 1 << n; mask++) {
+                List<Integer> dims = new ArrayList<>();
+                for (int d = 0; d < n; d++) {
+                    if ((mask & 1 << d) != 0) {
+                        dims.add(d);
+                    }
+                }
+                if (dims.size() > 3 || (dims.size() == 3 && dims.get(0) != 0)) {
+                    continue;
+                }
+                int m = mask;
+                Map<List<String>, Long> values = new HashMap<>();
+                nodes.stream().filter(x -> x.period().equals(period) && x.mask() == m).forEach(x -> values.put(x.values(), x.value()));
+                List<List<String>> layers = dims.size() == 3 ? windowAxes.get(0).stream().map(List::of).toList() : List.of(List.of());
+                List<String> rows = dims.size() == 1 ? List.of("") : windowAxes.get(dims.get(dims.size() - 2));
+                List<String> columns = windowAxes.get(dims.get(dims.size() - 1));
+                for (List<String> layer : layers) {
+                    long[][] table = new long[rows.size()][columns.size()];
+                    for (int r = 0; r < rows.size(); r++) {
+                        for (int c = 0; c < columns.size(); c++) {
+                            List<String> key = new ArrayList<>(layer);
+                            if (dims.size() > 1) {
+                                key.add(rows.get(r));
+                            }
+                            key.add(columns.get(c));
+                            table[r][c] = values.get(key);
+                        }
+                    }
+                    for (boolean[] row : DisclosureControl.suppress(table, minCell)) {
+                        for (boolean s : row) {
+                            hidden += s ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        }
+        return hidden;
+    }
+
 }
