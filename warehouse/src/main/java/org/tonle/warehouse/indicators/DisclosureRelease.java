@@ -45,6 +45,8 @@ import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
 public final class DisclosureRelease {
 
     private static final double EPS = 1e-6;
+    /** Complementary cells × primary cells above which {@link #giveBack} is skipped. */
+    private static final long GIVE_BACK_BUDGET = 40_000;
 
     /** A relation between a node and the nodes that split it. */
     private record Relation(int parent, int[] children, Kind kind) {
@@ -307,6 +309,36 @@ public final class DisclosureRelease {
                 suppressed.set(extra);
                 zero = knownZero();
                 system = new Expressions(zero);
+            }
+        }
+        giveBack(primaries);
+    }
+
+    /**
+     * Shows again each complementary cell, largest first, that the pattern does not need: the
+     * rules above add cells one at a time and an early one can become redundant once later ones
+     * are hidden. A cell is given back when, without it, no primary cell is pinned.
+     */
+    private void giveBack(List<Integer> primaries) {
+        List<Integer> complements = new ArrayList<>();
+        for (int i = suppressed.nextSetBit(0); i >= 0; i = suppressed.nextSetBit(i + 1)) {
+            if (!small(i)) {
+                complements.add(i);
+            }
+        }
+        if ((long) complements.size() * primaries.size() > GIVE_BACK_BUDGET) {
+            return; // a very large release keeps the pattern as it is rather than take seconds
+        }
+        complements.sort((a, b) -> Long.compare(value[b], value[a]));
+        for (int cell : complements) {
+            suppressed.clear(cell);
+            BitSet zero = knownZero();
+            Expressions system = new Expressions(zero);
+            for (int target : primaries) {
+                if (pinned(target, zero, system)) {
+                    suppressed.set(cell);
+                    break;
+                }
             }
         }
     }
