@@ -67,6 +67,7 @@ public final class DisclosureRelease {
     private final List<List<Integer>> relationsOf = new ArrayList<>();
     private int primary;
     private int unprotected;
+    private int givenBack;
 
     /** What a release is built from: the true value of a cell of a marginal in a period. */
     public interface Values {
@@ -173,6 +174,11 @@ public final class DisclosureRelease {
     /** Cells from 1 to {@code minCell - 1} hidden by primary suppression. */
     public int primaryCells() {
         return primary;
+    }
+
+    /** Complementary cells shown again because the pattern did not need them. */
+    public int givenBackCells() {
+        return givenBack;
     }
 
     /** Primary cells the audit could not protect (0 unless every neighbour is hidden already). */
@@ -340,6 +346,7 @@ public final class DisclosureRelease {
                     break;
                 }
             }
+            givenBack += suppressed.get(cell) ? 0 : 1;
         }
     }
 

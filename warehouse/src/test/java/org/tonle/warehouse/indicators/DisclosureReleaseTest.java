@@ -43,8 +43,8 @@ class DisclosureReleaseTest {
             List<LpAttacker.Node> nodes = nodes(window, release);
             long built = System.nanoTime();
             LpAttacker.Result result = LpAttacker.attack(nodes, window.axes(), window.periods(), MIN_CELL);
-            System.out.printf("window %d: %d published, %d hidden, release %d ms, attack %d ms%n", t, release.publishedCells(),
-                    release.hiddenCells(), (built - started) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
+            System.out.printf("window %d: %d published, %d hidden (%d given back), release %d ms, attack %d ms%n", t,
+                    release.publishedCells(), release.hiddenCells(), release.givenBackCells(), (built - started) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
             assertThat(result.pinnedCells()).as("window %d: %s", t, window.figures()).isEmpty();
             assertThat(release.unprotectedCells()).isZero();
             for (LpAttacker.Node n : nodes) {
