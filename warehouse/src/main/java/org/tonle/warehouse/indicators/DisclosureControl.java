@@ -1,6 +1,7 @@
 package org.tonle.warehouse.indicators;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,22 +21,17 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
 
 /**
- * Small-cell suppression for donors (DESIGN.md section 6).
+ * Small-cell suppression for donors (DESIGN.md sections 6 and 9.2).
  *
- * <p>A table is one period of an indicator's answer: a single row of cells for one {@code by}
- * dimension, rows by columns for a cross-tab. Cells counting persons from 1 to
- * {@code minCell - 1} are suppressed when the table is a breakdown (a {@code by} or an
- * {@code office} filter), or always when the indicator is {@code sensitive}. Every row and
- * every column is a group that shares a published total; a group never keeps exactly one
- * suppressed cell (its value would be the total minus the visible cells), so the next smallest
- * non-zero cell, or failing that a zero cell, is suppressed with it.
+ * <p>Every donor table is a slice of one {@link DisclosureRelease} per indicator and window:
+ * all marginals of offices by every dimension the indicator allows, suppressed together, so
+ * that no combination of tables (an office filter against all offices, a cross-tab against its
+ * margins, a quarter against its months) undoes what one of them hides. Cells counting persons
+ * from 1 to {@code minCell - 1} are hidden when they are a breakdown (a {@code by} or an
+ * {@code office} filter), or any cell when the indicator is {@code sensitive}.
  *
- * <p>That rule alone can still leave a value determined in a cross-tab (a suppressed cell that
- * links two otherwise closed patterns, or zeros that pin a cycle). So every pattern is then
- * audited as an attacker would: with the row and column totals, the visible cells and
- * non-negativity, a linear programme computes the smallest and largest value each suppressed
- * cell could take; while one is pinned to a single value, a further cell of its row or column
- * is suppressed.
+ * <p>{@link #suppress(long[][], int)} is the earlier rule for one table on its own, kept as the
+ * baseline the cost of the release is measured against (docs/ACCESS.md) and for the benchmark.
  *
  * <p>Ratio cells are suppressed when their numerator or denominator cell is suppressed for the
  * same query (DESIGN.md section 3).
@@ -47,9 +43,16 @@ public final class DisclosureControl {
 
     private final IndicatorEngine engine;
     private final int minCell;
+    /** The last release per (indicator, sensitive, window), reused while its figures are unchanged. */
+    private final Map<List<Object>, Cached> cache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Cached> eldest) {
+            return size() > 256;
+        }
+    };
 
     /**
-     * @param engine  evaluates a ratio's numerator and denominator; may be null where no ratio is asked
+     * @param engine  evaluates the marginals of a release and a ratio's numerator and denominator
      * @param minCell the smallest person count a donor may see in a breakdown (config/tonle.yaml)
      */
     public DisclosureControl(IndicatorEngine engine, int minCell) {
@@ -75,40 +78,146 @@ public final class DisclosureControl {
         if (!protect) {
             return cells;
         }
-        if (query.office() != null && engine != null && indicator.by().contains(OFFICE)
-                && (query.by().size() < 2 || query.by().contains(OFFICE))) {
-            return asRowOfOfficeTable(query, cells);
+        if (engine == null) {
+            throw new IllegalStateException("disclosure control needs the engine to build the release of " + indicator.code());
         }
-        List<Cell> out = new ArrayList<>(cells);
-        for (List<Integer> table : tables(cells).values()) {
-            suppressTable(query.by(), table, out);
+        Map<String, DisclosureRelease> releases = new HashMap<>();
+        List<Cell> out = new ArrayList<>(cells.size());
+        for (Cell cell : cells) {
+            Period period = Period.single(cell.period());
+            DisclosureRelease release = releases.computeIfAbsent(window(indicator, period).label(),
+                    w -> release(indicator, window(indicator, period)));
+            Map<String, String> dimensions = new LinkedHashMap<>(cell.dimensions());
+            if (query.office() != null) {
+                dimensions.putIfAbsent(OFFICE, query.office());
+            }
+            Boolean hidden = release.suppressed(cell.period(), dimensions);
+            // A cell the release does not know (it cannot happen by construction) is hidden.
+            if (hidden == null || hidden) {
+                out.add(cell.withSuppressed());
+            } else {
+                // The release's value, so that every table is a slice of the same figures even
+                // if a commit landed between the two reads.
+                out.add(new Cell(cell.period(), cell.dimensions(), release.value(cell.period(), dimensions), false));
+            }
         }
         return out;
     }
 
     /**
-     * An {@code office} filter is a breakdown by office seen one row at a time. Its cells are
-     * hidden exactly as in that office's row of the table broken down by office (and the other
-     * dimension), so that asking office by office never shows a cell the whole table hides.
+     * The periods suppressed together with {@code period}: for additive measures (record counts,
+     * sums, participant tallies) its year, with its quarters and months, since a year or quarter
+     * is the sum of its parts; for distinct persons the period alone (see docs/ACCESS.md).
      */
-    private List<Cell> asRowOfOfficeTable(IndicatorQuery query, List<Cell> cells) {
-        List<String> by = new ArrayList<>(query.by());
-        boolean officeShown = by.contains(OFFICE);
-        if (!officeShown) {
-            by.add(0, OFFICE);
+    static Window window(Indicator indicator, Period period) {
+        if (indicator.measure() == Measure.DISTINCT_SUBJECTS) {
+            return new Window(period.label(), Map.of(period.label(), List.of()));
         }
-        IndicatorQuery whole = new IndicatorQuery(query.indicator(), query.periods(), null, by);
-        Set<List<String>> hidden = new HashSet<>();
-        for (Cell cell : forDonor(whole, engine.evaluate(whole))) {
-            if (cell.suppressed() && query.office().equals(cell.dimensions().get(OFFICE))) {
-                Map<String, String> rest = new LinkedHashMap<>(cell.dimensions());
-                if (!officeShown) {
-                    rest.remove(OFFICE);
+        int year = period.start().getYear();
+        Map<String, List<String>> periods = new LinkedHashMap<>();
+        List<String> quarters = new ArrayList<>();
+        for (int q = 1; q <= 4; q++) {
+            List<String> months = new ArrayList<>();
+            for (int m = q * 3 - 2; m <= q * 3; m++) {
+                String month = java.time.YearMonth.of(year, m).toString();
+                months.add(month);
+                periods.put(month, List.of());
+            }
+            periods.put(year + "-Q" + q, months);
+            quarters.add(year + "-Q" + q);
+        }
+        periods.put(Integer.toString(year), quarters);
+        return new Window(Integer.toString(year), periods);
+    }
+
+    /** A window of periods suppressed together: each period with the periods that split it. */
+    record Window(String label, Map<String, List<String>> periods) {
+    }
+
+    /** The release of {@code indicator} over {@code window}, from the cache while the figures are unchanged. */
+    DisclosureRelease release(Indicator indicator, Window window) {
+        List<String> dimensions = new ArrayList<>();
+        dimensions.add(OFFICE);
+        indicator.by().stream().filter(d -> !d.equals(OFFICE)).forEach(dimensions::add);
+        List<Period> periods = window.periods().keySet().stream().map(Period::single).toList();
+        Map<List<String>, Map<List<String>, Long>> figures = new HashMap<>();
+        Map<String, List<String>> axes = new LinkedHashMap<>();
+        for (String d : dimensions) {
+            List<String> declared = d.equals(OFFICE) ? engine.offices(indicator) : engine.dimensionValues(indicator, d, null);
+            axes.put(d, new ArrayList<>(declared));
+        }
+        for (int mask = 0; mask < 1 << dimensions.size(); mask++) {
+            List<String> marginal = new ArrayList<>();
+            for (int d = 0; d < dimensions.size(); d++) {
+                if ((mask & 1 << d) != 0) {
+                    marginal.add(dimensions.get(d));
                 }
-                hidden.add(key(new Cell(cell.period(), rest, null, true)));
+            }
+            Map<List<String>, Long> values = new HashMap<>();
+            for (Cell cell : evaluate(indicator, periods, marginal)) {
+                List<String> key = new ArrayList<>();
+                key.add(cell.period());
+                for (String d : marginal) {
+                    String v = cell.dimensions().get(d);
+                    key.add(v);
+                    if (!axes.get(d).contains(v)) {
+                        axes.get(d).add(v); // found in the data but no longer declared
+                    }
+                }
+                values.put(key, cell.value().longValue());
+            }
+            figures.put(marginal, values);
+        }
+        List<Object> key = List.of(indicator.code(), indicator.isSensitive(), window.label());
+        synchronized (cache) {
+            Cached cached = cache.get(key);
+            if (cached != null && cached.figures.equals(figures)) {
+                return cached.release;
             }
         }
-        return cells.stream().map(cell -> hidden.contains(key(cell)) ? cell.withSuppressed() : cell).toList();
+        java.util.Set<String> byAllowed = new java.util.HashSet<>(indicator.by());
+        DisclosureRelease release = new DisclosureRelease(dimensions, axes, window.periods(),
+                marginal -> published(marginal, byAllowed), indicator.isSensitive(),
+                (period, cell) -> {
+                    List<String> k = new ArrayList<>();
+                    k.add(period);
+                    k.addAll(cell.values());
+                    return figures.get(List.copyOf(cell.keySet())).getOrDefault(k, 0L);
+                }, minCell);
+        synchronized (cache) {
+            cache.put(key, new Cached(figures, release));
+        }
+        return release;
+    }
+
+    /**
+     * Whether a donor can ask for a marginal: up to two {@code by} dimensions, with or without
+     * an {@code office} filter (itself a breakdown by office), so up to three with office.
+     */
+    private static boolean published(List<String> marginal, java.util.Set<String> byAllowed) {
+        long others = marginal.stream().filter(d -> !d.equals(OFFICE)).count();
+        return others <= 2 && marginal.stream().allMatch(d -> d.equals(OFFICE) || byAllowed.contains(d));
+    }
+
+    /** Every cell of a marginal over the periods; by office filters when the indicator has no {@code by} office. */
+    private List<Cell> evaluate(Indicator indicator, List<Period> periods, List<String> marginal) {
+        if (!marginal.contains(OFFICE) || indicator.by().contains(OFFICE)) {
+            return engine.evaluate(new IndicatorQuery(indicator, periods, null, marginal));
+        }
+        List<String> rest = marginal.stream().filter(d -> !d.equals(OFFICE)).toList();
+        List<Cell> cells = new ArrayList<>();
+        for (String office : engine.offices(indicator)) {
+            for (Cell cell : engine.evaluate(new IndicatorQuery(indicator, periods, office, rest))) {
+                Map<String, String> dimensions = new LinkedHashMap<>();
+                dimensions.put(OFFICE, office);
+                dimensions.putAll(cell.dimensions());
+                cells.add(new Cell(cell.period(), dimensions, cell.value(), false));
+            }
+        }
+        return cells;
+    }
+
+    private record Cached(Map<List<String>, Map<List<String>, Long>> figures, DisclosureRelease release) {
     }
 
     private List<Cell> ratio(IndicatorQuery query, List<Cell> cells) {
@@ -131,52 +240,6 @@ public final class DisclosureControl {
         key.add(cell.period());
         key.addAll(cell.dimensions().values());
         return key;
-    }
-
-    /** Indexes of the cells of each period. */
-    private static Map<String, List<Integer>> tables(List<Cell> cells) {
-        Map<String, List<Integer>> tables = new LinkedHashMap<>();
-        for (int i = 0; i < cells.size(); i++) {
-            tables.computeIfAbsent(cells.get(i).period(), p -> new ArrayList<>()).add(i);
-        }
-        return tables;
-    }
-
-    /** Lays one period's cells out as rows (first dimension of a cross-tab) by columns and suppresses. */
-    private void suppressTable(List<String> by, List<Integer> indexes, List<Cell> out) {
-        List<String> rowValues = new ArrayList<>();
-        List<String> columnValues = new ArrayList<>();
-        for (int i : indexes) {
-            Cell cell = out.get(i);
-            String row = by.size() == 2 ? cell.dimensions().get(by.get(0)) : "";
-            String column = by.isEmpty() ? "" : cell.dimensions().get(by.get(by.size() - 1));
-            if (!rowValues.contains(row)) {
-                rowValues.add(row);
-            }
-            if (!columnValues.contains(column)) {
-                columnValues.add(column);
-            }
-        }
-        long[][] values = new long[rowValues.size()][columnValues.size()];
-        int[][] position = new int[rowValues.size()][columnValues.size()];
-        for (int[] row : position) {
-            java.util.Arrays.fill(row, -1);
-        }
-        for (int i : indexes) {
-            Cell cell = out.get(i);
-            int r = rowValues.indexOf(by.size() == 2 ? cell.dimensions().get(by.get(0)) : "");
-            int c = columnValues.indexOf(by.isEmpty() ? "" : cell.dimensions().get(by.get(by.size() - 1)));
-            values[r][c] = cell.value() == null ? 0 : cell.value().longValue();
-            position[r][c] = i;
-        }
-        boolean[][] suppressed = suppress(values, minCell);
-        for (int r = 0; r < values.length; r++) {
-            for (int c = 0; c < values[r].length; c++) {
-                if (suppressed[r][c] && position[r][c] >= 0) {
-                    out.set(position[r][c], out.get(position[r][c]).withSuppressed());
-                }
-            }
-        }
     }
 
     /**

@@ -62,23 +62,39 @@ class DisclosureControlTest {
         assertSafe(values, suppressed);
     }
 
+    /** A release of one month over office × sex with the given cells ("PNH|F" → value). */
+    private static DisclosureRelease month(List<String> offices, List<String> sexes, Map<String, Long> cells, boolean sensitive) {
+        DisclosureReleaseTest.Window window = new DisclosureReleaseTest.Window(List.of("office", "sex"), List.of(offices, sexes),
+                Map.of("2015-08", List.of()), new java.util.HashMap<>());
+        window.figures().put("2015-08", cells);
+        DisclosureRelease release = DisclosureReleaseTest.release(window, sensitive);
+        assertThat(LpAttacker.attack(DisclosureReleaseTest.nodes(window, release), window.axes(), window.periods(), MIN_CELL)
+                .pinnedCells()).isEmpty();
+        return release;
+    }
+
+    private static boolean hidden(DisclosureRelease release, String... dimensionAndValue) {
+        Map<String, String> cell = new LinkedHashMap<>();
+        for (int i = 0; i < dimensionAndValue.length; i += 2) {
+            cell.put(dimensionAndValue[i], dimensionAndValue[i + 1]);
+        }
+        return release.suppressed("2015-08", cell);
+    }
+
     @Test
     void oneDimensionHidesTheSmallCellAndTheNextSmallest() {
-        Indicator persons = indicator(Measure.DISTINCT_SUBJECTS, false);
-        List<Cell> cells = List.of(cell("2015-08", "sex", "F", 82), cell("2015-08", "sex", "M", 3),
-                cell("2015-08", "sex", "X", 0), cell("2015-08", "sex", "U", 7));
-        List<Cell> shown = new DisclosureControl(null, MIN_CELL).forDonor(query(persons, List.of("sex"), null), cells);
-        assertThat(shown).extracting(Cell::suppressed).containsExactly(false, true, false, true);
-        assertThat(shown).filteredOn(Cell::suppressed).extracting(Cell::value).containsOnlyNulls();
-        assertThat(shown.get(0).value()).isEqualTo(82L);
+        DisclosureRelease release = month(List.of("PNH"), List.of("F", "M", "X", "U"),
+                Map.of("PNH|F", 82L, "PNH|M", 3L, "PNH|X", 0L, "PNH|U", 7L), false);
+        assertThat(List.of("F", "M", "X", "U")).map(sex -> hidden(release, "sex", sex)).containsExactly(false, true, false, true);
+        assertThat(release.value("2015-08", Map.of("sex", "F"))).isEqualTo(82L);
     }
 
     @Test
     void aLoneSmallCellTakesAZeroWithItWhenNothingElseIsNonZero() {
-        Indicator persons = indicator(Measure.PARTICIPANTS, false);
-        List<Cell> cells = List.of(cell("2015-08", "sex", "F", 4), cell("2015-08", "sex", "M", 0));
-        List<Cell> shown = new DisclosureControl(null, MIN_CELL).forDonor(query(persons, List.of("sex"), null), cells);
-        assertThat(shown).extracting(Cell::suppressed).containsExactly(true, true);
+        // (A second office, empty: with one office its cell would be the published total.)
+        DisclosureRelease release = month(List.of("PNH", "SRP"), List.of("F", "M"), Map.of("PNH|F", 4L, "PNH|M", 0L), false);
+        assertThat(hidden(release, "sex", "F")).isTrue();
+        assertThat(hidden(release, "sex", "M")).isTrue();
     }
 
     @Test
@@ -87,45 +103,25 @@ class DisclosureControlTest {
         DisclosureControl control = new DisclosureControl(null, MIN_CELL);
         assertThat(control.forDonor(query(indicator(Measure.DISTINCT_SUBJECTS, false), List.of(), null), total).get(0).suppressed())
                 .isFalse();
-        assertThat(control.forDonor(query(indicator(Measure.DISTINCT_SUBJECTS, true), List.of(), null), total).get(0).suppressed())
-                .isTrue();
-        // An office filter is a breakdown.
-        assertThat(control.forDonor(query(indicator(Measure.DISTINCT_SUBJECTS, false), List.of(), "PNH"), total).get(0).suppressed())
-                .isTrue();
         List<Cell> meetings = List.of(cell("2015-08", "office", "PNH", 2), cell("2015-08", "office", "SRP", 12));
         assertThat(control.forDonor(query(indicator(Measure.RECORDS, false), List.of("office"), null), meetings))
                 .extracting(Cell::suppressed).containsOnly(false);
+        Map<String, Long> cells = Map.of("PNH|F", 1L, "PNH|M", 2L, "SRP|M", 30L);
+        assertThat(hidden(month(List.of("PNH"), List.of("F", "M"), Map.of("PNH|F", 1L, "PNH|M", 2L), true)))
+                .as("sensitive total").isTrue();
+        DisclosureRelease release = month(List.of("PNH", "SRP"), List.of("F", "M"), cells, false);
+        assertThat(hidden(release)).as("total").isFalse();
+        assertThat(hidden(release, "office", "PNH")).as("an office filter is a breakdown").isTrue();
     }
 
     @Test
-    void crossTabsAndPeriodsAreEachSafe() {
-        Indicator persons = indicator(Measure.DISTINCT_SUBJECTS, false);
-        List<Cell> cells = new ArrayList<>();
-        long[][][] months = {{{1, 9, 12}, {8, 7, 30}}, {{0, 0, 2}, {10, 11, 12}}};
-        String[] offices = {"PNH", "SRP"};
-        String[] sexes = {"F", "M", "U"};
-        for (int m = 0; m < months.length; m++) {
-            for (int r = 0; r < 2; r++) {
-                for (int c = 0; c < 3; c++) {
-                    Map<String, String> dimensions = new LinkedHashMap<>();
-                    dimensions.put("office", offices[r]);
-                    dimensions.put("sex", sexes[c]);
-                    cells.add(new Cell("2015-0" + (m + 7), dimensions, months[m][r][c], false));
-                }
-            }
-        }
-        List<Cell> shown = new DisclosureControl(null, MIN_CELL).forDonor(query(persons, List.of("office", "sex"), null), cells);
-        for (int m = 0; m < months.length; m++) {
-            boolean[][] pattern = new boolean[2][3];
-            for (int r = 0; r < 2; r++) {
-                for (int c = 0; c < 3; c++) {
-                    pattern[r][c] = shown.get(m * 6 + r * 3 + c).suppressed();
-                }
-            }
-            assertSafe(months[m], pattern);
-        }
-        assertThat(shown.get(0).suppressed()).isTrue();
-        assertThat(shown.get(6 + 2).suppressed()).isTrue();
+    void crossTabsOfTwoMonthsAreEachSafe() {
+        DisclosureRelease july = month(List.of("PNH", "SRP"), List.of("F", "M", "U"),
+                Map.of("PNH|F", 1L, "PNH|M", 9L, "PNH|U", 12L, "SRP|F", 8L, "SRP|M", 7L, "SRP|U", 30L), false);
+        DisclosureRelease august = month(List.of("PNH", "SRP"), List.of("F", "M", "U"),
+                Map.of("PNH|F", 0L, "PNH|M", 0L, "PNH|U", 2L, "SRP|F", 10L, "SRP|M", 11L, "SRP|U", 12L), false);
+        assertThat(hidden(july, "office", "PNH", "sex", "F")).isTrue();
+        assertThat(hidden(august, "office", "PNH", "sex", "U")).isTrue();
     }
 
     /** Every small cell hidden, no group with a lone hidden cell, no hidden value recoverable. */
