@@ -64,6 +64,7 @@ import org.tonle.pipelines.Validate;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.Imports;
 import org.tonle.pipelines.imports.InboxRoutes;
+import org.tonle.pipelines.imports.RecordKeys;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
@@ -85,6 +86,7 @@ public final class Node implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final String KEY_FINGERPRINT = "subject_key_fingerprint";
+    private static final String ID_NAMESPACE = "id_namespace";
 
     /**
      * How to start a node (the options of {@code bin/tonle serve}).
@@ -171,7 +173,7 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
-        Imports imports = new Imports(registry, config.directory().resolve("mappings"));
+        Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace()));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
         try {
@@ -286,6 +288,34 @@ public final class Node implements AutoCloseable {
             settings.put(KEY_FINGERPRINT, keys.fingerprint());
         }
         return keys;
+    }
+
+    /**
+     * The namespace in which spreadsheet keys become record ids (DESIGN.md 9.5): the configured
+     * one, else the one this warehouse was given on its first start. A configured namespace that
+     * differs from the remembered one is used, with a warning: sheets imported before under the
+     * old one would come back as new records.
+     */
+    private java.util.UUID idNamespace() {
+        NodeSettings settings = new NodeSettings(warehouse);
+        var remembered = settings.get(ID_NAMESPACE).map(java.util.UUID::fromString);
+        var configured = config.settings().organisation().namespaceId();
+        if (configured.isPresent()) {
+            if (remembered.isPresent() && !remembered.get().equals(configured.get())) {
+                LOG.warn("organisation.namespace {} differs from the namespace {} this warehouse's earlier imports used: a sheet with"
+                        + " keys as ids imported before would now be counted again", configured.get(), remembered.get());
+            }
+            settings.put(ID_NAMESPACE, configured.get().toString());
+            return configured.get();
+        }
+        if (remembered.isPresent()) {
+            return remembered.get();
+        }
+        java.util.UUID generated = java.util.UUID.randomUUID();
+        settings.put(ID_NAMESPACE, generated.toString());
+        LOG.info("Generated the namespace for spreadsheet keys, {}: set organisation.namespace to it in tonle.yaml on every node"
+                + " that may import the same sheets", generated);
+        return generated;
     }
 
     private long countRecords() {

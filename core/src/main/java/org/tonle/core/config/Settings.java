@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http) {
+                       Warehouse warehouse, Http http, Organisation organisation) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -14,10 +14,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         transport = transport == null ? new Transport(null, null, null, null) : transport;
         warehouse = warehouse == null ? new Warehouse(null) : warehouse;
         http = http == null ? new Http(0) : http;
+        organisation = organisation == null ? new Organisation(null) : organisation;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -56,6 +57,27 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     }
 
     public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {
+    }
+
+    /**
+     * @param namespace the UUID in whose namespace spreadsheet keys become record ids (DESIGN.md
+     *                  9.5); empty: the node generates one on first start and keeps it in its
+     *                  warehouse. Nodes that may import the same sheets must share it.
+     */
+    public record Organisation(String namespace) {
+
+        /** The configured namespace, or empty; a value that is no UUID is refused. */
+        public java.util.Optional<java.util.UUID> namespaceId() {
+            if (namespace == null || namespace.isBlank()) {
+                return java.util.Optional.empty();
+            }
+            try {
+                return java.util.Optional.of(java.util.UUID.fromString(namespace.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("organisation.namespace in tonle.yaml must be a UUID such as"
+                        + " 6ba7b811-9dad-11d1-80b4-00c04fd430c8 (it was '" + namespace + "')");
+            }
+        }
     }
 
     /** Ad-hoc SQL (POST /api/v1/sql, Flight SQL): a statement running longer is cancelled. */
