@@ -48,6 +48,7 @@ import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
 import org.tonle.host.service.IatiExport;
 import org.tonle.host.service.ImportService;
+import org.tonle.host.service.ImportTemplate;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
@@ -204,7 +205,7 @@ public final class Node implements AutoCloseable {
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
-                new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes)),
+                new ProgramsResource(new ProgrammeService(registry, config, osgi, checks, routes), new ImportTemplate(registry, config)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),

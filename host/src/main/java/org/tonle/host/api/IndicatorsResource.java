@@ -19,7 +19,7 @@ import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.IndicatorService;
 import org.tonle.warehouse.indicators.Cell;
 
-/** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
+/** The indicator catalogue and indicator values, as JSON, CSV, Arrow or xlsx by {@code Accept}. */
 @Path("/api/v1/indicators")
 public final class IndicatorsResource {
 
@@ -73,6 +73,16 @@ public final class IndicatorsResource {
                                 @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
         return download(TableWriters.arrow(IndicatorService.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
+    }
+
+    @GET
+    @Path("{code}/values")
+    @Produces(TableWriters.XLSX)
+    public Response valuesXlsx(@Context SecurityContext security, @PathParam("code") String code,
+                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
+                               @QueryParam("by") List<String> by) {
+        IndicatorService.Values values = indicators.values(ActivitiesResource.caller(security), code, period, office, by);
+        return download(TableWriters.xlsx(IndicatorService.table(values), code), TableWriters.XLSX, code + ".xlsx");
     }
 
     static Response download(StreamingOutput body, String type, String filename) {

@@ -5,33 +5,62 @@ import java.util.List;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.host.auth.Caller;
+import org.tonle.host.http.TableWriters;
+import org.tonle.host.service.ImportTemplate;
 import org.tonle.host.service.ProgrammeService;
 
 /** {@code GET /api/v1/programs}: deployed programmes, their state, activities and indicators; and the bundles. */
 @Path("/api/v1/programs")
-@Produces(MediaType.APPLICATION_JSON)
 public final class ProgramsResource {
 
     private final ProgrammeService programmes;
+    private final ImportTemplate templates;
 
-    public ProgramsResource(ProgrammeService programmes) {
+    public ProgramsResource(ProgrammeService programmes, ImportTemplate templates) {
         this.programmes = programmes;
+        this.templates = templates;
     }
 
     @GET
+    @Produces(MediaType.APPLICATION_JSON)
     public List<ProgrammeService.ProgrammeView> list(@Context SecurityContext security) {
         return programmes.list(ActivitiesResource.caller(security));
+    }
+
+    /**
+     * {@code GET /api/v1/programs/{id}/template.xlsx}: a workbook to fill and import, with the
+     * CSV columns of the programme and its declared choices as drop-down lists.
+     */
+    @GET
+    @Path("{id}/template.xlsx")
+    @Produces(TableWriters.XLSX)
+    @RolesAllowed({"admin", "staff"})
+    public Response template(@Context SecurityContext security, @PathParam("id") String id) {
+        Caller caller = ActivitiesResource.caller(security);
+        java.io.ByteArrayOutputStream workbook = new java.io.ByteArrayOutputStream();
+        try {
+            // Written before answering, so an unknown programme is a 404 rather than a cut download.
+            templates.write(caller, id, workbook);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Response.ok(workbook.toByteArray(), TableWriters.XLSX)
+                .header("Content-Disposition", "attachment; filename=\"" + id + "-template.xlsx\"").build();
     }
 
     /** {@code GET /api/v1/programs/bundles}: every OSGi bundle of the node ({@code bin/tonle bundles}). */
     @GET
     @Path("bundles")
     @RolesAllowed({"admin", "analyst", "staff"})
+    @Produces(MediaType.APPLICATION_JSON)
     public List<ProgrammeService.BundleView> bundles(@Context SecurityContext security) {
         return programmes.bundles(ActivitiesResource.caller(security));
     }

@@ -15,14 +15,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 
+import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.RejectionService;
 
 /** The dead-letter store: {@code GET /api/v1/rejections} and {@code POST /api/v1/rejections/replay}. */
 @Path("/api/v1/rejections")
 @RolesAllowed({"staff", "admin"})
-@Produces(MediaType.APPLICATION_JSON)
 public final class RejectionsResource {
 
     private final RejectionService rejections;
@@ -32,15 +33,32 @@ public final class RejectionsResource {
     }
 
     @GET
+    @Produces(MediaType.APPLICATION_JSON)
     public List<RejectionService.Rejection> list(@Context SecurityContext security, @QueryParam("status") @DefaultValue("open") String status,
                                                  @QueryParam("program") String program, @QueryParam("office") String office,
                                                  @QueryParam("rule") String rule, @QueryParam("limit") @DefaultValue("1000") int limit) {
         return rejections.list(ActivitiesResource.caller(security), "all".equals(status) ? null : status, program, office, rule, limit);
     }
 
+    /** The same list as a workbook, one row per rejected field, for an office to fix its sheet from. */
+    @GET
+    @Produces(TableWriters.XLSX)
+    public Response listXlsx(@Context SecurityContext security, @QueryParam("status") @DefaultValue("open") String status,
+                             @QueryParam("program") String program, @QueryParam("office") String office,
+                             @QueryParam("rule") String rule, @QueryParam("limit") @DefaultValue("1000") int limit) {
+        List<RejectionService.Rejection> list = list(security, status, program, office, rule, Math.min(limit, TableWriters.XLSX_MAX_ROWS));
+        List<String> columns = List.of("id", "received_at", "principal", "source", "line", "record_id", "program", "office", "field",
+                "rule", "reason", "status");
+        List<List<Object>> rows = list.stream().map(r -> java.util.Arrays.<Object>asList(r.id(), r.receivedAt() == null ? null
+                : r.receivedAt().toString(), r.principal(), r.source(), r.line(), r.recordId(), r.program(), r.office(), r.field(), r.rule(),
+                r.reason(), r.status())).toList();
+        return IndicatorsResource.download(TableWriters.xlsx(columns, rows, "rejections"), TableWriters.XLSX, "rejections.xlsx");
+    }
+
     @POST
     @Path("replay")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> replay(@Context SecurityContext security, JsonNode request) {
         return rejections.replay(ActivitiesResource.caller(security), request);
     }

@@ -25,11 +25,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.tonle.host.http.ProblemException;
+import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.SqlService;
 import org.tonle.warehouse.analytics.SqlRefusedException;
 import org.tonle.warehouse.analytics.SqlSandbox;
 
-/** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV or Arrow by {@code Accept}. */
+/** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV, Arrow or xlsx by {@code Accept}. */
 @Path("/api/v1/sql")
 @RolesAllowed({"admin", "analyst"})
 @Consumes(MediaType.APPLICATION_JSON)
@@ -73,6 +74,17 @@ public final class SqlResource {
             w.flush();
         };
         return Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8").build();
+    }
+
+    @POST
+    @Produces(TableWriters.XLSX)
+    public Response xlsx(@Context SecurityContext security, Query query) {
+        SqlSandbox.Rows rows = sql.rows(ActivitiesResource.caller(security), text(query), query.limit(), ENDPOINT);
+        if (rows.rows().size() > TableWriters.XLSX_MAX_ROWS) {
+            throw ProblemException.badRequest("the answer has " + rows.rows().size() + " rows, more than a sheet holds ("
+                    + TableWriters.XLSX_MAX_ROWS + "); ask for CSV or Arrow, or a smaller limit");
+        }
+        return IndicatorsResource.download(TableWriters.xlsx(rows.columns(), rows.rows(), "answer"), TableWriters.XLSX, "answer.xlsx");
     }
 
     @POST
