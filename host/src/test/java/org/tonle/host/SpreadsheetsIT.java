@@ -157,6 +157,9 @@ class SpreadsheetsIT {
 
     @Test
     void indicatorValuesAndSqlAnswersComeAsWorkbooksByAccept() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            node.post("/api/v1/activities", ProgrammeLifecycleIT.CLIENT.formatted(java.util.UUID.randomUUID(), "ACCEPT-" + i));
+        }
         String values = "/api/v1/indicators/social.clients_met/values?period=2015-08&by=office,sex";
         JsonNode json = node.get(values).json();
         HttpResponse<byte[]> xlsx = send("GET", values, TestNode.ADMIN_TOKEN, null, null, XLSX);
@@ -176,11 +179,11 @@ class SpreadsheetsIT {
             }
         }
 
-        String sql = "{\"sql\": \"SELECT office, count(*) AS records, min(date) AS first_day FROM activities GROUP BY office ORDER BY office\"}";
+        String sql = "{\"sql\": \"SELECT office, count(*) AS records, min(activity_date) AS first_day FROM activities GROUP BY office ORDER BY office\"}";
         JsonNode answer = JSON.readTree(send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", sql.getBytes(StandardCharsets.UTF_8),
                 "application/json").body());
         HttpResponse<byte[]> sheetAnswer = send("POST", "/api/v1/sql", ANALYST_TOKEN, "application/json", sql.getBytes(StandardCharsets.UTF_8), XLSX);
-        assertThat(sheetAnswer.statusCode()).isEqualTo(200);
+        assertThat(sheetAnswer.statusCode()).as(new String(sheetAnswer.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         try (XSSFWorkbook book = new XSSFWorkbook(new ByteArrayInputStream(sheetAnswer.body()))) {
             Sheet sheet = book.getSheetAt(0);
             assertThat(cells(sheet.getRow(0))).containsExactly("office", "records", "first_day");
