@@ -84,7 +84,27 @@ public final class SqlResource {
             throw ProblemException.badRequest("the answer has " + rows.rows().size() + " rows, more than a sheet holds ("
                     + TableWriters.XLSX_MAX_ROWS + "); ask for CSV or Arrow, or a smaller limit");
         }
-        return IndicatorsResource.download(TableWriters.xlsx(rows.columns(), rows.rows(), "answer"), TableWriters.XLSX, "answer.xlsx");
+        // The sandbox hands dates over as text (for JSON); a sheet wants them as dates.
+        List<Integer> dates = new java.util.ArrayList<>();
+        for (int c = 0; c < rows.types().size(); c++) {
+            if ("DATE".equalsIgnoreCase(rows.types().get(c))) {
+                dates.add(c);
+            }
+        }
+        List<List<Object>> typed = dates.isEmpty() ? rows.rows() : rows.rows().stream().map(row -> {
+            List<Object> copy = new java.util.ArrayList<>(row);
+            for (int c : dates) {
+                if (copy.get(c) instanceof String text) {
+                    try {
+                        copy.set(c, java.time.LocalDate.parse(text));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // infinity and other dates Excel cannot show stay text
+                    }
+                }
+            }
+            return copy;
+        }).toList();
+        return IndicatorsResource.download(TableWriters.xlsx(rows.columns(), typed, "answer"), TableWriters.XLSX, "answer.xlsx");
     }
 
     @POST
