@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import org.apache.camel.CamelContext;
@@ -47,6 +48,7 @@ import org.tonle.host.service.AuditService;
 import org.tonle.host.service.BackupService;
 import org.tonle.host.service.DeploymentService;
 import org.tonle.host.service.ImportService;
+import org.tonle.host.service.ImportTemplate;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
@@ -65,6 +67,7 @@ import org.tonle.pipelines.Validate;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.Imports;
 import org.tonle.pipelines.imports.InboxRoutes;
+import org.tonle.pipelines.imports.RecordKeys;
 import org.tonle.programmes.IntakeEndpoint;
 import org.tonle.programmes.OsgiFramework;
 import org.tonle.programmes.ProgrammeExtender;
@@ -94,6 +97,7 @@ public final class Node implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final String KEY_FINGERPRINT = "subject_key_fingerprint";
+    private static final String ID_NAMESPACE = "id_namespace";
 
     /**
      * How to start a node (the options of {@code bin/tonle serve}).
@@ -192,7 +196,7 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
-        Imports imports = new Imports(registry, config.directory().resolve("mappings"));
+        Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace()));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
         try {
@@ -236,7 +240,7 @@ public final class Node implements AutoCloseable {
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
-                new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes)),
+                new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes), new ImportTemplate(registry, () -> config)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
@@ -376,6 +380,34 @@ public final class Node implements AutoCloseable {
     private Path keyFile(Path data) {
         String configured = config.settings().pseudonymisation().keyFile();
         return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.directory().resolve(configured);
+    }
+
+    /**
+     * The namespace in which spreadsheet keys become record ids (DESIGN.md 9.5): the configured
+     * one, else the one this warehouse was given on its first start. A configured namespace that
+     * differs from the remembered one is used, with a warning: sheets imported before under the
+     * old one would come back as new records.
+     */
+    private UUID idNamespace() {
+        NodeSettings settings = new NodeSettings(warehouse);
+        var remembered = settings.get(ID_NAMESPACE).map(UUID::fromString);
+        var configured = config.settings().organisation().namespaceId();
+        if (configured.isPresent()) {
+            if (remembered.isPresent() && !remembered.get().equals(configured.get())) {
+                LOG.warn("organisation.namespace {} differs from the namespace {} this warehouse's earlier imports used: a sheet with"
+                        + " keys as ids imported before would now be counted again", configured.get(), remembered.get());
+            }
+            settings.put(ID_NAMESPACE, configured.get().toString());
+            return configured.get();
+        }
+        if (remembered.isPresent()) {
+            return remembered.get();
+        }
+        UUID generated = UUID.randomUUID();
+        settings.put(ID_NAMESPACE, generated.toString());
+        LOG.info("Generated the namespace for spreadsheet keys, {}: set organisation.namespace to it in tonle.yaml on every node"
+                + " that may import the same sheets", generated);
+        return generated;
     }
 
     private long countRecords() {

@@ -163,7 +163,7 @@ public final class Validate {
      * Whether text is a UUID written 8-4-4-4-12 in hex. Checked by hand rather than by a regex:
      * it runs twice per record on the bulk path.
      */
-    static boolean isUuid(String text) {
+    public static boolean isUuid(String text) {
         if (text.length() != 36 || text.charAt(8) != '-' || text.charAt(13) != '-' || text.charAt(18) != '-' || text.charAt(23) != '-') {
             return false;
         }

@@ -1,10 +1,14 @@
 package org.tonle.core.config;
 
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http, Backup backup) {
+                       Warehouse warehouse, Http http, Backup backup, Organisation organisation) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -15,10 +19,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         warehouse = warehouse == null ? new Warehouse(null) : warehouse;
         http = http == null ? new Http(0) : http;
         backup = backup == null ? new Backup(null, null, 0, null) : backup;
+        organisation = organisation == null ? new Organisation(null) : organisation;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -126,8 +131,29 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
             this(timeoutSeconds, null, 0, null, 0, 0);
         }
 
-        public java.time.Duration timeout() {
-            return java.time.Duration.ofSeconds(Math.max(1, timeoutSeconds));
+        public Duration timeout() {
+            return Duration.ofSeconds(Math.max(1, timeoutSeconds));
+        }
+    }
+
+    /**
+     * @param namespace the UUID in whose namespace spreadsheet keys become record ids (DESIGN.md
+     *                  9.5); empty: the node generates one on first start and keeps it in its
+     *                  warehouse. Nodes that may import the same sheets must share it.
+     */
+    public record Organisation(String namespace) {
+
+        /** The configured namespace, or empty; a value that is no UUID is refused. */
+        public Optional<UUID> namespaceId() {
+            if (namespace == null || namespace.isBlank()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(UUID.fromString(namespace.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("organisation.namespace in tonle.yaml must be a UUID such as"
+                        + " 6ba7b811-9dad-11d1-80b4-00c04fd430c8 (it was '" + namespace + "')");
+            }
         }
     }
 

@@ -21,7 +21,7 @@ import org.tonle.core.access.Caller;
 import org.tonle.host.service.ImportService;
 import org.tonle.pipelines.imports.ImportJob;
 
-/** Import jobs: {@code POST /api/v1/imports} (NDJSON or CSV body) and {@code GET /api/v1/imports/{id}}. */
+/** Import jobs: {@code POST /api/v1/imports} (NDJSON, CSV or xlsx body) and {@code GET /api/v1/imports/{id}}. */
 @Path("/api/v1/imports")
 @RolesAllowed({"staff", "admin"})
 @Produces(MediaType.APPLICATION_JSON)

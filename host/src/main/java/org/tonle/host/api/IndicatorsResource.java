@@ -19,7 +19,7 @@ import org.tonle.host.api.wire.ValueRow;
 import org.tonle.host.http.TableWriters;
 import org.tonle.warehouse.indicators.IndicatorService;
 
-/** The indicator catalogue and indicator values, as JSON, CSV or Arrow by {@code Accept}. */
+/** The indicator catalogue and indicator values, as JSON, CSV, Arrow or xlsx by {@code Accept}. */
 @Path("/api/v1/indicators")
 public final class IndicatorsResource {
 
@@ -66,6 +66,16 @@ public final class IndicatorsResource {
                                 @QueryParam("by") List<String> by) {
         IndicatorService.Values values = indicators.values(caller, code, period, office, by);
         return download(TableWriters.arrow(IndicatorTables.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
+    }
+
+    @GET
+    @Path("{code}/values")
+    @Produces(TableWriters.XLSX)
+    public Response valuesXlsx(@Context Caller caller, @PathParam("code") String code,
+                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
+                               @QueryParam("by") List<String> by) {
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+        return download(TableWriters.xlsx(IndicatorTables.table(values), code), TableWriters.XLSX, code + ".xlsx");
     }
 
     static Response download(StreamingOutput body, String type, String filename) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -25,8 +26,9 @@ import org.tonle.analytics.SqlService;
 import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.host.api.wire.SqlAnswer;
+import org.tonle.host.http.TableWriters;
 
-/** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV or Arrow by {@code Accept}. */
+/** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV, Arrow or xlsx by {@code Accept}. */
 @Path("/api/v1/sql")
 @RolesAllowed({"admin", "analyst"})
 @Consumes(MediaType.APPLICATION_JSON)
@@ -72,6 +74,37 @@ public final class SqlResource {
             answer.header(CUT_HEADER, rows.cut());
         }
         return answer.build();
+    }
+
+    @POST
+    @Produces(TableWriters.XLSX)
+    public Response xlsx(@Context Caller caller, Query query) {
+        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        if (rows.rows().size() > TableWriters.XLSX_MAX_ROWS) {
+            throw RequestRefused.invalid("the answer has " + rows.rows().size() + " rows, more than a sheet holds ("
+                    + TableWriters.XLSX_MAX_ROWS + "); ask for CSV or Arrow, or a smaller limit");
+        }
+        // The sandbox hands dates over as text (for JSON); a sheet wants them as dates.
+        List<Integer> dates = new ArrayList<>();
+        for (int c = 0; c < rows.types().size(); c++) {
+            if ("DATE".equalsIgnoreCase(rows.types().get(c))) {
+                dates.add(c);
+            }
+        }
+        List<List<Object>> typed = dates.isEmpty() ? rows.rows() : rows.rows().stream().map(row -> {
+            List<Object> copy = new java.util.ArrayList<>(row);
+            for (int c : dates) {
+                if (copy.get(c) instanceof String text) {
+                    try {
+                        copy.set(c, java.time.LocalDate.parse(text));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // infinity and other dates Excel cannot show stay text
+                    }
+                }
+            }
+            return copy;
+        }).toList();
+        return IndicatorsResource.download(TableWriters.xlsx(rows.columns(), typed, "answer"), TableWriters.XLSX, "answer.xlsx");
     }
 
     @POST

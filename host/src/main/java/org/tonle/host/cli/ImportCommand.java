@@ -17,23 +17,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import org.tonle.host.service.ImportService;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code tonle import FILE}: streams an NDJSON or CSV file to a running node as one import job
+ * {@code tonle import FILE}: streams an NDJSON, CSV or xlsx file to a running node as one import job
  * ({@code POST /api/v1/imports}), showing progress (records, records/s, ETA) while the node
  * works through it. The node commits batch by batch, so an interrupted import is simply run
  * again: records already stored come back as duplicates.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Send a file of activity records to a running node.",
-                "FILE is NDJSON (.ndjson, .jsonl; one record per line) or CSV (.csv; columns in docs/IMPORTING.md).",
-                "With --mapping, a CSV export of another tool (e.g. a KoboToolbox form) is read through <config>/mappings/NAME.yaml on the node."})
+                "FILE is NDJSON (.ndjson, .jsonl; one record per line), CSV (.csv) or an Excel workbook (.xlsx), the last two in the columns of docs/IMPORTING.md.",
+                "With --mapping, a CSV or xlsx export of another tool (e.g. a KoboToolbox form) is read through <config>/mappings/NAME.yaml on the node."})
 final class ImportCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "FILE", description = "NDJSON or CSV file")
+    @Parameters(paramLabel = "FILE", description = "NDJSON, CSV or xlsx file")
     Path file;
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
@@ -52,9 +54,10 @@ final class ImportCommand implements Callable<Integer> {
             return 2;
         }
         String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        String type = name.endsWith(".csv") ? "text/csv" : name.endsWith(".ndjson") || name.endsWith(".jsonl") ? "application/x-ndjson" : null;
+        String type = name.endsWith(".csv") ? "text/csv" : name.endsWith(".xlsx") ? ImportService.XLSX
+                : name.endsWith(".ndjson") || name.endsWith(".jsonl") ? "application/x-ndjson" : null;
         if (type == null) {
-            System.err.println("tonle import: " + file + " is neither .ndjson/.jsonl nor .csv");
+            System.err.println("tonle import: " + file + " is none of .ndjson/.jsonl, .csv, .xlsx");
             return 2;
         }
         NodeClient client;
@@ -97,7 +100,7 @@ final class ImportCommand implements Callable<Integer> {
             System.err.println();
         }
         for (JsonNode r : job.path("rejections")) {
-            System.err.printf("line %d (id %s): %s [%s] %s%n", r.path("line").asInt(), r.path("id").asText("-"),
+            System.err.printf("%s %d (id %s): %s [%s] %s%n", type.equals(ImportService.XLSX) ? "row" : "line", r.path("line").asInt(), r.path("id").asText("-"),
                     r.path("field").asText(), r.path("rule").asText(), r.path("reason").asText());
         }
         long rejected = job.path("rejected").asLong();

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Tonle: monitoring and reporting for child-protection programmes.",
         subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, ReportCommand.class, SqlCommand.class,
                 TokenCommand.class, BundlesCommand.class, BackupCommand.class, RestoreCommand.class,
-                KeyCommand.class, UnsealCommand.class, CommandLine.HelpCommand.class})
+                KeyCommand.class, UnsealCommand.class, ProgrammeCommand.class, CommandLine.HelpCommand.class})
 public final class TonleCommand {
 
     public static void main(String[] args) {

@@ -27,12 +27,22 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.poi.ss.usermodel.Cell;
+import org.apache.poi.ss.usermodel.CellStyle;
+import org.apache.poi.ss.usermodel.Font;
+import org.apache.poi.ss.usermodel.Row;
+import org.apache.poi.ss.util.WorkbookUtil;
+import org.apache.poi.xssf.streaming.SXSSFSheet;
+import org.apache.poi.xssf.streaming.SXSSFWorkbook;
 
-/** Writes a {@link Table} as CSV (RFC 4180, with a header) or as an Arrow IPC stream. */
+/** Writes a {@link Table} as CSV (RFC 4180, with a header), as an Arrow IPC stream, or as an Excel workbook. */
 public final class TableWriters {
 
     public static final String CSV = "text/csv";
     public static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
+    public static final String XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    /** Rows a sheet holds besides its header (Excel's limit is 1,048,576 rows). */
+    public static final int XLSX_MAX_ROWS = 1_048_575;
 
     /** Arrow buffers for all responses; each response takes a child allocator and frees it. */
     private static final BufferAllocator ROOT = new RootAllocator();
@@ -66,6 +76,77 @@ public final class TableWriters {
                     }
                     generator.writeEndArray();
                 }
+            }
+        };
+    }
+
+    /** The table as a workbook of one sheet, numbers as numbers and dates as dates. */
+    public static StreamingOutput xlsx(Table table, String sheetName) {
+        return xlsx(table.columns().stream().map(Table.Column::name).toList(), table.rows(), sheetName);
+    }
+
+    /**
+     * Rows as a workbook of one sheet, streamed with POI's SXSSF: only a window of rows is in
+     * memory, the rest waits in a compressed temporary file until the workbook is written.
+     * Callers check {@link #XLSX_MAX_ROWS} before answering.
+     */
+    public static StreamingOutput xlsx(List<String> columns, List<? extends List<?>> rows, String sheetName) {
+        return out -> {
+            SXSSFWorkbook workbook = new SXSSFWorkbook(200);
+            workbook.setCompressTempFiles(true);
+            try {
+                SXSSFSheet sheet = workbook.createSheet(WorkbookUtil.createSafeSheetName(sheetName));
+                Font bold = workbook.createFont();
+                bold.setBold(true);
+                CellStyle headerStyle = workbook.createCellStyle();
+                headerStyle.setFont(bold);
+                CellStyle dateStyle = workbook.createCellStyle();
+                dateStyle.setDataFormat(workbook.createDataFormat().getFormat("yyyy-mm-dd"));
+                CellStyle timeStyle = workbook.createCellStyle();
+                timeStyle.setDataFormat(workbook.createDataFormat().getFormat("yyyy-mm-dd hh:mm:ss"));
+                Row header = sheet.createRow(0);
+                for (int c = 0; c < columns.size(); c++) {
+                    Cell cell = header.createCell(c);
+                    cell.setCellValue(columns.get(c));
+                    cell.setCellStyle(headerStyle);
+                    sheet.setColumnWidth(c, Math.min(60, Math.max(10, columns.get(c).length() + 2)) * 256);
+                }
+                sheet.createFreezePane(0, 1);
+                int r = 1;
+                for (List<?> values : rows) {
+                    Row row = sheet.createRow(r++);
+                    for (int c = 0; c < values.size(); c++) {
+                        Object value = values.get(c);
+                        if (value == null) {
+                            continue;
+                        }
+                        Cell cell = row.createCell(c);
+                        if (value instanceof Boolean b) {
+                            cell.setCellValue(b);
+                        } else if (value instanceof Number n) {
+                            cell.setCellValue(n.doubleValue());
+                        } else if (value instanceof java.time.LocalDate d) {
+                            cell.setCellValue(d);
+                            cell.setCellStyle(dateStyle);
+                        } else if (value instanceof java.sql.Date d) {
+                            cell.setCellValue(d.toLocalDate());
+                            cell.setCellStyle(dateStyle);
+                        } else if (value instanceof java.time.LocalDateTime t) {
+                            cell.setCellValue(t);
+                            cell.setCellStyle(timeStyle);
+                        } else if (value instanceof java.sql.Timestamp t) {
+                            cell.setCellValue(t.toLocalDateTime());
+                            cell.setCellStyle(timeStyle);
+                        } else {
+                            String text = value.toString();
+                            // A cell holds 32,767 characters at most.
+                            cell.setCellValue(text.length() > 32_767 ? text.substring(0, 32_767) : text);
+                        }
+                    }
+                }
+                workbook.write(out);
+            } finally {
+                workbook.close();
             }
         };
     }

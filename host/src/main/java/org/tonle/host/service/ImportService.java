@@ -21,6 +21,8 @@ import org.tonle.warehouse.AuditLog;
  */
 public final class ImportService {
 
+    public static final String XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
     /** Finished jobs are kept for looking up; the oldest leave beyond this many. */
     private static final int KEPT_JOBS = 200;
 
@@ -88,11 +90,14 @@ public final class ImportService {
         if (type.startsWith("text/csv")) {
             return Imports.Format.CSV;
         }
+        if (type.startsWith(XLSX)) {
+            return Imports.Format.XLSX;
+        }
         if (type.startsWith(ActivityService.NDJSON) || type.startsWith("application/jsonl")) {
             return Imports.Format.NDJSON;
         }
-        throw new RequestRefused(RequestRefused.Reason.UNSUPPORTED_FORMAT, 
-                "send an import as text/csv or application/x-ndjson (the Content-Type was " + (contentType == null ? "missing" : contentType) + ")");
+        throw new RequestRefused(RequestRefused.Reason.UNSUPPORTED_FORMAT,
+                "send an import as text/csv, " + XLSX + " or application/x-ndjson (the Content-Type was " + (contentType == null ? "missing" : contentType) + ")");
     }
 
     private static String blankToNull(String s) {

@@ -159,6 +159,8 @@ class PagesIT {
     @Order(3)
     void clientChecksAndServerRejectionsAppearNextToTheirField() {
         openEntry("legal", "counselling");
+        // With a programme chosen, its Excel template can be fetched (SpreadsheetsIT reads one).
+        assertThat(driver.findElement(By.id("template")).isEnabled()).isTrue();
         new Select(driver.findElement(By.id("f-office"))).selectByValue("PNH");
         new Select(driver.findElement(By.id("f-subject-sex"))).selectByValue("M");
         driver.findElement(By.id("save")).click();

@@ -22,7 +22,7 @@ import org.apache.camel.component.file.GenericFile;
  * record was rejected or the file could not be read; a {@code <file>.report.json} there
  * names each rejected line, field and rule. The file itself is deleted once read, because it
  * holds raw case codes (DESIGN.md section 2); the office keeps its own copy. Fixing a failed
- * file and dropping it in again is safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} is read
+ * file and dropping it in again is safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} (or {@code .xlsx}) is read
  * through {@code <config>/mappings/<mapping>.yaml} (a KoboToolbox export, for instance).
  */
 public final class InboxRoutes extends RouteBuilder {
@@ -48,7 +48,7 @@ public final class InboxRoutes extends RouteBuilder {
             Path folder = inbox.resolve(office);
             Files.createDirectories(folder);
             // readLock=changed: a file still being copied in is left until its size stops changing.
-            fromF("file:%s?antInclude=*.csv,*.ndjson,*.jsonl&readLock=changed&readLockCheckInterval=500&readLockMinAge=500"
+            fromF("file:%s?antInclude=*.csv,*.xlsx,*.ndjson,*.jsonl&readLock=changed&readLockCheckInterval=500&readLockMinAge=500"
                     + "&delay=1000&delete=true", folder.toAbsolutePath())
                     .routeId("inbox-" + office)
                     .process(exchange -> importFile(exchange, office));
@@ -64,7 +64,7 @@ public final class InboxRoutes extends RouteBuilder {
                 "inbox:" + office + "/" + name, file.getFileLength());
         try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
             importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             // Reported, never rethrown: a failed exchange would leave the raw file behind.
             job.finish(e.getMessage());
         }
@@ -83,7 +83,8 @@ public final class InboxRoutes extends RouteBuilder {
 
     private String mappingOf(String fileName) {
         String[] parts = fileName.split("\\.");
-        return parts.length >= 3 && parts[parts.length - 1].equalsIgnoreCase("csv") && imports.hasMapping(parts[parts.length - 2])
+        String extension = parts[parts.length - 1];
+        return parts.length >= 3 && (extension.equalsIgnoreCase("csv") || extension.equalsIgnoreCase("xlsx")) && imports.hasMapping(parts[parts.length - 2])
                 ? parts[parts.length - 2] : null;
     }
 

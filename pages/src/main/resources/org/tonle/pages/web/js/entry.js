@@ -5,7 +5,7 @@
 import { h, put, localized, humanize, SEXES, today } from './dom.js';
 import { check } from './rules.js';
 import * as outbox from './outbox.js';
-import { getJson, NetworkError } from './api.js';
+import { getJson, request, NetworkError } from './api.js';
 
 const fieldId = (path) => 'f-' + path.replace(/[^A-Za-z0-9]+/g, '-');
 
@@ -29,11 +29,14 @@ export async function entryPage(root, session) {
   const typeSelect = h('select', { id: 'type', name: 'type', required: true, disabled: true },
     h('option', { value: '' }, 'Choose an activity'));
   const generated = h('div', { id: 'generated' });
+  // Many records at once: the programme's Excel template, filled and sent with bin/tonle import.
+  const template = h('button', { type: 'button', id: 'template', class: 'link', disabled: true }, 'Excel template');
   const form = h('form', { id: 'entry', novalidate: true },
     summary,
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'program' }, 'Programme ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), programSelect),
-      h('div', { class: 'field' }, h('label', { for: 'type' }, 'Activity ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), typeSelect)),
+      h('div', { class: 'field' }, h('label', { for: 'type' }, 'Activity ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), typeSelect),
+      h('div', { class: 'field' }, template)),
     generated);
   const queue = h('section', { id: 'outbox', 'aria-labelledby': 'outbox-title' });
 
@@ -51,10 +54,21 @@ export async function entryPage(root, session) {
     typeSelect.replaceChildren(h('option', { value: '' }, 'Choose an activity'),
       ...(p ? p.activities.map((a) => h('option', { value: a.id }, localized(a.name, a.id))) : []));
     typeSelect.disabled = !p;
+    template.disabled = !p;
     if (p && p.activities.length === 1) typeSelect.value = p.activities[0].id;
     build();
   });
   typeSelect.addEventListener('change', () => build());
+  // The API wants the bearer token, so the workbook is fetched and handed over as a blob.
+  template.addEventListener('click', async () => {
+    const p = programme();
+    if (!p) return;
+    const xlsx = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+    const blob = await (await request(`/api/v1/programs/${encodeURIComponent(p.id)}/template.xlsx`, { accept: xlsx })).blob();
+    const link = h('a', { href: URL.createObjectURL(blob), download: `${p.id}-template.xlsx` });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  });
 
   function build(record) {
     clearErrors();

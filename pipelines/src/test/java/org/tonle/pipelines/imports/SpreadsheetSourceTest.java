@@ -1,0 +1,128 @@
+package org.tonle.pipelines.imports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.poi.ss.usermodel.CellStyle;
+import org.apache.poi.ss.usermodel.Row;
+import org.apache.poi.ss.usermodel.Sheet;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.junit.jupiter.api.Test;
+import org.tonle.pipelines.Item;
+import org.tonle.programme.api.Violation;
+
+/** xlsx rows and keys as ids (DESIGN.md 9.5), read the way the import jobs read them. */
+class SpreadsheetSourceTest {
+
+    static final UUID NAMESPACE = UUID.fromString("3f1c2a4e-8d2b-4b7a-9c55-0d4e6f7a8b9c");
+    static final RecordKeys KEYS = new RecordKeys(NAMESPACE);
+
+    @Test
+    void version5UuidsAreTheRfcs() {
+        // RFC 9562 appendix A.4: "www.example.com" in the DNS namespace.
+        UUID dns = UUID.fromString("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+        assertThat(RecordKeys.v5(dns, "www.example.com")).isEqualTo(UUID.fromString("2ed6657d-e927-568b-95e1-2665a8aea6a2"));
+        assertThat(RecordKeys.v5(dns, "www.example.com").version()).isEqualTo(5);
+    }
+
+    @Test
+    void csvKeysBecomeTheSameUuidEveryTimeAndUuidsStay() throws Exception {
+        String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        String csv = "id,program,type,office,date\n"
+                + "PNH-2015-08-0017,social,client_contact,PNH,2015-08-03\n"
+                + "PNH-2015-08-0017,social,client_contact,SRP,2015-08-03\n"
+                + uuid + ",social,client_contact,PNH,2015-08-03\n"
+                + "K".repeat(129) + ",social,client_contact,PNH,2015-08-03\n"
+                + "K".repeat(128) + ",social,client_contact,PNH,2015-08-03\n"
+                + "NO-OFFICE,social,client_contact,,2015-08-03\n";
+        List<Item> items = RecordSourceTest.read(new CsvSource(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
+                Mapping.NONE, null, Map.of(), KEYS));
+        String pnh = RecordKeys.v5(NAMESPACE, "PNH/PNH-2015-08-0017").toString();
+        assertThat(items.get(0).node().path("id").asText()).isEqualTo(pnh);
+        assertThat(items.get(0).recordId()).isEqualTo(pnh);
+        assertThat(items.get(1).node().path("id").asText()).isEqualTo(RecordKeys.v5(NAMESPACE, "SRP/PNH-2015-08-0017").toString())
+                .isNotEqualTo(pnh);
+        assertThat(items.get(2).node().path("id").asText()).isEqualTo(uuid);
+        Violation tooLong = items.get(3).violations().get(0);
+        assertThat(tooLong).extracting(Violation::field, Violation::rule).containsExactly("id", "key_length");
+        assertThat(tooLong.reason()).contains("line 5", "129 characters", "1 to 128").doesNotContain("KKK");
+        assertThat(items.get(4).pending()).isTrue();
+        assertThat(items.get(5).violations()).extracting(Violation::rule).containsExactly("key_office");
+
+        // The same file again, through a new reader: the same ids.
+        List<Item> again = RecordSourceTest.read(new CsvSource(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
+                Mapping.NONE, null, Map.of(), KEYS));
+        assertThat(again.get(0).recordId()).isEqualTo(pnh);
+    }
+
+    @Test
+    void xlsxRowsAreReadAsTheCsvColumnsWithExcelRowNumbers() throws Exception {
+        byte[] book;
+        try (XSSFWorkbook wb = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            wb.createSheet("notes").createRow(0).createCell(0).setCellValue("read me first");
+            Sheet sheet = wb.createSheet("records");
+            CellStyle dateStyle = wb.createCellStyle();
+            dateStyle.setDataFormat(wb.createDataFormat().getFormat("dd/mm/yyyy"));
+            String[] header = {"id", "program", "type", "office", "date", "subject_ref", "subject_role", "subject_sex", "subject_age",
+                    "attr.online", "participants"};
+            Row h = sheet.createRow(0);
+            for (int i = 0; i < header.length; i++) {
+                h.createCell(i).setCellValue(header[i]);
+            }
+            Row r = sheet.createRow(1);
+            r.createCell(0).setCellValue("SRP-0001");
+            r.createCell(1).setCellValue("investigation");
+            r.createCell(2).setCellValue("case_intake");
+            r.createCell(3).setCellValue("SRP");
+            r.createCell(4).setCellValue(LocalDate.of(2015, 8, 14));
+            r.getCell(4).setCellStyle(dateStyle);
+            r.createCell(5).setCellValue("SRP-C-7");
+            r.createCell(6).setCellValue("victim");
+            r.createCell(7).setCellValue("F");
+            r.createCell(8).setCellValue(16);
+            r.createCell(9).setCellValue(true);
+            // Row 3 left empty; row 4 has a stray value beyond the header and an Excel error.
+            Row bad = sheet.createRow(3);
+            bad.createCell(0).setCellValue("SRP-0002");
+            bad.createCell(3).setCellValue("SRP");
+            bad.createCell(8).setCellFormula("1/0");
+            bad.createCell(13).setCellValue("stray");
+            wb.getCreationHelper().createFormulaEvaluator().evaluateAll();
+            wb.write(out);
+            book = out.toByteArray();
+        }
+        List<Item> items;
+        try (XlsxSource source = new XlsxSource(new ByteArrayInputStream(book), Mapping.NONE, null, Map.of(), KEYS)) {
+            assertThat(source.sheetName()).isEqualTo("records");
+            items = RecordSourceTest.read(source);
+        }
+        assertThat(items).hasSize(2);
+        Item first = items.get(0);
+        assertThat(first.line()).isEqualTo(2);
+        assertThat(first.node().path("id").asText()).isEqualTo(RecordKeys.v5(NAMESPACE, "SRP/SRP-0001").toString());
+        assertThat(first.node().path("date").asText()).isEqualTo("2015-08-14");
+        assertThat(first.node().path("subject").toString()).isEqualTo("{\"ref\":\"SRP-C-7\",\"role\":\"victim\",\"sex\":\"F\",\"age\":16}");
+        assertThat(first.node().path("attributes").path("online").asText()).isEqualToIgnoringCase("true");
+        Item second = items.get(1);
+        assertThat(second.line()).isEqualTo(4);
+        assertThat(second.violations()).extracting(Violation::rule).containsExactlyInAnyOrder("columns", "cell_error");
+        assertThat(second.violations()).filteredOn(v -> v.rule().equals("cell_error")).singleElement()
+                .satisfies(v -> assertThat(v.field()).isEqualTo("subject_age"))
+                .satisfies(v -> assertThat(v.reason()).contains("row 4", "subject_age", "#DIV/0!"));
+        assertThat(second.violations()).filteredOn(v -> v.rule().equals("columns")).singleElement()
+                .satisfies(v -> assertThat(v.reason()).contains("row 4", "column N"));
+    }
+
+    @Test
+    void aBodyThatIsNoWorkbookIsRefusedInWords() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new XlsxSource(new ByteArrayInputStream("id,program\n".getBytes(StandardCharsets.UTF_8)),
+                Mapping.NONE, null, Map.of(), KEYS)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xlsx");
+    }
+}
