@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,10 +23,12 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
+
 import org.tonle.warehouse.Warehouse;
 
 /**
@@ -64,11 +67,11 @@ class SqlSandboxPropertyTest {
         sandbox.close();
         warehouse.close();
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    @Property(tries = 200, shrinking = net.jqwik.api.ShrinkingMode.BOUNDED)
+    @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED)
     void anAcceptedStatementReadsOnlyViewsAndItsOwnWithQueries(@ForAll("statements") String sql) throws Exception {
         // The generator must produce enough statements the sandbox accepts for the property to say much.
         Statistics.label("checked").coverage(c -> c.check("accepted").percentage(p -> p >= 10));

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -147,7 +148,7 @@ class SqlSandboxTest {
         assertThat(rows.truncated()).isTrue();
         assertThat(rows.cut()).contains("answer size cap of 1 MB");
         assertThat(rows.rows().size()).isBetween(1000, 100_000);
-        try (var allocator = new org.apache.arrow.memory.RootAllocator()) {
+        try (var allocator = new RootAllocator()) {
             assertThatThrownBy(() -> sandbox.arrow(big, 1_000_000, allocator)).isInstanceOf(SqlRefusedException.class)
                     .hasMessageContaining("larger than the answer size cap of 1 MB");
             assertThat(sandbox.arrow("SELECT * FROM offices", 10, allocator).length).isLessThan(10_000);

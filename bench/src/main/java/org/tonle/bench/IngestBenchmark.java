@@ -2,6 +2,7 @@ package org.tonle.bench;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,15 +10,21 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import com.sun.management.OperatingSystemMXBean;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -26,6 +33,7 @@ import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.imports.ImportJob;
 import org.tonle.pipelines.imports.Importer;
 import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.warehouse.Transaction;
 import org.tonle.warehouse.Warehouse;
 
 /**
@@ -52,7 +60,7 @@ public final class IngestBenchmark {
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-        int[] httpClients = java.util.Arrays.stream((args.length > 2 ? args[2] : "4,8,16,32").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] httpClients = Arrays.stream((args.length > 2 ? args[2] : "4,8,16,32").split(",")).mapToInt(Integer::parseInt).toArray();
         Path root = Files.createTempDirectory("tonle-bench-ingest");
         System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
 
@@ -85,13 +93,13 @@ public final class IngestBenchmark {
                     rates[round] = http(node, httpRecords, offset, clients);
                     offset += httpRecords;
                 }
-                java.util.Arrays.sort(rates);
+                Arrays.sort(rates);
                 System.out.printf("http      batches of 500, %2d clients: %,10.0f records/s  (median of %d rounds; target >= 50 000)%n",
                         clients, rates[HTTP_ROUNDS / 2], HTTP_ROUNDS);
             }
         } finally {
             try (var files = Files.walk(root)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -111,11 +119,11 @@ public final class IngestBenchmark {
                 return new StoredRows(rows(s, "SELECT * FROM record_version ORDER BY record_id"),
                         rows(s, "SELECT * FROM fact_activity ORDER BY record_id"),
                         rows(s, "SELECT * FROM fact_participants").stream()
-                                .collect(java.util.stream.Collectors.groupingBy(r -> (UUID) r[0])));
+                                .collect(Collectors.groupingBy(r -> (UUID) r[0])));
             }
         }
 
-        private static List<Object[]> rows(java.sql.Statement s, String sql) throws Exception {
+        private static List<Object[]> rows(Statement s, String sql) throws Exception {
             List<Object[]> rows = new ArrayList<>();
             try (var rs = s.executeQuery(sql)) {
                 int columns = rs.getMetaData().getColumnCount();
@@ -155,7 +163,7 @@ public final class IngestBenchmark {
             long started = System.nanoTime();
             for (int from = 0; from < versions.size(); from += batchSize) {
                 int to = Math.min(versions.size(), from + batchSize);
-                try (org.tonle.warehouse.Transaction tx = org.tonle.warehouse.Transaction.begin(c)) {
+                try (Transaction tx = Transaction.begin(c)) {
                     try (DuckDBAppender v = c.createAppender("record_version");
                          DuckDBAppender f = c.createAppender("fact_activity");
                          DuckDBAppender t = c.createAppender("fact_participants")) {
@@ -227,7 +235,7 @@ public final class IngestBenchmark {
 
     /** CPU time of the whole process (server, client, JIT, GC, DuckDB's threads). */
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static List<byte[]> batches(int offset, int records, int size) {
@@ -237,12 +245,12 @@ public final class IngestBenchmark {
         int lines = 0;
         for (int i = 0; i < all.length; i++) {
             if (all[i] == '\n' && ++lines % size == 0) {
-                batches.add(java.util.Arrays.copyOfRange(all, start, i + 1));
+                batches.add(Arrays.copyOfRange(all, start, i + 1));
                 start = i + 1;
             }
         }
         if (start < all.length) {
-            batches.add(java.util.Arrays.copyOfRange(all, start, all.length));
+            batches.add(Arrays.copyOfRange(all, start, all.length));
         }
         return batches;
     }

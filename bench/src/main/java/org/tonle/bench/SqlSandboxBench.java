@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.warehouse.Warehouse;
@@ -60,7 +61,7 @@ public final class SqlSandboxBench {
             print("SqlSandbox.check alone (parse, tree check, rendering)", checkOnly);
         } finally {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

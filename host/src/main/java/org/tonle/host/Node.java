@@ -1,7 +1,10 @@
 package org.tonle.host;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,12 +13,16 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.analytics.flight.FlightSqlServer;
@@ -84,6 +91,7 @@ import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.backup.Secret;
 import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorCube;
 import org.tonle.warehouse.indicators.IndicatorEngine;
@@ -128,7 +136,7 @@ public final class Node implements AutoCloseable {
     private HttpServer http;
     private FlightSqlServer flight;
     private AnalyticsDictionary analyticsDictionary;
-    private final java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean ready = new AtomicBoolean();
 
     private Node(Options options) {
         this.options = options;
@@ -136,8 +144,8 @@ public final class Node implements AutoCloseable {
 
     static {
         // Jersey and Grizzly log through java.util.logging; send it where everything else goes.
-        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
-        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
     }
 
     public static Node start(Options options) {
@@ -285,7 +293,7 @@ public final class Node implements AutoCloseable {
      * then stops.
      */
     private void warmUp(IndicatorCube cube) {
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(() -> {
             try {
                 long began = System.nanoTime();
@@ -306,14 +314,14 @@ public final class Node implements AutoCloseable {
     }
 
     /** The configured {@code backup.recipient} public key, or null: backups asked for without a passphrase are sealed for it. */
-    private org.tonle.warehouse.backup.Secret backupRecipient() {
+    private Secret backupRecipient() {
         String recipient = config.settings().backup().recipient();
-        return recipient.isEmpty() ? null : org.tonle.warehouse.backup.Secret.recipient(config.directory().resolve(recipient));
+        return recipient.isEmpty() ? null : Secret.recipient(config.directory().resolve(recipient));
     }
 
     /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */
     private SqlService startSql(AuditLog audit) {
-        org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+        BufferAllocator allocator = new RootAllocator();
         parts.add(0, allocator);
         var settings = config.settings().sql();
         SqlSandbox sandbox = new SqlSandbox(warehouse,
@@ -334,18 +342,18 @@ public final class Node implements AutoCloseable {
                 OwnerOnly.createDirectories(data);
                 return;
             }
-            var view = Files.getFileAttributeView(data, java.nio.file.attribute.PosixFileAttributeView.class);
+            var view = Files.getFileAttributeView(data, PosixFileAttributeView.class);
             if (view == null) {
                 return;
             }
             var permissions = view.readAttributes().permissions();
-            var owner = java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+            var owner = PosixFilePermissions.fromString("rwx------");
             if (!owner.containsAll(permissions)) {
                 LOG.warn("The data folder {} was open to other users ({}); it is now owner-only",
-                        data, java.nio.file.attribute.PosixFilePermissions.toString(permissions));
+                        data, PosixFilePermissions.toString(permissions));
                 view.setPermissions(owner);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot make the data folder " + data + " owner-only: " + e.getMessage(), e);
         }
     }
@@ -459,7 +467,7 @@ public final class Node implements AutoCloseable {
         Path dir = options.bundles();
         try (Stream<Path> jars = Files.list(dir)) {
             return jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot list the bundles in " + dir + ": " + e.getMessage(), e);
         }
     }

@@ -16,6 +16,7 @@ import javax.xml.transform.stream.StreamSource;
 import javax.xml.validation.SchemaFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +40,7 @@ import org.w3c.dom.NodeList;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AccessIT {
 
-    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
     static final String STAFF = "staff-pnh-token";
     static final String ANALYST = "analyst-token";
     static final String DONOR = "donor-social-token";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +18,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -213,7 +221,7 @@ class AdHocSqlIT {
     @Test
     void flightSqlListsTheViewsForTools() throws Exception {
         try (Connection c = flight(ANALYST_TOKEN); ResultSet rs = c.getMetaData().getTables(null, null, "%", null)) {
-            List<String> tables = new java.util.ArrayList<>();
+            List<String> tables = new ArrayList<>();
             while (rs.next()) {
                 tables.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME"));
             }
@@ -289,9 +297,9 @@ class AdHocSqlIT {
     @Test
     void theCommandLineRefusesOrCutsOffEveryAttempt() throws Exception {
         Path jar = TestNode.repository().resolve("host/target/tonle-host.jar");
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+            List<Future<String>> outcomes = new ArrayList<>();
             for (EscapeCorpus.Attempt attempt : EscapeCorpus.ALL) {
                 outcomes.add(pool.submit(() -> {
                     ProcessBuilder builder = new ProcessBuilder("java", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "sql",
@@ -306,7 +314,7 @@ class AdHocSqlIT {
                     return null;
                 }));
             }
-            List<String> failures = new java.util.ArrayList<>();
+            List<String> failures = new ArrayList<>();
             for (var outcome : outcomes) {
                 String failure = outcome.get();
                 if (failure != null) {
@@ -391,9 +399,9 @@ class AdHocSqlIT {
                 "SELECT list_count(list_filter(l, x -> md5(md5(md5(md5(md5(md5(md5(md5(x::VARCHAR)))))))) < '0'))"
                         + " FROM (SELECT list(a.date) AS l FROM calendar a, calendar b WHERE b.date < DATE '2000-06-01')");
         long baseline = rssKb();
-        java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(baseline);
-        java.util.concurrent.atomic.AtomicLong heapPeak = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicLong peak = new AtomicLong(baseline);
+        AtomicLong heapPeak = new AtomicLong();
+        AtomicBoolean done = new AtomicBoolean();
         Thread sampler = new Thread(() -> {
             while (!done.get()) {
                 peak.accumulateAndGet(rssKb(), Math::max);
@@ -406,10 +414,10 @@ class AdHocSqlIT {
             }
         });
         sampler.start();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(queries.size());
+        ExecutorService pool = Executors.newFixedThreadPool(queries.size());
         try {
-            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
-            List<Long> seconds = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Future<String>> answers = new ArrayList<>();
+            List<Long> seconds = new CopyOnWriteArrayList<>();
             for (String query : queries) {
                 answers.add(pool.submit(() -> {
                     long started = System.nanoTime();
@@ -452,7 +460,7 @@ class AdHocSqlIT {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                     .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0L);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
     }
@@ -477,7 +485,7 @@ class AdHocSqlIT {
                 s.executeQuery("SELECT 1");
             }
         }).isInstanceOf(SQLException.class);
-        List<String> entries = new java.util.ArrayList<>();
+        List<String> entries = new ArrayList<>();
         try (var c = node.node().warehouse().connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT action, principal, endpoint, coalesce(parameters, '') FROM audit_log"
                      + " WHERE endpoint LIKE 'flight-sql%'")) {
@@ -527,13 +535,13 @@ class AdHocSqlIT {
         try (Stream<Path> inRoot = Files.walk(root); Stream<Path> inTmp = Files.list(Path.of("/tmp"))) {
             return Stream.concat(inRoot.filter(p -> !p.toString().contains("tonle.duckdb") && !p.toString().contains("felix-cache")),
                     inTmp.filter(p -> p.getFileName().toString().startsWith("tonle-escape"))).collect(Collectors.toSet());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }
 
     List<String> auditActions() {
-        List<String> actions = new java.util.ArrayList<>();
+        List<String> actions = new ArrayList<>();
         try (var c = node.node().warehouse().connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT action, principal, json_extract_string(parameters, '$.sql') FROM audit_log WHERE action LIKE 'sql%'")) {
             while (rs.next()) {

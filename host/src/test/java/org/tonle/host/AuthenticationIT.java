@@ -11,11 +11,16 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HttpMethod;
 
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tonle.host.auth.Authentication;
+import org.tonle.pages.PagesResource;
 
 /**
  * Authentication is decided by the resource that matched, deny by default: whatever the
@@ -39,7 +45,7 @@ class AuthenticationIT {
     TestNode node;
 
     @BeforeAll
-    void start(@TempDir java.nio.file.Path root) {
+    void start(@TempDir Path root) {
         node = TestNode.start(root);
     }
 
@@ -111,11 +117,16 @@ class AuthenticationIT {
     @Test
     void everyResourceIsDeniedByDefault() throws IOException, ClassNotFoundException {
         Map<String, Boolean> open = new LinkedHashMap<>();
+        List<Class<?>> resources = new ArrayList<>(List.of(PagesResource.class));
         try (var classes = Files.list(TestNode.repository().resolve("host/target/classes/org/tonle/host/api"))) {
-            for (java.nio.file.Path file : classes.filter(f -> f.toString().endsWith("Resource.class")).toList()) {
-                Class<?> type = Class.forName("org.tonle.host.api." + file.getFileName().toString().replace(".class", ""));
+            for (Path file : classes.filter(f -> f.toString().endsWith("Resource.class")).toList()) {
+                resources.add(Class.forName("org.tonle.host.api." + file.getFileName().toString().replace(".class", "")));
+            }
+        }
+        {
+            for (Class<?> type : resources) {
                 for (Method method : type.getMethods()) {
-                    boolean resourceMethod = java.util.Arrays.stream(method.getAnnotations())
+                    boolean resourceMethod = Arrays.stream(method.getAnnotations())
                             .anyMatch(a -> a.annotationType().isAnnotationPresent(HttpMethod.class));
                     if (resourceMethod) {
                         open.merge(type.getSimpleName(), Authentication.isPublic(type, method), Boolean::logicalOr);
@@ -125,7 +136,7 @@ class AuthenticationIT {
         }
         assertThat(open).hasSizeGreaterThan(10);
         assertThat(open.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey))
-                .containsExactlyInAnyOrder("HealthResource", "PagesResource");
+                .containsExactlyInAnyOrder("HealthResource", "PagesResource", "OpenApiResource");
         assertThat(Authentication.isPublic(Unannotated.class, Unannotated.class.getMethods()[0])).isFalse();
     }
 
@@ -140,7 +151,7 @@ class AuthenticationIT {
 
     @jakarta.ws.rs.Path("/x")
     public static class Unannotated {
-        @jakarta.ws.rs.GET
+        @GET
         public String get() {
             return "";
         }

@@ -4,24 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -181,7 +185,7 @@ class BackupIT {
             }
             Thread backup = new Thread(() -> {
                 try {
-                    backup(killed.url, DurabilityIT.TOKEN, PASSPHRASE).body().transferTo(java.io.OutputStream.nullOutputStream());
+                    backup(killed.url, DurabilityIT.TOKEN, PASSPHRASE).body().transferTo(OutputStream.nullOutputStream());
                 } catch (IOException | InterruptedException | RuntimeException cut) {
                     // the node is killed under it
                 }
@@ -227,7 +231,7 @@ class BackupIT {
 
     /** Every indicator the admin sees, for the seed month by each dimension it allows and for the year. */
     static Map<String, String> figures(TestNode node) {
-        Map<String, String> figures = new java.util.TreeMap<>();
+        Map<String, String> figures = new TreeMap<>();
         for (JsonNode indicator : node.get("/api/v1/indicators").json().path("indicators")) {
             String code = indicator.path("code").asText();
             List<String> queries = new ArrayList<>(List.of("period=2015-08", "period=2015", "period=2015-Q3&by=office"));
@@ -244,7 +248,7 @@ class BackupIT {
 
     static String record(UUID id, int i) {
         return "{\"id\":\"" + id + "\",\"program\":\"investigation\",\"type\":\"case_intake\",\"office\":\"" + (i % 2 == 0 ? "PNH" : "SRP")
-                + "\",\"date\":\"" + java.time.LocalDate.of(2015, 1, 1).plusDays(i % 365) + "\",\"attributes\":{\"channel\":\"hotline\"}}\n";
+                + "\",\"date\":\"" + LocalDate.of(2015, 1, 1).plusDays(i % 365) + "\",\"attributes\":{\"channel\":\"hotline\"}}\n";
     }
 
     static HttpResponse<InputStream> backup(String url, String token, String passphrase) throws IOException, InterruptedException {
@@ -261,7 +265,7 @@ class BackupIT {
         }
         try (var files = Files.list(dir)) {
             return files.findAny().isPresent();
-        } catch (java.nio.file.NoSuchFileException gone) {
+        } catch (NoSuchFileException gone) {
             return false;
         }
     }

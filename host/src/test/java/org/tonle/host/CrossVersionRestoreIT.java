@@ -2,6 +2,7 @@ package org.tonle.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ class CrossVersionRestoreIT {
         assertThat(next).exists();
         Files.createDirectories(root.resolve("duckdb2"));
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", TestNode.repository().resolve("host/target/test-classes") + java.io.File.pathSeparator + next,
+                "-cp", TestNode.repository().resolve("host/target/test-classes") + File.pathSeparator + next,
                 DuckDbNextRestore.class.getName(), tables.toString(), root.resolve("duckdb2/tonle.duckdb").toString())
                 .redirectErrorStream(true).start();
         List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();

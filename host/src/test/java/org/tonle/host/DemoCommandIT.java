@@ -3,6 +3,7 @@ package org.tonle.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,7 +38,7 @@ class DemoCommandIT {
     /** The operator's admin token is in force but never printed: the output may end up in a log. */
     @Test
     void anAdminTokenGivenInTheEnvironmentIsNeverPrinted(@TempDir Path data) throws Exception {
-        demo(data, "tk_operator-secret-" + java.util.UUID.randomUUID());
+        demo(data, "tk_operator-secret-" + UUID.randomUUID());
     }
 
     private static void demo(Path data, String givenAdminToken) throws Exception {
@@ -122,7 +124,7 @@ class DemoCommandIT {
             while (System.nanoTime() < deadline && process.isAlive()) {
                 try {
                     health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
-                } catch (java.io.IOException notServingYet) {
+                } catch (IOException notServingYet) {
                     Thread.sleep(5);
                     continue;
                 }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -28,7 +27,7 @@ class DeploymentReloadIT {
             assertThat(node.post("/api/v1/activities", training()).json().path("accepted").asInt()).isZero();
 
             Files.writeString(srp, "programs: [legal, social, investigation, awareness]\n");
-            long took = await(() -> "active".equals(state(node, "awareness")));
+            long took = Waiting.millisUntil("the deployment is live", Duration.ofSeconds(10), () -> "active".equals(state(node, "awareness")));
             System.out.printf("deployment reload: awareness live at SRP %d ms after the edit%n", took);
             assertThat(took).isLessThan(2000);
             assertThat(programme(node, "awareness").path("offices").toString()).isEqualTo("[\"SRP\"]");
@@ -38,10 +37,10 @@ class DeploymentReloadIT {
             assertThat(node.get("/api/v1/status").json().path("deployments").path("state").asText()).isEqualTo("ok");
 
             Files.writeString(srp, "programs: [legal, social]\n");
-            took = await(() -> "not_deployed".equals(state(node, "awareness")));
+            took = Waiting.millisUntil("the deployment is withdrawn", Duration.ofSeconds(10), () -> "not_deployed".equals(state(node, "awareness")));
             System.out.printf("deployment reload: awareness withdrawn at SRP %d ms after the edit%n", took);
             assertThat(took).isLessThan(2000);
-            await(() -> "not_deployed".equals(state(node, "investigation")));
+            Waiting.until("the deployment changes", Duration.ofSeconds(10), () -> "not_deployed".equals(state(node, "investigation")));
             assertThat(programme(node, "awareness").path("error").asText()).contains("not in the deployment");
             JsonNode rejected = node.post("/api/v1/activities", training()).json().path("rejected");
             assertThat(rejected.toString()).contains("not_deployed");
@@ -54,7 +53,7 @@ class DeploymentReloadIT {
         try (TestNode node = TestNode.start(root, "SRP")) {
             Path srp = node.config().resolve("deployments/SRP.yaml");
             Files.writeString(srp, "programs: [legal, social, investigation, awareness\n");
-            await(() -> "error".equals(node.get("/api/v1/status").json().path("deployments").path("state").asText()));
+            Waiting.until("the deployment changes", Duration.ofSeconds(10), () -> "error".equals(node.get("/api/v1/status").json().path("deployments").path("state").asText()));
             JsonNode status = node.get("/api/v1/status").json().path("deployments");
             assertThat(status.path("error").asText()).contains("SRP.yaml").contains("last good deployments stay in force");
             assertThat(state(node, "investigation")).isEqualTo("active");
@@ -64,7 +63,7 @@ class DeploymentReloadIT {
             assertThat(node.post("/api/v1/activities", meeting).json().path("accepted").asInt()).isEqualTo(1);
 
             Files.writeString(srp, "programs: [legal, social, investigation, awareness]\n");
-            await(() -> "active".equals(state(node, "awareness")));
+            Waiting.until("the deployment changes", Duration.ofSeconds(10), () -> "active".equals(state(node, "awareness")));
             assertThat(node.get("/api/v1/status").json().path("deployments").path("state").asText()).isEqualTo("ok");
         }
     }
@@ -87,15 +86,4 @@ class DeploymentReloadIT {
         return programme(node, id).path("state").asText();
     }
 
-    /** Milliseconds until the condition held; fails after ten seconds. */
-    static long await(BooleanSupplier condition) throws InterruptedException {
-        long start = System.nanoTime();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - start > Duration.ofSeconds(10).toNanos()) {
-                throw new AssertionError("not within 10 s");
-            }
-            Thread.sleep(20);
-        }
-        return (System.nanoTime() - start) / 1_000_000;
-    }
 }

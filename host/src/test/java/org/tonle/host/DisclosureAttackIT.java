@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -228,7 +230,7 @@ class DisclosureAttackIT {
             if (marginal.contains(OFFICE)) {
                 for (String office : offices) {
                     for (JsonNode row : donor(code, period, office, String.join(",", rest))) {
-                        ((com.fasterxml.jackson.databind.node.ObjectNode) row).put(OFFICE, office);
+                        ((ObjectNode) row).put(OFFICE, office);
                         JsonNode same = seen.putIfAbsent(key(row, marginal), row);
                         if (same != null) {
                             assertThat(row.path("suppressed")).as("%s %s as a slice", code, key(row, marginal))

@@ -9,17 +9,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -63,7 +68,7 @@ class DurabilityIT {
                     }
                 }
                 AtomicBoolean stop = new AtomicBoolean();
-                java.util.concurrent.atomic.AtomicInteger acknowledgedNow = new java.util.concurrent.atomic.AtomicInteger();
+                AtomicInteger acknowledgedNow = new AtomicInteger();
                 Thread sender = new Thread(() -> {
                     for (int b = 0; b < batches.size() && !stop.get(); b++) {
                         if (acknowledged[b]) {
@@ -123,7 +128,7 @@ class DurabilityIT {
         }
         if (System.getProperty("durability.keep") != null) {
             TestNode.copy(data, Path.of(System.getProperty("durability.keep")));
-            java.nio.file.Files.writeString(Path.of(System.getProperty("durability.keep"), "acknowledged.txt"), java.util.Arrays.toString(acknowledged));
+            Files.writeString(Path.of(System.getProperty("durability.keep"), "acknowledged.txt"), Arrays.toString(acknowledged));
         }
         assertThat(cases).as("records in the figures").isEqualTo(RECORDS);
         assertThat(wereAcknowledged).as("the kills left acknowledged batches to check").isPositive();
@@ -142,7 +147,7 @@ class DurabilityIT {
         for (int i = 0; i < RECORDS; i++) {
             UUID id = UUID.nameUUIDFromBytes(("durable-" + i).getBytes(StandardCharsets.UTF_8));
             batch.append("{\"id\":\"").append(id).append("\",\"program\":\"investigation\",\"type\":\"case_intake\",\"office\":\"")
-                    .append(i % 2 == 0 ? "PNH" : "SRP").append("\",\"date\":\"").append(java.time.LocalDate.of(2015, 1, 1).plusDays(i % 365))
+                    .append(i % 2 == 0 ? "PNH" : "SRP").append("\",\"date\":\"").append(LocalDate.of(2015, 1, 1).plusDays(i % 365))
                     .append("\",\"attributes\":{\"channel\":\"hotline\"}}\n");
             if ((i + 1) % BATCH == 0) {
                 batches.add(batch.toString());
@@ -200,7 +205,7 @@ class DurabilityIT {
                     if (http.send(HttpRequest.newBuilder(URI.create(server.url + "/health")).build(), HttpResponse.BodyHandlers.discarding())
                             .statusCode() == 200) {
                         // Say so when the start had to set facts right after the kill (see RecordStore.reconcile).
-                        java.nio.file.Files.readAllLines(log).stream().filter(l -> l.contains("out of step")).forEach(System.out::println);
+                        Files.readAllLines(log).stream().filter(l -> l.contains("out of step")).forEach(System.out::println);
                         return server;
                     }
                 } catch (IOException notYet) {
@@ -220,7 +225,7 @@ class DurabilityIT {
 
         void stop() throws InterruptedException {
             process.destroy();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 kill();
             }
         }

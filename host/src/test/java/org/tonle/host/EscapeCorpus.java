@@ -1,6 +1,7 @@
 package org.tonle.host;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Statements an analyst might send to escape the ad-hoc SQL sandbox: writes, DDL, file and
@@ -205,7 +206,7 @@ final class EscapeCorpus {
             attempt("SELECT * FROM offices; ATTACH 'x' AS y", RO));
 
     /** Every attempt, for the tests that run them all. */
-    static final List<Attempt> ALL = java.util.stream.Stream.of(ATTEMPTS, REVIEW, ATTACKER).flatMap(List::stream).toList();
+    static final List<Attempt> ALL = Stream.of(ATTEMPTS, REVIEW, ATTACKER).flatMap(List::stream).toList();
 
     private static Attempt attempt(String sql, String because) {
         return new Attempt(sql, because);

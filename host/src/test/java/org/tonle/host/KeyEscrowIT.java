@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tonle.host.demo.DemoLoader;
 
 /**
  * The key custody drill of docs/OPERATIONS.md, with the packaged command line: export the key
@@ -94,14 +96,14 @@ class KeyEscrowIT {
                 .replace("folder: \"\"", "folder: \"" + folder + "\"").replace("every: 24h", "every: 1s").replace("keep: 14", "keep: 2")
                 .replace("recipient: \"\"", "recipient: custodian.asc"));
         try (TestNode node = TestNode.start(nodeRoot)) {
-            org.tonle.host.demo.DemoLoader.load(node.node().ingest(), config.resolve("demo"));
+            DemoLoader.load(node.node().ingest(), config.resolve("demo"));
             // Without a passphrase, an asked-for backup is sealed for the configured key too.
             // (409 while a scheduled one runs: one backup at a time.)
             int status = 409;
             for (int tries = 0; status == 409 && tries < 100; tries++) {
                 var answer = BackupIT.backup(node.url(), TestNode.ADMIN_TOKEN, null);
                 status = answer.statusCode();
-                answer.body().transferTo(java.io.OutputStream.nullOutputStream());
+                answer.body().transferTo(OutputStream.nullOutputStream());
             }
             assertThat(status).isEqualTo(200);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -208,7 +209,7 @@ class MonthlyReportIT {
     /** Runs headless Chromium with a fresh profile and returns what it printed on standard output. */
     private String chromium(String... arguments) throws Exception {
         Path profile = Files.createTempDirectory(target, "chromium-profile");
-        List<String> command = new java.util.ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
+        List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
                 "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
                 "--hide-scrollbars", "--user-data-dir=" + profile));
         command.addAll(List.of(arguments));

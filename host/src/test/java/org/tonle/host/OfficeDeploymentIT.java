@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,7 @@ class OfficeDeploymentIT {
 
     @Test
     void anUnknownOfficeIsRefusedAtStart(@TempDir Path root) {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestNode.start(root, "KEP"))
+        Assertions.assertThatThrownBy(() -> TestNode.start(root, "KEP"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("--office KEP is not configured");
     }
 }

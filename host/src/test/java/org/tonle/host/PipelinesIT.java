@@ -2,20 +2,29 @@ package org.tonle.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.ServiceReference;
+import org.slf4j.LoggerFactory;
+import org.tonle.core.Json;
 import org.tonle.programme.api.ActivityRecord;
 import org.tonle.programme.api.PublishResult;
 import org.tonle.programme.api.RecordPublisher;
@@ -48,19 +59,19 @@ class PipelinesIT {
         Files.writeString(root.resolve("config/access.yaml"), "principals:\n"
                 + "  - {name: pnh-staff, role: staff, offices: [PNH], token_sha256: " + sha256(STAFF_TOKEN) + "}\n");
         nodeLog.start();
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Node.class)).addAppender(nodeLog);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Node.class)).addAppender(nodeLog);
         node = TestNode.start(root);
     }
 
     @AfterAll
     void stop() {
         node.close();
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Node.class)).detachAppender(nodeLog);
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Node.class)).detachAppender(nodeLog);
     }
 
     @Test
     void theNodeBuildsItsIndicatorCubeOnceItServes() throws Exception {
-        await(() -> nodeMessages().stream().anyMatch(m -> m.startsWith("Indicator cube ready")));
+        Waiting.until("the cube is built", () -> nodeMessages().stream().anyMatch(m -> m.startsWith("Indicator cube ready")));
         String ready = nodeMessages().stream().filter(m -> m.startsWith("Indicator cube ready")).findFirst().orElseThrow();
         // Every activity of the four programmes: at least one each.
         assertThat(Integer.parseInt(ready.replaceAll("Indicator cube ready: (\\d+) slices.*", "$1"))).isGreaterThanOrEqualTo(4);
@@ -172,7 +183,7 @@ class PipelinesIT {
         JsonNode badReport = awaitJson(inbox.resolve("failed/bad.csv.report.json"));
         assertThat(goodReport.path("accepted").asInt()).isEqualTo(1);
         assertThat(badReport.path("rejections").get(0).path("rule").asText()).isEqualTo("office_not_permitted");
-        await(() -> !Files.exists(inbox.resolve("good.csv")) && !Files.exists(inbox.resolve("bad.csv")));
+        Waiting.until("the inbox files are handled", () -> !Files.exists(inbox.resolve("good.csv")) && !Files.exists(inbox.resolve("bad.csv")));
         // The raw file held case codes: only the report stays on the node's disk.
         assertThat(inbox.resolve("done/good.csv")).doesNotExist();
         assertThat(inbox.resolve("failed/bad.csv")).doesNotExist();
@@ -185,10 +196,10 @@ class PipelinesIT {
         ServiceReference<RecordPublisher> reference = context.getServiceReference(RecordPublisher.class);
         RecordPublisher publisher = context.getService(reference);
         try {
-            ActivityRecord good = new ActivityRecord(id("bundle-1"), "investigation", "case_intake", "PNH", java.time.LocalDate.of(2015, 8, 20),
-                    new Subject("BUNDLE-REF-1", "victim", "F", 12), 1, java.util.Map.of("channel", "web"), List.of());
-            ActivityRecord bad = new ActivityRecord(id("bundle-2"), "investigation", "case_intake", "PNH", java.time.LocalDate.of(2015, 8, 20),
-                    new Subject("BUNDLE-REF-2", "victim", "F", 12), 1, java.util.Map.of(), List.of());
+            ActivityRecord good = new ActivityRecord(id("bundle-1"), "investigation", "case_intake", "PNH", LocalDate.of(2015, 8, 20),
+                    new Subject("BUNDLE-REF-1", "victim", "F", 12), 1, Map.of("channel", "web"), List.of());
+            ActivityRecord bad = new ActivityRecord(id("bundle-2"), "investigation", "case_intake", "PNH", LocalDate.of(2015, 8, 20),
+                    new Subject("BUNDLE-REF-2", "victim", "F", 12), 1, Map.of(), List.of());
             PublishResult result = publisher.publish(List.of(good, bad), "hotline");
             assertThat(result.accepted()).isEqualTo(1);
             assertThat(result.rejected()).singleElement().satisfies(r -> {
@@ -293,7 +304,7 @@ class PipelinesIT {
     private Map<String, Double> ingestMetrics() {
         TestNode.Response answer = node.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain");
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-        Map<String, Double> values = new java.util.HashMap<>();
+        Map<String, Double> values = new HashMap<>();
         answer.body().lines().filter(l -> l.startsWith("tonle_ingest_")).map(l -> l.split(" "))
                 .forEach(parts -> values.put(parts[0], Double.parseDouble(parts[1])));
         assertThat(values).containsKeys("tonle_ingest_submissions_total", "tonle_ingest_commits_total", "tonle_ingest_writer_busy_seconds_total");
@@ -333,7 +344,7 @@ class PipelinesIT {
         }
         assertThat(trail).extracting(t -> t[0]).containsSubsequence("correct", "void");
         String correction = trail.stream().filter(t -> t[0].equals("correct")).findFirst().orElseThrow()[2];
-        JsonNode parameters = new com.fasterxml.jackson.databind.ObjectMapper().readTree(correction);
+        JsonNode parameters = new ObjectMapper().readTree(correction);
         assertThat(parameters.path("before").path("office").asText()).isEqualTo("SHV");
         assertThat(parameters.path("after").path("office").asText()).isEqualTo("SRP");
         assertThat(parameters.path("after").path("subject").path("key").asText()).hasSize(36);
@@ -349,15 +360,15 @@ class PipelinesIT {
 
     JsonNode importBody(String type, byte[] body, String mapping) {
         // Bytes as they are, so that a test can send what is not UTF-8.
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.url() + "/api/v1/imports"
+        var request = HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/imports"
                         + (mapping == null ? "" : "?mapping=" + mapping)))
                 .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).header("Content-Type", type)
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         try {
-            var answer = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            var answer = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
-        } catch (java.io.IOException | InterruptedException e) {
+            return new ObjectMapper().readTree(answer.body());
+        } catch (IOException | InterruptedException e) {
             throw new AssertionError(e);
         }
     }
@@ -421,21 +432,12 @@ class PipelinesIT {
     }
 
     static JsonNode awaitJson(Path file) throws Exception {
-        await(() -> Files.exists(file));
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        Waiting.until(file + " is written", () -> Files.exists(file));
+        return Json.MAPPER.readTree(file.toFile());
     }
 
-    static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out");
-            }
-            Thread.sleep(100);
-        }
-    }
 
     static String sha256(String token) throws Exception {
-        return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -5,19 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import org.tonle.pipelines.Quarantine;
+import org.tonle.pipelines.SubjectKeys;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * DESIGN.md section 2: a raw subject ref never reaches the warehouse, the dead-letter store,
@@ -69,7 +74,7 @@ class PrivacyIT {
 
     static final String CODE = "HL-CASE-8812";
     /** The code written entirely as JSON escapes, which a search for the plain code would miss. */
-    static final String ESCAPED = CODE.chars().mapToObj(c -> String.format("\\u%04x", c)).collect(java.util.stream.Collectors.joining());
+    static final String ESCAPED = CODE.chars().mapToObj(c -> String.format("\\u%04x", c)).collect(Collectors.joining());
 
     /** Lines that are not JSON, holding the code in shapes a regex redaction missed. */
     static final List<String> SHAPES = List.of(
@@ -122,8 +127,8 @@ class PrivacyIT {
                 Files.writeString(hotline.resolve(".form-" + i + ".part"), SHAPES.get(i));
                 Files.move(hotline.resolve(".form-" + i + ".part"), hotline.resolve("form-" + i + ".json"));
             }
-            ProgrammeBundlesIT.await("the inbox file and the hotline forms are handled", () -> Files.exists(inbox.resolve("failed/shapes.ndjson.report.json"))
-                    && java.util.stream.IntStream.range(0, SHAPES.size()).allMatch(i -> Files.exists(hotline.resolve(".failed/form-" + i + ".json.sealed"))
+            Waiting.until("the inbox file and the hotline forms are handled", () -> Files.exists(inbox.resolve("failed/shapes.ndjson.report.json"))
+                    && IntStream.range(0, SHAPES.size()).allMatch(i -> Files.exists(hotline.resolve(".failed/form-" + i + ".json.sealed"))
                             && !Files.exists(hotline.resolve("form-" + i + ".json"))));
             answers.add(Files.readString(inbox.resolve("failed/shapes.ndjson.report.json")));
 
@@ -144,8 +149,8 @@ class PrivacyIT {
             assertThat(replay.json().path("not_replayable").asInt()).isPositive();
 
             // A sealed intake file opens with the node's key only, for the operator to fix.
-            var keys = org.tonle.pipelines.SubjectKeys.fromFile(node.data().resolve("secrets/subject-key"), false);
-            assertThat(new String(new org.tonle.pipelines.Quarantine(keys).open(hotline.resolve(".failed/form-2.json.sealed")),
+            var keys = SubjectKeys.fromFile(node.data().resolve("secrets/subject-key"), false);
+            assertThat(new String(new Quarantine(keys).open(hotline.resolve(".failed/form-2.json.sealed")),
                     StandardCharsets.UTF_8)).isEqualTo(SHAPES.get(2));
 
             for (String table : tables(node)) {
@@ -181,16 +186,16 @@ class PrivacyIT {
         }
     }
 
-    static List<String> tables(TestNode node) throws java.sql.SQLException {
+    static List<String> tables(TestNode node) throws SQLException {
         return strings(node, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'");
     }
 
-    static List<String> textColumns(TestNode node, String table) throws java.sql.SQLException {
+    static List<String> textColumns(TestNode node, String table) throws SQLException {
         return strings(node, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = '"
                 + table + "' AND data_type = 'VARCHAR'");
     }
 
-    static List<String> strings(TestNode node, String sql) throws java.sql.SQLException {
+    static List<String> strings(TestNode node, String sql) throws SQLException {
         List<String> out = new ArrayList<>();
         try (var c = node.node().warehouse().connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
             while (rs.next()) {

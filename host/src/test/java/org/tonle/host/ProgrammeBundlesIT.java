@@ -2,20 +2,25 @@ package org.tonle.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.nio.file.StandardCopyOption;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tonle.host.fixtures.ThrowingCheck;
 
 /**
@@ -28,7 +33,6 @@ import org.tonle.host.fixtures.ThrowingCheck;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProgrammeBundlesIT {
 
-    static final Duration WAIT = Duration.ofSeconds(20);
 
     static final String SHELTER = """
             id: shelter
@@ -84,7 +88,7 @@ class ProgrammeBundlesIT {
         Path deploy = node.data().resolve("deploy");
         TestBundles.programme("org.example.shelter", "1.0.0", SHELTER).deploy(deploy, "shelter.jar");
         long started = System.nanoTime();
-        await("shelter goes live", () -> "active".equals(programme("shelter").path("state").asText()));
+        Waiting.until("shelter goes live", () -> "active".equals(programme("shelter").path("state").asText()));
         System.out.printf("shelter live %d ms after its jar was dropped%n", (System.nanoTime() - started) / 1_000_000);
 
         JsonNode answer = node.post("/api/v1/activities", "[" + stay("C-1", "F") + "," + stay("C-2", "M") + "," + stay("C-1", "F") + "]").json();
@@ -95,13 +99,13 @@ class ProgrammeBundlesIT {
         String v2 = SHELTER.replace("    roles: [child]\n", "    roles: [child]\n  - id: referral\n    name: Referral\n    subject: none\n")
                 + "  - code: shelter.referrals\n    name: Referrals\n    measure: records\n    activity: referral\n    by: [office]\n";
         TestBundles.programme("org.example.shelter", "1.1.0", v2).deploy(deploy, "shelter.jar");
-        await("shelter 1.1.0 replaces 1.0.0", () -> "1.1.0".equals(programme("shelter").path("version").asText()));
+        Waiting.until("shelter 1.1.0 replaces 1.0.0", () -> "1.1.0".equals(programme("shelter").path("version").asText()));
         assertThat(programme("shelter").path("indicators").toString()).contains("shelter.referrals");
         assertThat(august("shelter.children_sheltered")).isEqualTo(2);
 
         // Removing the jar withdraws the programme; its records stay in the warehouse.
         delete(deploy.resolve("shelter.jar"));
-        await("shelter is withdrawn", () -> programme("shelter").isMissingNode());
+        Waiting.until("shelter is withdrawn", () -> programme("shelter").isMissingNode());
         assertThat(node.get("/api/v1/indicators/shelter.children_sheltered/values?period=2015-08").status()).isEqualTo(404);
         JsonNode refused = node.post("/api/v1/activities", stay("C-3", "F")).json();
         assertThat(refused.path("rejected").get(0).path("rule").asText()).isEqualTo("unknown_program");
@@ -109,7 +113,7 @@ class ProgrammeBundlesIT {
 
         // Back again: the same figures.
         TestBundles.programme("org.example.shelter", "1.1.0", v2).deploy(deploy, "shelter.jar");
-        await("shelter returns", () -> "active".equals(programme("shelter").path("state").asText()));
+        Waiting.until("shelter returns", () -> "active".equals(programme("shelter").path("state").asText()));
         assertThat(august("shelter.children_sheltered")).isEqualTo(2);
     }
 
@@ -124,13 +128,13 @@ class ProgrammeBundlesIT {
                 .header("Import-Package", "org.example.nowhere;version=\"[1.0,2)\"").deploy(deploy, "needy.jar");
         TestBundles.plainJar().deploy(deploy, "not-a-bundle.jar");
 
-        await("broken is refused", () -> error("org.example.broken").contains("must be lower-case"));
+        Waiting.until("broken is refused", () -> error("org.example.broken").contains("must be lower-case"));
         assertThat(error("org.example.broken")).contains("activities: at least one activity is needed");
-        await("the second legal is refused", () -> error("org.example.legal2").contains("programme id 'legal' is already declared by bundle tonle-programme-legal"));
-        await("the impostor is refused", () -> error("org.example.impostor").contains("indicator 'legal.counselled_victims_family': code must start with the programme id 'impostor.'"));
-        await("needy is reported", () -> error("org.example.needy").contains("package org.example.nowhere [1.0.0,2.0.0)"));
+        Waiting.until("the second legal is refused", () -> error("org.example.legal2").contains("programme id 'legal' is already declared by bundle tonle-programme-legal"));
+        Waiting.until("the impostor is refused", () -> error("org.example.impostor").contains("indicator 'legal.counselled_victims_family': code must start with the programme id 'impostor.'"));
+        Waiting.until("needy is reported", () -> error("org.example.needy").contains("package org.example.nowhere [1.0.0,2.0.0)"));
         assertThat(programmeEntry("org.example.needy").path("state").asText()).isEqualTo("failed");
-        await("the plain jar is reported", () -> error("not-a-bundle.jar").contains("not-a-bundle.jar is not an OSGi bundle:"
+        Waiting.until("the plain jar is reported", () -> error("not-a-bundle.jar").contains("not-a-bundle.jar is not an OSGi bundle:"
                 + " its manifest has no Bundle-SymbolicName"));
 
         // The real legal programme is untouched and goes on taking records.
@@ -148,7 +152,7 @@ class ProgrammeBundlesIT {
         for (String jar : new String[] {"broken.jar", "legal2.jar", "impostor.jar", "needy.jar", "not-a-bundle.jar"}) {
             delete(deploy.resolve(jar));
         }
-        await("refused bundles are forgotten when removed", () -> programmeEntry("org.example.needy").isMissingNode()
+        Waiting.until("refused bundles are forgotten when removed", () -> programmeEntry("org.example.needy").isMissingNode()
                 && programmeEntry("org.example.broken").isMissingNode() && programmeEntry("not-a-bundle.jar").isMissingNode());
     }
 
@@ -167,10 +171,10 @@ class ProgrammeBundlesIT {
                         """)
                 .classFile(ThrowingCheck.class)
                 .deploy(node.data().resolve("deploy"), "checked.jar");
-        await("checked goes live", () -> "active".equals(programme("checked").path("state").asText()));
+        Waiting.until("checked goes live", () -> "active".equals(programme("checked").path("state").asText()));
 
         String record = stay("K-1", "F").replace("\"shelter\"", "\"checked\"");
-        await("the component is activated", () -> node.post("/api/v1/activities", record).json().path("rejected").size() == 1);
+        Waiting.until("the component is activated", () -> node.post("/api/v1/activities", record).json().path("rejected").size() == 1);
         JsonNode rejected = node.post("/api/v1/activities", record).json().path("rejected").get(0);
         assertThat(rejected.path("rule").asText()).isEqualTo("programme_check");
         assertThat(programme("checked").path("checks").toString()).contains("org.example.checked", "IllegalStateException", "lookup table not loaded");
@@ -190,13 +194,13 @@ class ProgrammeBundlesIT {
                  "channel": "web", "online": true, "child": {"case_code": "HL-77", "sex": "F", "age": 13}}
                 """;
         drop(inbox, "form-1.json", form);
-        await("the web form is a case", () -> webCases() == 1);
-        await("the form is deleted once read", () -> !Files.exists(inbox.resolve("form-1.json")));
+        Waiting.until("the web form is a case", () -> webCases() == 1);
+        Waiting.until("the form is deleted once read", () -> !Files.exists(inbox.resolve("form-1.json")));
 
         // The same submission sent again is a duplicate; unreadable files are kept only sealed
         // under the node's key, and the log names them and where they broke, never their text
         // (Jackson would quote the code).
-        ch.qos.logback.classic.Logger rootLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Logger rootLogger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
         log.start();
         rootLogger.addAppender(log);
@@ -204,7 +208,7 @@ class ProgrammeBundlesIT {
             drop(inbox, "form-1-again.json", form);
             drop(inbox, "garbled.json", "{\"submission_id\": ");
             drop(inbox, "unquoted.json", "{\"child\": {\"case_code\": HL99SECRET}}");
-            await("the files are handled", () -> !Files.exists(inbox.resolve("form-1-again.json"))
+            Waiting.until("the files are handled", () -> !Files.exists(inbox.resolve("form-1-again.json"))
                     && Files.exists(inbox.resolve(".failed/garbled.json.sealed")) && Files.exists(inbox.resolve(".failed/unquoted.json.sealed"))
                     && !Files.exists(inbox.resolve("unquoted.json")));
         } finally {
@@ -220,7 +224,7 @@ class ProgrammeBundlesIT {
         assertThat(log.list).noneSatisfy(event -> assertThat(event.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR));
         try (Stream<Path> files = Files.walk(node.data()).filter(Files::isRegularFile)) {
             for (Path file : files.toList()) {
-                assertThat(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1))
+                assertThat(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1))
                         .as("raw case code in " + file).doesNotContain("HL-77").doesNotContain("HL99SECRET");
             }
         }
@@ -238,7 +242,7 @@ class ProgrammeBundlesIT {
                                 - to: "file:/tmp/elsewhere"
                         """)
                 .deploy(node.data().resolve("deploy"), "leaky.jar");
-        await("leaky is refused", () -> error("org.example.leaky").contains("may only use direct:tonle-intake and file: folders under the node's intake folder"));
+        Waiting.until("leaky is refused", () -> error("org.example.leaky").contains("may only use direct:tonle-intake and file: folders under the node's intake folder"));
         assertThat(programme("leaky").isMissingNode()).isTrue();
         assertThat(node.node().registry().programme("leaky")).isEmpty();
     }
@@ -251,7 +255,7 @@ class ProgrammeBundlesIT {
     private static void drop(Path inbox, String name, String text) throws Exception {
         Path staging = Files.createTempFile(inbox.getParent(), name, ".tmp");
         Files.writeString(staging, text);
-        Files.move(staging, inbox.resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
     static String stay(String ref, String sex) {
@@ -271,7 +275,7 @@ class ProgrammeBundlesIT {
                 return p;
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return MissingNode.getInstance();
     }
 
     private JsonNode programmeEntry(String bundle) {
@@ -280,7 +284,7 @@ class ProgrammeBundlesIT {
                 return p;
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return MissingNode.getInstance();
     }
 
     private String error(String bundle) {
@@ -290,23 +294,9 @@ class ProgrammeBundlesIT {
     private static void delete(Path file) {
         try {
             Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 }

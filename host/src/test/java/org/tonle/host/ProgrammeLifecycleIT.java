@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Base64;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,9 +79,9 @@ class ProgrammeLifecycleIT {
         Path saved = root.resolve("saved-key");
         Files.move(key, saved);
         assertThatThrownBy(() -> TestNode.start(root)).hasMessageContaining("is missing").hasMessageContaining("Restore the key");
-        Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        Files.writeString(key, Base64.getEncoder().encodeToString(new byte[32]));
         assertThatThrownBy(() -> TestNode.start(root)).hasMessageContaining("is not the key");
-        Files.move(saved, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(saved, key, StandardCopyOption.REPLACE_EXISTING);
         try (TestNode node = TestNode.start(root)) {
             assertThat(clients(node)).isEqualTo(1);
         }

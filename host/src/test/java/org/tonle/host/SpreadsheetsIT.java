@@ -11,11 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +26,7 @@ import org.apache.poi.ss.usermodel.Cell;
 import org.apache.poi.ss.usermodel.DataFormatter;
 import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
+import org.apache.poi.ss.util.AreaReference;
 import org.apache.poi.xssf.usermodel.XSSFDataValidation;
 import org.apache.poi.xssf.usermodel.XSSFSheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
@@ -158,7 +161,7 @@ class SpreadsheetsIT {
     @Test
     void indicatorValuesAndSqlAnswersComeAsWorkbooksByAccept() throws Exception {
         for (int i = 0; i < 3; i++) {
-            node.post("/api/v1/activities", ProgrammeLifecycleIT.CLIENT.formatted(java.util.UUID.randomUUID(), "ACCEPT-" + i));
+            node.post("/api/v1/activities", ProgrammeLifecycleIT.CLIENT.formatted(UUID.randomUUID(), "ACCEPT-" + i));
         }
         String values = "/api/v1/indicators/social.clients_met/values?period=2015-08&by=office,sex";
         JsonNode json = node.get(values).json();
@@ -224,7 +227,7 @@ class SpreadsheetsIT {
             var region = validation.getRegions().getCellRangeAddress(0);
             if (region.getFirstColumn() == column && region.getFirstRow() == 1) {
                 String formula = validation.getValidationConstraint().getFormula1();
-                var ref = new org.apache.poi.ss.util.AreaReference(formula, book.getSpreadsheetVersion());
+                var ref = new AreaReference(formula, book.getSpreadsheetVersion());
                 Sheet lists = book.getSheet(ref.getFirstCell().getSheetName());
                 List<String> values = new ArrayList<>();
                 for (int r = ref.getFirstCell().getRow(); r <= ref.getLastCell().getRow(); r++) {
@@ -271,6 +274,6 @@ class SpreadsheetsIT {
     }
 
     static String sha256(String token) throws Exception {
-        return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -93,7 +92,7 @@ class TransportIT {
             String second = pnhCases.lines().skip(1).findFirst().orElseThrow();
             assertThat(pnh.send("DELETE", "/api/v1/activities/" + JSON.readTree(second).path("id").asText(),
                     TestNode.ADMIN_TOKEN, null, null, null).status()).isEqualTo(204);
-            await("the office notices that Kafka is unreachable: " + pnh.get("/api/v1/status").body(), Duration.ofSeconds(30),
+            Waiting.until("the office notices that Kafka is unreachable: " + pnh.get("/api/v1/status").body(), Duration.ofSeconds(30),
                     () -> !pnh.get("/api/v1/status").json().path("transport").path("forwarding").path("kafka_reachable").asBoolean());
             JsonNode waiting = pnh.get("/api/v1/status").json().path("transport");
             assertThat(waiting.path("outbox").path("depth").asLong()).isGreaterThanOrEqualTo(202);
@@ -108,7 +107,7 @@ class TransportIT {
 
             // Sent again at the office: duplicates there, so nothing new travels and nothing changes.
             assertThat(postNdjson(pnh, pnhCases).path("duplicates").asInt()).isEqualTo(200);
-            await("headquarters has consumed everything", Duration.ofSeconds(30), () -> lag(hq) == 0
+            Waiting.until("headquarters has consumed everything", Duration.ofSeconds(30), () -> lag(hq) == 0
                     && pnh.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0
                     && shv.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0);
             assertSameFigures(hq, pnh, shv, "2016");
@@ -135,7 +134,7 @@ class TransportIT {
             long t0 = System.nanoTime();
             assertThat(postNdjson(srp, meetings("SRP", records)).path("accepted").asInt()).isEqualTo(records);
             System.out.printf("kill test: %d records accepted by the office in %d ms%n", records, (System.nanoTime() - t0) / 1_000_000);
-            await("the office has forwarded everything", Duration.ofSeconds(60),
+            Waiting.until("the office has forwarded everything", Duration.ofSeconds(60),
                     () -> srp.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong() == 0);
         }
         Path config = config("hq-child", "headquarters", "tonle.kill", "hq-kill", 400, 1_000_000);
@@ -144,14 +143,14 @@ class TransportIT {
         long t1 = System.nanoTime();
         try (ChildNode hq = ChildNode.start(config, data, root.resolve("hq-child/node.log"))) {
             System.out.printf("kill test: headquarters process serves after %d ms%n", (System.nanoTime() - t1) / 1_000_000);
-            await("headquarters is loading", Duration.ofSeconds(60), () -> loaded(hq.status(), "SRP") > 0);
+            Waiting.until("headquarters is loading", Duration.ofSeconds(60), () -> loaded(hq.status(), "SRP") > 0);
             hq.kill();
             atKill = hq.lastLoaded;
             System.out.printf("kill test: killed with %d records loaded, %d ms after start%n", atKill, (System.nanoTime() - t1) / 1_000_000);
         }
         assertThat(atKill).as("killed while consuming").isLessThan(records);
         try (ChildNode hq = ChildNode.start(config, data, root.resolve("hq-child/node-2.log"))) {
-            await("headquarters has caught up after the restart", Duration.ofSeconds(90), () -> {
+            Waiting.until("headquarters has caught up after the restart", Duration.ofSeconds(90), () -> {
                 JsonNode transport = hq.status().path("transport");
                 return transport.path("consumer").path("lag").asLong(-1) == 0 && hq.value("investigation.stakeholder_meetings", "2017") == records;
             });
@@ -261,7 +260,7 @@ class TransportIT {
     }
 
     private void awaitSameFigures(TestNode hq, TestNode pnh, TestNode shv, String period) {
-        await("headquarters' figures for " + period + " equal the offices'", Duration.ofSeconds(60), () -> {
+        Waiting.until("headquarters' figures for " + period + " equal the offices'", Duration.ofSeconds(60), () -> {
             try {
                 assertSameFigures(hq, pnh, shv, period);
                 return true;
@@ -304,20 +303,6 @@ class TransportIT {
         return status.path("transport").path("offices").path(office).path("loaded").asLong();
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     /**
      * A node run as {@code java -jar host/target/tonle-host.jar serve}, so that it can be killed
@@ -347,7 +332,7 @@ class TransportIT {
             builder.environment().put("TONLE_ADMIN_TOKEN", TestNode.ADMIN_TOKEN);
             try {
                 ChildNode node = new ChildNode(builder.start(), "http://127.0.0.1:" + port);
-                await("the headquarters process serves", Duration.ofSeconds(60), () -> {
+                Waiting.until("the headquarters process serves", Duration.ofSeconds(60), () -> {
                     if (!node.process.isAlive()) {
                         throw new AssertionError("the headquarters process exited; see " + log);
                     }

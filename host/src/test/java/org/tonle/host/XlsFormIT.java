@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 
 import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
@@ -156,7 +158,7 @@ class XlsFormIT {
                 return p;
             }
         }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        return MissingNode.getInstance();
     }
 
     private static long records(TestNode node, String dimension, String value) {
@@ -174,6 +176,6 @@ class XlsFormIT {
                 .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).header("Content-Type", type)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        return new ObjectMapper().readTree(response.body());
     }
 }

@@ -1,5 +1,6 @@
 package org.tonle.pipelines;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -32,7 +33,7 @@ public final class Item {
         this.node = node;
         this.unparsed = unparsed;
         if (unparsed != null) {
-            this.lineLength = unparsed.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            this.lineLength = unparsed.getBytes(StandardCharsets.UTF_8).length;
         }
         if (node != null && node.path("id").isTextual()) {
             this.recordId = node.get("id").asText();

@@ -1,5 +1,9 @@
 package org.tonle.pipelines;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -68,8 +72,8 @@ public final class Pseudonymise {
      * hashed here, and their names too unless they are plain words: validation still names the
      * member and refuses the record.
      */
-    private void hashUnknown(ObjectNode object, java.util.Set<String> known) {
-        java.util.List<String> unknown = new java.util.ArrayList<>();
+    private void hashUnknown(ObjectNode object, Set<String> known) {
+        List<String> unknown = new ArrayList<>();
         object.fieldNames().forEachRemaining(name -> {
             if (!known.contains(name)) {
                 unknown.add(name);

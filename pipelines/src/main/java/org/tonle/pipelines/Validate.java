@@ -1,8 +1,9 @@
 package org.tonle.pipelines;
 
 import java.time.Clock;
-import java.time.LocalDate;
 import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,7 +40,7 @@ import org.tonle.warehouse.PseudonymousRecord;
 public final class Validate {
 
     public static final LocalDate EARLIEST = LocalDate.of(2000, 1, 1);
-    private static final java.time.ZoneOffset LATEST_ZONE = java.time.ZoneOffset.ofHours(14);
+    private static final ZoneOffset LATEST_ZONE = ZoneOffset.ofHours(14);
 
     static final Set<String> FIELDS =
             Set.of("id", "program", "type", "office", "date", "subject", "count", "attributes", "participants");
@@ -52,7 +54,7 @@ public final class Validate {
      * come from a shifted CSV column, and reasons are stored and answered; the field names the
      * place instead.
      */
-    static final java.util.regex.Pattern SHOWN = java.util.regex.Pattern.compile("[a-z][a-z_]{0,39}");
+    static final Pattern SHOWN = Pattern.compile("[a-z][a-z_]{0,39}");
     static final String NOT_SHOWN = "(name not shown)";
 
     private final ProgrammeRegistry programmes;

@@ -2,6 +2,7 @@ package org.tonle.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.apache.camel.impl.DefaultCamelContext;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -155,7 +157,7 @@ class IngestRouteTest {
         PublishResult result = ingest.submit(Submission.create("tester", "test", null, items));
         assertThat(result.accepted()).isEqualTo(1);
         assertThat(result.rejected()).extracting(PublishResult.Rejection::line, PublishResult.Rejection::rule)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "malformed_json"));
+                .containsExactly(Tuple.tuple(1, "malformed_json"));
         assertThat(count("SELECT count(*) FROM dead_letter WHERE body LIKE '%PNH-C-0042%'")).isZero();
         assertThat(count("SELECT count(*) FROM dead_letter WHERE rule = 'malformed_json'")).isEqualTo(1);
     }
@@ -165,7 +167,7 @@ class IngestRouteTest {
         send(RECORD.formatted(UUID.randomUUID(), "F"), RECORD.formatted(UUID.randomUUID(), "bad"));
         warehouse.checkpoint();
         byte[] file = Files.readAllBytes(dir.resolve("w.duckdb"));
-        assertThat(new String(file, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("PNH-C-0042");
+        assertThat(new String(file, StandardCharsets.ISO_8859_1)).doesNotContain("PNH-C-0042");
     }
 
     @Test

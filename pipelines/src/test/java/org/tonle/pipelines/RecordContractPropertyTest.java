@@ -5,24 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
-
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -47,6 +51,10 @@ import org.tonle.programme.api.PublishResult;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * The record contract (DESIGN.md section 4) as properties, through the real pipeline (Camel
@@ -107,7 +115,7 @@ class RecordContractPropertyTest {
             }
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -301,7 +309,7 @@ class RecordContractPropertyTest {
     }
 
     /** A change that breaks the contract, with the field and rules a rejection must name. */
-    record Mutation(String name, String field, List<String> rules, java.util.function.Consumer<ObjectNode> change) {
+    record Mutation(String name, String field, List<String> rules, Consumer<ObjectNode> change) {
         void apply(ObjectNode record) {
             change.accept(record);
         }
@@ -323,7 +331,7 @@ class RecordContractPropertyTest {
         all.add(new Mutation("id not a UUID", "id", List.of("format"), r -> r.put("id", "rec-17")));
         all.add(new Mutation("count as text", "count", List.of("type"), r -> r.put("count", "three")));
         all.add(new Mutation("count zero", "count", List.of("range"), r -> r.put("count", 0)));
-        all.add(new Mutation("count huge", "count", List.of("range", "type"), r -> r.put("count", new java.math.BigInteger("9".repeat(40)))));
+        all.add(new Mutation("count huge", "count", List.of("range", "type"), r -> r.put("count", new BigInteger("9".repeat(40)))));
         all.add(new Mutation("date as number", "date", List.of("type", "format"), r -> r.put("date", 20150814)));
         all.add(new Mutation("date before 2000", "date", List.of("date_too_early"), r -> r.put("date", "1999-12-31")));
         all.add(new Mutation("date in the future", "date", List.of("future_date"), r -> r.put("date", "2999-01-01")));
@@ -385,7 +393,7 @@ class RecordContractPropertyTest {
     }
 
     /** Where a sender could put a ref: the right place in odd shapes, and wrong places. */
-    record Misplacement(String name, java.util.function.BiConsumer<ObjectNode, String> placing) {
+    record Misplacement(String name, BiConsumer<ObjectNode, String> placing) {
         void put(ObjectNode record, String ref) {
             placing.accept(record, ref);
         }
@@ -444,7 +452,7 @@ class RecordContractPropertyTest {
     }
 
     /** A line that is not a record, holding the ref. */
-    record BrokenLine(String name, String rule, java.util.function.Function<String, byte[]> make) {
+    record BrokenLine(String name, String rule, Function<String, byte[]> make) {
         byte[] bytes(String ref) {
             return make.apply(ref);
         }
@@ -467,7 +475,7 @@ class RecordContractPropertyTest {
                 new BrokenLine("huge", "malformed_json", ref -> utf8("{\"subject\": {\"ref\": \"" + ref + "x".repeat(2_000_000))),
                 new BrokenLine("not UTF-8", "encoding", ref -> {
                     byte[] text = utf8("{\"subject\": {\"ref\": \"" + ref + "\"}, \"note\": \"caf");
-                    byte[] bytes = java.util.Arrays.copyOf(text, text.length + 3);
+                    byte[] bytes = Arrays.copyOf(text, text.length + 3);
                     bytes[text.length] = (byte) 0xE9;
                     bytes[text.length + 1] = '"';
                     bytes[text.length + 2] = '}';
@@ -499,7 +507,7 @@ class RecordContractPropertyTest {
         for (Iterator<Map.Entry<String, JsonNode>> it = record.fields(); it.hasNext(); ) {
             entries.add(it.next());
         }
-        java.util.Collections.reverse(entries);
+        Collections.reverse(entries);
         ObjectNode out = NODES.objectNode();
         for (Map.Entry<String, JsonNode> e : entries) {
             out.set(e.getKey(), e.getValue().isObject() ? reversed((ObjectNode) e.getValue()) : e.getValue().deepCopy());
@@ -514,7 +522,7 @@ class RecordContractPropertyTest {
                      + " WHERE concat_ws(' | ', record_id, program, office, field, rule, reason, body, line_hmac) LIKE '%" + text + "%'"
                      + " UNION ALL SELECT body FROM record_version WHERE body LIKE '%" + text + "%' LIMIT 1")) {
             assertThat(rs.next() ? rs.getString(1) : null).as("stored").isNull();
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new AssertionError(e);
         }
     }
@@ -536,7 +544,7 @@ class RecordContractPropertyTest {
                     assertThat(rs.next() ? rs.getString(1) : null).as(column[0] + "." + column[1]).isNull();
                 }
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new AssertionError(e);
         }
     }

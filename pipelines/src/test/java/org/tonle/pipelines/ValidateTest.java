@@ -3,13 +3,17 @@ package org.tonle.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,7 +105,7 @@ class ValidateTest {
         assertThat(GOOD).contains(from);
         Item item = run(GOOD.replace(from, to));
         assertThat(item.outcome()).isEqualTo(Item.Outcome.REJECTED);
-        assertThat(item.violations()).extracting(Violation::field, Violation::rule).contains(org.assertj.core.groups.Tuple.tuple(field, rule));
+        assertThat(item.violations()).extracting(Violation::field, Violation::rule).contains(Tuple.tuple(field, rule));
         assertThat(item.violations()).allSatisfy(v -> {
             assertThat(v.reason()).isNotBlank().doesNotContain("PNH-C-0042");
         });
@@ -118,7 +122,7 @@ class ValidateTest {
                 .replace("\"subject\": {\"ref\": \"PNH-C-0042\", \"role\": \"victim\", \"sex\": \"F\", \"age\": 16},", "")
                 .replace(", \"attributes\": {\"channel\": \"hotline\"}", ""));
         assertThat(item.violations()).extracting(Violation::field, Violation::rule)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("subject", "required"));
+                .containsExactly(Tuple.tuple("subject", "required"));
     }
 
     @Test
@@ -132,7 +136,7 @@ class ValidateTest {
         Item item = run("""
                 {"id": "0f8fad5b-d9cb-469f-a165-70867728950e", "program": "other", "type": "visit", "office": "SRP", "date": "2015-08-14"}""");
         assertThat(item.violations()).extracting(Violation::field, Violation::rule)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("office", "not_deployed"));
+                .containsExactly(Tuple.tuple("office", "not_deployed"));
         assertThat(item.violations().get(0).reason()).isEqualTo("office SRP does not run the other programme");
     }
 
@@ -149,11 +153,11 @@ class ValidateTest {
                  "date": "2015-08-14", "participants": [%s]}""";
         assertThat(run(training.formatted("{\"group\": \"student\", \"sex\": \"F\", \"count\": 3}")).violations()).isEmpty();
         assertThat(run(training.formatted("{\"group\": \"pilot\", \"sex\": \"F\", \"count\": 3}")).violations())
-                .extracting(Violation::field, Violation::rule).containsExactly(org.assertj.core.groups.Tuple.tuple("participants[0].group", "enum"));
+                .extracting(Violation::field, Violation::rule).containsExactly(Tuple.tuple("participants[0].group", "enum"));
         assertThat(run(training.formatted("{\"group\": \"student\", \"sex\": \"F\", \"count\": -1}")).violations())
-                .extracting(Violation::field, Violation::rule).containsExactly(org.assertj.core.groups.Tuple.tuple("participants[0].count", "range"));
+                .extracting(Violation::field, Violation::rule).containsExactly(Tuple.tuple("participants[0].count", "range"));
         assertThat(run(training.formatted("{\"group\": \"student\", \"sex\": \"Q\", \"count\": 1}")).violations())
-                .extracting(Violation::field, Violation::rule).containsExactly(org.assertj.core.groups.Tuple.tuple("participants[0].sex", "enum"));
+                .extracting(Violation::field, Violation::rule).containsExactly(Tuple.tuple("participants[0].sex", "enum"));
     }
 
     @Test
@@ -198,11 +202,11 @@ class ValidateTest {
 
     @Test
     void daysAreReadStrictlyWithOrWithoutTheFastPath() {
-        assertThat(Validate.isoDay("2015-08-14")).isEqualTo(java.time.LocalDate.of(2015, 8, 14));
-        assertThat(Validate.isoDay("2016-02-29")).isEqualTo(java.time.LocalDate.of(2016, 2, 29));
+        assertThat(Validate.isoDay("2015-08-14")).isEqualTo(LocalDate.of(2015, 8, 14));
+        assertThat(Validate.isoDay("2016-02-29")).isEqualTo(LocalDate.of(2016, 2, 29));
         for (String bad : List.of("2015-02-29", "2015-00-10", "2015-08-32", "2015-08-1 ", "+2015-08-14", "20150814", "")) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Validate.isoDay(bad))
-                    .as(bad).isInstanceOf(java.time.DateTimeException.class);
+            Assertions.assertThatThrownBy(() -> Validate.isoDay(bad))
+                    .as(bad).isInstanceOf(DateTimeException.class);
         }
     }
 }

@@ -3,6 +3,8 @@ package org.tonle.programmes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -296,7 +298,7 @@ public final class ProgrammeRoutes {
         for (int round = 0; round < 8; round++) {
             String next;
             try {
-                next = java.net.URLDecoder.decode(current.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+                next = URLDecoder.decode(current.replace("+", "%2B"), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw new RouteRefused(where + ": endpoint '" + uri + "' holds a broken percent-encoding");
             }

@@ -64,7 +64,7 @@ class ProgrammeRoutesTest {
             "an encoded option name| file:{{tonle.data}}/intake/in?move%46ailed=.failed | to: \"direct:tonle-intake\" | is not allowed",
             "a file expression     | file:{{tonle.data}}/intake/in?move=${bean:x} | to: \"direct:tonle-intake\"       | may not leave the folder or use expressions",
             "a host route          | file:{{tonle.data}}/intake/in | to: \"direct:ingest\"                           | may only use direct:tonle-intake",
-            "a bean                | file:{{tonle.data}}/intake/in | bean: {beanType: java.lang.Runtime, method: exit} | uses the step 'bean'",
+            "a bean                | file:{{tonle.data}}/intake/in | bean: {beanType: Runtime, method: exit} | uses the step 'bean'",
             "a log of the body     | file:{{tonle.data}}/intake/in | log: \"${body}\"                                 | uses the step 'log'",
             "a simple expression   | file:{{tonle.data}}/intake/in | setHeader: {name: x, simple: \"${body}\"}       | expression language 'simple'"})
     void aRouteThatReachesBeyondWhatTheHostAllowsIsRefused(String what, String from, String step, String reason) {
@@ -75,7 +75,7 @@ class ProgrammeRoutesTest {
 
     @Test
     void aRouteFileHoldsNothingButRoutes() {
-        String yaml = "- beans:\n    - name: x\n      type: java.lang.Object\n";
+        String yaml = "- beans:\n    - name: x\n      type: Object\n";
         assertThatThrownBy(() -> routes.definitions("shelter", "r.camel.yaml", yaml.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ProgrammeRoutes.RouteRefused.class).hasMessageContaining("may only hold '- route:' entries; found 'beans'");
     }

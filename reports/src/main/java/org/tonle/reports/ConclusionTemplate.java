@@ -1,6 +1,7 @@
 package org.tonle.reports;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,7 +46,7 @@ public final class ConclusionTemplate {
 
     /** The indicator codes a template names, in order of first mention. */
     public static List<String> codes(String template) {
-        List<String> codes = new java.util.ArrayList<>();
+        List<String> codes = new ArrayList<>();
         Matcher m = PLACEHOLDER.matcher(template);
         while (m.find()) {
             String body = m.group(1).trim();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.tonle.reports.ConclusionTemplate.Figure;
 
@@ -26,7 +27,7 @@ class ChartTest {
         assertThat(chart.withheld()).isFalse();
         // The taller month reaches 146/200 of the plot height.
         double height = chart.months().get(1).segments().stream().mapToDouble(s -> Double.parseDouble(s.height())).sum();
-        assertThat(height).isCloseTo(178 * 146 / 200.0, org.assertj.core.data.Offset.offset(0.2));
+        assertThat(height).isCloseTo(178 * 146 / 200.0, Offset.offset(0.2));
         assertThat(chart.table().get(1)).containsExactly("2015-08", "82", "64", "146");
     }
 

@@ -4,9 +4,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.Attribute;
@@ -35,7 +37,7 @@ public final class AnalyticsDictionary {
                  PreparedStatement attribute = c.prepareStatement("INSERT OR REPLACE INTO dim_attribute VALUES (?, ?, ?, ?)");
                  PreparedStatement indicator = c.prepareStatement("INSERT OR REPLACE INTO dim_indicator VALUES (?, ?, ?, ?, ?, ?)");
                  PreparedStatement filter = c.prepareStatement("INSERT INTO dim_indicator_filter VALUES (?, ?, ?)")) {
-                java.util.Set<String> seen = new java.util.HashSet<>();
+                Set<String> seen = new HashSet<>();
                 for (Programme programme : programmes) {
                     if (!seen.add(programme.id())) {
                         continue;   // one declaration per programme id (the first listed wins)

@@ -1,5 +1,7 @@
 package org.tonle.warehouse;
 
+import java.time.Instant;
+
 /**
  * A rejected record as the dead-letter store keeps it. {@code body} is the parsed record with
  * its subject ref pseudonymised, or null for a line that could not be parsed: such a line's
@@ -9,7 +11,7 @@ package org.tonle.warehouse;
  */
 public record DeadLetter(
         long id,
-        java.time.Instant receivedAt,
+        Instant receivedAt,
         String principal,
         String source,
         int line,

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -22,6 +24,7 @@ import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
@@ -154,7 +157,7 @@ public final class FlightSqlServer implements AutoCloseable {
 
         @Override
         public void onCallCompleted(CallStatus status) {
-            boolean ok = status.code() == org.apache.arrow.flight.FlightStatusCode.OK;
+            boolean ok = status.code() == FlightStatusCode.OK;
             try {
                 sql.audit(caller, ok ? "flight" : "flight-refused", ENDPOINT + " " + method, null,
                         ok ? null : status.code() + ": " + status.description());
@@ -395,7 +398,7 @@ public final class FlightSqlServer implements AutoCloseable {
                 regex.append(switch (ch) {
                     case '%' -> ".*";
                     case '_' -> ".";
-                    default -> java.util.regex.Pattern.quote(String.valueOf(ch));
+                    default -> Pattern.quote(String.valueOf(ch));
                 });
             }
             return value.matches(regex.toString());
@@ -435,7 +438,7 @@ public final class FlightSqlServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         server.shutdown();
-        server.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        server.awaitTermination(5, TimeUnit.SECONDS);
         server.close();
     }
 }

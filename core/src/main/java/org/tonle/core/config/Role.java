@@ -1,5 +1,7 @@
 package org.tonle.core.config;
 
+import java.util.Locale;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 public enum Role {
@@ -9,6 +11,6 @@ public enum Role {
     @JsonProperty("donor") DONOR;
 
     public String id() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

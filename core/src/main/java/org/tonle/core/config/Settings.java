@@ -1,9 +1,11 @@
 package org.tonle.core.config;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
@@ -78,18 +80,18 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
             recipient = recipient == null ? "" : recipient.trim();
         }
 
-        public java.time.Duration interval() {
-            String text = every.toLowerCase(java.util.Locale.ROOT);
+        public Duration interval() {
+            String text = every.toLowerCase(Locale.ROOT);
             try {
                 if (text.startsWith("p")) {
-                    return java.time.Duration.parse(text.toUpperCase(java.util.Locale.ROOT));
+                    return Duration.parse(text.toUpperCase(Locale.ROOT));
                 }
                 long amount = Long.parseLong(text.substring(0, text.length() - 1));
                 return switch (text.charAt(text.length() - 1)) {
-                    case 'h' -> java.time.Duration.ofHours(amount);
-                    case 'm' -> java.time.Duration.ofMinutes(amount);
-                    case 's' -> java.time.Duration.ofSeconds(amount);
-                    case 'd' -> java.time.Duration.ofDays(amount);
+                    case 'h' -> Duration.ofHours(amount);
+                    case 'm' -> Duration.ofMinutes(amount);
+                    case 's' -> Duration.ofSeconds(amount);
+                    case 'd' -> Duration.ofDays(amount);
                     default -> throw new NumberFormatException();
                 };
             } catch (RuntimeException e) {
@@ -168,7 +170,7 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         public enum Role {
             SINGLE, OFFICE, HEADQUARTERS;
 
-            @com.fasterxml.jackson.annotation.JsonCreator
+            @JsonCreator
             public static Role of(String text) {
                 for (Role role : values()) {
                     if (role.name().equalsIgnoreCase(text)) {

@@ -3,6 +3,7 @@ package org.tonle.core.declaration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,7 +84,7 @@ public final class ProgrammeRegistry {
     }
 
     private synchronized void refreshLive() {
-        Map<String, Programme> next = new java.util.HashMap<>();
+        Map<String, Programme> next = new HashMap<>();
         entries.values().stream().filter(Entry::active).forEach(e -> next.putIfAbsent(e.programme().id(), e.programme()));
         live = Map.copyOf(next);
     }

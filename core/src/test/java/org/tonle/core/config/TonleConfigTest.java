@@ -3,9 +3,12 @@ package org.tonle.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which programmes each office runs, read from the repository's own config/. */
 class TonleConfigTest {
@@ -34,29 +37,29 @@ class TonleConfigTest {
     void scheduledBackupsAreOffByDefaultAndTheirIntervalReadsAsPeopleWriteIt() {
         assertThat(CONFIG.settings().backup().folder()).isEmpty();
         assertThat(CONFIG.settings().backup().keep()).isEqualTo(14);
-        assertThat(CONFIG.settings().backup().interval()).isEqualTo(java.time.Duration.ofHours(24));
-        assertThat(new Settings.Backup("b", "30m", 0, null).interval()).isEqualTo(java.time.Duration.ofMinutes(30));
-        assertThat(new Settings.Backup("b", "PT6H", 0, null).interval()).isEqualTo(java.time.Duration.ofHours(6));
-        assertThat(new Settings.Backup("b", "2d", 0, null).interval()).isEqualTo(java.time.Duration.ofDays(2));
+        assertThat(CONFIG.settings().backup().interval()).isEqualTo(Duration.ofHours(24));
+        assertThat(new Settings.Backup("b", "30m", 0, null).interval()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(new Settings.Backup("b", "PT6H", 0, null).interval()).isEqualTo(Duration.ofHours(6));
+        assertThat(new Settings.Backup("b", "2d", 0, null).interval()).isEqualTo(Duration.ofDays(2));
         assertThatThrownBy(() -> new Settings.Backup("b", "daily", 0, null).interval()).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("backup.every: 'daily'");
     }
 
     @Test
-    void deploymentsReloadedKeepPrincipalsAndSettingsAndABrokenFileSaysWhich(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void deploymentsReloadedKeepPrincipalsAndSettingsAndABrokenFileSaysWhich(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("config");
-        java.nio.file.Files.createDirectories(config.resolve("deployments"));
+        Files.createDirectories(config.resolve("deployments"));
         for (String file : new String[] {"offices.yaml", "access.yaml", "tonle.yaml", "deployments/PNH.yaml", "deployments/SRP.yaml",
                 "deployments/SHV.yaml"}) {
-            java.nio.file.Files.copy(CONFIG.directory().resolve(file), config.resolve(file));
+            Files.copy(CONFIG.directory().resolve(file), config.resolve(file));
         }
         TonleConfig loaded = TonleConfig.load(config);
-        java.nio.file.Files.writeString(config.resolve("deployments/SRP.yaml"), "programs: [legal]\n");
+        Files.writeString(config.resolve("deployments/SRP.yaml"), "programs: [legal]\n");
         TonleConfig reloaded = loaded.withDeploymentsReloaded();
         assertThat(reloaded.deployments().get("SRP")).containsExactly("legal");
         assertThat(reloaded.principals()).isEqualTo(loaded.principals());
         assertThat(reloaded.settings()).isEqualTo(loaded.settings());
-        java.nio.file.Files.writeString(config.resolve("offices.yaml"), "offices:\n  - code: PNH\n    nam: Phnom Penh\n");
+        Files.writeString(config.resolve("offices.yaml"), "offices:\n  - code: PNH\n    nam: Phnom Penh\n");
         assertThatThrownBy(loaded::withDeploymentsReloaded).isInstanceOf(ConfigException.class).hasMessageContaining("offices.yaml");
     }
 

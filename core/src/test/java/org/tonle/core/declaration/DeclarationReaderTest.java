@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,7 +74,7 @@ class DeclarationReaderTest {
         assertThat(p.activity("counselling").orElseThrow().attribute("note").orElseThrow().maxLength()).isEqualTo(120);
         Indicator counselled = p.indicator("legal.counselled").orElseThrow();
         assertThat(counselled.activity()).containsExactly("counselling");
-        assertThat(counselled.where()).containsEntry("role", java.util.List.of("victim", "family"));
+        assertThat(counselled.where()).containsEntry("role", List.of("victim", "family"));
         assertThat(counselled.effectiveUnit()).isEqualTo("persons");
         assertThat(p.indicator("legal.sessions").orElseThrow().effectiveUnit()).isEqualTo("records");
         assertThat(p.indicator("legal.share").orElseThrow().effectiveUnit()).isEqualTo("percent");
@@ -81,8 +84,8 @@ class DeclarationReaderTest {
     @Test
     void theFourProgrammesOfTheDistributionAreValid() throws Exception {
         for (String programme : new String[] {"legal", "social", "investigation", "awareness"}) {
-            java.nio.file.Path file = java.nio.file.Path.of("..", "bundles", programme, "src/main/resources/TONLE-INF/programme.yaml");
-            try (var in = java.nio.file.Files.newInputStream(file)) {
+            Path file = Path.of("..", "bundles", programme, "src/main/resources/TONLE-INF/programme.yaml");
+            try (var in = Files.newInputStream(file)) {
                 assertThat(reader.read(in, file.toString()).id()).isEqualTo(programme);
             }
         }

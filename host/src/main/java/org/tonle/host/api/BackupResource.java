@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
@@ -13,9 +17,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
@@ -35,10 +36,10 @@ public final class BackupResource {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BackupService backups;
-    private final java.util.function.Supplier<Secret> configured;
+    private final Supplier<Secret> configured;
 
     /** @param configured the secret of {@code backup.recipient}, or null when none is configured */
-    public BackupResource(BackupService backups, java.util.function.Supplier<Secret> configured) {
+    public BackupResource(BackupService backups, Supplier<Secret> configured) {
         this.backups = backups;
         this.configured = configured;
     }

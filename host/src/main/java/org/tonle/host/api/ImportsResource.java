@@ -2,6 +2,7 @@ package org.tonle.host.api;
 
 import java.io.InputStream;
 import java.net.URI;
+import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -43,7 +44,7 @@ public final class ImportsResource {
     }
 
     @GET
-    public java.util.List<ImportJob.View> jobs(@Context Caller caller) {
+    public List<ImportJob.View> jobs(@Context Caller caller) {
         return imports.jobs(caller);
     }
 

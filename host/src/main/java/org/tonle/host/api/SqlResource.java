@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -16,8 +20,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-
-import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.tonle.analytics.SqlRefusedException;
@@ -92,12 +94,12 @@ public final class SqlResource {
             }
         }
         List<List<Object>> typed = dates.isEmpty() ? rows.rows() : rows.rows().stream().map(row -> {
-            List<Object> copy = new java.util.ArrayList<>(row);
+            List<Object> copy = new ArrayList<>(row);
             for (int c : dates) {
                 if (copy.get(c) instanceof String text) {
                     try {
-                        copy.set(c, java.time.LocalDate.parse(text));
-                    } catch (java.time.format.DateTimeParseException e) {
+                        copy.set(c, LocalDate.parse(text));
+                    } catch (DateTimeParseException e) {
                         // infinity and other dates Excel cannot show stay text
                     }
                 }

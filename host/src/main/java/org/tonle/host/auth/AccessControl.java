@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -106,7 +107,7 @@ public final class AccessControl {
         Set<String> hashes = new HashSet<>();
         for (List<Known> list : List.of(first, second)) {
             for (Known k : list) {
-                if (!names.add(k.caller().name().toLowerCase(java.util.Locale.ROOT))) {
+                if (!names.add(k.caller().name().toLowerCase(Locale.ROOT))) {
                     throw new IllegalArgumentException("access.yaml: two principals are named '" + k.caller().name()
                             + "'; every principal needs a name of its own (the admin token is the principal 'admin')");
                 }

@@ -1,5 +1,6 @@
 package org.tonle.host.cli;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,7 +55,7 @@ final class ImportCommand implements Callable<Integer> {
             System.err.println("tonle import: cannot read " + file);
             return 2;
         }
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         String type = name.endsWith(".csv") ? "text/csv" : name.endsWith(".xlsx") ? ImportService.XLSX
                 : name.endsWith(".ndjson") || name.endsWith(".jsonl") ? "application/x-ndjson" : null;
         if (type == null) {
@@ -138,7 +140,7 @@ final class ImportCommand implements Callable<Integer> {
     }
 
     /** Counts the bytes the HTTP client has taken from the file. */
-    private static final class Counting extends java.io.FilterInputStream {
+    private static final class Counting extends FilterInputStream {
         private final AtomicLong count;
 
         Counting(InputStream in, AtomicLong count) {

@@ -17,19 +17,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import org.tonle.core.config.TonleConfig;
 import org.tonle.warehouse.backup.BackupException;
 import org.tonle.warehouse.backup.OpenPgp;
 import org.tonle.warehouse.backup.Secret;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code tonle key export|import}: the pseudonymisation key in custody (docs/OPERATIONS.md).
@@ -158,7 +159,7 @@ final class KeyCommand {
             if (!Files.exists(warehouse)) {
                 return null;
             }
-            java.util.Properties readOnly = new java.util.Properties();
+            Properties readOnly = new Properties();
             readOnly.setProperty("duckdb.read_only", "true");
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + warehouse.toAbsolutePath(), readOnly);
                  PreparedStatement ps = c.prepareStatement("SELECT value FROM node_setting WHERE name = 'subject_key_fingerprint'");

@@ -1,6 +1,7 @@
 package org.tonle.host.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,7 +59,7 @@ final class NodeClient {
     }
 
     /** A request whose answer is streamed (a backup); the caller closes the stream. */
-    HttpResponse<java.io.InputStream> stream(String method, String path, String contentType, byte[] body, String accept, Duration timeout) {
+    HttpResponse<InputStream> stream(String method, String path, String contentType, byte[] body, String accept, Duration timeout) {
         return exchange(method, path, contentType, publisher(body), accept, timeout, HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -80,7 +81,7 @@ final class NodeClient {
             HttpResponse<T> response = http.send(request.build(), handler);
             if (response.statusCode() >= 400) {
                 String answer = response.body() instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
-                        : response.body() instanceof java.io.InputStream in ? readAndClose(in)
+                        : response.body() instanceof InputStream in ? readAndClose(in)
                         : String.valueOf(response.body());
                 throw new ClientException("the node answered " + response.statusCode() + ": " + detail(answer));
             }
@@ -94,7 +95,7 @@ final class NodeClient {
         }
     }
 
-    private static String readAndClose(java.io.InputStream in) throws IOException {
+    private static String readAndClose(InputStream in) throws IOException {
         try (in) {
             return new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
         }

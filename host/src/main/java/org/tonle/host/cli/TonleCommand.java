@@ -1,7 +1,9 @@
 package org.tonle.host.cli;
 
-import picocli.CommandLine;
+import org.slf4j.LoggerFactory;
+
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code bin/tonle}: the node and its client commands. */
 @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
@@ -20,7 +22,7 @@ public final class TonleCommand {
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     // A person reads this: the reason, not a stack trace (which goes to the log).
-                    org.slf4j.LoggerFactory.getLogger(TonleCommand.class).debug("Command failed", e);
+                    LoggerFactory.getLogger(TonleCommand.class).debug("Command failed", e);
                     commandLine.getErr().println("tonle " + commandLine.getCommandName() + ": " + e.getMessage());
                     return 1;
                 })

@@ -1,8 +1,10 @@
 package org.tonle.host.http;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 
+import org.glassfish.grizzly.http.CompressionConfig;
 import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainerProvider;
@@ -45,7 +47,7 @@ public final class HttpServer implements AutoCloseable {
                 GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), container, false, null, false);
         // Offices on weak connections: compress pages, scripts and JSON answers on the wire.
         for (var listener : server.getListeners()) {
-            listener.getCompressionConfig().setCompressionMode(org.glassfish.grizzly.http.CompressionConfig.CompressionMode.ON);
+            listener.getCompressionConfig().setCompressionMode(CompressionConfig.CompressionMode.ON);
             listener.getCompressionConfig().setCompressionMinSize(1024);
             listener.getCompressionConfig().setCompressibleMimeTypes(
                     "text/html", "text/css", "text/javascript", "application/json", "text/csv", "application/problem+json");
@@ -56,7 +58,7 @@ public final class HttpServer implements AutoCloseable {
         }
         try {
             server.start();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         return new HttpServer(server, container);

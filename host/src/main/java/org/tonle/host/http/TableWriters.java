@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -125,16 +129,16 @@ public final class TableWriters {
                             cell.setCellValue(b);
                         } else if (value instanceof Number n) {
                             cell.setCellValue(n.doubleValue());
-                        } else if (value instanceof java.time.LocalDate d) {
+                        } else if (value instanceof LocalDate d) {
                             cell.setCellValue(d);
                             cell.setCellStyle(dateStyle);
-                        } else if (value instanceof java.sql.Date d) {
+                        } else if (value instanceof Date d) {
                             cell.setCellValue(d.toLocalDate());
                             cell.setCellStyle(dateStyle);
-                        } else if (value instanceof java.time.LocalDateTime t) {
+                        } else if (value instanceof LocalDateTime t) {
                             cell.setCellValue(t);
                             cell.setCellStyle(timeStyle);
-                        } else if (value instanceof java.sql.Timestamp t) {
+                        } else if (value instanceof Timestamp t) {
                             cell.setCellValue(t.toLocalDateTime());
                             cell.setCellStyle(timeStyle);
                         } else {

@@ -2,6 +2,9 @@ package org.tonle.host.service;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,7 +42,7 @@ public final class ImportService {
 
     public ImportJob.View run(Caller caller, InputStream body, String contentType, String mapping, Long length) {
         Imports.Format format = format(contentType);
-        ImportJob job = new ImportJob(format.name().toLowerCase(java.util.Locale.ROOT), caller.name(), "import", length);
+        ImportJob job = new ImportJob(format.name().toLowerCase(Locale.ROOT), caller.name(), "import", length);
         String source = "import:" + job.id();
         try {
             var records = imports.open(body, format, blankToNull(mapping), Map.of());
@@ -67,11 +70,11 @@ public final class ImportService {
     }
 
     /** Running and recent jobs, newest first: a caller's own, or every job for an admin. */
-    public java.util.List<ImportJob.View> jobs(Caller caller) {
+    public List<ImportJob.View> jobs(Caller caller) {
         return jobs.values().stream()
                 .filter(j -> caller.role() == Role.ADMIN || j.principal().equals(caller.name()))
                 .map(ImportJob::view)
-                .sorted(java.util.Comparator.comparing(ImportJob.View::startedAt).reversed())
+                .sorted(Comparator.comparing(ImportJob.View::startedAt).reversed())
                 .toList();
     }
 
@@ -80,13 +83,13 @@ public final class ImportService {
             return;
         }
         jobs.values().stream().filter(j -> j.state() != ImportJob.State.RUNNING)
-                .sorted(java.util.Comparator.comparing(j -> j.view().startedAt()))
+                .sorted(Comparator.comparing(j -> j.view().startedAt()))
                 .limit(jobs.size() - KEPT_JOBS).toList()
                 .forEach(j -> jobs.remove(j.id()));
     }
 
     private static Imports.Format format(String contentType) {
-        String type = contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT);
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         if (type.startsWith("text/csv")) {
             return Imports.Format.CSV;
         }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -51,7 +52,7 @@ public final class ProgrammeService {
 
     private final ProgrammeRegistry registry;
     /** Read at each use: deployments are reloaded while the node runs. */
-    private final java.util.function.Supplier<TonleConfig> config;
+    private final Supplier<TonleConfig> config;
     private final OsgiFramework osgi;
     private final RecordChecks checks;
     private final ProgrammeRoutes routes;
@@ -65,7 +66,7 @@ public final class ProgrammeService {
         this(registry, () -> config, osgi, checks, routes);
     }
 
-    public ProgrammeService(ProgrammeRegistry registry, java.util.function.Supplier<TonleConfig> config, OsgiFramework osgi,
+    public ProgrammeService(ProgrammeRegistry registry, Supplier<TonleConfig> config, OsgiFramework osgi,
                             RecordChecks checks, ProgrammeRoutes routes) {
         this.registry = registry;
         this.config = config;

@@ -1,6 +1,7 @@
 package org.tonle.host.service;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class RejectionService {
     }
 
     /** A stored rejection as callers see it; {@code record} is the pseudonymised body. */
-    public record Rejection(long id, java.time.Instant receivedAt, String principal, String source, int line, String recordId,
+    public record Rejection(long id, Instant receivedAt, String principal, String source, int line, String recordId,
                             String program, String office, String field, String rule, String reason, String status,
                             JsonNode record, Integer lineLength, String lineHash) {
     }

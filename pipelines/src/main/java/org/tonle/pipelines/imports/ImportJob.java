@@ -3,7 +3,9 @@ package org.tonle.pipelines.imports;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 import org.tonle.programme.api.PublishResult;
@@ -64,7 +66,7 @@ public final class ImportJob {
         this.accepted += result.accepted();
         this.duplicates += result.duplicates();
         this.bytesRead = Math.max(this.bytesRead, bytesRead);
-        var seen = new java.util.HashSet<Integer>();
+        var seen = new HashSet<Integer>();
         for (PublishResult.Rejection r : result.rejected()) {
             if (seen.add(r.line())) {
                 this.rejected++;
@@ -96,7 +98,7 @@ public final class ImportJob {
         if (state == State.RUNNING && totalBytes != null && bytesRead > 0) {
             eta = Math.max(0, (totalBytes - bytesRead) / (bytesRead / seconds));
         }
-        return new View(id, state.name().toLowerCase(java.util.Locale.ROOT), format, principal, source, startedAt, finishedAt,
+        return new View(id, state.name().toLowerCase(Locale.ROOT), format, principal, source, startedAt, finishedAt,
                 records, accepted, duplicates, rejected, bytesRead, totalBytes, records / seconds, eta, error, List.copyOf(rejections));
     }
 }

@@ -3,6 +3,7 @@ package org.tonle.pipelines.imports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 import org.tonle.core.declaration.ProgrammeRegistry;
@@ -28,7 +29,7 @@ public final class Imports {
 
     /** The format a file name says, or null. {@code .csv}, {@code .xlsx}, {@code .ndjson}, {@code .jsonl}. */
     public static Format formatOf(String fileName) {
-        String name = fileName.toLowerCase(java.util.Locale.ROOT);
+        String name = fileName.toLowerCase(Locale.ROOT);
         if (name.endsWith(".csv")) {
             return Format.CSV;
         }

@@ -1,9 +1,12 @@
 package org.tonle.pipelines.imports;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -60,11 +63,11 @@ public final class InboxRoutes extends RouteBuilder {
         String name = file.getFileNameOnly();
         Imports.Format format = Imports.formatOf(name);
         String mapping = mappingOf(name);
-        ImportJob job = new ImportJob(format.name().toLowerCase(java.util.Locale.ROOT), "inbox:" + office,
+        ImportJob job = new ImportJob(format.name().toLowerCase(Locale.ROOT), "inbox:" + office,
                 "inbox:" + office + "/" + name, file.getFileLength());
         try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
             importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException | IOException e) {
             // Reported, never rethrown: a failed exchange would leave the raw file behind.
             job.finish(e.getMessage());
         }
@@ -76,7 +79,7 @@ public final class InboxRoutes extends RouteBuilder {
         Path report = reports.resolve(name + ".report.json");
         Path partial = reports.resolve("." + name + ".report.json.part");
         JSON.writeValue(partial.toFile(), view);
-        Files.move(partial, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(partial, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, name, failed ? "failed" : "done",
                 view.accepted(), view.duplicates(), view.rejected());
     }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +56,7 @@ public final class NdjsonSource implements RecordSource {
                 continue;
             }
             if (texts.size() == lines.length) {
-                lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+                lines = Arrays.copyOf(lines, lines.length * 2);
             }
             lines[texts.size()] = line;
             texts.add(text);

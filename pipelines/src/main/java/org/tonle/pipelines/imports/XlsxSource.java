@@ -28,6 +28,7 @@ import org.apache.poi.xssf.model.StylesTable;
 import org.apache.poi.xssf.usermodel.XSSFComment;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.pipelines.Item;
+import org.tonle.pipelines.Submission;
 import org.tonle.programme.api.Violation;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
@@ -185,7 +186,7 @@ public final class XlsxSource implements RecordSource {
                 ended = true;
             } else if (next instanceof Failure failure) {
                 ended = true;
-                items.add(org.tonle.pipelines.Submission.malformed(lastLine + 1, null, "xlsx", "the sheet '" + sheetName
+                items.add(Submission.malformed(lastLine + 1, null, "xlsx", "the sheet '" + sheetName
                         + "' cannot be read after row " + lastLine + " (" + failure.error().getMessage() + "); is the file cut off?"));
             } else {
                 Row row = (Row) next;

@@ -3,6 +3,7 @@ package org.tonle.pipelines.transport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * How far headquarters' consumer group is behind the offices: per partition, the end offset
@@ -63,7 +65,7 @@ public final class ConsumerLag implements AutoCloseable {
     private Lag measure() {
         try {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (TopicPartitionInfo info : admin.describeTopics(java.util.List.of(topic)).allTopicNames()
+            for (TopicPartitionInfo info : admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic).partitions()) {
                 latest.put(new TopicPartition(topic, info.partition()), OffsetSpec.latest());
             }
@@ -82,7 +84,7 @@ public final class ConsumerLag implements AutoCloseable {
             return new Lag(Map.of(), "interrupted", Instant.now());
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            String error = cause instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException
+            String error = cause instanceof UnknownTopicOrPartitionException
                     ? "the topic " + topic + " does not exist yet (no office has forwarded anything)"
                     : "Kafka did not answer: " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : " " + cause.getMessage());

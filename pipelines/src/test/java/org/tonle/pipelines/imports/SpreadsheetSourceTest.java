@@ -14,6 +14,7 @@ import org.apache.poi.ss.usermodel.CellStyle;
 import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.tonle.pipelines.Item;
 import org.tonle.programme.api.Violation;
@@ -122,7 +123,7 @@ class SpreadsheetSourceTest {
 
     @Test
     void aBodyThatIsNoWorkbookIsRefusedInWords() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new XlsxSource(new ByteArrayInputStream("id,program\n".getBytes(StandardCharsets.UTF_8)),
+        Assertions.assertThatThrownBy(() -> new XlsxSource(new ByteArrayInputStream("id,program\n".getBytes(StandardCharsets.UTF_8)),
                 Mapping.NONE, null, Map.of(), KEYS)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xlsx");
     }
 }

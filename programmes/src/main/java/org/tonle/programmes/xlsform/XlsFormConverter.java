@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -433,7 +435,7 @@ public final class XlsFormConverter {
                 role = ROLE_BY_NAME.get(questionName.toLowerCase(Locale.ROOT));
             }
             List<String> path = new ArrayList<>(groups);
-            java.util.Collections.reverse(path);
+            Collections.reverse(path);
             path.add(questionName);
             questions.add(new Question(number, kind, list, questionName, String.join("/", path), texts,
                     required != null && isYes(text(row.getCell(required))), role));
@@ -570,7 +572,7 @@ public final class XlsFormConverter {
         }
         String v = version.strip();
         // ODK's usual yyyymmddnn (2015081401) still fits an OSGi version part, an int.
-        if (v.matches("\\d{1,10}(\\.\\d{1,10}){0,2}") && java.util.Arrays.stream(v.split("\\.")).allMatch(p -> Long.parseLong(p) <= Integer.MAX_VALUE)) {
+        if (v.matches("\\d{1,10}(\\.\\d{1,10}){0,2}") && Arrays.stream(v.split("\\.")).allMatch(p -> Long.parseLong(p) <= Integer.MAX_VALUE)) {
             String[] parts = v.split("\\.");
             return parts[0] + "." + (parts.length > 1 ? parts[1] : "0") + "." + (parts.length > 2 ? parts[2] : "0");
         }

@@ -1,11 +1,13 @@
 package org.tonle.warehouse.backup;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,7 +28,6 @@ import java.util.zip.ZipOutputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 
 /**
  * Writes a backup archive (a zip: {@code manifest.json}, the escrowed key, one Parquet file per
@@ -156,7 +157,7 @@ public final class BackupWriter {
     /** Clear copies of the warehouse are for this account's eyes only. */
     static Path ownerOnly(Path dir) throws IOException {
         try {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException notPosix) {
             dir.toFile().setReadable(false, false);
             dir.toFile().setReadable(true, true);
@@ -177,7 +178,7 @@ public final class BackupWriter {
     }
 
     /** The zip must finish its own entries without closing the encrypting stream under it. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
+    private static final class NonClosing extends FilterOutputStream {
         NonClosing(OutputStream out) {
             super(out);
         }

@@ -6,17 +6,21 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 
 import org.tonle.warehouse.Transaction;
@@ -83,7 +87,7 @@ public final class Restore {
      */
     public static Manifest verify(InputStream archive) {
         Manifest manifest = null;
-        java.util.Map<String, String> sums = new java.util.HashMap<>();
+        Map<String, String> sums = new HashMap<>();
         try (ZipInputStream zip = new ZipInputStream(archive)) {
             for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
                 if (entry.getName().equals(Manifest.ENTRY)) {
@@ -91,7 +95,7 @@ public final class Restore {
                     continue;
                 }
                 MessageDigest digest = BackupWriter.digest();
-                try (InputStream in = new java.security.DigestInputStream(zip, digest) {
+                try (InputStream in = new DigestInputStream(zip, digest) {
                     @Override
                     public void close() {
                         // the zip's next entry follows
@@ -177,7 +181,7 @@ public final class Restore {
             }
             // The integrity check of the encryption runs at the very end of the stream.
             archive.transferTo(OutputStream.nullOutputStream());
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new BackupException("the backup is damaged: " + e.getMessage(), e);
         }
         if (manifest == null || !Manifest.FORMAT.equals(manifest.format())) {

@@ -1,5 +1,6 @@
 package org.tonle.warehouse.indicators;
 
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import org.apache.commons.math3.optim.linear.NonNegativeConstraint;
 import org.apache.commons.math3.optim.linear.Relationship;
 import org.apache.commons.math3.optim.linear.SimplexSolver;
 import org.apache.commons.math3.optim.nonlinear.scalar.GoalType;
+import org.tonle.core.Dimensions;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Measure;
 
@@ -39,7 +41,7 @@ import org.tonle.core.declaration.Measure;
 public final class DisclosureControl {
 
     private static final double PINNED = 0.5;
-    private static final String OFFICE = org.tonle.core.Dimensions.OFFICE;
+    private static final String OFFICE = Dimensions.OFFICE;
 
     private final IndicatorEngine engine;
     private final int minCell;
@@ -119,7 +121,7 @@ public final class DisclosureControl {
         for (int q = 1; q <= 4; q++) {
             List<String> months = new ArrayList<>();
             for (int m = q * 3 - 2; m <= q * 3; m++) {
-                String month = java.time.YearMonth.of(year, m).toString();
+                String month = YearMonth.of(year, m).toString();
                 months.add(month);
                 periods.put(month, List.of());
             }
@@ -175,7 +177,7 @@ public final class DisclosureControl {
                 return cached.release;
             }
         }
-        java.util.Set<String> byAllowed = new java.util.HashSet<>(indicator.by());
+        Set<String> byAllowed = new HashSet<>(indicator.by());
         DisclosureRelease release = new DisclosureRelease(dimensions, axes, window.periods(),
                 marginal -> published(marginal, byAllowed), indicator.isSensitive(),
                 (period, cell) -> {
@@ -194,7 +196,7 @@ public final class DisclosureControl {
      * Whether a donor can ask for a marginal: up to two {@code by} dimensions, with or without
      * an {@code office} filter (itself a breakdown by office), so up to three with office.
      */
-    private static boolean published(List<String> marginal, java.util.Set<String> byAllowed) {
+    private static boolean published(List<String> marginal, Set<String> byAllowed) {
         long others = marginal.stream().filter(d -> !d.equals(OFFICE)).count();
         return others <= 2 && marginal.stream().allMatch(d -> d.equals(OFFICE) || byAllowed.contains(d));
     }

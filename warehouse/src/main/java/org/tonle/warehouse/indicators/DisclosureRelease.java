@@ -5,9 +5,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.apache.commons.math3.exception.TooManyIterationsException;
 import org.apache.commons.math3.optim.linear.LinearConstraint;
@@ -86,7 +89,7 @@ public final class DisclosureRelease {
      * @param protectTotals whether the totals (no dimension) are protected too (sensitive indicators)
      */
     public DisclosureRelease(List<String> dimensions, Map<String, List<String>> axes, Map<String, List<String>> periods,
-                             java.util.function.Predicate<List<String>> published, boolean protectTotals, Values values,
+                             Predicate<List<String>> published, boolean protectTotals, Values values,
                              int minCell) {
         this.dimensions = List.copyOf(dimensions);
         this.axes = axes;
@@ -98,7 +101,7 @@ public final class DisclosureRelease {
                 boolean isPublished = published.test(marginal);
                 boolean isProtected = isPublished && (mask != 0 || protectTotals);
                 for (List<String> combination : combinations(marginal)) {
-                    Map<String, String> cell = new java.util.LinkedHashMap<>();
+                    Map<String, String> cell = new LinkedHashMap<>();
                     for (int i = 0; i < marginal.size(); i++) {
                         cell.put(marginal.get(i), combination.get(i));
                     }
@@ -671,7 +674,7 @@ public final class DisclosureRelease {
 
         /** Unknowns a sum of non-negative unknowns equal to (or at most) zero forces to zero are dropped. */
         private void presolve() {
-            Set<Integer> zeros = new java.util.HashSet<>();
+            Set<Integer> zeros = new HashSet<>();
             boolean changed = true;
             while (changed) {
                 changed = false;
@@ -714,7 +717,7 @@ public final class DisclosureRelease {
 
         /** The constraints that share unknowns with {@code start}, transitively. */
         List<Term> linked(Set<Integer> start) {
-            Set<Integer> seenVariables = new java.util.HashSet<>(start);
+            Set<Integer> seenVariables = new HashSet<>(start);
             BitSet seenTerms = new BitSet();
             ArrayDeque<Integer> queue = new ArrayDeque<>(start);
             List<Term> result = new ArrayList<>();

@@ -1,5 +1,7 @@
 package org.tonle.warehouse.indicators;
 
+import java.io.IOException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,16 +13,21 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -85,7 +92,7 @@ public final class IndicatorCube implements CommitListener {
      * that land after its snapshot; both guarded by commitLock.
      */
     private final Map<SliceId, Build> building = new HashMap<>();
-    private final Set<Build> inProgress = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<Build> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Runs between a build's snapshot and its queries; for tests that commit in between. */
     private volatile Runnable afterSnapshot = () -> { };
 
@@ -182,7 +189,7 @@ public final class IndicatorCube implements CommitListener {
             used.add(slice(indicator.programme(), activity));
         }
         Measure measure = indicator.measure();
-        boolean coarse = measure != Measure.PARTICIPANTS && java.util.stream.Stream.concat(query.by().stream(),
+        boolean coarse = measure != Measure.PARTICIPANTS && Stream.concat(query.by().stream(),
                 indicator.where().keySet().stream()).allMatch(d -> d.equals(Dimensions.OFFICE) || d.equals(Dimensions.SEX));
         Map<List<String>, Accumulator> groups = new HashMap<>();
         state.readLock().lock();
@@ -273,7 +280,7 @@ public final class IndicatorCube implements CommitListener {
      *
      * @return the number of slices built
      */
-    public int warm(List<Programme> programmes, java.util.function.BooleanSupplier stop) {
+    public int warm(List<Programme> programmes, BooleanSupplier stop) {
         int built = 0;
         for (Programme programme : programmes) {
             for (Activity activity : programme.activities()) {
@@ -391,7 +398,7 @@ public final class IndicatorCube implements CommitListener {
     private static Slice awaitBuild(Build build) {
         try {
             return build.done.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
         }
     }
@@ -434,7 +441,7 @@ public final class IndicatorCube implements CommitListener {
                         counts.records = rs.getLong(6 + width);
                         counts.total = rs.getLong(7 + width);
                         counts.anonymous = rs.getLong(8 + width);
-                        java.sql.Array list = rs.getArray(9 + width);
+                        Array list = rs.getArray(9 + width);
                         if (list != null) {
                             Object[] subjects = (Object[]) list.getArray();
                             int[] numbers = new int[subjects.length];
@@ -522,7 +529,7 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
-    private void apply(List<FactRow> removed, List<FactRow> added, java.util.function.Function<SliceId, Slice> target) {
+    private void apply(List<FactRow> removed, List<FactRow> added, Function<SliceId, Slice> target) {
         Map<SliceId, Set<UUID>> candidates = new HashMap<>();
         state.writeLock().lock();
         try {
@@ -665,7 +672,7 @@ public final class IndicatorCube implements CommitListener {
     private static Map<String, Object> attributes(String json) {
         try {
             return json == null ? Map.of() : JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("unreadable attributes in the warehouse: " + e.getMessage(), e);
         }
     }

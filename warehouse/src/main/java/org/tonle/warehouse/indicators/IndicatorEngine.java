@@ -7,11 +7,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.tonle.core.Dimensions;
 import org.tonle.core.config.TonleConfig;
@@ -35,7 +38,7 @@ public final class IndicatorEngine {
     private final Warehouse warehouse;
     private final ProgrammeRegistry programmes;
     /** Read at each use: deployments are reloaded while the node runs. */
-    private final java.util.function.Supplier<TonleConfig> config;
+    private final Supplier<TonleConfig> config;
     private final IndicatorCube cube;
 
     /** An engine that answers every query with SQL over the fact tables (always fresh, slower). */
@@ -52,7 +55,7 @@ public final class IndicatorEngine {
     }
 
     /** As above, with the configuration as it is at each query (offices.yaml and deployments reloaded). */
-    public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, java.util.function.Supplier<TonleConfig> config,
+    public IndicatorEngine(Warehouse warehouse, ProgrammeRegistry programmes, Supplier<TonleConfig> config,
                            IndicatorCube cube) {
         this.warehouse = warehouse;
         this.programmes = programmes;
@@ -157,7 +160,7 @@ public final class IndicatorEngine {
 
     /** Every combination of period and dimension values, in a stable order. */
     private List<Cell> cells(IndicatorQuery query, Map<List<String>, Number> found,
-                             java.util.function.Function<List<String>, Number> valueOf) {
+                             Function<List<String>, Number> valueOf) {
         List<List<String>> axes = new ArrayList<>();
         for (int i = 0; i < query.by().size(); i++) {
             List<String> values = new ArrayList<>(dimensionValues(query.indicator(), query.by().get(i), query.office()));
@@ -290,7 +293,7 @@ public final class IndicatorEngine {
     }
 
     private static String marks(int n) {
-        return String.join(", ", java.util.Collections.nCopies(n, "?"));
+        return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     private List<Activity> activities(Indicator indicator) {

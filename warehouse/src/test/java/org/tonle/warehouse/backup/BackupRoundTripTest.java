@@ -9,12 +9,15 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,7 +71,7 @@ class BackupRoundTripTest {
                 BackupRoundTripTest::fingerprint);
         assertThat(manifest.rows("audit_log")).isEqualTo(50);
         assertThat(Files.readAllBytes(restored.resolve("secrets/subject-key"))).isEqualTo(KEY);
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve("secrets/subject-key")))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve("secrets/subject-key")))).isEqualTo("rw-------");
         assertThat(names(restored)).containsExactlyInAnyOrder("tonle.duckdb", "secrets");
         try (Warehouse warehouse = Warehouse.open(restored.resolve("tonle.duckdb"))) {
             assertThat(rows(warehouse, "SELECT * FROM audit_log ORDER BY id")).isEqualTo(atSnapshot);
@@ -97,7 +100,7 @@ class BackupRoundTripTest {
         assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(backup), Secret.passphrase(PASSPHRASE)),
                 target, BackupRoundTripTest::fingerprint)).isInstanceOf(BackupException.class);
         assertThat(names(target)).as("the folder is left empty").isEmpty();
-        byte[] truncated = java.util.Arrays.copyOf(smallBackup(dir.resolve("source2")), backup.length - 40);
+        byte[] truncated = Arrays.copyOf(smallBackup(dir.resolve("source2")), backup.length - 40);
         assertThatThrownBy(() -> Restore.restore(OpenPgp.decrypt(new ByteArrayInputStream(truncated), Secret.passphrase(PASSPHRASE)),
                 target, BackupRoundTripTest::fingerprint)).isInstanceOf(BackupException.class);
         assertThat(names(target)).isEmpty();
@@ -156,7 +159,7 @@ class BackupRoundTripTest {
     }
 
     static List<String> names(Path dir) throws Exception {
-        try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+        try (Stream<Path> list = Files.list(dir)) {
             return list.map(p -> p.getFileName().toString()).toList();
         }
     }

@@ -3,10 +3,13 @@ package org.tonle.warehouse.indicators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Predicate;
 
 import org.apache.commons.math3.optim.MaxIter;
 import org.apache.commons.math3.optim.linear.LinearConstraint;
@@ -65,7 +68,7 @@ class DisclosureControlTest {
     /** A release of one month over office × sex with the given cells ("PNH|F" → value). */
     private static DisclosureRelease month(List<String> offices, List<String> sexes, Map<String, Long> cells, boolean sensitive) {
         DisclosureReleaseTest.Window window = new DisclosureReleaseTest.Window(List.of("office", "sex"), List.of(offices, sexes),
-                Map.of("2015-08", List.of()), new java.util.HashMap<>());
+                Map.of("2015-08", List.of()), new HashMap<>());
         window.figures().put("2015-08", cells);
         DisclosureRelease release = DisclosureReleaseTest.release(window, sensitive);
         assertThat(LpAttacker.attack(DisclosureReleaseTest.nodes(window, release), window.axes(), window.periods(), MIN_CELL)
@@ -151,7 +154,7 @@ class DisclosureControlTest {
         // are single rows, whose safety the one-row tables of this test check.
         List<LinearConstraint> known = new ArrayList<>();
         if (rows > 1) {
-            long[] rowTotals = java.util.Arrays.stream(values).mapToLong(v -> java.util.Arrays.stream(v).sum()).toArray();
+            long[] rowTotals = Arrays.stream(values).mapToLong(v -> Arrays.stream(v).sum()).toArray();
             long[] columnTotals = new long[columns];
             for (long[] v : values) {
                 for (int c = 0; c < columns; c++) {
@@ -185,7 +188,7 @@ class DisclosureControlTest {
     }
 
     private static LinearConstraint sum(long[][] values, boolean[][] suppressed, List<int[]> hidden,
-                                        java.util.function.Predicate<int[]> inGroup) {
+                                        Predicate<int[]> inGroup) {
         double[] coefficients = new double[hidden.size()];
         double hiddenTotal = 0;
         for (int h = 0; h < hidden.size(); h++) {
@@ -237,11 +240,11 @@ class DisclosureControlTest {
     }
 
     private static String show(long[][] values) {
-        return java.util.Arrays.deepToString(java.util.Arrays.stream(values).map(java.util.Arrays::toString).toArray());
+        return Arrays.deepToString(Arrays.stream(values).map(Arrays::toString).toArray());
     }
 
     private static String show(boolean[][] values) {
-        return java.util.Arrays.deepToString(java.util.Arrays.stream(values).map(java.util.Arrays::toString).toArray());
+        return Arrays.deepToString(Arrays.stream(values).map(Arrays::toString).toArray());
     }
 
     private static Indicator indicator(Measure measure, boolean sensitive) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Activity;
 import org.tonle.core.declaration.DeclarationReader;
+import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.Change;
@@ -180,7 +182,7 @@ class IndicatorEngineTest {
         });
         assertThat(cube.values(people, List.of(contact)).values()).as("the overtaken build caught up with the commit")
                 .singleElement().isEqualTo(5L);
-        assertThat(cube.warm(List.of(new org.tonle.core.declaration.Programme("p", null, null, List.of(redeclared), List.of(), null, List.of())),
+        assertThat(cube.warm(List.of(new Programme("p", null, null, List.of(redeclared), List.of(), null, List.of())),
                 () -> false)).as("the new declaration's slice stayed published").isZero();
         assertThat(cube.values(people, List.of(redeclared)).values()).as("and followed the commit").singleElement().isEqualTo(5L);
     }
@@ -249,8 +251,8 @@ class IndicatorEngineTest {
     @Test
     void aRangeGivesOneRowPerMonth() {
         assertThat(values("p.people", "2015-06..2015-08", null)).extracting(Cell::period, c -> c.value().longValue())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("2015-06", 0L), org.assertj.core.groups.Tuple.tuple("2015-07", 1L),
-                        org.assertj.core.groups.Tuple.tuple("2015-08", 4L));
+                .containsExactly(Tuple.tuple("2015-06", 0L), Tuple.tuple("2015-07", 1L),
+                        Tuple.tuple("2015-08", 4L));
     }
 
     @Test

@@ -1,9 +1,14 @@
 package org.tonle.warehouse.indicators;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.commons.math3.exception.TooManyIterationsException;
 import org.apache.commons.math3.optim.MaxIter;
@@ -200,7 +205,7 @@ public final class LpAttacker {
         }
         // A sum of non-negative unknowns that is at most 0 makes each of them 0: the attacker
         // knows, and the programmes shrink. Then each cell is solved with the constraints linked to it.
-        java.util.Set<Integer> zero = new java.util.HashSet<>();
+        Set<Integer> zero = new HashSet<>();
         for (boolean changed = true; changed; ) {
             changed = false;
             for (LinearConstraint c : constraints) {
@@ -289,13 +294,13 @@ public final class LpAttacker {
     }
 
     /** The constraints sharing unknowns with {@code target}, transitively, over those unknowns only, target first. */
-    private static List<LinearConstraint> linked(int target, List<LinearConstraint> constraints, java.util.Set<Integer> zero) {
+    private static List<LinearConstraint> linked(int target, List<LinearConstraint> constraints, Set<Integer> zero) {
         List<double[]> rows = new ArrayList<>();
         for (LinearConstraint c : constraints) {
             rows.add(c.getCoefficients().toArray());
         }
-        java.util.Set<Integer> variables = new java.util.LinkedHashSet<>(List.of(target));
-        java.util.BitSet used = new java.util.BitSet();
+        Set<Integer> variables = new LinkedHashSet<>(List.of(target));
+        BitSet used = new BitSet();
         for (boolean changed = true; changed; ) {
             changed = false;
             for (int r = 0; r < rows.size(); r++) {
@@ -359,7 +364,7 @@ public final class LpAttacker {
      * one dimension as a row, two as rows by columns, an office filter with two more as that
      * office's cross-tab (dimension 0 is office). Totals are not counted.
      */
-    public static long perTableHidden(List<List<String>> windowAxes, java.util.Collection<String> periods, List<Node> nodes,
+    public static long perTableHidden(List<List<String>> windowAxes, Collection<String> periods, List<Node> nodes,
                                       int minCell) {
         long hidden = 0;
         int n = windowAxes.size();
