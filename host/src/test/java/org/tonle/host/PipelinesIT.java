@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -238,7 +237,7 @@ class PipelinesIT {
         long firstId = mine.path("id").asLong();
         JsonNode replayed = node.send("POST", "/api/v1/rejections/replay", STAFF_TOKEN, "application/json",
                 "{\"ids\": [" + firstId + "]}", null).json();
-        assertThat(replayed.path("rejected")).hasSize(1);
+        assertThat(replayed.path("rejected")).as(replayed.toString()).hasSize(1);
         long newId = find(node.send("GET", "/api/v1/rejections?rule=enum", STAFF_TOKEN, null, null, null).json(), id("replay-1")).path("id").asLong();
         assertThat(newId).isNotEqualTo(firstId);
 

@@ -1,9 +1,5 @@
 package org.tonle.host.api;
 
-import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -19,15 +15,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.tonle.analytics.SqlRefusedException;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.host.api.wire.SqlAnswer;
+import org.tonle.host.http.Table;
 import org.tonle.host.http.TableWriters;
 
 /** {@code POST /api/v1/sql}: one read-only query over the analytics views; JSON, CSV, Arrow or xlsx by {@code Accept}. */
@@ -62,15 +57,8 @@ public final class SqlResource {
     @Produces(IndicatorsResource.CSV)
     public Response csv(@Context Caller caller, Query query) {
         SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
-        StreamingOutput body = out -> {
-            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-            csvLine(w, rows.columns());
-            for (List<Object> row : rows.rows()) {
-                csvLine(w, row);
-            }
-            w.flush();
-        };
-        Response.ResponseBuilder answer = Response.ok(body, IndicatorsResource.CSV + "; charset=utf-8");
+        Table table = new Table(rows.columns().stream().map(c -> new Table.Column(c, Table.Type.TEXT)).toList(), rows.rows());
+        Response.ResponseBuilder answer = Response.ok(TableWriters.csv(table), IndicatorsResource.CSV + "; charset=utf-8");
         if (rows.cut() != null) {
             // CSV has no place for a note; clients (bin/tonle sql) print this header.
             answer.header(CUT_HEADER, rows.cut());
@@ -126,20 +114,5 @@ public final class SqlResource {
             throw RequestRefused.invalid("send {\"sql\": \"SELECT ...\", \"limit\": 1000}; \"sql\" is missing");
         }
         return query.sql();
-    }
-
-    private static void csvLine(Writer w, List<?> values) throws IOException {
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                w.write(',');
-            }
-            Object v = values.get(i);
-            if (v != null) {
-                String s = v.toString();
-                boolean quote = s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0;
-                w.write(quote ? '"' + s.replace("\"", "\"\"") + '"' : s);
-            }
-        }
-        w.write('\n');
     }
 }

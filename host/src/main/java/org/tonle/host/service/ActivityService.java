@@ -19,6 +19,7 @@ import org.tonle.core.access.Caller;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
+import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.programme.api.PublishResult;
 import org.tonle.warehouse.RecordOffices;
 
@@ -165,60 +166,13 @@ public final class ActivityService {
         return items;
     }
 
-    /**
-     * One record per non-empty line; a line that is not a JSON object is rejected on its own.
-     * Lines are found and parsed as bytes: this runs for every record sent over HTTP.
-     */
+    /** One record per non-empty line, through the node's one NDJSON reader; a bad line is rejected on its own. */
     static List<Item> ndjsonItems(byte[] body) {
-        List<Item> items = new ArrayList<>();
-        int position = 0;
-        for (int start = 0; start < body.length; ) {
-            int end = start;
-            while (end < body.length && body[end] != '\n') {
-                end++;
-            }
-            int next = end + 1;
-            if (end > start && body[end - 1] == '\r') {
-                end--;
-            }
-            if (!blank(body, start, end)) {
-                position++;
-                items.add(ndjsonItem(position, body, start, end - start));
-            }
-            start = next;
-        }
-        return items;
+        return NdjsonSource.items(body, NdjsonSource.Wording.BODY);
     }
 
-    private static Item ndjsonItem(int position, byte[] body, int offset, int length) {
-        try {
-            JsonNode node = JSON.readTree(body, offset, length);
-            return node != null && node.isObject() ? Submission.item(position, (ObjectNode) node)
-                    : Submission.malformed(position, text(body, offset, length), "record " + position + " is not a JSON object");
-        } catch (JsonProcessingException e) {
-            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Invalid UTF-8")) {
-                // Like any line that cannot be read, only its length and keyed hash are kept.
-                return Submission.malformed(position, text(body, offset, length), "encoding",
-                        "record " + position + " holds bytes that are not UTF-8 text; send the body as UTF-8");
-            }
-            return Submission.malformed(position, text(body, offset, length), "record " + position + " is not valid JSON" + where(e));
-        } catch (IOException e) {
-            return Submission.malformed(position, text(body, offset, length), "record " + position + " could not be read");
-        }
-    }
 
-    private static boolean blank(byte[] body, int start, int end) {
-        for (int i = start; i < end; i++) {
-            if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r') {
-                return false;
-            }
-        }
-        return true;
-    }
 
-    private static String text(byte[] body, int offset, int length) {
-        return new String(body, offset, length, StandardCharsets.UTF_8);
-    }
 
     private static String where(JsonProcessingException e) {
         return e.getLocation() == null ? "" : " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";

@@ -29,7 +29,6 @@ import org.tonle.core.config.ConfigException;
 import org.tonle.core.config.Role;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
-import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.warehouse.AuditLog;
