@@ -204,7 +204,7 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
-        Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace()));
+        Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace(), keys));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
         try {

@@ -205,8 +205,35 @@ final class EscapeCorpus {
             attempt("EXPLAIN ANALYZE SELECT 1", RO),
             attempt("SELECT * FROM offices; ATTACH 'x' AS y", RO));
 
+    /**
+     * The second review (r2), by an outside attacker with the source: the sandbox's own names
+     * spoofed, the spill folder where backups stage their Parquet, other literal syntax, and
+     * functions that build a value of any size from a few bytes (printf and format widths).
+     */
+    static final List<Attempt> ROUND2 = List.of(
+            attempt("SELECT printf('%1500000000d', 1)", FN),
+            attempt("SELECT format('{:>1500000000}', 'x')", FN),
+            attempt("SELECT count(*) FROM offices WHERE length(printf('%*d', 2000000000, 1)) > 0", FN),
+            attempt("SELECT * FROM tonle_cte_1", VIEW),
+            attempt("WITH tonle_cte_1 AS (SELECT 1 AS x) SELECT * FROM tonle_cte_2", VIEW),
+            attempt("SELECT * FROM (WITH a AS (SELECT 1) SELECT 1), tonle_cte_1", VIEW),
+            attempt("SELECT * FROM '${data}/duckdb-spill/*.parquet'", VIEW),
+            attempt("SELECT * FROM '${data}/duckdb-spill/**/*.parquet'", VIEW),
+            attempt("SELECT * FROM read_parquet('${data}/duckdb-spill/**/*.parquet')", TF),
+            attempt("SELECT * FROM \"duckdb-spill\"", VIEW),
+            attempt("SELECT * FROM offices AS \"/etc/passwd\", \"/etc/passwd\"", VIEW),
+            attempt("SELECT (SELECT count(*) FROM '${data}/pseudonymisation.key' AS offices)", VIEW),
+            attempt("SELECT MAP {'a': 1}", FN),
+            attempt("SELECT DATE '2015-01-01' AT TIME ZONE 'UTC'", FN),
+            attempt("SELECT pg_get_viewdef(1)", FN),
+            attempt("SELECT current_schemas(true)", FN),
+            attempt("SELECT error('x')", FN),
+            attempt("SELECT U&'\\0027'", SYNTAX),
+            attempt("SELECT * FROM activities a JOIN LATERAL (SELECT * FROM record_version r WHERE r.record_id = a.record_id) x ON true", VIEW),
+            attempt("SELECT * FROM offices WHERE EXISTS (SELECT 1 FROM main.\"audit_log\" WHERE false)", VIEW));
+
     /** Every attempt, for the tests that run them all. */
-    static final List<Attempt> ALL = Stream.of(ATTEMPTS, REVIEW, ATTACKER).flatMap(List::stream).toList();
+    static final List<Attempt> ALL = Stream.of(ATTEMPTS, REVIEW, ATTACKER, ROUND2).flatMap(List::stream).toList();
 
     private static Attempt attempt(String sql, String because) {
         return new Attempt(sql, because);

@@ -25,10 +25,12 @@ public final class SubjectKeys {
     private static final String FINGERPRINT_INPUT = "tonle key fingerprint";
 
     private static final String LINE_KEY_INPUT = "tonle unparsed line key";
+    private static final String RECORD_KEY_INPUT = "tonle spreadsheet record key";
 
     private final byte[] key;
     private final ThreadLocal<Mac> mac;
     private final ThreadLocal<Mac> lineMac;
+    private final ThreadLocal<Mac> recordKeyMac;
 
     private SubjectKeys(byte[] key) {
         this.key = key;
@@ -36,6 +38,7 @@ public final class SubjectKeys {
         // A key of its own (HKDF-style: HMAC of a label under the node's key), so the hash of a
         // line that holds nothing but a case code is not that person's pseudonym.
         this.lineMac = macOf(macOf(key).get().doFinal(LINE_KEY_INPUT.getBytes(StandardCharsets.US_ASCII)));
+        this.recordKeyMac = macOf(macOf(key).get().doFinal(RECORD_KEY_INPUT.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static ThreadLocal<Mac> macOf(byte[] key) {
@@ -91,6 +94,18 @@ public final class SubjectKeys {
      */
     public String lineHash(String line) {
         return HexFormat.of().formatHex(lineMac.get().doFinal(line.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * The keyed stand-in (hex HMAC-SHA-256 under a key of its own) for a spreadsheet row's key
+     * {@code office/key}, from which its record id is made (imports' RecordKeys). Keyed for the
+     * reason lines are: office staff sometimes build row keys from case codes, and the record id
+     * is in the analytics views, rejections and the audit log, so an unkeyed hash of a patterned
+     * key would be found again by hashing guesses. Every node of an organisation holds the same
+     * key, so every node gives a row the same id.
+     */
+    public String recordKeyName(String officeAndKey) {
+        return HexFormat.of().formatHex(recordKeyMac.get().doFinal(officeAndKey.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**

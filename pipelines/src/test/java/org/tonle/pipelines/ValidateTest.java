@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tonle.programme.api.RecordCheck;
 import org.tonle.programme.api.Violation;
 
@@ -208,5 +210,32 @@ class ValidateTest {
             Assertions.assertThatThrownBy(() -> Validate.isoDay(bad))
                     .as(bad).isInstanceOf(DateTimeException.class);
         }
+    }
+
+    /**
+     * Attack review (r2), tried and held: a field name with a dot (a CSV column headed
+     * {@code subject.ref}, as the JSON spells it, becomes a top-level field of that name) reads
+     * as the path {@code subject.ref}, which the dead letter's withholding would follow into the
+     * subject and miss; and a case code as a field name. Pseudonymisation hashes such names
+     * first, so neither the code nor the name reaches the stored body or a reason.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "\"subject.ref\": \"PNH-C-0042\"",
+            "\"case.code\": \"PNH-C-0042\"",
+            "\"subject\": {\"ref\": \"x\", \"role\": \"victim\", \"sex\": \"F\", \"case.ref\": \"PNH-C-0042\"}",
+            "\"PNH-C-0042\": 1",
+            "\"subject\": {\"ref\": \"x\", \"role\": \"victim\", \"sex\": \"F\", \"PNH-C-0042\": 1}"})
+    void anUnknownFieldOfAnyNameLeavesNoCodeInTheDeadLetter(String extra) {
+        String json = extra.startsWith("\"subject\"")
+                ? GOOD.replaceFirst("\"subject\": \\{[^}]*\\}", Matcher.quoteReplacement(extra))
+                : GOOD.replace("\"count\": 1,", "\"count\": 1, " + extra + ",");
+        assertThat(json).contains(extra);
+        Item item = run(json);
+        assertThat(item.outcome()).isEqualTo(Item.Outcome.REJECTED);
+        assertThat(item.violations()).extracting(Violation::rule).contains("unknown_field");
+        WithheldValues.withhold(item.node(), item.violations());
+        assertThat(item.node().toString()).as("what the dead letter stores").doesNotContain("PNH-C-0042");
+        assertThat(item.violations()).allSatisfy(v -> assertThat(v.field() + " " + v.reason()).doesNotContain("PNH-C-0042"));
     }
 }

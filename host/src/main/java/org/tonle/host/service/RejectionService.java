@@ -123,7 +123,8 @@ public final class RejectionService {
                         // Not Jackson's message: it quotes the fix, which may hold a case code.
                         throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied to the stored record");
                     }
-                } else if (fix != null && !fix.isNull()) {
+                } else if (fix != null) {
+                    // Only a rejection without a fix replays its stored record unchanged.
                     throw RequestRefused.invalid("the fix for rejection " + d.id() + " must be an object (a JSON merge patch)");
                 }
             }

@@ -18,6 +18,8 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 
 import org.junit.jupiter.api.Test;
+import org.tonle.host.auth.AccessControl;
+import org.tonle.host.auth.Authentication;
 
 class HttpServerTest {
 
@@ -42,7 +44,7 @@ class HttpServerTest {
     @Test
     void servesAsManyRequestsAtOnceAsItHasWorkers() throws Exception {
         Blocking blocking = new Blocking();
-        try (HttpServer server = HttpServer.start("127.0.0.1", 0, 3, List.of(blocking))) {
+        try (HttpServer server = HttpServer.start("127.0.0.1", 0, 3, List.of(new Authentication(new AccessControl(List.of(), "admin")), blocking))) {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < 4; i++) {

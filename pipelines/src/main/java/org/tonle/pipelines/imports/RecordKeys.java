@@ -8,26 +8,36 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
 import org.tonle.programme.api.Violation;
 
 /**
  * Record ids for spreadsheets (DESIGN.md 9.5). A spreadsheet cannot make UUIDs, so in CSV and
  * xlsx files {@code id} may be any stable key of 1 to {@value #MAX_LENGTH} characters
- * ({@code PNH-2015-08-0017}); such a key becomes the name-based UUID (version 5, RFC 9562) of
- * {@code office + "/" + key} in the organisation's namespace. The same row therefore always
- * gets the same id, and importing a sheet twice gives duplicates, never doubles. An id that is
- * already a UUID is kept as it is.
+ * ({@code PNH-2015-08-0017}); such a key becomes the name-based UUID (version 5, RFC 9562), in
+ * the organisation's namespace, of the keyed hash of {@code office + "/" + key} under the
+ * organisation's pseudonymisation key ({@link SubjectKeys#recordKeyName}). The same row therefore
+ * always gets the same id, on every node of the organisation, and importing a sheet twice gives
+ * duplicates, never doubles. The hash is keyed because keys are sometimes built from case codes
+ * and the namespace is no secret (it is logged and copied between nodes): the plain UUID v5 of a
+ * patterned key is found again from a record id by hashing guesses (attack review r2). An id that
+ * is already a UUID is kept as it is.
  */
 public final class RecordKeys {
 
     public static final int MAX_LENGTH = 128;
 
     private final UUID namespace;
+    private final SubjectKeys keys;
 
-    /** @param namespace the organisation's namespace ({@code organisation.namespace} in tonle.yaml) */
-    public RecordKeys(UUID namespace) {
+    /**
+     * @param namespace the organisation's namespace ({@code organisation.namespace} in tonle.yaml)
+     * @param keys      the organisation's pseudonymisation key
+     */
+    public RecordKeys(UUID namespace, SubjectKeys keys) {
         this.namespace = namespace;
+        this.keys = keys;
     }
 
     public UUID namespace() {
@@ -36,7 +46,7 @@ public final class RecordKeys {
 
     /** The id a key of an office gets. */
     public UUID id(String office, String key) {
-        return v5(namespace, office + "/" + key);
+        return v5(namespace, keys.recordKeyName(office + "/" + key));
     }
 
     /**

@@ -17,13 +17,15 @@ import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.tonle.pipelines.Item;
+import org.tonle.pipelines.SubjectKeys;
 import org.tonle.programme.api.Violation;
 
 /** xlsx rows and keys as ids (DESIGN.md 9.5), read the way the import jobs read them. */
 class SpreadsheetSourceTest {
 
     static final UUID NAMESPACE = UUID.fromString("3f1c2a4e-8d2b-4b7a-9c55-0d4e6f7a8b9c");
-    static final RecordKeys KEYS = new RecordKeys(NAMESPACE);
+    static final SubjectKeys NODE_KEY = SubjectKeys.of(new byte[32]);
+    static final RecordKeys KEYS = new RecordKeys(NAMESPACE, NODE_KEY);
 
     @Test
     void version5UuidsAreTheRfcs() {
@@ -31,6 +33,28 @@ class SpreadsheetSourceTest {
         UUID dns = UUID.fromString("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
         assertThat(RecordKeys.v5(dns, "www.example.com")).isEqualTo(UUID.fromString("2ed6657d-e927-568b-95e1-2665a8aea6a2"));
         assertThat(RecordKeys.v5(dns, "www.example.com").version()).isEqualTo(5);
+    }
+
+    /**
+     * Attack review (r2): keys are sometimes case codes, the namespace is logged and copied between
+     * nodes, and analysts see record ids. The plain UUID v5 of {@code office/key} gave the key back
+     * by hashing guesses ({@code PNH-2015-08-0001} to {@code -9999} is ten thousand SHA-1s); the id
+     * is now made from a hash keyed by the organisation's pseudonymisation key: the same on every
+     * node holding that key, and not the plain UUID v5 of any guess.
+     */
+    @Test
+    void aRecordIdGivesNoKeyBackToGuessesFromTheNamespace() {
+        UUID id = KEYS.id("PNH", "PNH-2015-08-0017");
+        for (int n = 1; n <= 9999; n++) {
+            String guess = "PNH/PNH-2015-08-%04d".formatted(n);
+            assertThat(RecordKeys.v5(NAMESPACE, guess)).as(guess).isNotEqualTo(id);
+        }
+        assertThat(new RecordKeys(NAMESPACE, SubjectKeys.of(new byte[32])).id("PNH", "PNH-2015-08-0017"))
+                .as("another node with the organisation's key").isEqualTo(id);
+        byte[] other = new byte[32];
+        other[0] = 1;
+        assertThat(new RecordKeys(NAMESPACE, SubjectKeys.of(other)).id("PNH", "PNH-2015-08-0017")).isNotEqualTo(id);
+        assertThat(id.version()).isEqualTo(5);
     }
 
     @Test
@@ -45,10 +69,10 @@ class SpreadsheetSourceTest {
                 + "NO-OFFICE,social,client_contact,,2015-08-03\n";
         List<Item> items = RecordSourceTest.read(new CsvSource(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
                 Mapping.NONE, null, Map.of(), KEYS));
-        String pnh = RecordKeys.v5(NAMESPACE, "PNH/PNH-2015-08-0017").toString();
+        String pnh = KEYS.id("PNH", "PNH-2015-08-0017").toString();
         assertThat(items.get(0).node().path("id").asText()).isEqualTo(pnh);
         assertThat(items.get(0).recordId()).isEqualTo(pnh);
-        assertThat(items.get(1).node().path("id").asText()).isEqualTo(RecordKeys.v5(NAMESPACE, "SRP/PNH-2015-08-0017").toString())
+        assertThat(items.get(1).node().path("id").asText()).isEqualTo(KEYS.id("SRP", "PNH-2015-08-0017").toString())
                 .isNotEqualTo(pnh);
         assertThat(items.get(2).node().path("id").asText()).isEqualTo(uuid);
         Violation tooLong = items.get(3).violations().get(0);
@@ -107,7 +131,7 @@ class SpreadsheetSourceTest {
         assertThat(items).hasSize(2);
         Item first = items.get(0);
         assertThat(first.line()).isEqualTo(2);
-        assertThat(first.node().path("id").asText()).isEqualTo(RecordKeys.v5(NAMESPACE, "SRP/SRP-0001").toString());
+        assertThat(first.node().path("id").asText()).isEqualTo(KEYS.id("SRP", "SRP-0001").toString());
         assertThat(first.node().path("date").asText()).isEqualTo("2015-08-14");
         assertThat(first.node().path("subject").toString()).isEqualTo("{\"ref\":\"SRP-C-7\",\"role\":\"victim\",\"sex\":\"F\",\"age\":16}");
         assertThat(first.node().path("attributes").path("online").asText()).isEqualToIgnoringCase("true");
