@@ -122,7 +122,7 @@ public final class RejectionService {
                         // Not Jackson's message: it quotes the fix, which may hold a case code.
                         throw RequestRefused.invalid("the fix for rejection " + d.id() + " cannot be applied to the stored record");
                     }
-                } else if (!fix.isMissingNode()) {
+                } else if (fix != null) {
                     throw RequestRefused.invalid("the fix for rejection " + d.id() + " must be an object (a JSON merge patch)");
                 }
             }
