@@ -24,10 +24,17 @@ public final class RequestRefused extends RuntimeException {
     }
 
     private final Reason reason;
+    private final String rule;
 
     public RequestRefused(Reason reason, String detail) {
+        this(reason, detail, null);
+    }
+
+    /** @param rule the stable rule that refused it (e.g. {@code period_locked}), or null */
+    public RequestRefused(Reason reason, String detail, String rule) {
         super(detail);
         this.reason = reason;
+        this.rule = rule;
     }
 
     public static RequestRefused invalid(String detail) {
@@ -48,5 +55,10 @@ public final class RequestRefused extends RuntimeException {
 
     public Reason reason() {
         return reason;
+    }
+
+    /** The stable rule that refused the request, when one did; null otherwise. */
+    public String rule() {
+        return rule;
     }
 }

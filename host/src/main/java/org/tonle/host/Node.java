@@ -40,6 +40,7 @@ import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.OpenApiResource;
+import org.tonle.host.api.PeriodsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
@@ -56,6 +57,7 @@ import org.tonle.host.service.BackupService;
 import org.tonle.host.service.DeploymentService;
 import org.tonle.host.service.ImportService;
 import org.tonle.host.service.ImportTemplate;
+import org.tonle.host.service.PeriodService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
 import org.tonle.host.service.RejectionService;
@@ -66,6 +68,7 @@ import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
 import org.tonle.pipelines.OwnerOnly;
+import org.tonle.pipelines.PeriodLock;
 import org.tonle.pipelines.Pseudonymise;
 import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.RouteErrors;
@@ -88,6 +91,7 @@ import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.NodeSettings;
+import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
@@ -182,6 +186,8 @@ public final class Node implements AutoCloseable {
         IndicatorCube cube = new IndicatorCube(warehouse);
         store.onCommit(cube);
         GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
+        Periods periods = new Periods(warehouse);
+        writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));
 
         osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
         parts.add(0, osgi);
@@ -239,7 +245,7 @@ public final class Node implements AutoCloseable {
         SqlService sql = startSql(audit);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
-                new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()));
+                new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()), periods);
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access),
                 new CallerInjection(),
@@ -251,6 +257,7 @@ public final class Node implements AutoCloseable {
                 new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes), new ImportTemplate(registry, () -> config)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
+                new PeriodsResource(new PeriodService(periods, indicators, writer, () -> config)),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),

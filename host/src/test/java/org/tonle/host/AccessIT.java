@@ -127,6 +127,10 @@ class AccessIT {
                 line("POST", "/api/v1/sql", "{}", expect(401, 400, 403, 400, 403)),
                 // Admins only; the body sent holds no passphrase and no recipient key is configured: 400.
                 line("POST", "/api/v1/backup", "{}", expect(401, 400, 403, 403, 403)),
+                line("GET", "/api/v1/periods/2015-05", null, expect(401, 200, 200, 200, 200)),
+                // A body that is no selection (the test sends a record): 400.
+                line("POST", "/api/v1/periods/2015-05/approve", "{}", expect(401, 400, 403, 403, 403)),
+                line("POST", "/api/v1/periods/2015-05/reopen", "{}", expect(401, 400, 403, 403, 403)),
                 line("GET", "/health/live", null, expect(200, 200, 200, 200, 200)));
     }
 

@@ -79,9 +79,9 @@ class IndicatorsApiIT {
         JsonNode bySex = values("period=2017&by=office,sex");
         assertThat(bySex.path("rows")).hasSize(3 * 4);
         assertThat(bySex.path("rows").toString())
-                .contains("{\"period\":\"2017\",\"office\":\"PNH\",\"sex\":\"F\",\"value\":1,\"suppressed\":false}")
-                .contains("{\"period\":\"2017\",\"office\":\"SRP\",\"sex\":\"M\",\"value\":1,\"suppressed\":false}")
-                .contains("{\"period\":\"2017\",\"office\":\"SHV\",\"sex\":\"X\",\"value\":0,\"suppressed\":false}");
+                .contains("{\"period\":\"2017\",\"office\":\"PNH\",\"sex\":\"F\",\"value\":1,\"suppressed\":false,\"revision\":\"current\"}")
+                .contains("{\"period\":\"2017\",\"office\":\"SRP\",\"sex\":\"M\",\"value\":1,\"suppressed\":false,\"revision\":\"current\"}")
+                .contains("{\"period\":\"2017\",\"office\":\"SHV\",\"sex\":\"X\",\"value\":0,\"suppressed\":false,\"revision\":\"current\"}");
         assertThat(column(values("period=2017"))).containsExactly(2L);
 
         assertThat(node.send("DELETE", "/api/v1/activities/" + a, TestNode.ADMIN_TOKEN, null, null, "application/json").status())

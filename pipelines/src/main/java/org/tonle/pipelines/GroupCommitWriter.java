@@ -48,6 +48,7 @@ public final class GroupCommitWriter {
     private final LongAdder busyNanos = new LongAdder();
     private final LongAdder groups = new LongAdder();
     private final LongAdder submissions = new LongAdder();
+    private volatile PeriodLock periodLock;
 
     public GroupCommitWriter(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
         this.store = store;
@@ -60,6 +61,11 @@ public final class GroupCommitWriter {
                     + " their stored versions; their facts were rebuilt from the stored records", repaired);
         }
         this.deduplicate = new Deduplicate(store);
+    }
+
+    /** Checks every later record against the approved period cells; null checks nothing. */
+    public void periodLock(PeriodLock lock) {
+        this.periodLock = lock;
     }
 
     /** Writes a submission's pending items and returns once they are committed (or rejected). */
@@ -118,11 +124,15 @@ public final class GroupCommitWriter {
 
     private void writeGroup(List<Waiting> group) {
         List<Deduplicate.Pending> pending = new ArrayList<>();
-        for (Waiting w : group) {
-            w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Deduplicate.Pending(w.submission, item)));
-        }
+        PeriodLock lock = periodLock;
         RuntimeException failure = null;
         try {
+            for (Waiting w : group) {
+                if (lock != null) {
+                    lock.check(w.submission);
+                }
+                w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Deduplicate.Pending(w.submission, item)));
+            }
             Map<Submission, String> before = bodiesBefore(group);
             // The audit entries of the group's writes go in its last transaction, when every
             // record of theirs is decided.

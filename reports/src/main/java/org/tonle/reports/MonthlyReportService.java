@@ -128,9 +128,11 @@ public final class MonthlyReportService {
     private Chart chart(Caller caller, Indicator indicator, YearMonth month) {
         String range = month.minusMonths(CHART_MONTHS - 1) + ".." + month;
         boolean bySex = indicator.by().contains(Dimensions.SEX);
-        List<Cell> totals = indicators.values(caller, indicator.code(), List.of(range), null, List.of()).cells();
-        List<Cell> sexes = bySex ? indicators.values(caller, indicator.code(), List.of(range), null, List.of(Dimensions.SEX)).cells()
-                : List.of();
+        List<Cell> totals = indicators.values(caller, indicator.code(), List.of(range), null, List.of(),
+                IndicatorService.APPROVED)
+                .cells();
+        List<Cell> sexes = bySex ? indicators.values(caller, indicator.code(), List.of(range), null, List.of(Dimensions.SEX),
+                IndicatorService.APPROVED).cells() : List.of();
         List<String> categories = new ArrayList<>();
         List<Chart.Month> data = new ArrayList<>();
         for (Cell total : totals) {
@@ -177,7 +179,7 @@ public final class MonthlyReportService {
 
         private List<Cell> cells(String code, String dimension) {
             return read.computeIfAbsent(code + "/" + dimension, key -> indicators.values(caller, code, List.of(period), null,
-                    dimension == null ? List.of() : List.of(dimension)).cells());
+                    dimension == null ? List.of() : List.of(dimension), IndicatorService.APPROVED).cells());
         }
     }
 }

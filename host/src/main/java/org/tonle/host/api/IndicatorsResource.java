@@ -42,10 +42,10 @@ public final class IndicatorsResource {
     @Produces(MediaType.APPLICATION_JSON)
     public IndicatorValues values(@Context Caller caller, @PathParam("code") String code,
                                       @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                                      @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+                                      @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by, revision);
         return new IndicatorValues(values.indicator(), values.name(), values.unit(),
-                values.cells().stream().map(ValueRow::of).toList(), values.targets());
+                values.cells().stream().map(c -> ValueRow.of(c, values.revisionOf(c))).toList(), values.targets());
     }
 
     @GET
@@ -53,8 +53,8 @@ public final class IndicatorsResource {
     @Produces(CSV)
     public Response valuesCsv(@Context Caller caller, @PathParam("code") String code,
                               @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                              @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+                              @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by, revision);
         return download(TableWriters.csv(IndicatorTables.table(values)), CSV + "; charset=utf-8", code + ".csv");
     }
 
@@ -63,8 +63,8 @@ public final class IndicatorsResource {
     @Produces(TableWriters.ARROW_STREAM)
     public Response valuesArrow(@Context Caller caller, @PathParam("code") String code,
                                 @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                                @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+                                @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by, revision);
         return download(TableWriters.arrow(IndicatorTables.table(values)), TableWriters.ARROW_STREAM, code + ".arrows");
     }
 
@@ -73,8 +73,8 @@ public final class IndicatorsResource {
     @Produces(TableWriters.XLSX)
     public Response valuesXlsx(@Context Caller caller, @PathParam("code") String code,
                                @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                               @QueryParam("by") List<String> by) {
-        IndicatorService.Values values = indicators.values(caller, code, period, office, by);
+                               @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Values values = indicators.values(caller, code, period, office, by, revision);
         return download(TableWriters.xlsx(IndicatorTables.table(values), code), TableWriters.XLSX, code + ".xlsx");
     }
 

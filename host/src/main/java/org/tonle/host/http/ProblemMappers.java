@@ -27,7 +27,11 @@ public final class ProblemMappers {
     }
 
     static Response problem(int status, String title, String detail) {
-        return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail)).build();
+        return problem(status, title, detail, null);
+    }
+
+    static Response problem(int status, String title, String detail, String rule) {
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail, rule)).build();
     }
 
     /** Every mapper of this class, for registering them together. */
@@ -43,7 +47,7 @@ public final class ProblemMappers {
                 case NOT_FOUND -> problem(404, "Not found", e.getMessage());
                 case TOO_LARGE -> problem(413, "Content too large", e.getMessage());
                 case UNSUPPORTED_FORMAT -> problem(415, "Unsupported Media Type", e.getMessage());
-                case CONFLICT -> problem(409, "Conflict", e.getMessage());
+                case CONFLICT -> problem(409, "Conflict", e.getMessage(), e.rule());
             };
         }
     }

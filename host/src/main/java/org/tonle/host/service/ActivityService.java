@@ -18,6 +18,7 @@ import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
+import org.tonle.pipelines.PeriodLock;
 import org.tonle.pipelines.Submission;
 import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.programme.api.PublishResult;
@@ -75,15 +76,23 @@ public final class ActivityService {
             throw RequestRefused.invalid("a correction is one record as a JSON object");
         }
         // Audited with its trail (the body before and after) in the transaction that stores it.
-        return ingest.submit(new Submission(caller.name(), "http", caller.officeScope(), Submission.Mode.CORRECT, id, false, items)
-                .audited(caller.role().id(), "correct", "PUT /api/v1/activities/" + id));
+        return unlessLocked(ingest.submit(new Submission(caller.name(), "http", caller.officeScope(), Submission.Mode.CORRECT, id,
+                false, items).audited(caller.role().id(), "correct", "PUT /api/v1/activities/" + id)));
+    }
+
+    /** A correction or void of an approved period cell is refused as a whole (DESIGN.md 9.3): 409 with its rule. */
+    private static PublishResult unlessLocked(PublishResult result) {
+        result.rejected().stream().filter(r -> PeriodLock.RULE.equals(r.rule())).findFirst().ifPresent(r -> {
+            throw new RequestRefused(RequestRefused.Reason.CONFLICT, r.reason(), PeriodLock.RULE);
+        });
+        return result;
     }
 
     public boolean voidRecord(Caller caller, String id) {
         UUID uuid = uuid(id);
         checkOfficeOf(caller, id);
-        return ingest.submit(Submission.voiding(caller.name(), "http", uuid)
-                .audited(caller.role().id(), "void", "DELETE /api/v1/activities/" + id)).accepted() == 1;
+        return unlessLocked(ingest.submit(Submission.voiding(caller.name(), "http", uuid)
+                .audited(caller.role().id(), "void", "DELETE /api/v1/activities/" + id))).accepted() == 1;
     }
 
     private static UUID uuid(String id) {

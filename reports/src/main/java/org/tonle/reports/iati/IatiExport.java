@@ -201,11 +201,12 @@ public final class IatiExport {
     /** Total cells under "", sex cells under their period, keyed by period label. */
     private Map<String, List<Cell>> figures(Caller caller, Indicator indicator, String period, boolean bySex) {
         Map<String, List<Cell>> byPeriod = new LinkedHashMap<>();
-        for (Cell cell : indicators.values(caller, indicator.code(), List.of(period), null, List.of()).cells()) {
+        for (Cell cell : indicators.values(caller, indicator.code(), List.of(period), null, List.of(), IndicatorService.APPROVED).cells()) {
             byPeriod.computeIfAbsent(cell.period(), p -> new ArrayList<>()).add(cell);
         }
         if (bySex) {
-            for (Cell cell : indicators.values(caller, indicator.code(), List.of(period), null, List.of(Dimensions.SEX)).cells()) {
+            for (Cell cell : indicators.values(caller, indicator.code(), List.of(period), null, List.of(Dimensions.SEX),
+                    IndicatorService.APPROVED).cells()) {
                 byPeriod.computeIfAbsent(cell.period(), p -> new ArrayList<>()).add(cell);
             }
         }

@@ -1,10 +1,17 @@
 package org.tonle.warehouse.indicators;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.type.TypeReference;
 
 import org.tonle.core.Dimensions;
 import org.tonle.core.Json;
@@ -17,6 +24,8 @@ import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.warehouse.AuditLog;
+import org.tonle.warehouse.Periods;
+import org.tonle.warehouse.WarehouseException;
 
 /**
  * Indicator values for a caller: checks the parameters and the caller's scope, asks the
@@ -30,8 +39,17 @@ public final class IndicatorService {
      * @param targets one entry per requested period whose year has a target or baseline
      */
     public record Values(String indicator, String name, String unit, List<String> by, List<Cell> cells,
-                         List<Achievement> targets) {
+                         List<Achievement> targets, Set<String> approvedPeriods) {
+
+        /** {@code approved} for a cell read from the figures frozen at approval, else {@code current}. */
+        public String revisionOf(Cell cell) {
+            return approvedPeriods.contains(cell.period()) ? APPROVED : CURRENT;
+        }
     }
+
+    /** The revision of figures a caller reads (DESIGN.md 9.3). */
+    public static final String APPROVED = "approved";
+    public static final String CURRENT = "current";
 
     /**
      * A period's yearly target and baseline (config/targets.yaml). {@code value} is the period's
@@ -52,14 +70,22 @@ public final class IndicatorService {
     private final DisclosureControl disclosure;
     private final TonleConfig config;
     private final Targets targets;
+    private final Periods periods;
 
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure) {
-        this(engine, programmes, audit, disclosure, null, Targets.none());
+        this(engine, programmes, audit, disclosure, null, Targets.none(), null);
     }
 
     /** With office names (config) and yearly targets for the answers. */
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
                             TonleConfig config, Targets targets) {
+        this(engine, programmes, audit, disclosure, config, targets, null);
+    }
+
+    /** With period cells: donors read the figures frozen when a month was approved. */
+    public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
+                            TonleConfig config, Targets targets, Periods periods) {
+        this.periods = periods;
         this.engine = engine;
         this.programmes = programmes;
         this.audit = audit;
@@ -83,6 +109,19 @@ public final class IndicatorService {
     }
 
     public Values values(Caller caller, String code, List<String> periodParams, String office, List<String> byParams) {
+        return values(caller, code, periodParams, office, byParams, null);
+    }
+
+    /**
+     * @param revision {@code approved}, {@code current}, or null for the caller's default:
+     *                 approved for donors, current for everyone else
+     */
+    public Values values(Caller caller, String code, List<String> periodParams, String office, List<String> byParams,
+                         String revision) {
+        if (revision != null && !revision.equals(APPROVED) && !revision.equals(CURRENT)) {
+            throw RequestRefused.invalid("revision must be approved or current");
+        }
+        boolean approvedFigures = revision == null ? caller.role() == Role.DONOR : revision.equals(APPROVED);
         Indicator indicator = engine.indicator(code).orElseThrow(() -> RequestRefused.notFound("indicator '" + code
                 + "' is not known; GET /api/v1/indicators lists the ones you may read"));
         if (!caller.maySee(indicator.programme())) {
@@ -100,16 +139,104 @@ public final class IndicatorService {
             throw RequestRefused.invalid(e.getMessage());
         }
         if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
+        Set<String> approvedPeriods = new HashSet<>();
+        if (approvedFigures && periods != null) {
+            cells = approved(indicator, periods, office, by, cells, approvedPeriods);
+        }
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             Map<String, Object> parameters = new LinkedHashMap<>();
             parameters.put("period", periodParams);
             parameters.put("office", office);
             parameters.put("by", by);
+            parameters.put("revision", approvedPeriods.isEmpty() ? CURRENT : APPROVED);
             audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/indicators/" + code + "/values",
                     Json.write(parameters), (long) cells.size());
         }
         return new Values(indicator.code(), indicator.name().toString(), indicator.effectiveUnit(), by, cells,
-                achievements(caller, indicator, periods, office, by, cells));
+                achievements(caller, indicator, periods, office, by, cells), approvedPeriods);
+    }
+
+    /**
+     * The cells with every month that has a frozen release (its programme's cells were all
+     * approved once) answered from the figures of the last approval, which stay the figures
+     * of record through a reopen until the next approval; those months go into
+     * {@code approvedPeriods}. Quarters, years and months never fully approved stay current.
+     */
+    private List<Cell> approved(Indicator indicator, List<Period> asked, String office, List<String> by, List<Cell> cells,
+                                Set<String> approvedPeriods) {
+        Map<String, List<Cell>> frozen = new HashMap<>();
+        for (Period period : asked) {
+            if (period.kind() != Period.Kind.MONTH) {
+                continue;
+            }
+            Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", by));
+            if (json.isPresent()) {
+                frozen.put(period.label(), readCells(json.get()));
+            }
+        }
+        if (frozen.isEmpty()) {
+            return cells;
+        }
+        List<Cell> result = new ArrayList<>();
+        for (Cell cell : cells) {
+            List<Cell> replacement = frozen.get(cell.period());
+            if (replacement == null) {
+                result.add(cell);
+            } else if (approvedPeriods.add(cell.period())) {
+                result.addAll(replacement);
+            }
+        }
+        return result;
+    }
+
+    private static List<Cell> readCells(String json) {
+        try {
+            return Json.MAPPER.readValue(json, new TypeReference<List<Cell>>() { });
+        } catch (IOException e) {
+            throw new WarehouseException("cannot read approved figures: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The donor release of a programme × month as it stands: every indicator of the programme,
+     * for all offices and each office, with no breakdown, each allowed dimension and each pair,
+     * after disclosure control. Frozen at approval.
+     */
+    public List<Periods.Frozen> donorRelease(String programme, String month) {
+        Programme declared = programmes.programme(programme).orElse(null);
+        if (declared == null) {
+            return List.of();
+        }
+        List<Periods.Frozen> release = new ArrayList<>();
+        List<Period> period = Period.parse(month);
+        for (Indicator indicator : declared.indicators()) {
+            List<String> offices = new ArrayList<>();
+            offices.add(null);
+            offices.addAll(engine.offices(indicator));
+            List<List<String>> breakdowns = new ArrayList<>();
+            breakdowns.add(List.of());
+            List<String> dims = indicator.by();
+            for (int i = 0; i < dims.size(); i++) {
+                breakdowns.add(List.of(dims.get(i)));
+                for (int j = i + 1; j < dims.size(); j++) {
+                    breakdowns.add(List.of(dims.get(i), dims.get(j)));
+                }
+            }
+            for (String office : offices) {
+                for (List<String> by : breakdowns) {
+                    IndicatorQuery query = new IndicatorQuery(indicator, period, office, by);
+                    List<Cell> cells;
+                    try {
+                        cells = disclosure.forDonor(query, engine.evaluate(query));
+                    } catch (IllegalArgumentException e) {
+                        continue; // a breakdown this indicator cannot answer (a ratio's parts differ)
+                    }
+                    release.add(new Periods.Frozen(indicator.code(), office == null ? "" : office, String.join(",", by),
+                            Json.write(cells)));
+                }
+            }
+        }
+        return release;
     }
 
     private List<Achievement> achievements(Caller caller, Indicator indicator, List<Period> periods, String office,

@@ -29,6 +29,8 @@ class WireJsonTest {
                 .isEqualTo("{\"period\":\"2015-08\",\"sex\":\"F\",\"office\":\"PNH\",\"value\":12,\"suppressed\":false}");
         assertThat(json.writeValueAsString(ValueRow.of(new Cell("2015-08", Map.of("sex", "X"), 3L, false).withSuppressed())))
                 .isEqualTo("{\"period\":\"2015-08\",\"sex\":\"X\",\"value\":null,\"suppressed\":true}");
+        assertThat(json.writeValueAsString(ValueRow.of(new Cell("2015-08", Map.of("sex", "F"), 82L, false), "approved")))
+                .isEqualTo("{\"period\":\"2015-08\",\"sex\":\"F\",\"value\":82,\"suppressed\":false,\"revision\":\"approved\"}");
     }
 
     @Test
