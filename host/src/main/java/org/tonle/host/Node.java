@@ -229,6 +229,7 @@ public final class Node implements AutoCloseable {
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
+        status.section("access", access::status);
         AuditLog audit = new AuditLog(warehouse);
         accounts = new Accounts(UserFile.in(config.directory()), audit,
                 Duration.ofMinutes(config.settings().http().sessionIdleMinutes()));

@@ -2,7 +2,9 @@ package org.tonle.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +43,7 @@ import org.tonle.core.Json;
 import org.tonle.core.config.Role;
 import org.tonle.host.auth.PasswordHash;
 import org.tonle.host.auth.UserFile;
+import org.tonle.host.cli.TonleCommand;
 
 /**
  * People's accounts through HTTP on a real node (DESIGN.md section 9.4): sign-in, one 401 for an
@@ -275,11 +278,16 @@ class AccountsIT {
     @Test
     void usersYamlIsReloadedOnChangeAndABrokenOneKeepsTheLastGoodUsers() throws Exception {
         Path file = UserFile.in(node.config());
-        List<UserFile.User> users = new ArrayList<>(UserFile.read(file));
         String password = "edited-by-the-cli-0";
         secrets.add(password);
-        users.add(new UserFile.User("sopheap", Role.ANALYST, List.of(), List.of(), false, PasswordHash.hash(password.toCharArray())));
-        UserFile.write(file, users);
+        InputStream stdin = System.in;
+        System.setIn(new ByteArrayInputStream((password + "\n" + password + "\n").getBytes(StandardCharsets.UTF_8)));
+        try {
+            assertThat(TonleCommand.run("user", "add", "sopheap", "--role", "analyst", "--config", node.config().toString())).isZero();
+        } finally {
+            System.setIn(stdin);
+        }
+        List<UserFile.User> users = UserFile.read(file);
         await(() -> signInQuietly("sopheap", password) == 200);
         assertThat(actions(node.get("/api/v1/audit?principal=users.yaml&limit=100").json().path("entries"))).contains("user-add");
         String before = Files.readString(file);
