@@ -3,6 +3,7 @@ package org.tonle.host.auth;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +33,11 @@ public final class PasswordHash {
     private static final Pattern PHC = Pattern.compile(
             "\\$argon2id\\$v=19\\$m=(\\d{1,7}),t=(\\d{1,3}),p=(\\d{1,2})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * At most this many hashes at once (one per core): each takes 19 MiB, and a burst of
+     * sign-ins on every request thread must not exhaust the heap or the processors.
+     */
+    private static final Semaphore AT_ONCE = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
     /** Verified against when a name is unknown, so that an unknown name costs what a wrong password costs. */
@@ -84,7 +90,12 @@ public final class PasswordHash {
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(parameters);
         byte[] out = new byte[length];
-        generator.generateBytes(password, out); // UTF-8, Bouncy Castle's default for Argon2
+        AT_ONCE.acquireUninterruptibly();
+        try {
+            generator.generateBytes(password, out); // UTF-8, Bouncy Castle's default for Argon2
+        } finally {
+            AT_ONCE.release();
+        }
         return out;
     }
 }
