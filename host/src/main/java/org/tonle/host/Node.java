@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -44,11 +45,15 @@ import org.tonle.host.api.PeriodsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
+import org.tonle.host.api.SessionResource;
 import org.tonle.host.api.SqlResource;
 import org.tonle.host.api.StatusResource;
+import org.tonle.host.api.UsersResource;
 import org.tonle.host.auth.AccessControl;
+import org.tonle.host.auth.Accounts;
 import org.tonle.host.auth.Authentication;
 import org.tonle.host.auth.CallerInjection;
+import org.tonle.host.auth.UserFile;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.service.ActivityService;
@@ -135,6 +140,7 @@ public final class Node implements AutoCloseable {
     private Warehouse warehouse;
     private ProgrammeRegistry registry;
     private AccessControl access;
+    private Accounts accounts;
     private Ingest ingest;
     private OsgiFramework osgi;
     private HttpServer http;
@@ -237,7 +243,11 @@ public final class Node implements AutoCloseable {
 
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
+        status.section("access", access::status);
         AuditLog audit = new AuditLog(warehouse);
+        accounts = new Accounts(UserFile.in(config.directory()), audit,
+                Duration.ofMinutes(config.settings().http().sessionIdleMinutes()));
+        status.section("users", accounts::status);
         BackupService backups = new BackupService(warehouse, writer, keyFile(data), warehouse.spillFolder().resolve("backup-staging"), audit);
         parts.add(0, backups);
         backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
@@ -247,7 +257,9 @@ public final class Node implements AutoCloseable {
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()), periods);
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
-                new Authentication(access),
+                new Authentication(access, accounts),
+                new SessionResource(accounts),
+                new UsersResource(accounts),
                 new CallerInjection(),
                 new HealthResource(ready::get),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
@@ -498,6 +510,11 @@ public final class Node implements AutoCloseable {
 
     public ProgrammeRegistry registry() {
         return registry;
+    }
+
+    /** People's accounts and sessions (users.yaml). */
+    public Accounts accounts() {
+        return accounts;
     }
 
     public AccessControl access() {

@@ -57,9 +57,18 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      *                leave none to parse and validate the next ones, and the writer idles
      *                between commits (docs/PERFORMANCE.md).
      */
-    public record Http(int workers) {
+    /**
+     * @param sessionIdleMinutes a person's session (DESIGN.md section 9.4) ends after this many
+     *                           minutes without a request (default 30)
+     */
+    public record Http(int workers, @JsonProperty("session_idle_minutes") int sessionIdleMinutes) {
         public Http {
             workers = workers <= 0 ? 32 : workers;
+            sessionIdleMinutes = sessionIdleMinutes <= 0 ? 30 : sessionIdleMinutes;
+        }
+
+        public Http(int workers) {
+            this(workers, 0);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -105,6 +106,27 @@ public record TonleConfig(
         return new TonleConfig(directory, List.of(office), only, principals, settings);
     }
 
+    /** The principals of an access.yaml ({@code file}); none when it does not exist. */
+    public static List<PrincipalConfig> readPrincipals(Path file) {
+        List<PrincipalConfig> principals = read(file, AccessFile.class).map(AccessFile::principals).orElse(List.of());
+        return principals == null ? List.of() : principals;
+    }
+
+    /** The principals that {@code text} would give as the content of {@code file} (checking a file before writing it). */
+    public static List<PrincipalConfig> parsePrincipals(Path file, String text) {
+        try {
+            JsonNode tree = YAML.readTree(text);
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                return List.of();
+            }
+            List<PrincipalConfig> principals = YAML.readValue(text, AccessFile.class).principals();
+            return principals == null ? List.of() : principals;
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr();
+            throw new ConfigException(file + where + ": " + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
+        }
+    }
+
     private static <T> Optional<T> read(Path file, Class<T> type) {
         if (!Files.exists(file)) {
             return Optional.empty();
@@ -114,7 +136,13 @@ public record TonleConfig(
             if (tree == null || tree.isMissingNode() || tree.isNull()) {
                 return Optional.empty();
             }
-            return Optional.of(YAML.treeToValue(tree, type));
+            // Read again from the text, not the tree, so that a wrong value is reported with its line.
+            return Optional.of(YAML.readValue(file.toFile(), type));
+        } catch (JsonProcessingException e) {
+            // The file and the line, so that an operator can find what to fix.
+            String where = e.getLocation() == null ? "" : ", line " + e.getLocation().getLineNr();
+            throw new ConfigException(file + where + ": "
+                    + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("cannot be parsed"));
         } catch (IOException e) {
             throw new ConfigException(file + ": " + e.getMessage().lines().findFirst().orElse("cannot be read"));
         }

@@ -3,12 +3,15 @@ package org.tonle.host.auth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -44,6 +47,7 @@ public final class AccessControl {
     private final Supplier<List<PrincipalConfig>> reader;
     private volatile long lastCheck = System.nanoTime();
     private volatile String lastStamp;
+    private volatile String reloadError;
 
     public AccessControl(List<PrincipalConfig> principals, String adminToken) {
         this(principals, adminToken, null, null);
@@ -152,13 +156,28 @@ public final class AccessControl {
         try {
             replace(reader.get(), adminToken);
             lastStamp = stamp;
+            reloadError = null;
             LOG.info("Reloaded {}: {} principals", file, known.size());
             return true;
         } catch (RuntimeException e) {
             lastStamp = stamp; // do not retry a broken file every second; the next edit retries
-            LOG.warn("{} was changed but cannot be used ({}); the previous principals stay in force", file, e.getMessage());
+            reloadError = e.getMessage();
+            LOG.error("{} was changed but cannot be used: {}. The principals loaded before stay in force until it is fixed",
+                    file, e.getMessage());
             return false;
         }
+    }
+
+    /** For {@code GET /api/v1/status}: the file, its principals and, when its last change could not be used, why. */
+    public Map<String, Object> status() {
+        reloadIfChanged();
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("file", String.valueOf(file));
+        status.put("principals", known.size() + added.size());
+        if (reloadError != null) {
+            status.put("error", reloadError + " (the principals loaded before stay in force)");
+        }
+        return status;
     }
 
     private String stamp() {
@@ -166,7 +185,9 @@ public final class AccessControl {
             return "";
         }
         try {
-            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file) : "absent";
+            // with the file's identity: a file moved over it (bin/tonle token add) is seen even within one millisecond
+            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file) + ":"
+                    + Files.readAttributes(file, BasicFileAttributes.class).fileKey() : "absent";
         } catch (IOException e) {
             return "unreadable";
         }

@@ -19,7 +19,12 @@ public final class Authentication implements DynamicFeature {
     private final BearerAuthFilter filter;
 
     public Authentication(AccessControl access) {
-        this.filter = new BearerAuthFilter(access);
+        this(access, null);
+    }
+
+    /** Bearer tokens, and people's session cookies when {@code accounts} is not null. */
+    public Authentication(AccessControl access, Accounts accounts) {
+        this.filter = new BearerAuthFilter(access, accounts);
     }
 
     @Override
