@@ -7,10 +7,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,19 +42,19 @@ class AccessFilesIT {
     void tokenAddIsTakenUpByARunningNodeAndABrokenEditKeepsTheLastGoodFile(@TempDir Path root) throws Exception {
         try (TestNode node = TestNode.start(root)) {
             String token = add(node, "eva", "analyst");
-            await(() -> node.get("/api/v1/me", token).status() == 200);
+            Waiting.until("the access files take effect", () -> node.get("/api/v1/me", token).status() == 200);
             assertThat(node.get("/api/v1/me", token).json().path("name").asText()).isEqualTo("eva");
             Path access = node.config().resolve("access.yaml");
             String good = Files.readString(access);
             Files.writeString(access, good + "  - name: [broken\n");
-            await(() -> node.get("/api/v1/status").json().path("access").has("error"));
+            Waiting.until("the access files take effect", () -> node.get("/api/v1/status").json().path("access").has("error"));
             assertThat(node.get("/api/v1/status").json().path("access").path("error").asText())
                     .contains("access.yaml, line").contains("stay in force");
             assertThat(node.get("/api/v1/me", token).status()).isEqualTo(200);
             Files.writeString(access, good);
-            await(() -> !node.get("/api/v1/status").json().path("access").has("error"));
+            Waiting.until("the access files take effect", () -> !node.get("/api/v1/status").json().path("access").has("error"));
             String second = add(node, "dara", "donor", "--programs", "social");
-            await(() -> node.get("/api/v1/me", second).status() == 200);
+            Waiting.until("the access files take effect", () -> node.get("/api/v1/me", second).status() == 200);
             assertThat(node.get("/api/v1/me", token).status()).isEqualTo(200);
         }
     }
@@ -70,13 +68,5 @@ class AccessFilesIT {
         assertThat(code).as(out.toString()).isZero();
         List<String> lines = out.toString().lines().toList();
         return lines.get(lines.size() - 1).trim();
-    }
-
-    static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition not met within 10 s").isLessThan(deadline);
-            Thread.sleep(50);
-        }
     }
 }

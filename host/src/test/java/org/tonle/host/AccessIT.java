@@ -248,16 +248,12 @@ class AccessIT {
         String late = "late-donor-token";
         assertThat(node.get("/api/v1/indicators", late).status()).isEqualTo(401);
         Files.writeString(node.config().resolve("access.yaml"), access(principal("late-donor", "donor", late, "programs: [awareness]")));
-        int status = 0;
-        for (int i = 0; i < 50 && status != 200; i++) {
-            Thread.sleep(100); // the node looks at the file at most once a second
-            status = node.get("/api/v1/indicators", late).status();
-        }
-        assertThat(status).isEqualTo(200);
+        // The node looks at the file at most once a second.
+        Waiting.until("the new access.yaml is read", () -> node.get("/api/v1/indicators", late).status() == 200);
         assertThat(node.get("/api/v1/indicators/social.clients_met/values?period=2015-08", late).status()).isEqualTo(403);
         // A broken file keeps the principals in force.
         Files.writeString(node.config().resolve("access.yaml"), "principals: [ {name: x, role: nobody");
-        Thread.sleep(1100);
+        Waiting.until("the broken access.yaml is reported", () -> node.get("/api/v1/status").json().path("access").has("error"));
         assertThat(node.get("/api/v1/indicators", late).status()).isEqualTo(200);
         Files.writeString(node.config().resolve("access.yaml"), access(""));
     }

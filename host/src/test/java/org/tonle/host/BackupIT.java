@@ -85,9 +85,7 @@ class BackupIT {
                 writer.start();
                 writers.add(writer);
             }
-            while (acknowledged.size() < 24) {
-                Thread.sleep(10);
-            }
+            Waiting.until("24 submissions acknowledged before the backup", () -> acknowledged.size() >= 24);
             acknowledgedBeforeBackup = Set.copyOf(acknowledged);
             HttpResponse<InputStream> answer = backup(node.url(), TestNode.ADMIN_TOKEN, PASSPHRASE);
             assertThat(answer.statusCode()).isEqualTo(200);

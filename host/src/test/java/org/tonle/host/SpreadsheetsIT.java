@@ -135,10 +135,7 @@ class SpreadsheetsIT {
         Files.write(inbox.resolve("august.xlsx.tmp"), filled);
         Files.move(inbox.resolve("august.xlsx.tmp"), inbox.resolve("august.xlsx"));
         Path report = inbox.resolve("failed/august.xlsx.report.json");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.exists(report) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Waiting.until("the inbox reports the sheet", () -> Files.exists(report));
         JsonNode inboxReport = JSON.readTree(Files.readString(report));
         assertThat(inboxReport.path("duplicates").asInt()).isEqualTo(3);
         assertThat(inboxReport.path("rejections").get(0).path("rule").asText()).isEqualTo("key_length");

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -106,15 +105,8 @@ class XlsFormIT {
             Path deploy = Files.createDirectories(node.data().resolve("deploy"));
             Files.copy(jar, work.resolve("staged.jar"));
             Files.move(work.resolve("staged.jar"), deploy.resolve("home-visits.jar"), StandardCopyOption.ATOMIC_MOVE);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            JsonNode programme = null;
-            while (System.nanoTime() < deadline) {
-                programme = programme(node, "home_visit");
-                if ("active".equals(programme.path("state").asText())) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
+            Waiting.until("the XLSForm bundle goes live", () -> "active".equals(programme(node, "home_visit").path("state").asText()));
+            JsonNode programme = programme(node, "home_visit");
             assertThat(programme.path("state").asText()).as(String.valueOf(programme)).isEqualTo("active");
             assertThat(programme.path("name").asText()).isEqualTo("Home visits");
             assertThat(node.node().registry().programme("home_visit").orElseThrow().name().in("km")).isEqualTo("ការសួរសុខទុក្ខតាមផ្ទះ");

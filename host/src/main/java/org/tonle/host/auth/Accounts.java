@@ -32,7 +32,6 @@ import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.core.access.TokenDigest;
 import org.tonle.core.config.ConfigException;
-import org.tonle.core.config.Role;
 import org.tonle.warehouse.AuditLog;
 
 /**
