@@ -175,7 +175,8 @@ public final class Node implements AutoCloseable {
         store.onCommit(cube);
         GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
 
-        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
+        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry,
+                config.directory(), options.bundles());
         parts.add(0, osgi);
         RecordChecks checks = new RecordChecks(osgi.context());
         checks.open();
@@ -205,7 +206,8 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
         }
         ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
-                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes);
+                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes)
+                .withTrust(osgi.trust());
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();
