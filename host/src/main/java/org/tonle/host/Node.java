@@ -196,7 +196,7 @@ public final class Node implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
-        ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
+        ProgrammeRoutes routes = new ProgrammeRoutes(camel, data, secretsFolder(data));
         Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace()));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
@@ -359,6 +359,8 @@ public final class Node implements AutoCloseable {
      */
     private SubjectKeys subjectKeys(Path data) {
         Path keyFile = keyFile(data);
+        apartFromReach(data, keyFile);
+        apartFromReach(data, secretsFolder(data));
         NodeSettings settings = new NodeSettings(warehouse);
         var fingerprint = settings.get(KEY_FINGERPRINT);
         boolean hasRecords = countRecords() > 0;
@@ -378,10 +380,30 @@ public final class Node implements AutoCloseable {
         return keys;
     }
 
-    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code <data>/secrets/subject-key}. */
+    /** The folder of the node's secrets: {@code secrets.folder}, or {@code <data>/secrets}. */
+    private Path secretsFolder(Path data) {
+        return config.settings().secrets().folder(config.directory(), data);
+    }
+
+    /**
+     * Refuses a secret where SQL or programme routes could reach it: in the one folder DuckDB may
+     * touch, or in the intake, inbox or deploy folders.
+     */
+    private void apartFromReach(Path data, Path secret) {
+        Path absolute = secret.toAbsolutePath().normalize();
+        Path root = data.toAbsolutePath().normalize();
+        for (Path reachable : List.of(warehouse.spillFolder().toAbsolutePath().normalize(), root.resolve("intake"), root.resolve("inbox"),
+                root.resolve("deploy"))) {
+            if (absolute.startsWith(reachable) || reachable.startsWith(absolute)) {
+                throw new IllegalStateException(secret + " is in or around " + reachable + ", which SQL or programme routes can reach;"
+                        + " set secrets.folder (and pseudonymisation.key_file) to a folder of its own (docs/OPERATIONS.md)");
+            }
+        }
+    }
+
+    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code subject-key} in the secrets folder. */
     private Path keyFile(Path data) {
-        String configured = config.settings().pseudonymisation().keyFile();
-        return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.directory().resolve(configured);
+        return config.settings().keyFile(config.directory(), data);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.tonle.core.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -8,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http, Backup backup, Organisation organisation) {
+                       Warehouse warehouse, Http http, Backup backup, Organisation organisation, Secrets secrets) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -20,10 +21,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         http = http == null ? new Http(0) : http;
         backup = backup == null ? new Backup(null, null, 0, null) : backup;
         organisation = organisation == null ? new Organisation(null) : organisation;
+        secrets = secrets == null ? new Secrets(null) : secrets;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -99,6 +101,31 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     }
 
     public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {
+    }
+
+    /**
+     * The folder of the node's secrets (the pseudonymisation key), apart from everything SQL and
+     * programme routes may reach: DuckDB may touch only {@code <data>/duckdb-spill}, routes only
+     * {@code <data>/intake/...}, and both are refused anything inside this folder.
+     *
+     * @param folder relative to the configuration folder; empty for {@code <data>/secrets}
+     */
+    public record Secrets(String folder) {
+
+        /** The secrets folder of a node with this configuration and data folder. */
+        public Path folder(Path config, Path data) {
+            return (folder == null || folder.isBlank() ? data.resolve("secrets") : config.resolve(folder)).toAbsolutePath().normalize();
+        }
+    }
+
+    /**
+     * The pseudonymisation key file: {@code pseudonymisation.key_file} (relative to the
+     * configuration folder), or {@code subject-key} in the secrets folder.
+     */
+    public Path keyFile(Path config, Path data) {
+        String configured = pseudonymisation.keyFile();
+        return configured == null || configured.isBlank() ? secrets.folder(config, data).resolve("subject-key")
+                : config.resolve(configured).toAbsolutePath().normalize();
     }
 
     /**

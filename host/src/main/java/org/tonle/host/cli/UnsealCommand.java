@@ -2,7 +2,6 @@ package org.tonle.host.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -10,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import org.tonle.core.config.TonleConfig;
 import org.tonle.pipelines.OwnerOnly;
 import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.SubjectKeys;
@@ -39,8 +37,7 @@ final class UnsealCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String configured = Files.exists(config) ? TonleConfig.load(config).settings().pseudonymisation().keyFile() : null;
-        Path keyFile = configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.resolve(configured);
+        Path keyFile = KeyCommand.keyFile(config, data);
         byte[] content = new Quarantine(SubjectKeys.fromFile(keyFile, false)).open(sealed);
         try (OutputStream file = OwnerOnly.newFile(out)) {
             file.write(content);
