@@ -1,7 +1,11 @@
 package org.tonle.host;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +16,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
@@ -19,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.analytics.flight.FlightSqlServer;
+import org.tonle.core.config.Settings;
 import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
@@ -256,7 +264,7 @@ public final class Node implements AutoCloseable {
                 new BackupResource(backups, this::backupRecipient),
                 new MetricsResource(status),
                 new OpenApiResource(),
-                new OutboxFullMapper()));
+                new OutboxFullMapper()), tlsContext());
         parts.add(0, http);
         if (options.flightPort() > 0) {
             flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql);
@@ -380,6 +388,40 @@ public final class Node implements AutoCloseable {
         return keys;
     }
 
+    /**
+     * The server's key for HTTPS ({@code http.tls} in config/tonle.yaml), or {@code null} for
+     * plain HTTP: a PKCS#12 key store and its password from a file or an environment variable.
+     */
+    private SSLContext tlsContext() {
+        Settings.Http settings = config.settings().http();
+        if (!settings.secure()) {
+            return null;
+        }
+        Settings.Tls tls = settings.tls();
+        Path keystore = config.directory().resolve(tls.keystore());
+        try {
+            char[] password;
+            if (tls.passwordFile() != null && !tls.passwordFile().isBlank()) {
+                password = Files.readString(config.directory().resolve(tls.passwordFile())).strip().toCharArray();
+            } else if (tls.passwordEnv() != null && System.getenv(tls.passwordEnv()) != null) {
+                password = System.getenv(tls.passwordEnv()).toCharArray();
+            } else {
+                throw new IllegalStateException("http.tls needs password_file or password_env (set in the environment) for " + keystore);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(keystore)) {
+                store.load(in, password);
+            }
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot load the HTTPS key store " + keystore + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The folder of the node's secrets: {@code secrets.folder}, or {@code <data>/secrets}. */
     private Path secretsFolder(Path data) {
         return config.settings().secrets().folder(config.directory(), data);
@@ -489,7 +531,7 @@ public final class Node implements AutoCloseable {
     }
 
     public String url() {
-        return "http://" + options.host() + ":" + http.port();
+        return (config.settings().http().secure() ? "https://" : "http://") + options.host() + ":" + http.port();
     }
 
     public int port() {

@@ -57,10 +57,31 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      *                leave none to parse and validate the next ones, and the writer idles
      *                between commits (docs/PERFORMANCE.md).
      */
-    public record Http(int workers) {
+    public record Http(int workers, Tls tls) {
         public Http {
             workers = workers <= 0 ? 32 : workers;
         }
+
+        public Http(int workers) {
+            this(workers, null);
+        }
+
+        /** Whether HTTPS is configured. */
+        public boolean secure() {
+            return tls != null && tls.keystore() != null && !tls.keystore().isBlank();
+        }
+    }
+
+    /**
+     * HTTPS: a PKCS#12 key store ({@code bin/tonle cert} makes one) and its password, read from
+     * a file (best in the secrets folder) or an environment variable.
+     *
+     * @param keystore     relative to the configuration folder; empty for plain HTTP
+     * @param passwordFile relative to the configuration folder
+     * @param passwordEnv  the name of an environment variable holding the password
+     */
+    public record Tls(String keystore, @JsonProperty("password_file") String passwordFile,
+                      @JsonProperty("password_env") String passwordEnv) {
     }
 
     /**
