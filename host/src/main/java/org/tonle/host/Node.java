@@ -1,10 +1,13 @@
 package org.tonle.host;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,6 +20,9 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.camel.CamelContext;
@@ -27,6 +33,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.analytics.flight.FlightSqlServer;
+import org.tonle.core.config.Settings;
 import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
@@ -195,7 +202,8 @@ public final class Node implements AutoCloseable {
         Periods periods = new Periods(warehouse);
         writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));
 
-        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry);
+        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry,
+                config.directory(), options.bundles());
         parts.add(0, osgi);
         RecordChecks checks = new RecordChecks(osgi.context());
         checks.open();
@@ -215,7 +223,7 @@ public final class Node implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
         }
-        ProgrammeRoutes routes = new ProgrammeRoutes(camel, data);
+        ProgrammeRoutes routes = new ProgrammeRoutes(camel, data, secretsFolder(data));
         Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace(), keys));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
@@ -225,7 +233,8 @@ public final class Node implements AutoCloseable {
             throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
         }
         ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
-                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes);
+                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes)
+                .withTrust(osgi.trust());
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();
@@ -281,7 +290,7 @@ public final class Node implements AutoCloseable {
                 new BackupResource(backups, this::backupRecipient),
                 new MetricsResource(status),
                 new OpenApiResource(),
-                new OutboxFullMapper()));
+                new OutboxFullMapper()), tlsContext());
         parts.add(0, http);
         if (options.flightPort() > 0) {
             flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql);
@@ -384,6 +393,8 @@ public final class Node implements AutoCloseable {
      */
     private SubjectKeys subjectKeys(Path data) {
         Path keyFile = keyFile(data);
+        apartFromReach(data, keyFile);
+        apartFromReach(data, secretsFolder(data));
         NodeSettings settings = new NodeSettings(warehouse);
         var fingerprint = settings.get(KEY_FINGERPRINT);
         boolean hasRecords = countRecords() > 0;
@@ -403,10 +414,64 @@ public final class Node implements AutoCloseable {
         return keys;
     }
 
-    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code <data>/secrets/subject-key}. */
+    /**
+     * The server's key for HTTPS ({@code http.tls} in config/tonle.yaml), or {@code null} for
+     * plain HTTP: a PKCS#12 key store and its password from a file or an environment variable.
+     */
+    private SSLContext tlsContext() {
+        Settings.Http settings = config.settings().http();
+        if (!settings.secure()) {
+            return null;
+        }
+        Settings.Tls tls = settings.tls();
+        Path keystore = config.directory().resolve(tls.keystore());
+        try {
+            char[] password;
+            if (tls.passwordFile() != null && !tls.passwordFile().isBlank()) {
+                password = Files.readString(config.directory().resolve(tls.passwordFile())).strip().toCharArray();
+            } else if (tls.passwordEnv() != null && System.getenv(tls.passwordEnv()) != null) {
+                password = System.getenv(tls.passwordEnv()).toCharArray();
+            } else {
+                throw new IllegalStateException("http.tls needs password_file or password_env (set in the environment) for " + keystore);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(keystore)) {
+                store.load(in, password);
+            }
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot load the HTTPS key store " + keystore + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The folder of the node's secrets: {@code secrets.folder}, or {@code <data>/secrets}. */
+    private Path secretsFolder(Path data) {
+        return config.settings().secrets().folder(config.directory(), data);
+    }
+
+    /**
+     * Refuses a secret where SQL or programme routes could reach it: in the one folder DuckDB may
+     * touch, or in the intake, inbox or deploy folders.
+     */
+    private void apartFromReach(Path data, Path secret) {
+        Path absolute = secret.toAbsolutePath().normalize();
+        Path root = data.toAbsolutePath().normalize();
+        for (Path reachable : List.of(warehouse.spillFolder().toAbsolutePath().normalize(), root.resolve("intake"), root.resolve("inbox"),
+                root.resolve("deploy"))) {
+            if (absolute.startsWith(reachable) || reachable.startsWith(absolute)) {
+                throw new IllegalStateException(secret + " is in or around " + reachable + ", which SQL or programme routes can reach;"
+                        + " set secrets.folder (and pseudonymisation.key_file) to a folder of its own (docs/OPERATIONS.md)");
+            }
+        }
+    }
+
+    /** The pseudonymisation key file: {@code pseudonymisation.key_file}, or {@code subject-key} in the secrets folder. */
     private Path keyFile(Path data) {
-        String configured = config.settings().pseudonymisation().keyFile();
-        return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.directory().resolve(configured);
+        return config.settings().keyFile(config.directory(), data);
     }
 
     /**
@@ -492,7 +557,7 @@ public final class Node implements AutoCloseable {
     }
 
     public String url() {
-        return "http://" + options.host() + ":" + http.port();
+        return (config.settings().http().secure() ? "https://" : "http://") + options.host() + ":" + http.port();
     }
 
     public int port() {

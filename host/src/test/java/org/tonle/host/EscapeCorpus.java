@@ -125,6 +125,8 @@ final class EscapeCorpus {
             attempt("SELECT * FROM '${data}/**/*.csv'", VIEW),
             attempt("SELECT * FROM read_csv('" + FORM + "')", TF),
             attempt("SELECT * FROM \"${data}/tonle.duckdb\"", VIEW),
+            attempt("SELECT * FROM read_text('${data}/secrets/subject-key')", TF),
+            attempt("SELECT * FROM '${data}/secrets/subject-key'", VIEW),
             // one query takes the node down: now refused (the functions that build a huge value from a small one)
             attempt("SELECT count(*) FROM (SELECT unnest(range(300000000)))", FN),
             attempt("SELECT repeat('x', 100000000) FROM offices", FN),

@@ -170,7 +170,7 @@ class ProgrammeBundlesIT {
                         </scr:component>
                         """)
                 .classFile(ThrowingCheck.class)
-                .deploy(node.data().resolve("deploy"), "checked.jar");
+                .deployTrusted(node.config(), node.data().resolve("deploy"), "checked.jar");
         Waiting.until("checked goes live", () -> "active".equals(programme("checked").path("state").asText()));
 
         String record = stay("K-1", "F").replace("\"shelter\"", "\"checked\"");
@@ -241,7 +241,7 @@ class ProgrammeBundlesIT {
                               steps:
                                 - to: "file:/tmp/elsewhere"
                         """)
-                .deploy(node.data().resolve("deploy"), "leaky.jar");
+                .deployTrusted(node.config(), node.data().resolve("deploy"), "leaky.jar");
         Waiting.until("leaky is refused", () -> error("org.example.leaky").contains("may only use direct:tonle-intake and file: folders under the node's intake folder"));
         assertThat(programme("leaky").isMissingNode()).isTrue();
         assertThat(node.node().registry().programme("leaky")).isEmpty();

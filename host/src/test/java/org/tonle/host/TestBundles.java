@@ -15,6 +15,8 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import org.tonle.programmes.BundleTrust;
+
 /**
  * Builds programme bundles at test time with nothing but java.util.jar, as a programme author
  * would with the plain {@code jar} tool (docs/PLUGINS.md), and drops them into a node's deploy folder.
@@ -67,6 +69,22 @@ final class TestBundles {
             Files.createDirectories(deployDir);
             Path staging = Files.createTempFile(deployDir.getParent(), fileName, ".tmp");
             write(staging);
+            Files.move(staging, deployDir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Trusts the jar by its SHA-256 in {@code config/trusted-bundles.yaml} (as
+     * {@code bin/tonle bundles trust} does), then deploys it: for bundles that carry code.
+     */
+    void deployTrusted(Path config, Path deployDir, String fileName) {
+        try {
+            Files.createDirectories(deployDir);
+            Path staging = Files.createTempFile(deployDir.getParent(), fileName, ".tmp");
+            write(staging);
+            BundleTrust.trust(config, staging);
             Files.move(staging, deployDir.resolve(fileName), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,7 +3,7 @@ package org.tonle.host;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.Callable;
 
 /**
  * How the integration tests wait for something a node does in the background (a bundle going
@@ -18,16 +18,16 @@ public final class Waiting {
     private Waiting() {
     }
 
-    public static void until(String what, BooleanSupplier condition) {
+    public static void until(String what, Callable<Boolean> condition) {
         until(what, DEFAULT, condition);
     }
 
-    public static void until(String what, Duration atMost, BooleanSupplier condition) {
-        await(what).atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
+    public static void until(String what, Duration atMost, Callable<Boolean> condition) {
+        await(what).atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50)).until(condition);
     }
 
     /** Milliseconds until the condition held (for figures such as a hot deployment's delay). */
-    public static long millisUntil(String what, Duration atMost, BooleanSupplier condition) {
+    public static long millisUntil(String what, Duration atMost, Callable<Boolean> condition) {
         long start = System.nanoTime();
         until(what, atMost, condition);
         return (System.nanoTime() - start) / 1_000_000;

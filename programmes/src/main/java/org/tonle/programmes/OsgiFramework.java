@@ -10,13 +10,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.SynchronousBundleListener;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.framework.hooks.weaving.WeavingHook;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.slf4j.Logger;
@@ -34,12 +41,22 @@ public final class OsgiFramework implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OsgiFramework.class);
     private static final long STOP_TIMEOUT_MS = 10_000;
 
+    private static final long TRUST_POLL_MS = 1_000;
+
     private final Framework framework;
     private final Path deploy;
+    private final BundleTrust trust;
+    private final ScheduledExecutorService trustWatcher;
 
-    private OsgiFramework(Framework framework, Path deploy) {
+    private OsgiFramework(Framework framework, Path deploy, BundleTrust trust) {
         this.framework = framework;
         this.deploy = deploy;
+        this.trust = trust;
+        this.trustWatcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "tonle-bundle-trust");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** A jar in the deploy folder that FileInstall will not install, and why. */
@@ -49,9 +66,12 @@ public final class OsgiFramework implements AutoCloseable {
     /**
      * Starts Felix, installs the distribution's bundles and starts them. A bundle that fails to
      * install or resolve is reported in the registry (when it declares a programme) and skipped;
-     * the node goes on.
+     * the node goes on. Only trusted bundles may run code ({@link BundleTrust}): the trust in
+     * {@code config} is checked before any bundle resolves, the distribution's bundles (in the
+     * folder of {@code bundles}) are trusted.
      */
-    public static OsgiFramework start(Path storage, List<Path> bundles, Path deploy, ProgrammeRegistry registry) {
+    public static OsgiFramework start(Path storage, List<Path> bundles, Path deploy, ProgrammeRegistry registry, Path config,
+                                      Path distribution) {
         Map<String, String> properties = new HashMap<>();
         properties.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -67,9 +87,22 @@ public final class OsgiFramework implements AutoCloseable {
             FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
             Framework framework = factory.newFramework(properties);
+            framework.init();
+            BundleTrust trust = new BundleTrust(config, storage, distribution);
+            BundleContext system = framework.getBundleContext();
+            system.registerService(ResolverHookFactory.class, trust, null);
+            system.registerService(WeavingHook.class, trust, null);
+            system.addBundleListener((SynchronousBundleListener) event -> {
+                if (event.getType() == BundleEvent.UNINSTALLED) {
+                    trust.forget(event.getBundle().getBundleId());
+                } else if (event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) {
+                    trust.check(event.getBundle());
+                }
+            });
             framework.start();
-            OsgiFramework osgi = new OsgiFramework(framework, deploy);
+            OsgiFramework osgi = new OsgiFramework(framework, deploy, trust);
             osgi.installAll(bundles, registry);
+            osgi.trustWatcher.scheduleWithFixedDelay(osgi::retrustIfChanged, TRUST_POLL_MS, TRUST_POLL_MS, TimeUnit.MILLISECONDS);
             return osgi;
         } catch (BundleException | IOException e) {
             throw new IllegalStateException("cannot start the OSGi framework: " + e.getMessage(), e);
@@ -100,6 +133,37 @@ public final class OsgiFramework implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * When {@code trusted-bundles.yaml} or {@code trust/} changed, starts the bundles refused
+     * before that are trusted now.
+     */
+    void retrustIfChanged() {
+        try {
+            if (!trust.reloadIfChanged()) {
+                return;
+            }
+            for (long id : trust.refusedBundles()) {
+                Bundle bundle = context().getBundle(id);
+                if (bundle == null) {
+                    trust.forget(id);
+                } else if (trust.check(bundle).isEmpty() && bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                    LOG.info("Bundle {} is trusted now; starting it", bundle.getSymbolicName());
+                    if (bundle.getState() == Bundle.ACTIVE) {
+                        bundle.stop(Bundle.STOP_TRANSIENT); // it needed nothing, so it started without its code
+                    }
+                    bundle.start();
+                }
+            }
+        } catch (BundleException | RuntimeException e) {
+            LOG.error("Cannot start a newly trusted bundle: {}", e.getMessage());
+        }
+    }
+
+    /** Bundle trust: why a bundle is not allowed to run code. */
+    public BundleTrust trust() {
+        return trust;
     }
 
     public BundleContext context() {
@@ -173,6 +237,7 @@ public final class OsgiFramework implements AutoCloseable {
 
     @Override
     public void close() {
+        trustWatcher.shutdownNow();
         try {
             framework.stop();
             framework.waitForStop(STOP_TIMEOUT_MS);

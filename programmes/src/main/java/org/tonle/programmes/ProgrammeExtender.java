@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,6 +48,7 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
     private final DeclarationReader reader = new DeclarationReader();
     private final ProgrammeRoutes routes;
     private final BundleListener unresolved = this::diagnose;
+    private BundleTrust trust;
 
     /**
      * @param deployedHere whether this node runs a programme id (its offices' deployments)
@@ -62,6 +64,12 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
         this.registry = registry;
         this.deployedHere = deployedHere;
         this.routes = routes;
+    }
+
+    /** Shows programme bundles refused by this trust as {@code untrusted}; call before {@link #open()}. */
+    public ProgrammeExtender withTrust(BundleTrust trust) {
+        this.trust = trust;
+        return this;
     }
 
     @Override
@@ -90,6 +98,11 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
         String name = bundle.getSymbolicName();
         String version = bundle.getVersion().toString();
         String source = name + "!/" + path;
+        Optional<String> untrusted = trust == null ? Optional.empty() : trust.check(bundle);
+        if (untrusted.isPresent()) {
+            LOG.error("Bundle {} is untrusted: {}", name, untrusted.get());
+            return registry.untrusted(bundle.getBundleId(), name, version, "untrusted: " + untrusted.get());
+        }
         URL entry = bundle.getEntry(path);
         if (entry == null) {
             return failed(bundle, name, version, source + ": the declaration named by " + HEADER + " is not in the bundle");
@@ -190,6 +203,12 @@ public final class ProgrammeExtender extends BundleTracker<ProgrammeRegistry.Ent
         switch (event.getType()) {
             case BundleEvent.UNINSTALLED -> registry.remove(bundle.getBundleId());
             case BundleEvent.INSTALLED, BundleEvent.UPDATED, BundleEvent.UNRESOLVED -> {
+                Optional<String> untrusted = trust == null ? Optional.empty() : trust.check(bundle);
+                if (untrusted.isPresent()) {
+                    registry.untrusted(bundle.getBundleId(), bundle.getSymbolicName(), bundle.getVersion().toString(),
+                            "untrusted: " + untrusted.get());
+                    return;
+                }
                 List<String> missing = missingImports(bundle);
                 if (!missing.isEmpty()) {
                     failed(bundle, bundle.getSymbolicName(), bundle.getVersion().toString(), "cannot be resolved: it imports "

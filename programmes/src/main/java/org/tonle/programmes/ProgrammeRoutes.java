@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,11 +66,18 @@ public final class ProgrammeRoutes {
 
     private final CamelContext camel;
     private final Path intake;
+    private final Path secrets;
     private final Map<Long, List<String>> routesByBundle = new ConcurrentHashMap<>();
 
     public ProgrammeRoutes(CamelContext camel, Path data) {
+        this(camel, data, data.resolve("secrets"));
+    }
+
+    /** @param secrets the node's secrets folder: no route may reach into it, whatever else allows */
+    public ProgrammeRoutes(CamelContext camel, Path data, Path secrets) {
         this.camel = camel;
         this.intake = data.toAbsolutePath().normalize().resolve("intake");
+        this.secrets = secrets.toAbsolutePath().normalize();
     }
 
     /** Sets {@value #DATA_PROPERTY} for route files; call before the context starts. */
@@ -244,6 +252,31 @@ public final class ProgrammeRoutes {
         }
     }
 
+    /**
+     * Whether a folder is in the secrets folder, or leads there through a symbolic link (of the
+     * folder or of any folder above it that exists).
+     */
+    private boolean inSecrets(Path path) {
+        if (path.startsWith(secrets)) {
+            return true;
+        }
+        Path secretsReal = secrets;
+        try {
+            if (Files.exists(secrets)) {
+                secretsReal = secrets.toRealPath();
+            }
+            for (Path p = path; p != null; p = p.getParent()) {
+                if (Files.exists(p)) {
+                    Path real = p.toRealPath().resolve(p.relativize(path));
+                    return real.startsWith(secretsReal) || real.startsWith(secrets);
+                }
+            }
+        } catch (IOException e) {
+            return true; // cannot tell where it leads: refused
+        }
+        return false;
+    }
+
     /** The intake endpoint exactly, or a file endpoint on a folder under {@code <data>/intake/}. */
     private void checkEndpoint(String where, String uri, boolean consumer) throws RouteRefused {
         String resolved;
@@ -270,6 +303,9 @@ public final class ProgrammeRoutes {
             Path path = Path.of(folder.startsWith("//") ? folder.substring(2) : folder).toAbsolutePath().normalize();
             if (!path.startsWith(intake) || path.equals(intake)) {
                 throw new RouteRefused(refused);
+            }
+            if (inSecrets(path)) {
+                throw new RouteRefused(where + " uses the endpoint '" + uri + "', which reaches the node's secrets folder; no route may");
             }
         } catch (InvalidPathException e) {
             throw new RouteRefused(refused);

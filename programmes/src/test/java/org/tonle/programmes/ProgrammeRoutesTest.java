@@ -48,6 +48,26 @@ class ProgrammeRoutesTest {
         assertThat(definitions).singleElement().satisfies(d -> assertThat(d.getRouteId()).isEqualTo("investigation.hotline-intake"));
     }
 
+    @Test
+    void noRouteReachesTheSecretsFolderEvenWhenItLiesUnderIntakeOrIsLinkedThere() throws Exception {
+        // A secrets folder put (badly) under the intake folder is still out of reach.
+        ProgrammeRoutes inside = new ProgrammeRoutes(camel, data, data.resolve("intake/keys"));
+        String yaml = "- route:\n    from:\n      uri: \"file:{{tonle.data}}/intake/keys\"\n      steps:\n        - to: \"direct:tonle-intake\"\n";
+        assertThatThrownBy(() -> inside.definitions("shelter", "TONLE-INF/routes/r.camel.yaml", yaml.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProgrammeRoutes.RouteRefused.class).hasMessageContaining("reaches the node's secrets folder");
+
+        // A folder under intake that is a symbolic link to the secrets folder.
+        Files.createDirectories(data.resolve("secrets"));
+        Files.createDirectories(data.resolve("intake"));
+        Files.createSymbolicLink(data.resolve("intake/linked"), data.resolve("secrets"));
+        String linked = yaml.replace("intake/keys", "intake/linked/x");
+        assertThatThrownBy(() -> routes.definitions("shelter", "TONLE-INF/routes/r.camel.yaml", linked.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProgrammeRoutes.RouteRefused.class).hasMessageContaining("reaches the node's secrets folder");
+
+        String fine = yaml.replace("intake/keys", "intake/in");
+        assertThat(routes.definitions("shelter", "TONLE-INF/routes/r.camel.yaml", fine.getBytes(StandardCharsets.UTF_8))).hasSize(1);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "another component     | file:{{tonle.data}}/intake/in | to: \"http://example.org/steal\"                | may only use direct:tonle-intake",

@@ -32,6 +32,12 @@ class WarehouseLockDownTest {
             assertThat(data.resolve("export.parquet")).doesNotExist();
             Files.writeString(data.resolve("key"), "secret");
             assertThat(refusal(warehouse, "SELECT * FROM read_text('" + data.resolve("key") + "')")).contains("disabled by configuration");
+            // The default secrets folder, <data>/secrets, is not the one folder DuckDB may touch.
+            Files.createDirectories(data.resolve("secrets"));
+            Files.writeString(data.resolve("secrets/subject-key"), "secret");
+            assertThat(refusal(warehouse, "SELECT * FROM read_text('" + data.resolve("secrets/subject-key") + "')"))
+                    .contains("disabled by configuration");
+            assertThat(refusal(warehouse, "SELECT * FROM read_blob('" + data.resolve("secrets") + "/*')")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "COPY (SELECT 1) TO '" + outside + "'")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "SELECT * FROM read_text('/etc/hostname')")).contains("disabled by configuration");
             assertThat(refusal(warehouse, "SET enable_external_access = true")).contains("locked");

@@ -1,5 +1,6 @@
 package org.tonle.core.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http, Backup backup, Organisation organisation) {
+                       Warehouse warehouse, Http http, Backup backup, Organisation organisation, Secrets secrets) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -22,10 +23,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         http = http == null ? new Http(0) : http;
         backup = backup == null ? new Backup(null, null, 0, null) : backup;
         organisation = organisation == null ? new Organisation(null) : organisation;
+        secrets = secrets == null ? new Secrets(null) : secrets;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null, null);
     }
 
     public static Settings defaults() {
@@ -60,16 +62,34 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     /**
      * @param sessionIdleMinutes a person's session (DESIGN.md section 9.4) ends after this many
      *                           minutes without a request (default 30)
+     * @param tls                HTTPS, when configured
      */
-    public record Http(int workers, @JsonProperty("session_idle_minutes") int sessionIdleMinutes) {
+    public record Http(int workers, @JsonProperty("session_idle_minutes") int sessionIdleMinutes, Tls tls) {
         public Http {
             workers = workers <= 0 ? 32 : workers;
             sessionIdleMinutes = sessionIdleMinutes <= 0 ? 30 : sessionIdleMinutes;
         }
 
         public Http(int workers) {
-            this(workers, 0);
+            this(workers, 0, null);
         }
+
+        /** Whether HTTPS is configured. */
+        public boolean secure() {
+            return tls != null && tls.keystore() != null && !tls.keystore().isBlank();
+        }
+    }
+
+    /**
+     * HTTPS: a PKCS#12 key store ({@code bin/tonle cert} makes one) and its password, read from
+     * a file (best in the secrets folder) or an environment variable.
+     *
+     * @param keystore     relative to the configuration folder; empty for plain HTTP
+     * @param passwordFile relative to the configuration folder
+     * @param passwordEnv  the name of an environment variable holding the password
+     */
+    public record Tls(String keystore, @JsonProperty("password_file") String passwordFile,
+                      @JsonProperty("password_env") String passwordEnv) {
     }
 
     /**
@@ -110,6 +130,31 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
     }
 
     public record Pseudonymisation(@JsonProperty("key_file") String keyFile) {
+    }
+
+    /**
+     * The folder of the node's secrets (the pseudonymisation key), apart from everything SQL and
+     * programme routes may reach: DuckDB may touch only {@code <data>/duckdb-spill}, routes only
+     * {@code <data>/intake/...}, and both are refused anything inside this folder.
+     *
+     * @param folder relative to the configuration folder; empty for {@code <data>/secrets}
+     */
+    public record Secrets(String folder) {
+
+        /** The secrets folder of a node with this configuration and data folder. */
+        public Path folder(Path config, Path data) {
+            return (folder == null || folder.isBlank() ? data.resolve("secrets") : config.resolve(folder)).toAbsolutePath().normalize();
+        }
+    }
+
+    /**
+     * The pseudonymisation key file: {@code pseudonymisation.key_file} (relative to the
+     * configuration folder), or {@code subject-key} in the secrets folder.
+     */
+    public Path keyFile(Path config, Path data) {
+        String configured = pseudonymisation.keyFile();
+        return configured == null || configured.isBlank() ? secrets.folder(config, data).resolve("subject-key")
+                : config.resolve(configured).toAbsolutePath().normalize();
     }
 
     /**

@@ -57,6 +57,11 @@ public final class ProgrammeRegistry {
         return put(new Entry(bundleId, bundle, version, "failed", null, error));
     }
 
+    /** A bundle that may not run its code (DESIGN.md section 9.7): never started. */
+    public Entry untrusted(long bundleId, String bundle, String version, String reason) {
+        return put(new Entry(bundleId, bundle, version, "untrusted", null, reason));
+    }
+
     /** A valid programme that this node does not run (not in its offices' deployments). */
     public Entry park(long bundleId, String bundle, String version, Programme programme, String reason) {
         return put(new Entry(bundleId, bundle, version, "not_deployed", programme, reason));

@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.warehouse.backup.BackupException;
 import org.tonle.warehouse.backup.OpenPgp;
@@ -45,10 +46,9 @@ final class KeyCommand {
     static final String FORMAT = "tonle-subject-key/1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Where the node reads its key: {@code pseudonymisation.key_file}, or {@code <data>/secrets/subject-key}. */
+    /** Where the node reads its key: {@code pseudonymisation.key_file}, or {@code subject-key} in the secrets folder. */
     static Path keyFile(Path config, Path data) {
-        String configured = Files.isDirectory(config) ? TonleConfig.load(config).settings().pseudonymisation().keyFile() : "";
-        return configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.resolve(configured);
+        return (Files.isDirectory(config) ? TonleConfig.load(config).settings() : Settings.defaults()).keyFile(config, data);
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,

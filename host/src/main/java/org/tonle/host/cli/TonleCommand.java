@@ -9,7 +9,7 @@ import picocli.CommandLine;
 @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
         description = "Tonle: monitoring and reporting for child-protection programmes.",
         subcommands = {ServeCommand.class, DemoCommand.class, ImportCommand.class, ReportCommand.class, SqlCommand.class,
-                TokenCommand.class, UserCommand.class, BundlesCommand.class, BackupCommand.class, RestoreCommand.class,
+                TokenCommand.class, UserCommand.class, BundlesCommand.class, CertCommand.class, BackupCommand.class, RestoreCommand.class,
                 KeyCommand.class, UnsealCommand.class, ProgrammeCommand.class, CommandLine.HelpCommand.class})
 public final class TonleCommand {
 

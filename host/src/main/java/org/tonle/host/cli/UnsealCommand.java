@@ -2,18 +2,16 @@ package org.tonle.host.cli;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+
+import org.tonle.pipelines.OwnerOnly;
+import org.tonle.pipelines.Quarantine;
+import org.tonle.pipelines.SubjectKeys;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import org.tonle.core.config.TonleConfig;
-import org.tonle.pipelines.OwnerOnly;
-import org.tonle.pipelines.Quarantine;
-import org.tonle.pipelines.SubjectKeys;
 
 /**
  * {@code tonle unseal FILE.sealed}: gives an operator back an intake file the node could not
@@ -39,8 +37,7 @@ final class UnsealCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String configured = Files.exists(config) ? TonleConfig.load(config).settings().pseudonymisation().keyFile() : null;
-        Path keyFile = configured == null || configured.isBlank() ? data.resolve("secrets/subject-key") : config.resolve(configured);
+        Path keyFile = KeyCommand.keyFile(config, data);
         byte[] content = new Quarantine(SubjectKeys.fromFile(keyFile, false)).open(sealed);
         try (OutputStream file = OwnerOnly.newFile(out)) {
             file.write(content);

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 
+import javax.net.ssl.SSLContext;
+
 import org.glassfish.grizzly.http.CompressionConfig;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainerProvider;
@@ -33,6 +36,11 @@ public final class HttpServer implements AutoCloseable {
      * @param components the resources and the request filters (authentication) the node composed
      */
     public static HttpServer start(String host, int port, int workers, List<Object> components) {
+        return start(host, port, workers, components, null);
+    }
+
+    /** @param tls the server's key for HTTPS; {@code null} for plain HTTP */
+    public static HttpServer start(String host, int port, int workers, List<Object> components, SSLContext tls) {
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
@@ -44,7 +52,8 @@ public final class HttpServer implements AutoCloseable {
         app.registerInstances(components.toArray());
         GrizzlyHttpContainer container = new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app);
         org.glassfish.grizzly.http.server.HttpServer server =
-                GrizzlyHttpServerFactory.createHttpServer(URI.create("http://" + host + ":" + port + "/"), container, false, null, false);
+                GrizzlyHttpServerFactory.createHttpServer(URI.create((tls == null ? "http://" : "https://") + host + ":" + port + "/"),
+                        container, tls != null, tls == null ? null : new SSLEngineConfigurator(tls, false, false, false), false);
         // Offices on weak connections: compress pages, scripts and JSON answers on the wire.
         for (var listener : server.getListeners()) {
             listener.getCompressionConfig().setCompressionMode(CompressionConfig.CompressionMode.ON);

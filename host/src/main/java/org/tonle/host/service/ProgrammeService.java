@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -32,7 +33,9 @@ public final class ProgrammeService {
      * A programme bundle as {@code GET /api/v1/programs} shows it.
      *
      * @param state  {@code active}, {@code not_deployed} (valid, but no office of this node runs it),
-     *               {@code failed} (refused, see error), or the OSGi state of a programme bundle
+     *               {@code failed} (refused, see error), {@code untrusted} (carries code that is
+     *               neither listed in trusted-bundles.yaml nor signed by a trusted certificate:
+     *               never started), or the OSGi state of a programme bundle
      *               that is not started ({@code installed}, {@code resolved})
      * @param checks why the programme's own Java checks are disabled, when they are (its records
      *               are then rejected with rule {@code programme_check} until the bundle is fixed)
@@ -103,6 +106,12 @@ public final class ProgrammeService {
             // Programme bundles that are installed but not started: no entry in the registry yet.
             for (Bundle bundle : osgi.bundles()) {
                 if (bundle.getHeaders().get(ProgrammeExtender.HEADER) != null && !known.containsKey(bundle.getBundleId())) {
+                    Optional<String> untrusted = osgi.trust().refusal(bundle);
+                    if (untrusted.isPresent()) {
+                        views.add(new ProgrammeView(null, null, null, bundle.getSymbolicName(), bundle.getVersion().toString(),
+                                "untrusted", "untrusted: " + untrusted.get(), List.of(), List.of(), List.of(), null, null));
+                        continue;
+                    }
                     String why = bundle.getState() == Bundle.RESOLVED ? "the bundle is not started (stopped by an operator, or"
                             + " its activator failed: see the node's log)" : null;
                     views.add(new ProgrammeView(null, null, null, bundle.getSymbolicName(), bundle.getVersion().toString(),
@@ -134,10 +143,13 @@ public final class ProgrammeService {
             String location = bundle.getLocation();
             location = location.substring(location.lastIndexOf('/') + 1);
             boolean declares = bundle.getHeaders().get(ProgrammeExtender.HEADER) != null;
+            Optional<String> untrusted = osgi.trust().refusal(bundle);
+            String state = untrusted.isPresent() ? "untrusted" : state(bundle);
             views.add(new BundleView(bundle.getBundleId(), bundle.getSymbolicName() == null ? bundle.getHeaders().get(Constants.BUNDLE_NAME)
-                    : bundle.getSymbolicName(), bundle.getVersion().toString(), state(bundle), location, programme,
-                    entry != null ? entry.state() : declares ? state(bundle) : null,
-                    programme == null ? null : config.get().officesRunning(programme), entry == null ? null : entry.error()));
+                    : bundle.getSymbolicName(), bundle.getVersion().toString(), state, location, programme,
+                    entry != null ? entry.state() : declares ? state : null,
+                    programme == null ? null : config.get().officesRunning(programme),
+                    untrusted.isPresent() ? "untrusted: " + untrusted.get() : entry == null ? null : entry.error()));
         }
         for (OsgiFramework.Refused jar : osgi.refusedJars()) {
             views.add(new BundleView(null, jar.file(), null, "refused", jar.file(), null, null, null, jar.error()));
