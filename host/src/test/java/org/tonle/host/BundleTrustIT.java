@@ -205,11 +205,6 @@ class BundleTrustIT {
     }
 
     private JsonNode programmeEntry(String bundle) {
-        for (JsonNode p : node.get("/api/v1/programs").json()) {
-            if (bundle.equals(p.path("bundle").asText())) {
-                return p;
-            }
-        }
-        return MissingNode.getInstance();
+        return ProgrammeBundlesIT.programmeEntry(node, bundle);
     }
 }

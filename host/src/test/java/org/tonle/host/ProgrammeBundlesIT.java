@@ -279,6 +279,11 @@ class ProgrammeBundlesIT {
     }
 
     private JsonNode programmeEntry(String bundle) {
+        return programmeEntry(node, bundle);
+    }
+
+    /** A node's entry in {@code /api/v1/programs} for a bundle, by its symbolic name or jar; missing if none. */
+    static JsonNode programmeEntry(TestNode node, String bundle) {
         for (JsonNode p : node.get("/api/v1/programs").json()) {
             if (bundle.equals(p.path("bundle").asText())) {
                 return p;

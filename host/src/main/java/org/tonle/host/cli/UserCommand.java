@@ -52,6 +52,15 @@ final class UserCommand {
             return new ArrayList<>(UserFile.read(file()));
         }
 
+        /** Where the named user stands in the file; refuses a name the file does not hold. */
+        int existing(List<UserFile.User> users, String name) {
+            int at = find(users, name);
+            if (at < 0) {
+                throw new ParameterException(spec.commandLine(), "there is no user named '" + name + "' in " + file());
+            }
+            return at;
+        }
+
         int find(List<UserFile.User> users, String name) {
             for (int i = 0; i < users.size(); i++) {
                 if (users.get(i).name().equalsIgnoreCase(name)) {
@@ -146,10 +155,7 @@ final class UserCommand {
         @Override
         public Integer call() {
             List<UserFile.User> users = users();
-            int at = find(users, name);
-            if (at < 0) {
-                throw new ParameterException(spec.commandLine(), "there is no user named '" + name + "' in " + file());
-            }
+            int at = existing(users, name);
             char[] password = newPassword(name);
             users.set(at, users.get(at).withPassword(PasswordHash.hash(password)));
             Arrays.fill(password, '\0');
@@ -170,10 +176,7 @@ final class UserCommand {
         @Override
         public Integer call() {
             List<UserFile.User> users = users();
-            int at = find(users, name);
-            if (at < 0) {
-                throw new ParameterException(spec.commandLine(), "there is no user named '" + name + "' in " + file());
-            }
+            int at = existing(users, name);
             users.set(at, users.get(at).withDisabled(true));
             UserFile.write(file(), users);
             spec.commandLine().getOut().println("Disabled " + users.get(at).name());
