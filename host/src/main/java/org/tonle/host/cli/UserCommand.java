@@ -52,6 +52,13 @@ final class UserCommand {
             return new ArrayList<>(UserFile.read(file()));
         }
 
+        /** Writes the users (atomically, owner-only) and says what changed. */
+        void save(List<UserFile.User> users, String done) {
+            UserFile.write(file(), users);
+            spec.commandLine().getOut().println(done);
+            spec.commandLine().getOut().flush();
+        }
+
         /** Where the named user stands in the file; refuses a name the file does not hold. */
         int existing(List<UserFile.User> users, String name) {
             int at = find(users, name);
@@ -139,9 +146,7 @@ final class UserCommand {
             UserFile.User user = new UserFile.User(name, role, offices, programs, false, PasswordHash.hash(password));
             Arrays.fill(password, '\0');
             users.add(user);
-            UserFile.write(file(), users);
-            spec.commandLine().getOut().println("Added " + name + " (" + role.id() + ") to " + file());
-            spec.commandLine().getOut().flush();
+            save(users, "Added " + name + " (" + role.id() + ") to " + file());
             return 0;
         }
     }
@@ -159,10 +164,8 @@ final class UserCommand {
             char[] password = newPassword(name);
             users.set(at, users.get(at).withPassword(PasswordHash.hash(password)));
             Arrays.fill(password, '\0');
-            UserFile.write(file(), users);
-            spec.commandLine().getOut().println("Changed the password of " + users.get(at).name()
+            save(users, "Changed the password of " + users.get(at).name()
                     + "; a running node ends their sessions within a second");
-            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -178,9 +181,7 @@ final class UserCommand {
             List<UserFile.User> users = users();
             int at = existing(users, name);
             users.set(at, users.get(at).withDisabled(true));
-            UserFile.write(file(), users);
-            spec.commandLine().getOut().println("Disabled " + users.get(at).name());
-            spec.commandLine().getOut().flush();
+            save(users, "Disabled " + users.get(at).name());
             return 0;
         }
     }
