@@ -153,6 +153,37 @@ class IndicatorsApiIT {
     }
 
     @Test
+    void monthsQuartersAndOfficesHaveTargetsOfTheirOwn() {
+        // config/targets.yaml: 150 for 2015-08 (85 for PNH), none for the quarter, 1800 for the year
+        // (1000 for PNH).
+        JsonNode body = values("period=2015-08&period=2015-Q3&period=2015-06");
+        JsonNode targets = body.path("targets");
+        assertThat(targets).hasSize(3);
+        JsonNode august = targets.get(0);
+        assertThat(august.path("target_period").asText()).isEqualTo("2015-08");
+        assertThat(august.path("target").asDouble()).isEqualTo(150.0);
+        long augustValue = body.path("rows").get(0).path("value").asLong();
+        assertThat(august.path("achievement").asDouble()).isEqualTo(Math.round(augustValue / 150.0 * 1000) / 10.0);
+        // Without a target of its own, a period shows its year's plan, without an achievement.
+        for (JsonNode around : List.of(targets.get(1), targets.get(2))) {
+            assertThat(around.path("target_period").asText()).isEqualTo("2015");
+            assertThat(around.path("target").asDouble()).isEqualTo(1800.0);
+            assertThat(around.path("achievement").isNull()).isTrue();
+        }
+
+        JsonNode pnh = values("period=2015-08&period=2015&office=PNH");
+        assertThat(pnh.path("targets").get(0).path("office").asText()).isEqualTo("PNH");
+        assertThat(pnh.path("targets").get(0).path("target").asDouble()).isEqualTo(85.0);
+        assertThat(pnh.path("targets").get(1).path("target").asDouble()).isEqualTo(1000.0);
+        assertThat(pnh.path("targets").get(1).path("achievement").asDouble())
+                .isEqualTo(Math.round(pnh.path("rows").get(1).path("value").asLong() / 1000.0 * 1000) / 10.0);
+        // An office with no target of its own for a period has none: the organisation's is not its.
+        JsonNode srp = values("period=2015-08&office=SRP");
+        assertThat(srp.path("targets").get(0).path("target_period").asText()).isEqualTo("2015");
+        assertThat(srp.path("targets").get(0).path("target").asDouble()).isEqualTo(400.0);
+    }
+
+    @Test
     void badParametersAreNamed() {
         TestNode.Response unknown = node.get("/api/v1/indicators/social.nothing/values?period=2015");
         assertThat(unknown.status()).isEqualTo(404);

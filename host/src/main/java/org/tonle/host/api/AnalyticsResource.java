@@ -69,8 +69,8 @@ public final class AnalyticsResource {
                 });
             }
             for (IndicatorService.Achievement a : values.targets()) {
-                targets.add(new AnalyticsAnswer.Target(values.indicator(), a.period(), a.target(), a.baseline(), a.value(),
-                        a.achievement()));
+                targets.add(new AnalyticsAnswer.Target(values.indicator(), a.period(), a.targetPeriod(), a.office(), a.target(),
+                        a.baseline(), a.value(), a.achievement()));
             }
         }
         return new AnalyticsAnswer(headers, new AnalyticsAnswer.MetaData(items, dimensions), table.rows(), targets,

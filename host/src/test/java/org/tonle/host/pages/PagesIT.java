@@ -397,6 +397,23 @@ class PagesIT {
         return new Select(driver.findElement(By.id(selectId))).getOptions().stream().map(o -> o.getAttribute("value")).toList();
     }
 
+    @Test
+    @Order(9)
+    void theDashboardDrawsTheMonthsOwnTargetsBesideItsFigures() throws Exception {
+        // config/targets.yaml gives social.clients_met a target of 150 for July to September 2015
+        // and only a yearly one for other months: the table's Target column and the chart's
+        // target line carry the month's own targets, never the year's.
+        driver.get(node.url() + "/#/dashboard?i=social.clients_met&m=2015-09");
+        By august = By.cssSelector("#monthly tr[data-period='2015-08'] td:nth-of-type(2)");
+        assertThat(wait.until(ExpectedConditions.presenceOfElementLocated(august)).getText()).isEqualTo("150");
+        assertThat(driver.findElement(By.cssSelector("#monthly tr[data-period='2015-06'] td:nth-of-type(2)")).getText()).isEmpty();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot")));
+        assertThat(driver.findElements(By.cssSelector("#chart .u-legend th")).stream().map(WebElement::getText))
+                .anyMatch(label -> label.contains("target"));
+        assertThat(driver.findElement(By.id("progress")).getText()).contains("2015-09", "of 150");
+        screenshot("dashboard-targets");
+    }
+
     private void openEntry(String programme, String activity) {
         driver.findElement(By.linkText("Data entry")).click();
         new Select(wait.until(ExpectedConditions.elementToBeClickable(By.id("program")))).selectByValue(programme);
@@ -413,7 +430,9 @@ class PagesIT {
         if (!offices.getFirstSelectedOption().getAttribute("value").equals(office)) {
             offices.selectByValue(office);
         }
-        By cell = By.cssSelector("#monthly tr[data-period='" + MONTH + "'] td[data-value]");
+        // The table of this indicator and office, not the one it replaces while the new one loads.
+        By cell = By.cssSelector("#monthly[data-indicator='" + code + "'][data-office='" + office + "'] tr[data-period='" + MONTH
+                + "'] td[data-value]");
         WebElement value = wait.until(ExpectedConditions.presenceOfElementLocated(cell));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#chart .uplot")));
         return Long.parseLong(value.getAttribute("data-value"));

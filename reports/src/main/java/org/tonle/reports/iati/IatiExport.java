@@ -27,6 +27,7 @@ import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.core.config.ConfigException;
 import org.tonle.core.config.Role;
+import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
@@ -64,15 +65,6 @@ public final class IatiExport {
     record Organisation(String ref, String type, String name) {
     }
 
-    /** One year of config/targets.yaml. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record Target(Number target, Number baseline) {
-    }
-
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record TargetsFile(Map<String, Map<Integer, Target>> targets) {
-    }
-
     private final IndicatorService indicators;
     private final ProgrammeRegistry programmes;
     private final TonleConfig config;
@@ -98,8 +90,7 @@ public final class IatiExport {
             throw RequestRefused.notPermitted("the IATI export is for admins and donors");
         }
         Settings settings = read(config.directory().resolve("iati.yaml"), Settings.class, new Settings(null, null, null));
-        Map<String, Map<Integer, Target>> targets = read(config.directory().resolve("targets.yaml"), TargetsFile.class,
-                new TargetsFile(Map.of())).targets();
+        Targets targets = Targets.load(config.directory());
         List<Programme> visible = programmes.programmes().stream().filter(p -> caller.maySee(p.id())).toList();
         try {
             XMLStreamWriter xml = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
@@ -108,7 +99,7 @@ public final class IatiExport {
             xml.writeAttribute("version", "2.03");
             xml.writeAttribute("generated-datetime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             for (Programme programme : visible) {
-                activity(xml, caller, settings, targets == null ? Map.of() : targets, programme, year);
+                activity(xml, caller, settings, targets, programme, year);
             }
             xml.writeEndElement();
             xml.writeEndDocument();
@@ -121,7 +112,7 @@ public final class IatiExport {
                 (long) visible.size());
     }
 
-    private void activity(XMLStreamWriter xml, Caller caller, Settings settings, Map<String, Map<Integer, Target>> targets,
+    private void activity(XMLStreamWriter xml, Caller caller, Settings settings, Targets targets,
                           Programme programme, int year) throws XMLStreamException {
         Organisation org = settings.reportingOrg();
         xml.writeStartElement("iati-activity");
@@ -155,12 +146,12 @@ public final class IatiExport {
             xml.writeAttribute("percentage", "100");
         }
         for (Indicator indicator : programme.indicators()) {
-            result(xml, caller, indicator, targets.getOrDefault(indicator.code(), Map.of()), year);
+            result(xml, caller, indicator, targets, year);
         }
         xml.writeEndElement();
     }
 
-    private void result(XMLStreamWriter xml, Caller caller, Indicator indicator, Map<Integer, Target> targets, int year)
+    private void result(XMLStreamWriter xml, Caller caller, Indicator indicator, Targets targets, int year)
             throws XMLStreamException {
         String months = year + "-01.." + year + "-12";
         boolean bySex = indicator.by().contains(Dimensions.SEX);
@@ -181,7 +172,7 @@ public final class IatiExport {
         xml.writeStartElement("description");
         narrative(xml, indicator.code() + " (" + indicator.effectiveUnit() + ")");
         xml.writeEndElement();
-        Target target = targets.get(year);
+        Targets.Target target = targets.of(indicator.code(), String.valueOf(year), null).orElse(null);
         if (target != null && target.baseline() != null) {
             xml.writeEmptyElement("baseline");
             xml.writeAttribute("year", String.valueOf(year - 1));
@@ -192,7 +183,8 @@ public final class IatiExport {
         for (int month = 1; month <= 12; month++) {
             LocalDate start = LocalDate.of(year, month, 1);
             String label = start.toString().substring(0, 7);
-            period(xml, start, start.plusMonths(1).minusDays(1), null, monthCells.getOrDefault(label, List.of()));
+            Double monthTarget = targets.of(indicator.code(), label, null).map(Targets.Target::target).orElse(null);
+            period(xml, start, start.plusMonths(1).minusDays(1), monthTarget, monthCells.getOrDefault(label, List.of()));
         }
         xml.writeEndElement();
         xml.writeEndElement();

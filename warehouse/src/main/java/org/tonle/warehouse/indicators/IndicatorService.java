@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.type.TypeReference;
 
 import org.tonle.core.Dimensions;
@@ -52,11 +54,15 @@ public final class IndicatorService {
     public static final String CURRENT = "current";
 
     /**
-     * A period's yearly target and baseline (config/targets.yaml). {@code value} is the period's
-     * total and {@code achievement} is value / target × 100, given for year periods only, and
-     * left out for donors when the total could be a suppressed cell.
+     * A period's target and baseline (config/targets.yaml): its own, or else its quarter's or
+     * year's, named by {@code targetPeriod}. {@code value} is the period's total and
+     * {@code achievement} is value / target × 100, given only against the period's own target,
+     * and left out for donors when the total could be a suppressed cell. {@code office} is set
+     * when the target is an office's.
      */
-    public record Achievement(String period, int year, Double target, Double baseline, Number value, Double achievement) {
+    public record Achievement(String period, int year, @JsonProperty("target_period") String targetPeriod,
+                              @JsonInclude(JsonInclude.Include.NON_NULL) String office, Double target, Double baseline,
+                              Number value, Double achievement) {
     }
 
     /** One entry of the catalogue. */
@@ -242,8 +248,9 @@ public final class IndicatorService {
     private List<Achievement> achievements(Caller caller, Indicator indicator, List<Period> periods, String office,
                                            List<String> by, List<Cell> cells) {
         List<Achievement> result = new ArrayList<>();
-        List<Period> withTarget = periods.stream()
-                .filter(p -> targets.of(indicator.code(), p.start().getYear()).isPresent()).toList();
+        Map<Period, Targets.Target> targetOf = new LinkedHashMap<>();
+        periods.forEach(p -> targets.ofOrAround(indicator.code(), p.label(), office).ifPresent(t -> targetOf.put(p, t)));
+        List<Period> withTarget = List.copyOf(targetOf.keySet());
         if (withTarget.isEmpty()) {
             return result;
         }
@@ -254,13 +261,14 @@ public final class IndicatorService {
         Map<String, Number> totalByPeriod = new LinkedHashMap<>();
         totals.forEach(c -> totalByPeriod.put(c.period(), c.value()));
         for (Period period : withTarget) {
-            Targets.Target t = targets.of(indicator.code(), period.start().getYear()).orElseThrow();
+            Targets.Target t = targetOf.get(period);
             Number value = mayShowValue ? totalByPeriod.get(period.label()) : null;
             Double achievement = null;
-            if (period.kind() == Period.Kind.YEAR && value != null && t.target() != null && t.target() > 0) {
+            if (t.period().equals(period.label()) && value != null && t.target() != null && t.target() > 0) {
                 achievement = Math.round(value.doubleValue() / t.target() * 1000) / 10.0;
             }
-            result.add(new Achievement(period.label(), period.start().getYear(), t.target(), t.baseline(), value, achievement));
+            result.add(new Achievement(period.label(), period.start().getYear(), t.period(), t.office(), t.target(), t.baseline(),
+                    value, achievement));
         }
         return result;
     }

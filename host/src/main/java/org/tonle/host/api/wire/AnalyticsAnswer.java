@@ -29,7 +29,11 @@ public record AnalyticsAnswer(List<Header> headers, MetaData metaData, List<List
     public record Item(String name, String unit) {
     }
 
-    /** A period's yearly target and baseline, with the achievement where one can be given. */
-    public record Target(String indicator, String period, Double target, Double baseline, Number value, Double achievement) {
+    /**
+     * A period's target and baseline, its own or its quarter's or year's ({@code targetPeriod}),
+     * with the achievement where one can be given.
+     */
+    public record Target(String indicator, String period, String targetPeriod, @JsonInclude(JsonInclude.Include.NON_NULL) String office,
+                         Double target, Double baseline, Number value, Double achievement) {
     }
 }

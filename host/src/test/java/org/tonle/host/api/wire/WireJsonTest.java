@@ -39,9 +39,9 @@ class WireJsonTest {
         assertThat(json.writeValueAsString(without))
                 .isEqualTo("{\"indicator\":\"social.clients_met\",\"name\":\"Clients met\",\"unit\":\"clients\",\"rows\":[]}");
         IndicatorValues with = new IndicatorValues("social.clients_met", "Clients met", "clients", List.of(),
-                List.of(new IndicatorService.Achievement("2015", 2015, 100.0, null, 80L, 80.0)));
+                List.of(new IndicatorService.Achievement("2015", 2015, "2015", null, 100.0, null, 80L, 80.0)));
         assertThat(json.readTree(json.writeValueAsString(with)).path("targets").path(0).toString())
-                .isEqualTo("{\"period\":\"2015\",\"year\":2015,\"target\":100.0,\"baseline\":null,\"value\":80,\"achievement\":80.0}");
+                .isEqualTo("{\"period\":\"2015\",\"year\":2015,\"target_period\":\"2015\",\"target\":100.0,\"baseline\":null,\"value\":80,\"achievement\":80.0}");
     }
 
     @Test

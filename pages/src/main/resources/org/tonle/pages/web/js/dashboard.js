@@ -36,11 +36,13 @@ export function breakdownTable(caption, dimension, rows, label = (v) => v) {
         ? h('span', { class: 'barcell', style: `width:${Math.round((row.value / max) * 100)}%` }) : '')))));
 }
 
+// The values answer lists, per requested period, the target that applies to it: its own
+// (target_period equal to the period) or its quarter's or year's. A month is drawn against
+// its own target only: a year's plan is not a month's.
 function targetOf(answer, row) {
-  if (row && typeof row.target === 'number') return row.target;
-  if (answer.targets && typeof answer.targets === 'object' && row && typeof answer.targets[row.period] === 'number') return answer.targets[row.period];
-  if (typeof answer.target === 'number') return answer.target;
-  return null;
+  if (!row || !Array.isArray(answer.targets)) return null;
+  const own = answer.targets.find((t) => t.period === row.period && t.target_period === row.period);
+  return own && typeof own.target === 'number' ? own.target : null;
 }
 
 function monthsBack(month, n) {
@@ -134,7 +136,7 @@ export async function dashboardPage(root, session) {
     const lastTarget = targetOf(series, last);
     const chartBox = h('div', { class: 'chart', id: 'chart', role: 'img', 'aria-label': `${entry.name}, ${rows[0].period} to ${end}: `
       + rows.map((r) => `${r.period} ${cellText(r)}`).join(', ') });
-    const table = h('table', { id: 'monthly' },
+    const table = h('table', { id: 'monthly', 'data-indicator': entry.code, 'data-office': office.value },
       h('caption', {}, `${entry.name} by month, ${rows[0].period} to ${end} (${series.unit})`),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Month'), h('th', { scope: 'col', class: 'num' }, 'Value'),
         hasTargets ? h('th', { scope: 'col', class: 'num' }, 'Target') : null)),
