@@ -18,6 +18,14 @@ public final class Dimensions {
     private Dimensions() {
     }
 
+    /**
+     * Sex and age band describe the person, not the record: a breakdown of distinct persons by
+     * them counts each person once, under their latest value in the period.
+     */
+    public static boolean isPersonAttribute(String dimension) {
+        return SEX.equals(dimension) || AGE_BAND.equals(dimension);
+    }
+
     /** The age band of an age in years; {@code unknown} when the age is not given. */
     public static String ageBand(Integer age) {
         if (age == null) {

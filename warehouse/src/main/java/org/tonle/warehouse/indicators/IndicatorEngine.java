@@ -221,19 +221,13 @@ public final class IndicatorEngine {
         parameters.add(indicator.programme());
         parameters.addAll(indicator.activity());
 
+        boolean byPerson = indicator.measure() == Measure.DISTINCT_SUBJECTS && query.by().stream().anyMatch(Dimensions::isPersonAttribute);
         StringBuilder dimensions = new StringBuilder();
         for (String dimension : query.by()) {
-            dimensions.append(", ").append(column(dimension, participants));
+            dimensions.append(", ").append(byPerson && Dimensions.isPersonAttribute(dimension) ? "f.person_" + dimension
+                    : column(dimension, participants));
         }
-        StringBuilder filters = new StringBuilder();
-        indicator.where().forEach((dimension, values) -> {
-            filters.append(" AND ").append(column(dimension, participants)).append(" IN (").append(marks(values.size())).append(')');
-            parameters.addAll(values);
-        });
-        if (query.office() != null) {
-            filters.append(" AND f.office = ?");
-            parameters.add(query.office());
-        }
+        String filters = filters(indicator, query.office(), parameters);
         StringBuilder periods = new StringBuilder();
         for (Period p : query.periods()) {
             if (periods.length() > 0) {
@@ -244,6 +238,7 @@ public final class IndicatorEngine {
         }
         String sql = Sql.load(participants ? "sql/indicator-participants.sql" : "sql/indicator-activity.sql")
                 .replace("${periods}", periods)
+                .replace("${person}", byPerson ? PERSON_COLUMNS : "")
                 .replace("${dimensions}", dimensions)
                 .replace("${measure}", measure(indicator.measure()))
                 .replace("${activities}", marks(activities.size()))
@@ -269,6 +264,34 @@ public final class IndicatorEngine {
         return values;
     }
 
+    /**
+     * A person counted in a breakdown by sex or age band is counted under their latest value in
+     * the period (docs/INDICATORS.md), so that the rows of a breakdown add up to the total; a
+     * record without a subject keeps its own.
+     */
+    private static final String PERSON_COLUMNS = ", CASE WHEN f.subject_key IS NULL THEN coalesce(f.sex, 'U')"
+            + " ELSE last_value(coalesce(f.sex, 'U')) OVER person END AS person_sex"
+            + ", CASE WHEN f.subject_key IS NULL THEN coalesce(f.age_band, 'unknown')"
+            + " ELSE last_value(coalesce(f.age_band, 'unknown')) OVER person END AS person_age_band";
+
+    /**
+     * The SQL of an indicator's {@code where} and an office filter over fact_activity {@code f},
+     * each {@code AND ...}; their values are appended to {@code parameters}.
+     */
+    static String filters(Indicator indicator, String office, List<Object> parameters) {
+        boolean participants = indicator.measure() == Measure.PARTICIPANTS;
+        StringBuilder filters = new StringBuilder();
+        indicator.where().forEach((dimension, values) -> {
+            filters.append(" AND ").append(column(dimension, participants)).append(" IN (").append(marks(values.size())).append(')');
+            parameters.addAll(values);
+        });
+        if (office != null) {
+            filters.append(" AND f.office = ?");
+            parameters.add(office);
+        }
+        return filters.toString();
+    }
+
     private static String measure(Measure measure) {
         return switch (measure) {
             case RECORDS -> "COUNT(*)";
@@ -292,7 +315,7 @@ public final class IndicatorEngine {
         };
     }
 
-    private static String marks(int n) {
+    static String marks(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
