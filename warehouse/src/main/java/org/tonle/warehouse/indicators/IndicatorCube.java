@@ -86,6 +86,8 @@ public final class IndicatorCube implements CommitListener {
     /** Each person's dense number, for the bitmaps: shared by every slice, never reused. */
     private final Map<UUID, Integer> personNumbers = new ConcurrentHashMap<>();
     private final AtomicInteger nextPerson = new AtomicInteger();
+    /** The subject key of each dense number, in order; guards the numbering. */
+    private final List<UUID> subjectsByNumber = new ArrayList<>();
     private final Map<SliceId, Slice> slices = new ConcurrentHashMap<>();
     /**
      * The newest build of each slice, and every build in progress (an older one, overtaken by a
@@ -350,17 +352,12 @@ public final class IndicatorCube implements CommitListener {
      */
     private Map<List<String>, RoaringBitmap> latestInWarehouse(IndicatorQuery query, List<Integer> personAt, int month,
                                                                RoaringBitmap persons, Map<List<String>, RoaringBitmap> seenAs) {
-        Map<Integer, UUID> subjects = new HashMap<>();
-        personNumbers.forEach((subject, number) -> {
-            if (persons.contains(number)) {
-                subjects.put(number, subject);
-            }
-        });
+        List<UUID> keys = new ArrayList<>(persons.getCardinality());
+        persons.forEach((int number) -> keys.add(subject(number)));
         Map<List<String>, RoaringBitmap> result = new HashMap<>();
         RoaringBitmap answered = new RoaringBitmap();
         Indicator indicator = query.indicator();
         LocalDate start = LocalDate.of(month / 12, month % 12 + 1, 1);
-        List<UUID> keys = new ArrayList<>(subjects.values());
         try (Connection c = warehouse.connect()) {
             for (int from = 0; from < keys.size(); from += CHUNK) {
                 List<UUID> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
@@ -686,7 +683,19 @@ public final class IndicatorCube implements CommitListener {
     }
 
     private int person(UUID subject) {
-        return personNumbers.computeIfAbsent(subject, s -> nextPerson.getAndIncrement());
+        return personNumbers.computeIfAbsent(subject, s -> {
+            synchronized (subjectsByNumber) {
+                int number = nextPerson.getAndIncrement();
+                subjectsByNumber.add(s);
+                return number;
+            }
+        });
+    }
+
+    private UUID subject(int number) {
+        synchronized (subjectsByNumber) {
+            return subjectsByNumber.get(number);
+        }
     }
 
     private static int month(LocalDate date) {
