@@ -228,6 +228,11 @@ public final class IngestBenchmark {
         post(node, batches(offset + WARM_UP_SMALL_BATCHES, WARM_UP_BATCHES_OF_500, 500), 8);
     }
 
+    /** A shorter warm-up: {@code records} in batches of 500 from 8 threads (IngestEncryptionBench). */
+    static void warmUpHttp(Node node, int offset, int records) throws Exception {
+        post(node, batches(offset, records, 500), 8);
+    }
+
     private static final int WARM_UP_SMALL_BATCHES = 200_000;
     private static final int WARM_UP_BATCHES_OF_500 = 100_000;
     private static final int HTTP_WARM_UP = WARM_UP_SMALL_BATCHES + WARM_UP_BATCHES_OF_500;

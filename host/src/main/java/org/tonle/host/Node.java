@@ -107,6 +107,7 @@ import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.WarehouseKey;
 import org.tonle.warehouse.backup.Secret;
 import org.tonle.warehouse.indicators.DisclosureControl;
 import org.tonle.warehouse.indicators.IndicatorCube;
@@ -182,8 +183,9 @@ public final class Node implements AutoCloseable {
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
         ownerOnly(data);
+        // Encrypted at rest where tonle.yaml asks for it (warehouse.encryption), with a key outside the data folder.
         warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal(),
-                config.settings().sql());
+                config.settings().sql(), WarehouseKey.configured(config.settings(), config.directory(), data, System::getenv));
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);
         SubjectKeys keys = subjectKeys(data);

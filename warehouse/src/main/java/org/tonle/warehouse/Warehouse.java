@@ -23,12 +23,17 @@ public final class Warehouse implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
 
+    /** The name an encrypted warehouse file is attached under (a plain one is DuckDB's main database). */
+    private static final String ENCRYPTED = "tonle";
+
     private final Path file;
     private final DuckDBConnection root;
+    private final boolean encrypted;
 
-    private Warehouse(Path file, DuckDBConnection root) {
+    private Warehouse(Path file, DuckDBConnection root, boolean encrypted) {
         this.file = file;
         this.root = root;
+        this.encrypted = encrypted;
     }
 
     /** Opens (creating if needed) the warehouse file and brings its schema up to date. */
@@ -50,15 +55,23 @@ public final class Warehouse implements AutoCloseable {
      *               share with the node's own work (DuckDB caps them per instance)
      */
     public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits) {
-        return open(file, checkpointWal, Schema.release(), limits);
+        return open(file, checkpointWal, Schema.release(), limits, null);
+    }
+
+    /**
+     * @param key the key the file is encrypted with (DuckDB database encryption), or null for a
+     *            plain file; a new file is created encrypted with it
+     */
+    public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits, WarehouseKey key) {
+        return open(file, checkpointWal, Schema.release(), limits, key);
     }
 
     /** As {@link #open(Path, String)}, bringing the file to {@code schema}: tests stand for other releases with it. */
     static Warehouse open(Path file, String checkpointWal, Schema schema) {
-        return open(file, checkpointWal, schema, new Settings.Sql(0));
+        return open(file, checkpointWal, schema, new Settings.Sql(0), null);
     }
 
-    private static Warehouse open(Path file, String checkpointWal, Schema schema, Settings.Sql limits) {
+    private static Warehouse open(Path file, String checkpointWal, Schema schema, Settings.Sql limits, WarehouseKey key) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
@@ -66,9 +79,17 @@ public final class Warehouse implements AutoCloseable {
             properties.setProperty("autoinstall_known_extensions", "false");
             properties.setProperty("autoload_known_extensions", "false");
             properties.setProperty("checkpoint_threshold", checkpointWal);
-            DuckDBConnection root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), properties);
-            Warehouse warehouse = new Warehouse(file, root);
+            DuckDBConnection root;
             try {
+                root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + (key == null ? file.toAbsolutePath() : ""), properties);
+            } catch (SQLException e) {
+                throw explained(file, e);
+            }
+            Warehouse warehouse = new Warehouse(file, root, key != null);
+            try {
+                if (key != null) {
+                    attachEncrypted(root, file, key);
+                }
                 warehouse.migrate(schema);
                 warehouse.lockDown(limits);
             } catch (SQLException | RuntimeException e) {
@@ -82,14 +103,82 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /**
+     * An encrypted file is attached to an in-memory instance with its key and made every
+     * connection's default database. DuckDB writes encrypted files with OpenSSL from its httpfs
+     * extension; its built-in module only when the configuration accepts it (see
+     * {@code Settings.Encryption#builtinCrypto}). Nothing is ever downloaded.
+     */
+    private static void attachEncrypted(DuckDBConnection root, Path file, WarehouseKey key) throws SQLException {
+        // The driver closes a statement that failed: one statement per step.
+        try (Statement s = root.createStatement()) {
+            s.execute("LOAD httpfs");
+        } catch (SQLException noOpenSsl) {
+            if (!key.builtinCrypto()) {
+                throw new WarehouseException("warehouse.encryption is on, but DuckDB's OpenSSL crypto module (its httpfs extension)"
+                        + " is not installed here (" + firstLine(noOpenSsl) + "). Install httpfs for this DuckDB version into DuckDB's"
+                        + " extension folder, or set warehouse.encryption.builtin_crypto: true to accept DuckDB's built-in module,"
+                        + " which DuckDB calls not securely encrypted (docs/OPERATIONS.md)");
+            }
+            try (Statement s = root.createStatement()) {
+                s.execute("SET force_mbedtls_unsafe = true");
+            }
+        }
+        try (Statement s = root.createStatement()) {
+            s.execute("ATTACH '" + quoted(file.toAbsolutePath().toString()) + "' AS " + ENCRYPTED + " (ENCRYPTION_KEY '" + key.text() + "')");
+        } catch (SQLException e) {
+            throw explained(file, e);
+        }
+        try (Statement s = root.createStatement()) {
+            s.execute("USE " + ENCRYPTED);
+        }
+    }
+
+    /** DuckDB's refusals of an encrypted or plain file, in words that say what to do. */
+    private static WarehouseException explained(Path file, SQLException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("without a key")) {
+            return new WarehouseException("the warehouse " + file + " is encrypted, and this node has no key for it: set"
+                    + " warehouse.encryption in tonle.yaml with the key it was encrypted with (docs/OPERATIONS.md)", e);
+        }
+        if (message.contains("Wrong encryption key")) {
+            return new WarehouseException("the warehouse key does not open " + file + ": it was encrypted with another key."
+                    + " Put back the key you keep with your backups (docs/OPERATIONS.md)", e);
+        }
+        if (message.contains("is not encrypted")) {
+            return new WarehouseException("warehouse.encryption is on, but the warehouse " + file + " is not encrypted. To encrypt an"
+                    + " existing warehouse, back it up and restore it into a new data folder with encryption on (docs/OPERATIONS.md)", e);
+        }
+        return new WarehouseException("cannot open the warehouse " + file + ": " + message, e);
+    }
+
+    private static String firstLine(SQLException e) {
+        return String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+    }
+
     public Path file() {
         return file;
+    }
+
+    /** Whether the warehouse file is encrypted at rest. */
+    public boolean encrypted() {
+        return encrypted;
     }
 
     /** A new connection to the same database, for one unit of work; close it after use. */
     public DuckDBConnection connect() {
         try {
-            return (DuckDBConnection) root.duplicate();
+            DuckDBConnection c = (DuckDBConnection) root.duplicate();
+            if (encrypted) {
+                // A connection starts in the in-memory database the encrypted file is attached to.
+                try (Statement s = c.createStatement()) {
+                    s.execute("USE " + ENCRYPTED);
+                } catch (SQLException e) {
+                    c.close();
+                    throw e;
+                }
+            }
+            return c;
         } catch (SQLException e) {
             throw new WarehouseException("cannot connect to the warehouse: " + e.getMessage(), e);
         }
@@ -127,6 +216,9 @@ public final class Warehouse implements AutoCloseable {
         String folder = spill.toString().replace("'", "''");
         try (Statement s = root.createStatement()) {
             s.execute("SET temp_directory = '" + folder + "'");
+            if (encrypted) {
+                s.execute("SET temp_file_encryption = true");
+            }
             s.execute("SET max_temp_directory_size = '" + quoted(limits.maxTempSize()) + "'");
             s.execute("SET memory_limit = '" + quoted(limits.memoryLimit()) + "'");
             if (limits.threads() > 0) {

@@ -47,9 +47,38 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      *                      it touched: one row group is rewritten several times and commits cost
      *                      more than the appends (docs/PERFORMANCE.md).
      */
-    public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal) {
+    public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal, Encryption encryption) {
         public Warehouse {
             checkpointWal = checkpointWal == null || checkpointWal.isBlank() ? "256MB" : checkpointWal;
+            encryption = encryption == null ? new Encryption(false, null, null, false) : encryption;
+        }
+
+        public Warehouse(String checkpointWal) {
+            this(checkpointWal, null);
+        }
+    }
+
+    /**
+     * The warehouse file encrypted at rest with DuckDB's database encryption (AES-256-GCM; its
+     * write-ahead log and spill files too), off by default (docs/OPERATIONS.md). The key lives
+     * outside the data folder: a stolen data folder must not carry it.
+     *
+     * @param enabled       encrypt the warehouse file
+     * @param keyFile       the key file (base64 of 32 random bytes; relative to the configuration
+     *                      folder); empty: {@code warehouse-key} in the secrets folder
+     * @param keyEnv        the name of an environment variable holding the key instead of a file
+     * @param builtinCrypto DuckDB writes encrypted files with OpenSSL from its httpfs extension;
+     *                      without that extension only with its built-in mbedTLS module, which
+     *                      DuckDB calls not securely encrypted (its nonces do not come from a
+     *                      cryptographic random source). {@code true} accepts that module when
+     *                      httpfs is not installed; otherwise such a node refuses to start.
+     */
+    public record Encryption(boolean enabled, @JsonProperty("key_file") String keyFile, @JsonProperty("key_env") String keyEnv,
+                             @JsonProperty("builtin_crypto") boolean builtinCrypto) {
+
+        public Encryption {
+            keyFile = keyFile == null ? "" : keyFile.trim();
+            keyEnv = keyEnv == null ? "" : keyEnv.trim();
         }
     }
 
@@ -155,6 +184,15 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         String configured = pseudonymisation.keyFile();
         return configured == null || configured.isBlank() ? secrets.folder(config, data).resolve("subject-key")
                 : config.resolve(configured).toAbsolutePath().normalize();
+    }
+
+    /**
+     * The warehouse key file: {@code warehouse.encryption.key_file} (relative to the
+     * configuration folder), or {@code warehouse-key} in the secrets folder.
+     */
+    public Path warehouseKeyFile(Path config, Path data) {
+        String configured = warehouse.encryption().keyFile();
+        return configured.isEmpty() ? secrets.folder(config, data).resolve("warehouse-key") : config.resolve(configured).toAbsolutePath().normalize();
     }
 
     /**

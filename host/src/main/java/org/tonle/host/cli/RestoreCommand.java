@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import org.tonle.core.config.TonleConfig;
 import org.tonle.pipelines.SubjectKeys;
+import org.tonle.warehouse.WarehouseKey;
 import org.tonle.warehouse.backup.Manifest;
 import org.tonle.warehouse.backup.OpenPgp;
 import org.tonle.warehouse.backup.Restore;
@@ -31,6 +33,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "the data folder to create; must be empty or absent")
     Path data;
 
+    @Option(names = "--config", paramLabel = "DIR", defaultValue = "config",
+            description = "the configuration the node will run with (default: config); with warehouse.encryption on,"
+                    + " the warehouse is restored encrypted with its key")
+    Path config;
+
     @Option(names = "--identity", paramLabel = "KEY.asc",
             description = "the custodian's OpenPGP secret key, for backups sealed for a recipient key (TONLE_BACKUP_PASSPHRASE unlocks it)")
     Path identity;
@@ -41,7 +48,7 @@ final class RestoreCommand implements Callable<Integer> {
         Secret secret = identity == null ? Secret.passphrase(passphrase) : Secret.identity(identity, passphrase);
         Manifest manifest;
         try (InputStream in = Files.newInputStream(file)) {
-            manifest = Restore.restore(OpenPgp.decrypt(in, secret), data, RestoreCommand::fingerprint);
+            manifest = Restore.restore(OpenPgp.decrypt(in, secret), data, RestoreCommand::fingerprint, warehouseKey());
         }
         System.err.printf("""
                 tonle restore: restored the backup taken %s into %s
@@ -52,6 +59,18 @@ final class RestoreCommand implements Callable<Integer> {
                 """, manifest.createdAt(), data, manifest.rows("record_version"), manifest.tables().size(), manifest.schema(),
                 data.resolve(Manifest.KEY_ENTRY), data);
         return 0;
+    }
+
+    /** The key of the warehouse to restore into, when the configuration encrypts it (null: a plain file). */
+    private WarehouseKey warehouseKey() {
+        if (!Files.exists(config.resolve("tonle.yaml"))) {
+            return null;
+        }
+        WarehouseKey key = WarehouseKey.configured(TonleConfig.load(config).settings(), config, data, System::getenv);
+        if (key != null) {
+            System.err.println("tonle restore: the warehouse is encrypted at rest (warehouse.encryption in " + config.resolve("tonle.yaml") + ")");
+        }
+        return key;
     }
 
     /** The fingerprint the node keeps in its warehouse, of a key file's content. */

@@ -23,8 +23,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 
+import org.tonle.core.config.Settings;
 import org.tonle.warehouse.Transaction;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.WarehouseKey;
 
 /**
  * Restores a backup archive into an empty data folder: a warehouse built by this release's
@@ -48,6 +50,14 @@ public final class Restore {
      * @return the manifest of what was restored
      */
     public static Manifest restore(InputStream archive, Path data, Function<byte[], String> fingerprint) {
+        return restore(archive, data, fingerprint, null);
+    }
+
+    /**
+     * As {@link #restore(InputStream, Path, Function)}, into a warehouse encrypted with {@code warehouseKey}
+     * (null: a plain one): how an existing warehouse comes to be encrypted at rest.
+     */
+    public static Manifest restore(InputStream archive, Path data, Function<byte[], String> fingerprint, WarehouseKey warehouseKey) {
         boolean created = requireEmpty(data);
         Path work = data.resolve(".restore");
         boolean done = false;
@@ -57,7 +67,7 @@ public final class Restore {
             Manifest manifest = unpack(archive, work);
             byte[] key = Files.readAllBytes(work.resolve(Manifest.KEY_ENTRY));
             check(manifest, work, key, fingerprint);
-            load(manifest, work);
+            load(manifest, work, warehouseKey);
             Files.move(work.resolve(WAREHOUSE_FILE), data.resolve(WAREHOUSE_FILE));
             Path keyFile = data.resolve(Manifest.KEY_ENTRY);
             Files.createDirectories(keyFile.getParent());
@@ -227,8 +237,9 @@ public final class Restore {
     }
 
     /** A warehouse at this release's schema, filled from the Parquet files in one transaction. */
-    private static void load(Manifest manifest, Path work) {
-        try (Warehouse warehouse = Warehouse.open(work.resolve(WAREHOUSE_FILE)); Connection c = warehouse.connect();
+    private static void load(Manifest manifest, Path work, WarehouseKey key) {
+        try (Warehouse warehouse = Warehouse.open(work.resolve(WAREHOUSE_FILE), new Settings.Warehouse(null).checkpointWal(),
+                new Settings.Sql(0), key); Connection c = warehouse.connect();
              Statement s = c.createStatement()) {
             Set<String> tables = Set.copyOf(BackupWriter.tableNames(s));
             try (Transaction tx = Transaction.begin(c)) {
