@@ -1,0 +1,62 @@
+package org.tonle.reports;
+
+import java.awt.Font;
+import java.awt.FontFormatException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+
+/**
+ * The Khmer typeface of the reports, Noto Sans Khmer (SIL Open Font License, fonts/OFL.txt),
+ * shipped in this module so that a fresh machine with only Java needs no font package: the same
+ * file is embedded in Khmer PDFs, shapes their text through the JDK (HarfBuzz), and is put into
+ * Khmer HTML pages as an {@code @font-face}, so browser and PDF draw the same glyphs.
+ */
+final class ReportFonts {
+
+    /** A face: its file's bytes, and the AWT font made from them (for shaping, at 1 pt). */
+    record Face(String name, byte[] file, Font awt) {
+    }
+
+    static final Face KHMER = load("NotoSansKhmer-Regular.ttf");
+    static final Face KHMER_BOLD = load("NotoSansKhmer-Bold.ttf");
+
+    /** The family name pages and PDFs use for it. */
+    static final String FAMILY = "Noto Sans Khmer";
+
+    /** The code points the Khmer face draws: Khmer, Khmer symbols, and the dotted circle. */
+    static boolean isKhmer(int codePoint) {
+        return (codePoint >= 0x1780 && codePoint <= 0x17FF) || (codePoint >= 0x19E0 && codePoint <= 0x19FF)
+                || codePoint == 0x25CC;
+    }
+
+    /** Both faces as CSS {@code @font-face} rules with the fonts inline, limited to Khmer code points. */
+    static String cssFontFaces() {
+        return fontFace(KHMER, "normal") + fontFace(KHMER_BOLD, "bold");
+    }
+
+    private static String fontFace(Face face, String weight) {
+        return "@font-face { font-family: \"" + FAMILY + "\"; font-weight: " + weight + "; src: url(data:font/ttf;base64,"
+                + Base64.getEncoder().encodeToString(face.file()) + ") format(\"truetype\");"
+                + " unicode-range: U+1780-17FF, U+19E0-19FF, U+200B-200D, U+25CC; }\n";
+    }
+
+    private ReportFonts() {
+    }
+
+    private static Face load(String file) {
+        try (InputStream in = ReportFonts.class.getResourceAsStream("fonts/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("missing report font " + file);
+            }
+            byte[] bytes = in.readAllBytes();
+            return new Face(file, bytes, Font.createFont(Font.TRUETYPE_FONT, new ByteArrayInputStream(bytes)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the report font " + file, e);
+        } catch (FontFormatException e) {
+            throw new IllegalStateException("the report font " + file + " is not a TrueType font", e);
+        }
+    }
+}
