@@ -1,30 +1,31 @@
 package org.tonle.reports;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.apache.fontbox.ttf.TTFParser;
+import org.apache.fontbox.ttf.TrueTypeFont;
 import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.io.RandomAccessReadBuffer;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDResources;
 import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
-import org.apache.pdfbox.pdmodel.font.PDType1Font;
-import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 
 /**
- * The fonts of one PDF: the standard Helvetica faces (not embedded, as every PDF reader has
- * them) and, only when the document holds Khmer, Noto Sans Khmer embedded whole, so that the
- * glyph ids the shaper chose are the font's own (Identity-H).
+ * The fonts of one PDF, all shipped in this module and embedded, none looked up on the machine:
+ * Liberation Sans (metrics of Arial and Helvetica, the page's fonts) as a subset of the glyphs
+ * used, and, only when the document holds Khmer, Noto Sans Khmer embedded whole so that the glyph
+ * ids the shaper chose are the font's own (Identity-H). PDFBox's standard 14 fonts are not used:
+ * their first use scans every font of the machine (2 s here).
  */
 final class PdfFonts {
 
-    private static final PDType1Font HELVETICA = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
-    private static final PDType1Font HELVETICA_BOLD = new PDType1Font(Standard14Fonts.FontName.HELVETICA_BOLD);
-
     private final PDDocument document;
+    private PDType0Font latin;
+    private PDType0Font latinBold;
     private PDType0Font khmer;
     private PDType0Font khmerBold;
     private final Map<Integer, Boolean> encodable = new HashMap<>();
@@ -33,32 +34,54 @@ final class PdfFonts {
         this.document = document;
     }
 
-    PDFont latin(boolean bold) {
-        return bold ? HELVETICA_BOLD : HELVETICA;
+    PDType0Font latin(boolean bold) {
+        if (bold) {
+            latinBold = latinBold != null ? latinBold : load(ReportFonts.LATIN_BOLD, true);
+            return latinBold;
+        }
+        latin = latin != null ? latin : load(ReportFonts.LATIN, true);
+        return latin;
     }
 
     PDType0Font khmer(boolean bold) {
+        if (bold) {
+            khmerBold = khmerBold != null ? khmerBold : load(ReportFonts.KHMER_BOLD, false);
+            return khmerBold;
+        }
+        khmer = khmer != null ? khmer : load(ReportFonts.KHMER, false);
+        return khmer;
+    }
+
+    private PDType0Font load(ReportFonts.Face face, boolean subset) {
         try {
-            if (bold) {
-                if (khmerBold == null) {
-                    khmerBold = PDType0Font.load(document, new ByteArrayInputStream(ReportFonts.KHMER_BOLD.file()), false);
-                }
-                return khmerBold;
-            }
-            if (khmer == null) {
-                khmer = PDType0Font.load(document, new ByteArrayInputStream(ReportFonts.KHMER.file()), false);
-            }
-            return khmer;
+            TrueTypeFont font = new TTFParser().parse(new RandomAccessReadBuffer(face.file()));
+            return PDType0Font.load(document, font, subset);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot embed the Khmer report font", e);
+            throw new UncheckedIOException("cannot embed the report font " + face.name(), e);
         }
     }
 
-    /** Whether Helvetica's encoding (WinAnsi) has the character. */
+    /**
+     * Cuts the Latin faces down to the characters used. PDFBox does this on save only for fonts
+     * set through its content stream, which the report does not use.
+     */
+    void subset() {
+        try {
+            for (PDType0Font font : new PDType0Font[] {latin, latinBold}) {
+                if (font != null) {
+                    font.subset();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot subset the report font", e);
+        }
+    }
+
+    /** Whether the Latin face has a glyph for the character (its regular and bold faces cover the same characters). */
     boolean encodable(int codePoint) {
         return encodable.computeIfAbsent(codePoint, c -> {
             try {
-                HELVETICA.encode(Character.toString(c));
+                latin(false).encode(Character.toString(c));
                 return true;
             } catch (IOException | IllegalArgumentException e) {
                 return false;

@@ -8,17 +8,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
-import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.font.PDType0Font;
 
 /**
  * Text for the PDF: split into runs of Khmer and of everything else, Khmer shaped by the JDK's
  * text layout (HarfBuzz: subscript consonants after coeng, pre-base vowels moved before their
  * consonant, stacked marks) and written as the positioned glyphs of the embedded Noto Sans Khmer;
- * other text in the PDF's standard Helvetica (WinAnsi; a character it cannot encode prints as
- * {@code ?}).
+ * other text in the embedded Liberation Sans (a character it has no glyph for prints as {@code ?}).
  */
 final class PdfText {
 
@@ -90,7 +87,7 @@ final class PdfText {
     }
 
     private Run latin(String text, float size, boolean bold) {
-        PDFont font = fonts.latin(bold);
+        PDType0Font font = fonts.latin(bold);
         StringBuilder encodable = new StringBuilder(text.length());
         text.codePoints().forEach(c -> encodable.append(fonts.encodable(c) ? Character.toString(c) : "?"));
         String safe = encodable.toString();
@@ -109,12 +106,17 @@ final class PdfText {
                 PDType0Font font = fonts.khmer(bold);
                 out.append("BT /").append(names.of(font)).append(' ').append(num(size)).append(" Tf\n");
                 for (Glyph g : run.glyphs()) {
-                    out.append("1 0 0 1 ").append(num(at + g.x())).append(' ').append(num(y + g.y())).append(" Tm <")
-                            .append(String.format(Locale.ROOT, "%04X", g.id())).append("> Tj\n");
+                    out.append("1 0 0 1 ").append(num(at + g.x())).append(' ').append(num(y + g.y())).append(" Tm <");
+                    for (int shift = 12; shift >= 0; shift -= 4) {
+                        out.append(Character.forDigit((g.id() >> shift) & 0xF, 16));
+                    }
+                    out.append("> Tj\n");
                 }
                 out.append("ET\n");
             } else if (!run.text().isEmpty()) {
-                PDFont font = fonts.latin(bold);
+                PDType0Font font = fonts.latin(bold);
+                // Written without PDFBox's content stream, so the subset is told which characters to keep.
+                run.text().codePoints().forEach(font::addToSubset);
                 out.append("BT /").append(names.of(font)).append(' ').append(num(size)).append(" Tf 1 0 0 1 ").append(num(at))
                         .append(' ').append(num(y)).append(" Tm <").append(hex(fonts.encode(font, run.text()))).append("> Tj ET\n");
             }
@@ -122,16 +124,27 @@ final class PdfText {
         }
     }
 
+    /** A number for the content stream: at most three decimals, no trailing zeros (String.format is too slow here). */
     static String num(float v) {
-        String s = String.format(Locale.ROOT, "%.3f", v);
-        int end = s.length();
-        while (s.charAt(end - 1) == '0') {
-            end--;
+        long thousandths = Math.round(v * 1000.0);
+        StringBuilder out = new StringBuilder(12);
+        if (thousandths < 0) {
+            out.append('-');
+            thousandths = -thousandths;
         }
-        if (s.charAt(end - 1) == '.') {
-            end--;
+        out.append(thousandths / 1000);
+        long fraction = thousandths % 1000;
+        if (fraction != 0) {
+            out.append('.');
+            int digits = 3;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                digits--;
+            }
+            String f = Long.toString(fraction);
+            out.append("0".repeat(digits - f.length())).append(f);
         }
-        return s.substring(0, end);
+        return out.toString();
     }
 
     private static String hex(byte[] bytes) {

@@ -9,17 +9,52 @@ import java.io.UncheckedIOException;
 import java.util.Base64;
 
 /**
- * The Khmer typeface of the reports, Noto Sans Khmer (SIL Open Font License, fonts/OFL.txt),
- * shipped in this module so that a fresh machine with only Java needs no font package: the same
- * file is embedded in Khmer PDFs, shapes their text through the JDK (HarfBuzz), and is put into
- * Khmer HTML pages as an {@code @font-face}, so browser and PDF draw the same glyphs.
+ * The typefaces of the reports, shipped in this module so that a fresh machine with only Java
+ * needs no font package. Khmer: Noto Sans Khmer (SIL Open Font License, fonts/OFL.txt), embedded
+ * in Khmer PDFs, shaping their text through the JDK (HarfBuzz), and put into Khmer HTML pages as
+ * an {@code @font-face}, so browser and PDF draw the same glyphs. Everything else in the PDF:
+ * Liberation Sans (SIL Open Font License, fonts/LIBERATION-OFL.txt), with the metrics of the
+ * page's Helvetica and Arial. The AWT font of a face is made only when it shapes (Khmer).
  */
 final class ReportFonts {
 
-    /** A face: its file's bytes, and the AWT font made from them (for shaping, at 1 pt). */
-    record Face(String name, byte[] file, Font awt) {
+    /** A face: its file's bytes, and the AWT font made from them on first use (for shaping, at 1 pt). */
+    static final class Face {
+        private final String name;
+        private final byte[] file;
+        private volatile Font awt;
+
+        Face(String name, byte[] file) {
+            this.name = name;
+            this.file = file;
+        }
+
+        String name() {
+            return name;
+        }
+
+        byte[] file() {
+            return file;
+        }
+
+        Font awt() {
+            Font font = awt;
+            if (font == null) {
+                try {
+                    font = Font.createFont(Font.TRUETYPE_FONT, new ByteArrayInputStream(file));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the report font " + name, e);
+                } catch (FontFormatException e) {
+                    throw new IllegalStateException("the report font " + name + " is not a TrueType font", e);
+                }
+                awt = font;
+            }
+            return font;
+        }
     }
 
+    static final Face LATIN = load("LiberationSans-Regular.ttf");
+    static final Face LATIN_BOLD = load("LiberationSans-Bold.ttf");
     static final Face KHMER = load("NotoSansKhmer-Regular.ttf");
     static final Face KHMER_BOLD = load("NotoSansKhmer-Bold.ttf");
 
@@ -51,12 +86,9 @@ final class ReportFonts {
             if (in == null) {
                 throw new IllegalStateException("missing report font " + file);
             }
-            byte[] bytes = in.readAllBytes();
-            return new Face(file, bytes, Font.createFont(Font.TRUETYPE_FONT, new ByteArrayInputStream(bytes)));
+            return new Face(file, in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the report font " + file, e);
-        } catch (FontFormatException e) {
-            throw new IllegalStateException("the report font " + file + " is not a TrueType font", e);
         }
     }
 }

@@ -75,6 +75,7 @@ final class ReportPdf {
             ReportPdf pdf = new ReportPdf(document);
             pdf.layout(report);
             pdf.finish(report);
+            pdf.fonts.subset();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             document.save(out);
             return out.toByteArray();
@@ -210,36 +211,33 @@ final class ReportPdf {
         }
         BreakIterator breaks = BreakIterator.getLineInstance();
         breaks.setText(content);
+        // Each piece between two break opportunities is measured once; a line's width is the sum
+        // of its pieces (trailing spaces not counted), as pieces meet at word or cluster boundaries.
         int start = 0;
-        // The end of the longest run of words from start that fits; start when none does yet.
         int fit = 0;
-        for (int end = breaks.next(); end != BreakIterator.DONE; end = breaks.next()) {
-            if (fits(content, start, end, size, bold, width)) {
-                fit = end;
-                continue;
-            }
-            if (fit > start) {
+        float used = 0;
+        float trailing = 0;
+        int from = 0;
+        for (int end = breaks.next(); end != BreakIterator.DONE; from = end, end = breaks.next()) {
+            String piece = content.substring(from, end);
+            String stripped = piece.stripTrailing();
+            float pieceWidth = text.width(stripped, size, bold);
+            float spaces = stripped.length() == piece.length() ? 0 : text.width(piece.substring(stripped.length()), size, bold);
+            if (fit > start && used + trailing + pieceWidth > width) {
                 lines.add(content.substring(start, fit).stripTrailing());
                 start = fit;
+                used = 0;
+                trailing = 0;
             }
-            if (fits(content, start, end, size, bold, width)) {
-                fit = end;
-            } else {
-                // One word wider than the line: it stands alone and overflows, as in the page.
-                lines.add(content.substring(start, end).stripTrailing());
-                start = end;
-                fit = end;
-            }
+            used += trailing + pieceWidth;
+            trailing = spaces;
+            fit = end;
         }
         if (start < content.length()) {
             lines.add(content.substring(start).stripTrailing());
         }
         lines.removeIf(String::isEmpty);
         return lines;
-    }
-
-    private boolean fits(String content, int start, int end, float size, boolean bold, float width) {
-        return text.width(content.substring(start, end).stripTrailing(), size, bold) <= width;
     }
 
     private static Block space(float height) {
