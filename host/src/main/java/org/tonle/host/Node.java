@@ -62,6 +62,7 @@ import org.tonle.host.auth.Authentication;
 import org.tonle.host.auth.CallerInjection;
 import org.tonle.host.auth.UserFile;
 import org.tonle.host.http.HttpServer;
+import org.tonle.host.http.LanguageInjection;
 import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
@@ -272,6 +273,7 @@ public final class Node implements AutoCloseable {
                 new SessionResource(accounts),
                 new UsersResource(accounts),
                 new CallerInjection(),
+                new LanguageInjection(),
                 new HealthResource(ready::get),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.tonle.core.i18n.Language;
+
 /**
  * A bar chart of one indicator over the last twelve months, stacked by sex where the indicator
  * allows it, laid out here (coordinates as text) so that the templates only draw: the same SVG
@@ -17,9 +19,14 @@ import java.util.Map;
  * @param ticks     the horizontal grid lines of the value axis
  * @param table     the same figures as rows, for the Markdown report and screen readers
  * @param withheld  whether any figure is withheld from this reader by disclosure control
+ * @param text      the captions in the report's language
  */
 public record Chart(String code, String name, String unit, List<Series> series, List<Bar> months, List<Tick> ticks,
-                    List<String> tableHeader, List<List<String>> table, boolean withheld) {
+                    List<String> tableHeader, List<List<String>> table, boolean withheld, Captions text) {
+
+    /** The chart's sentences in the report's language, so the templates hold no words. */
+    public record Captions(String caption, String tableCaption, String label, String withheldNote, String withheldTableNote) {
+    }
 
     public static final int WIDTH = 640;
     public static final int HEIGHT = 240;
@@ -29,7 +36,6 @@ public record Chart(String code, String name, String unit, List<Series> series, 
     private static final int BOTTOM = 40;
     private static final String TOTAL_COLOUR = "#2a7f62";
     private static final Map<String, String> SEX_COLOURS = Map.of("F", "#c0467a", "M", "#3a6ea5", "X", "#8a5cb8", "U", "#9a9a9a");
-    private static final Map<String, String> SEX_NAMES = Map.of("F", "female", "M", "male", "X", "other", "U", "unknown");
 
     /** A legend entry. */
     public record Series(String label, String colour) {
@@ -76,6 +82,11 @@ public record Chart(String code, String name, String unit, List<Series> series, 
      * @param categories the categories in stacking order ({@code F M X U}), empty for totals only
      */
     public static Chart of(String code, String name, String unit, List<String> categories, List<Month> data) {
+        return of(code, name, unit, categories, data, ReportText.of(Language.EN));
+    }
+
+    /** Lays out the chart with its words in the language of {@code text}. */
+    public static Chart of(String code, String name, String unit, List<String> categories, List<Month> data, ReportText text) {
         // Categories that are zero in every month would only clutter the legend.
         List<String> shown = categories.stream().filter(c -> data.stream().anyMatch(m -> {
             ConclusionTemplate.Figure f = m.of(c);
@@ -118,30 +129,33 @@ public record Chart(String code, String name, String unit, List<Series> series, 
                 }
                 base -= h;
                 String colour = c.isEmpty() ? TOTAL_COLOUR : SEX_COLOURS.getOrDefault(c, TOTAL_COLOUR);
-                String title = m.month() + (c.isEmpty() ? "" : " " + c) + ": " + ConclusionTemplate.number(f);
+                String title = m.month() + (c.isEmpty() ? "" : " " + c) + ": " + ConclusionTemplate.number(f, text);
                 segments.add(new Segment(fmt(x), fmt(base), fmt(barWidth), fmt(h), colour, title));
             }
             double stackedTop = Math.min(base, TOP + plotHeight - plotHeight * value(m.total()) / top);
-            String total = ConclusionTemplate.number(m.total()) + (shownWithheld(m, shown) ? "*" : "");
+            String total = ConclusionTemplate.number(m.total(), text) + (shownWithheld(m, shown) ? "*" : "");
             bars.add(new Bar(m.month(), m.shortLabel(), fmt(x + barWidth / 2), fmt(HEIGHT - BOTTOM + 16), total,
                     fmt(stackedTop - 4), segments));
         }
         List<Series> series = new ArrayList<>();
-        shown.forEach(c -> series.add(new Series(c + " (" + SEX_NAMES.getOrDefault(c, c) + ")", SEX_COLOURS.getOrDefault(c, TOTAL_COLOUR))));
+        shown.forEach(c -> series.add(new Series(text.get("chart.series", c, text.sex(c)), SEX_COLOURS.getOrDefault(c, TOTAL_COLOUR))));
 
         List<String> header = new ArrayList<>();
-        header.add("month");
+        header.add(text.get("chart.month"));
         shown.forEach(header::add);
-        header.add("total");
+        header.add(text.get("chart.total"));
         List<List<String>> table = new ArrayList<>();
         for (Month m : data) {
             List<String> row = new ArrayList<>();
             row.add(m.month());
-            shown.forEach(c -> row.add(ConclusionTemplate.number(m.of(c))));
-            row.add(ConclusionTemplate.number(m.total()));
+            shown.forEach(c -> row.add(ConclusionTemplate.number(m.of(c), text)));
+            row.add(ConclusionTemplate.number(m.total(), text));
             table.add(row);
         }
-        return new Chart(code, name, unit, series, bars, ticks, header, table, withheld);
+        String unitWord = text.unit(unit);
+        Captions captions = new Captions(text.get("chart.caption", name, unitWord), text.get("chart.caption.table", name, unitWord), text.get("chart.label", name),
+                text.get("chart.withheld"), text.get("chart.withheld.table"));
+        return new Chart(code, name, unitWord, series, bars, ticks, header, table, withheld, captions);
     }
 
     private static boolean shownWithheld(Month m, List<String> shown) {

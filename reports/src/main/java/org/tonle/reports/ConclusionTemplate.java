@@ -7,6 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.tonle.core.i18n.Language;
+
 /**
  * Renders a programme's {@code report.conclusion} template (DESIGN.md section 3) with the
  * month's figures:
@@ -18,7 +20,9 @@ import java.util.stream.Collectors;
  * <li>{@code {singular|plural:code}}: the word that agrees with the value ("1 witness",
  * "2 witnesses").</li>
  * </ul>
- * Figures withheld from a donor by disclosure control read {@value #WITHHELD}; nothing is guessed.
+ * Figures withheld from a donor by disclosure control read {@value #WITHHELD} (in the report's
+ * language, {@link ReportText}); nothing is guessed. A template is written per language in the
+ * declaration; {@code :words} spells numbers in that language.
  * The placeholder syntax is the one DeclarationReader validates when a bundle is deployed.
  */
 public final class ConclusionTemplate {
@@ -27,8 +31,7 @@ public final class ConclusionTemplate {
     public static final String WITHHELD = "withheld";
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]+)}");
-    private static final List<String> WORDS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven",
-            "eight", "nine", "ten");
+    private static final int WORDS_UP_TO = 10;
 
     /** One figure: a category label (empty for a total), its value ({@code null} when not given) and whether it is suppressed. */
     public record Figure(String label, Number value, boolean suppressed) {
@@ -60,16 +63,20 @@ public final class ConclusionTemplate {
     }
 
     public static String render(String template, Figures figures) {
+        return render(template, figures, ReportText.of(Language.EN));
+    }
+
+    public static String render(String template, Figures figures, ReportText text) {
         Matcher m = PLACEHOLDER.matcher(template.strip());
         StringBuilder out = new StringBuilder();
         while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(placeholder(m.group(1).trim(), figures)));
+            m.appendReplacement(out, Matcher.quoteReplacement(placeholder(m.group(1).trim(), figures, text)));
         }
         m.appendTail(out);
         return out.toString().replaceAll("\\s+", " ");
     }
 
-    private static String placeholder(String body, Figures figures) {
+    private static String placeholder(String body, Figures figures, ReportText text) {
         int colon = body.lastIndexOf(':');
         if (body.contains("|")) {
             String[] forms = body.substring(0, colon).split("\\|", 2);
@@ -77,20 +84,21 @@ public final class ConclusionTemplate {
             return isOne(figure) ? forms[0].trim() : forms[1].trim();
         }
         if (colon < 0) {
-            return number(figures.total(body));
+            return number(figures.total(body), text);
         }
         String code = body.substring(0, colon).trim();
         String format = body.substring(colon + 1).trim();
         if (format.equals("words")) {
-            return words(figures.total(code));
+            return words(figures.total(code), text);
         }
         List<Figure> cells = figures.breakdown(code, format).stream()
                 .filter(f -> f.suppressed() || (f.value() != null && f.value().doubleValue() != 0))
                 .toList();
         if (cells.isEmpty()) {
-            return "none";
+            return text.get("figure.none");
         }
-        return cells.stream().map(f -> f.label() + ": " + number(f)).collect(Collectors.joining(", "));
+        return cells.stream().map(f -> text.get("figure.breakdown", f.label(), number(f, text)))
+                .collect(Collectors.joining(text.get("figure.separator")));
     }
 
     private static boolean isOne(Figure figure) {
@@ -98,11 +106,15 @@ public final class ConclusionTemplate {
     }
 
     static String number(Figure figure) {
+        return number(figure, ReportText.of(Language.EN));
+    }
+
+    static String number(Figure figure, ReportText text) {
         if (figure.suppressed()) {
-            return WITHHELD;
+            return text.get("figure.withheld");
         }
         if (figure.value() == null) {
-            return "n/a";
+            return text.get("figure.na");
         }
         if (figure.value() instanceof BigDecimal decimal) {
             return decimal.stripTrailingZeros().toPlainString();
@@ -113,13 +125,13 @@ public final class ConclusionTemplate {
         return String.valueOf(figure.value().longValue());
     }
 
-    private static String words(Figure figure) {
+    private static String words(Figure figure, ReportText text) {
         if (!figure.suppressed() && figure.value() != null && !(figure.value() instanceof BigDecimal)) {
             long value = figure.value().longValue();
-            if (value >= 0 && value < WORDS.size()) {
-                return WORDS.get((int) value);
+            if (value >= 0 && value <= WORDS_UP_TO) {
+                return text.words(value);
             }
         }
-        return number(figure);
+        return number(figure, text);
     }
 }

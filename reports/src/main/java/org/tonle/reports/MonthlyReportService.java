@@ -2,14 +2,12 @@ package org.tonle.reports;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -23,6 +21,7 @@ import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.core.i18n.Language;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.indicators.Cell;
@@ -36,8 +35,6 @@ import org.tonle.warehouse.indicators.IndicatorService;
 public final class MonthlyReportService {
 
     private static final Pattern MONTH = Pattern.compile("\\d{4}-\\d{2}");
-    private static final DateTimeFormatter MONTH_NAME = DateTimeFormatter.ofPattern("MMMM yyyy", Locale.ENGLISH);
-    private static final DateTimeFormatter SHORT_MONTH = DateTimeFormatter.ofPattern("MMM yy", Locale.ENGLISH);
     private static final int CHART_MONTHS = 12;
 
     private final ProgrammeRegistry programmes;
@@ -55,20 +52,29 @@ public final class MonthlyReportService {
         this.audit = audit;
     }
 
+    /** The report in English. */
     public MonthlyReport report(Caller caller, String monthText) {
+        return report(caller, monthText, Language.EN);
+    }
+
+    /** The report with its texts, and the programmes' names and sentences where declared, in {@code language}. */
+    public MonthlyReport report(Caller caller, String monthText, Language language) {
         YearMonth month = month(monthText);
+        ReportText text = ReportText.of(language);
         List<MonthlyReport.Section> sections = new ArrayList<>();
         for (Programme programme : inReportOrder()) {
             if (caller.maySee(programme.id())) {
-                sections.add(section(caller, programme, month));
+                sections.add(section(caller, programme, month, text));
             }
         }
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/reports/monthly/" + month,
                     "{\"programmes\":" + sections.size() + "}", (long) sections.size());
         }
-        return new MonthlyReport("Achievement Highlights for " + month.format(MONTH_NAME), month.toString(),
-                month.format(MONTH_NAME), LocalDate.now().toString(), sections);
+        String monthName = text.monthName(month);
+        String generated = LocalDate.now().toString();
+        return new MonthlyReport(text.get("report.title", monthName), month.toString(), monthName, generated, sections,
+                language.tag(), text.get("report.generated", generated), text.get("report.empty"));
     }
 
     static YearMonth month(String text) {
@@ -98,15 +104,16 @@ public final class MonthlyReportService {
         return live;
     }
 
-    private MonthlyReport.Section section(Caller caller, Programme programme, YearMonth month) {
+    private MonthlyReport.Section section(Caller caller, Programme programme, YearMonth month, ReportText text) {
+        String language = text.language().tag();
         List<String> texts = highlights.publicHighlights(programme.id(), month.atDay(1), month.plusMonths(1).atDay(1))
                 .stream().map(Highlights.Highlight::text).toList();
         MonthFigures figures = new MonthFigures(caller, month.toString());
         String conclusion = programme.report() == null || programme.report().conclusion() == null ? null
-                : ConclusionTemplate.render(programme.report().conclusion(), figures);
+                : text.get("report.conclusion", ConclusionTemplate.render(programme.report().conclusion().in(language), figures, text));
         Indicator headline = headline(programme);
-        Chart chart = headline == null ? null : chart(caller, headline, month);
-        return new MonthlyReport.Section(programme.id(), programme.name().toString(), texts, conclusion, chart);
+        Chart chart = headline == null ? null : chart(caller, headline, month, text);
+        return new MonthlyReport.Section(programme.id(), programme.name().in(language), texts, conclusion, chart);
     }
 
     /**
@@ -116,7 +123,7 @@ public final class MonthlyReportService {
     static Indicator headline(Programme programme) {
         List<Indicator> named = new ArrayList<>();
         if (programme.report() != null && programme.report().conclusion() != null) {
-            ConclusionTemplate.codes(programme.report().conclusion()).forEach(code -> programme.indicator(code).ifPresent(named::add));
+            ConclusionTemplate.codes(programme.report().conclusion().toString()).forEach(code -> programme.indicator(code).ifPresent(named::add));
         }
         if (named.isEmpty()) {
             named.addAll(programme.indicators());
@@ -125,7 +132,7 @@ public final class MonthlyReportService {
                 .orElse(named.isEmpty() ? null : named.get(0));
     }
 
-    private Chart chart(Caller caller, Indicator indicator, YearMonth month) {
+    private Chart chart(Caller caller, Indicator indicator, YearMonth month, ReportText text) {
         String range = month.minusMonths(CHART_MONTHS - 1) + ".." + month;
         boolean bySex = indicator.by().contains(Dimensions.SEX);
         List<Cell> totals = indicators.values(caller, indicator.code(), List.of(range), null, List.of(),
@@ -146,9 +153,9 @@ public final class MonthlyReportService {
                     byCategory.put(sex, figure(sex, cell));
                 }
             }
-            data.add(new Chart.Month(total.period(), YearMonth.parse(total.period()).format(SHORT_MONTH), figure("", total), byCategory));
+            data.add(new Chart.Month(total.period(), text.shortMonth(YearMonth.parse(total.period())), figure("", total), byCategory));
         }
-        return Chart.of(indicator.code(), indicator.name().toString(), indicator.effectiveUnit(), categories, data);
+        return Chart.of(indicator.code(), indicator.name().in(text.language().tag()), indicator.effectiveUnit(), categories, data, text);
     }
 
     private static ConclusionTemplate.Figure figure(String label, Cell cell) {

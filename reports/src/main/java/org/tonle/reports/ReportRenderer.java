@@ -1,23 +1,21 @@
 package org.tonle.reports;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
-import java.io.UncheckedIOException;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
-import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
-import com.openhtmltopdf.svgsupport.BatikSVGDrawer;
 import com.samskivert.mustache.Escapers;
 import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.Template;
 
 /**
  * Writes a {@link MonthlyReport} as Markdown, as a printable HTML page with inline SVG charts,
- * or as PDF rendered from that same page by openhtmltopdf (Batik draws the SVG), so the PDF
- * and the page never disagree. Templates are Mustache files beside this class.
+ * or as PDF ({@link ReportPdf}: the same words and print style, Khmer shaped). Templates are
+ * Mustache files beside this class. A Khmer page carries Noto Sans Khmer inline, so a browser
+ * without a Khmer font draws the same glyphs as the PDF.
  */
 public final class ReportRenderer {
 
@@ -36,10 +34,12 @@ public final class ReportRenderer {
     private final Template markdown;
     private final Template html;
 
+    private static final String SANS = "\"Helvetica Neue\", Helvetica, Arial, sans-serif";
+    private static final Map<String, Object> LATIN = Map.of("fontFamily", SANS, "chartFontFamily", "Helvetica, Arial, sans-serif");
+
     public ReportRenderer() {
-        PdfLogging.install();
-        // Null or missing values render as nothing and close their sections; HTML is escaped
-        // as XML too, because openhtmltopdf parses the page as XHTML.
+        // Null or missing values render as nothing and close their sections; the page stays
+        // well-formed XHTML.
         Mustache.Compiler compiler = Mustache.compiler().defaultValue("");
         this.markdown = compiler.withEscaper(MARKDOWN).compile(template("monthly.md.mustache"));
         this.html = compiler.withEscaper(Escapers.HTML).compile(template("monthly.html.mustache"));
@@ -50,23 +50,19 @@ public final class ReportRenderer {
     }
 
     public String html(MonthlyReport report) {
-        return html.execute(report);
+        StringWriter out = new StringWriter();
+        html.execute(report, report.language().equals("en") ? LATIN : KhmerPage.CONTEXT, out);
+        return out.toString();
     }
 
     public byte[] pdf(MonthlyReport report) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            PdfRendererBuilder builder = new PdfRendererBuilder();
-            builder.useFastMode();
-            builder.useSVGDrawer(new BatikSVGDrawer());
-            builder.withHtmlContent(html(report), null);
-            builder.withProducer("Tonle");
-            builder.toStream(out);
-            builder.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot render the report as PDF: " + e.getMessage(), e);
-        }
-        return out.toByteArray();
+        return ReportPdf.write(report);
+    }
+
+    /** The page's fonts in a language other than English: Noto Sans Khmer first, made once (it is 300 kB of base64). */
+    private static final class KhmerPage {
+        static final Map<String, Object> CONTEXT = Map.of("fontFamily", "\"" + ReportFonts.FAMILY + "\", " + SANS,
+                "chartFontFamily", ReportFonts.FAMILY + ", Helvetica, Arial, sans-serif", "fontFaces", ReportFonts.cssFontFaces());
     }
 
     private static Reader template(String name) {

@@ -77,7 +77,7 @@ public final class DeclarationReader {
             checkIndicator(p, indicator, codes, problems);
         }
         if (p.report() != null && p.report().conclusion() != null) {
-            checkTemplate(p, p.report().conclusion(), problems);
+            p.report().conclusion().byLanguage().values().forEach(template -> checkTemplate(p, template, problems));
         }
         return problems;
     }
@@ -112,6 +112,10 @@ public final class DeclarationReader {
                 case ENUM -> {
                     if (attribute.values().isEmpty()) {
                         problems.add(at + ": an enum needs values");
+                    }
+                    if (attribute.labels() != null) {
+                        attribute.labels().keySet().stream().filter(v -> !attribute.values().contains(v)).sorted()
+                                .forEach(v -> problems.add(at + ": labels name '" + v + "', which is not one of its values"));
                     }
                 }
                 case TEXT -> {

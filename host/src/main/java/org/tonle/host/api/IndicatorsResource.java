@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import org.tonle.core.access.Caller;
+import org.tonle.core.i18n.Language;
 import org.tonle.host.api.wire.Catalogue;
 import org.tonle.host.api.wire.IndicatorValues;
 import org.tonle.host.api.wire.ValueRow;
@@ -33,18 +34,19 @@ public final class IndicatorsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Catalogue catalogue(@Context Caller caller) {
-        return new Catalogue(indicators.catalogue(caller));
+    public Catalogue catalogue(@Context Caller caller, @Context Language language) {
+        return new Catalogue(indicators.catalogue(caller, language));
     }
 
     @GET
     @Path("{code}/values")
     @Produces(MediaType.APPLICATION_JSON)
-    public IndicatorValues values(@Context Caller caller, @PathParam("code") String code,
+    public IndicatorValues values(@Context Caller caller, @Context Language language, @PathParam("code") String code,
                                       @QueryParam("period") List<String> period, @QueryParam("office") String office,
                                       @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
         IndicatorService.Values values = indicators.values(caller, code, period, office, by, revision);
-        return new IndicatorValues(values.indicator(), values.name(), values.unit(),
+        String name = language == Language.EN ? values.name() : indicators.name(code, language).orElse(values.name());
+        return new IndicatorValues(values.indicator(), name, values.unit(),
                 values.cells().stream().map(c -> ValueRow.of(c, values.revisionOf(c))).toList(), values.targets());
     }
 

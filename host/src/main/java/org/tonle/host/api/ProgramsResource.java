@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.tonle.core.access.Caller;
+import org.tonle.core.i18n.Language;
 import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.ImportTemplate;
 import org.tonle.host.service.ProgrammeService;
@@ -31,10 +32,11 @@ public final class ProgramsResource {
         this.templates = templates;
     }
 
+    /** Names of programmes, activities, indicators and choices in the request's language where declared. */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public List<ProgrammeService.ProgrammeView> list(@Context Caller caller) {
-        return programmes.list(caller);
+    public List<ProgrammeService.ProgrammeView> list(@Context Caller caller, @Context Language language) {
+        return programmes.list(caller, language);
     }
 
     /**

@@ -6,13 +6,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import jakarta.ws.rs.NotAuthorizedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.RequestRefused;
+import org.tonle.core.i18n.Language;
+import org.tonle.core.i18n.Messages;
 import org.tonle.warehouse.WarehouseException;
 
 /**
@@ -34,11 +38,46 @@ public final class ProblemMappers {
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail, rule)).build();
     }
 
+    private static final Messages TITLES = new Messages("org/tonle/host/http/problems", ProblemMappers.class);
+
+    /**
+     * A problem's title in the request's language ({@link LanguageInjection}): the English title
+     * as the mapper words it, or its status's title from {@code problems_<lang>.properties}. The
+     * detail stays English: it names parameters, rules and values that clients match on.
+     */
+    abstract static class Localizing {
+        @Context
+        private HttpHeaders headers;
+        @Context
+        private UriInfo uri;
+
+        Response problem(int status, String title, String detail) {
+            return problem(status, title, detail, null);
+        }
+
+        Response problem(int status, String title, String detail, String rule) {
+            return ProblemMappers.problem(status, title(status, title), detail, rule);
+        }
+
+        private String title(int status, String english) {
+            Language language;
+            try {
+                language = LanguageInjection.of(uri.getQueryParameters().getFirst(LanguageInjection.PARAMETER),
+                        headers.getHeaderString(HttpHeaders.ACCEPT_LANGUAGE));
+            } catch (RuntimeException e) {
+                // Outside a request (or before one was read): the English title.
+                return english;
+            }
+            String key = String.valueOf(status);
+            return language == Language.EN || !TITLES.has(key) ? english : TITLES.format(language, key);
+        }
+    }
+
     /** Every mapper of this class, for registering them together. */
     public static final List<Class<?>> ALL = List.of(Refusals.class, Unauthenticated.class, WebErrors.class, JsonErrors.class, WarehouseErrors.class, Unexpected.class);
 
     /** What a service refused ({@link RequestRefused}), with its reason as the detail. */
-    public static final class Refusals implements ExceptionMapper<RequestRefused> {
+    public static final class Refusals extends Localizing implements ExceptionMapper<RequestRefused> {
         @Override
         public Response toResponse(RequestRefused e) {
             return switch (e.reason()) {
@@ -53,7 +92,7 @@ public final class ProblemMappers {
     }
 
     /** No token, or an unknown one: the authentication filter's reason, and the challenge it names. */
-    public static final class Unauthenticated implements ExceptionMapper<NotAuthorizedException> {
+    public static final class Unauthenticated extends Localizing implements ExceptionMapper<NotAuthorizedException> {
         @Override
         public Response toResponse(NotAuthorizedException e) {
             return Response.fromResponse(problem(401, "Unauthorized", e.getMessage()))
@@ -62,7 +101,7 @@ public final class ProblemMappers {
     }
 
     /** JAX-RS's own errors (404 for an unknown path, 405, 406, 415, 403 from roles). */
-    public static final class WebErrors implements ExceptionMapper<WebApplicationException> {
+    public static final class WebErrors extends Localizing implements ExceptionMapper<WebApplicationException> {
         @Override
         public Response toResponse(WebApplicationException e) {
             int status = e.getResponse().getStatus();
@@ -82,7 +121,7 @@ public final class ProblemMappers {
     }
 
     /** A body Jackson could not read into a request type; the location only, never the content. */
-    public static final class JsonErrors implements ExceptionMapper<JsonProcessingException> {
+    public static final class JsonErrors extends Localizing implements ExceptionMapper<JsonProcessingException> {
         @Override
         public Response toResponse(JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
@@ -91,7 +130,7 @@ public final class ProblemMappers {
     }
 
     /** The warehouse did not commit: nothing of the request was acknowledged, so it is safe to send again. */
-    public static final class WarehouseErrors implements ExceptionMapper<WarehouseException> {
+    public static final class WarehouseErrors extends Localizing implements ExceptionMapper<WarehouseException> {
         @Override
         public Response toResponse(WarehouseException e) {
             LOG.error("Warehouse error", e);
@@ -100,7 +139,7 @@ public final class ProblemMappers {
         }
     }
 
-    public static final class Unexpected implements ExceptionMapper<Throwable> {
+    public static final class Unexpected extends Localizing implements ExceptionMapper<Throwable> {
         @Override
         public Response toResponse(Throwable e) {
             LOG.error("Unexpected error while answering a request", e);

@@ -24,9 +24,11 @@ public final class SecurityHeaders implements ContainerResponseFilter {
 
     /**
      * Styles may be inline: the chart library positions its tooltips with style attributes.
+     * Fonts may be inline: a Khmer report carries its font as a data URI (docs/LANGUAGES.md).
      * Scripts, frames, plug-ins and form targets are the node's own only.
      */
     static final String POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:;"
+            + " font-src 'self' data:;"
             + " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     @Override

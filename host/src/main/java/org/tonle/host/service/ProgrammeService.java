@@ -2,6 +2,7 @@ package org.tonle.host.service;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,8 +17,11 @@ import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Activity;
+import org.tonle.core.declaration.Attribute;
 import org.tonle.core.declaration.Indicator;
+import org.tonle.core.declaration.Localized;
 import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.core.i18n.Language;
 import org.tonle.programmes.OsgiFramework;
 import org.tonle.programmes.ProgrammeExtender;
 import org.tonle.programmes.ProgrammeRoutes;
@@ -79,6 +83,12 @@ public final class ProgrammeService {
     }
 
     public List<ProgrammeView> list(Caller caller) {
+        return list(caller, Language.EN);
+    }
+
+    /** The programmes with their names, and their activities', indicators' and choices', in {@code language} where declared. */
+    public List<ProgrammeView> list(Caller caller, Language language) {
+        String tag = language.tag();
         List<ProgrammeView> views = new ArrayList<>();
         Map<String, List<RecordChecks.Failure>> failures = checks == null ? Map.of() : checks.failures();
         Map<Long, ProgrammeRegistry.Entry> known = new HashMap<>();
@@ -98,8 +108,9 @@ public final class ProgrammeService {
             List<String> disabled = entry.active() ? failures.getOrDefault(p.id(), List.of()).stream()
                     .map(f -> "check of bundle " + f.bundle() + " disabled: " + f.error()).toList() : List.of();
             List<String> running = routes == null ? List.of() : routes.routes(entry.bundleId());
-            views.add(new ProgrammeView(p.id(), p.name().toString(), p.department(), entry.bundle(), entry.version(), entry.state(),
-                    entry.error(), config.get().officesRunning(p.id()), p.activities(), p.indicators(),
+            views.add(new ProgrammeView(p.id(), p.name().in(tag), p.department(), entry.bundle(), entry.version(), entry.state(),
+                    entry.error(), config.get().officesRunning(p.id()), p.activities().stream().map(a -> in(a, tag)).toList(),
+                    p.indicators().stream().map(i -> in(i, tag)).toList(),
                     disabled.isEmpty() ? null : disabled, running.isEmpty() ? null : running));
         }
         if (osgi != null && caller.role() != Role.DONOR) {
@@ -155,6 +166,26 @@ public final class ProgrammeService {
             views.add(new BundleView(null, jar.file(), null, "refused", jar.file(), null, null, null, jar.error()));
         }
         return views;
+    }
+
+    /** An activity as the answer shows it: its name and its choices' labels as text in one language. */
+    private static Activity in(Activity a, String language) {
+        List<Attribute> attributes = a.attributes().stream().map(at -> at.labels() == null ? at
+                : new Attribute(at.name(), at.type(), at.values(), at.maxLength(), at.min(), at.max(), at.required(),
+                        one(at.labels(), language))).toList();
+        return new Activity(a.id(), a.name() == null ? null : Localized.of(a.name().in(language)), a.subject(), a.roles(), attributes,
+                a.participants());
+    }
+
+    private static Indicator in(Indicator i, String language) {
+        return new Indicator(i.code(), i.name() == null ? null : Localized.of(i.name().in(language)), i.measure(), i.activity(), i.where(),
+                i.by(), i.unit(), i.sensitive(), i.numerator(), i.denominator(), i.factor());
+    }
+
+    private static Map<String, Localized> one(Map<String, Localized> labels, String language) {
+        Map<String, Localized> out = new LinkedHashMap<>();
+        labels.forEach((value, label) -> out.put(value, Localized.of(label.in(language))));
+        return out;
     }
 
     private static String state(Bundle bundle) {

@@ -25,6 +25,7 @@ import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.core.i18n.Language;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.WarehouseException;
@@ -101,17 +102,33 @@ public final class IndicatorService {
     }
 
     public List<CatalogueEntry> catalogue(Caller caller) {
+        return catalogue(caller, Language.EN);
+    }
+
+    /** The catalogue with the indicators' names in {@code language} where declared (English otherwise). */
+    public List<CatalogueEntry> catalogue(Caller caller, Language language) {
         List<CatalogueEntry> entries = new ArrayList<>();
         for (Programme programme : programmes.programmes()) {
             if (!caller.maySee(programme.id())) {
                 continue;
             }
             for (Indicator i : programme.indicators()) {
-                entries.add(new CatalogueEntry(i.code(), i.name().toString(), programme.id(), i.measure().name().toLowerCase(),
+                entries.add(new CatalogueEntry(i.code(), i.name().in(language.tag()), programme.id(), i.measure().name().toLowerCase(),
                         i.effectiveUnit(), i.by(), i.isSensitive()));
             }
         }
         return entries;
+    }
+
+    /** An indicator's declared name in {@code language} (English where not declared); empty for an unknown code. */
+    public Optional<String> name(String code, Language language) {
+        for (Programme programme : programmes.programmes()) {
+            Optional<Indicator> indicator = programme.indicator(code);
+            if (indicator.isPresent()) {
+                return Optional.of(indicator.get().name().in(language.tag()));
+            }
+        }
+        return Optional.empty();
     }
 
     public Values values(Caller caller, String code, List<String> periodParams, String office, List<String> byParams) {
