@@ -33,7 +33,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -41,7 +40,6 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
-import org.tonle.core.Json;
 import org.tonle.warehouse.Schema;
 import org.tonle.warehouse.Sql;
 import org.tonle.warehouse.Warehouse;
@@ -82,7 +80,6 @@ public final class SqlSandbox implements AutoCloseable {
             "CONJUNCTION", "CASE", "BETWEEN", "STAR", "SUBQUERY", "LAMBDA", "COLLATE", "POSITIONAL_REFERENCE", "LAMBDA_REF");
     /** How long the watchdog waits for DuckDB's interrupt before it answers the caller anyway. */
     private static final Duration GRACE = Duration.ofSeconds(1);
-    private static final ObjectMapper JSON = Json.MAPPER;
 
     /**
      * The answer of a query as plain rows.
@@ -112,6 +109,10 @@ public final class SqlSandbox implements AutoCloseable {
         return t;
     });
     private final ExecutorService workers;
+    /** DuckDB's parser and renderer on an instance of their own (no warehouse connection per check). */
+    private final SqlParser parser = new SqlParser();
+    /** Statements already checked, by their exact text, with what runs for them (refusals are not kept). */
+    private final CheckedStatements checked = new CheckedStatements();
 
     public SqlSandbox(Warehouse warehouse, Duration timeout) {
         this(warehouse, new Limits(timeout, 0, 2));
@@ -151,8 +152,12 @@ public final class SqlSandbox implements AutoCloseable {
         if (sql == null || sql.isBlank()) {
             throw new SqlRefusedException("send a SELECT statement in \"sql\"");
         }
-        try (Connection c = warehouse.connect()) {
-            JsonNode parsed = serialise(c, sql);
+        String known = checked.get(sql);
+        if (known != null) {
+            return known;
+        }
+        try {
+            JsonNode parsed = parser.serialise(sql);
             if (parsed.path("error").asBoolean(true)) {
                 String message = parsed.path("error_message").asText("");
                 if (message.contains("Only SELECT")) {
@@ -166,31 +171,11 @@ public final class SqlSandbox implements AutoCloseable {
                 throw new SqlRefusedException("send exactly one statement; this text holds " + statements.size());
             }
             new Resolver(catalog).statement(statements.get(0));
-            return deserialise(c, parsed);
+            String rendered = parser.deserialise(parsed);
+            checked.put(sql, rendered);
+            return rendered;
         } catch (SQLException e) {
             throw new SqlRefusedException("the statement cannot be checked: " + firstLine(e.getMessage()));
-        }
-    }
-
-    private static JsonNode serialise(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
-            ps.setString(1, sql);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return JSON.readTree(rs.getString(1));
-            } catch (IOException e) {
-                throw new SQLException("unreadable parse tree", e);
-            }
-        }
-    }
-
-    private static String deserialise(Connection c, JsonNode parsed) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
-            ps.setString(1, parsed.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getString(1).strip();
-            }
         }
     }
 
@@ -561,5 +546,6 @@ public final class SqlSandbox implements AutoCloseable {
     public void close() {
         workers.shutdownNow();
         canceller.shutdownNow();
+        parser.close();
     }
 }

@@ -1,24 +1,29 @@
 package org.tonle.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.Comparator;
 
 import org.tonle.analytics.SqlSandbox;
+import org.tonle.core.Json;
 import org.tonle.warehouse.Warehouse;
 
 /**
  * What the ad-hoc SQL sandbox costs: the same query over N synthetic fact rows run directly on
  * the warehouse (baseline) and through {@link SqlSandbox#rows} (parse, tree check, rendering,
- * row cap, timeout watch), plus the check alone. p50 and p90 over repeated runs.
+ * row cap, timeout watch), plus the check alone. p50 and p90 over repeated runs; then the check
+ * alone many times (p50, p99) against the former check's DuckDB calls.
  *
- * <p>Run: {@code java -cp ... org.tonle.bench.SqlSandboxBench [rows]} (docs/PERFORMANCE.md).
+ * <p>Run: {@code java -cp ... org.tonle.bench.SqlSandboxBench [rows [check runs]]} (docs/PERFORMANCE.md).
  */
 public final class SqlSandboxBench {
 
@@ -58,12 +63,80 @@ public final class SqlSandboxBench {
             System.out.printf("SqlSandboxBench: %,d fact rows, %d runs, a quarter by office x sex, distinct persons%n", rows, runs);
             print("baseline: direct JDBC on fact_activity", direct);
             print("POST /api/v1/sql path: SqlSandbox.rows on activities", sandboxed);
-            print("SqlSandbox.check alone (parse, tree check, rendering)", checkOnly);
+            print("SqlSandbox.check alone (the same text again: remembered)", checkOnly);
+            checks(warehouse, sandbox, args.length > 1 ? Integer.parseInt(args[1]) : 2000);
         } finally {
             try (var files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * The check alone, many times, p50 and p99: each statement new (a different date, so no
+     * remembered check applies), the same statement again (a dashboard's), and as baseline the
+     * two DuckDB calls the check made before on a warehouse connection of its own (parse to JSON,
+     * read the JSON, render it back; no tree walk), interleaved so all three see the same load.
+     */
+    private static void checks(Warehouse warehouse, SqlSandbox sandbox, int runs) throws Exception {
+        String repeated = QUERY.formatted("activities");
+        double[] fresh = new double[runs];
+        double[] again = new double[runs];
+        double[] before = new double[runs];
+        int warmup = Math.max(200, runs / 10);
+        for (int i = -warmup; i < runs; i++) {
+            String text = QUERY.formatted("activities").replace("2015-07-01", LocalDate.of(2000, 1, 1).plusDays(i + warmup).toString());
+            long t0 = System.nanoTime();
+            sandbox.check(text);
+            long t1 = System.nanoTime();
+            sandbox.check(repeated);
+            long t2 = System.nanoTime();
+            formerCheck(warehouse, text);
+            long t3 = System.nanoTime();
+            if (i >= 0) {
+                fresh[i] = (t1 - t0) / 1e6;
+                again[i] = (t2 - t1) / 1e6;
+                before[i] = (t3 - t2) / 1e6;
+            }
+        }
+        System.out.printf("SqlSandbox.check, %d runs each after %d warm-up runs, interleaved; load average %s%n", runs, warmup, loadAverage());
+        print99("baseline: the former check's two DuckDB calls (warehouse conn.)", before);
+        print99("check of a statement not seen before", fresh);
+        print99("check of a statement checked before (the same text)", again);
+    }
+
+    private static void formerCheck(Warehouse warehouse, String sql) throws Exception {
+        try (Connection c = warehouse.connect()) {
+            String tree;
+            try (PreparedStatement ps = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+                ps.setString(1, sql);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    tree = Json.MAPPER.readTree(rs.getString(1)).toString();
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
+                ps.setString(1, tree);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    rs.getString(1);
+                }
+            }
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void print99(String label, double[] millis) {
+        double[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        System.out.printf("  %-66s p50 %7.3f ms   p99 %7.3f ms%n", label, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)]);
     }
 
     private static void load(Warehouse warehouse, long rows) throws SQLException {

@@ -1,6 +1,18 @@
 package org.tonle.warehouse.indicators;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -98,6 +110,10 @@ public final class IndicatorCube implements CommitListener {
     private final Set<Build> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Runs between a build's snapshot and its queries; for tests that commit in between. */
     private volatile Runnable afterSnapshot = () -> { };
+    /** A restore of the persisted cube under way: queries wait for it rather than build what it brings. */
+    private volatile CompletableFuture<Void> restoring = CompletableFuture.completedFuture(null);
+    /** Slices built from the warehouse so far (tests: a restored slice is not built again). */
+    private final AtomicInteger builds = new AtomicInteger();
 
     public IndicatorCube(Warehouse warehouse) {
         this.warehouse = warehouse;
@@ -480,6 +496,7 @@ public final class IndicatorCube implements CommitListener {
      * need a slice another thread is building wait for that build.
      */
     private Slice slice(String program, Activity activity) {
+        restoring.join();
         SliceId id = new SliceId(program, activity.id());
         List<String> attributes = enumAttributes(activity);
         Slice slice = slices.get(id);
@@ -529,6 +546,7 @@ public final class IndicatorCube implements CommitListener {
         Slice built;
         try {
             afterSnapshot.run();
+            builds.incrementAndGet();
             built = build(snapshot, id, build.attributes);
         } catch (RuntimeException e) {
             commitLock.lock();
@@ -864,6 +882,314 @@ public final class IndicatorCube implements CommitListener {
         } catch (IOException e) {
             throw new IllegalStateException("unreadable attributes in the warehouse: " + e.getMessage(), e);
         }
+    }
+
+    // ---- Persisted cube (docs/INDICATORS.md, "Restart") -------------------------------------
+
+    /** "TNLC" and the layout's version: a file of another layout is not read (the cube is rebuilt). */
+    private static final int MAGIC = 0x544E4C43;
+    private static final int LAYOUT = 1;
+    /** The fingerprint of an activity without facts. */
+    private static final String NO_FACTS = "none";
+
+    /**
+     * What a restore did: slices taken from the file as they were, slices left out because the
+     * warehouse changed since (or their declaration did), each built again when next needed.
+     */
+    public record Restored(int slices, int stale, long millis) {
+    }
+
+    /**
+     * Writes every built slice to {@code file}, with the fingerprint of the facts it reflects
+     * (count and digest per activity, read from the warehouse while no commit can land), so that
+     * a restart can take it back instead of scanning the warehouse. Holds the commit lock while
+     * it writes: a node calls it when it stops, after the last commit. Written to a temporary
+     * file and moved into place, so a crash leaves the previous file or none, never half of one.
+     */
+    public void persist(Path file) {
+        restoring.join();
+        long started = System.nanoTime();
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        int written;
+        commitLock.lock();
+        try {
+            Map<SliceId, String> fingerprints = fingerprints();
+            state.readLock().lock();
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+                written = write(out, fingerprints);
+                out.flush();
+                channel.force(true);
+            } finally {
+                state.readLock().unlock();
+            }
+        } catch (IOException e) {
+            throw new WarehouseException("cannot write the indicator cube to " + file + ": " + e.getMessage(), e);
+        } finally {
+            commitLock.unlock();
+        }
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new WarehouseException("cannot write the indicator cube to " + file + ": " + e.getMessage(), e);
+        }
+        LOG.info("Indicator cube: {} slices written in {} ms", written, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Restores {@link #restore(Path)} on a thread of its own; queries that need a slice wait for
+     * it, commits wait for it (it holds the commit lock), everything else goes on.
+     */
+    public void restoreInBackground(Path file) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        restoring = done;
+        Thread thread = new Thread(() -> {
+            try {
+                restore(file);
+            } catch (RuntimeException e) {
+                LOG.warn("Indicator cube not restored ({}); each slice is built from the warehouse", e.toString());
+            } finally {
+                done.complete(null);
+            }
+        }, "tonle-cube-restore");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Takes back the slices of a {@link #persist persisted} cube whose fingerprint still equals
+     * the warehouse's; the others (the activity had commits since, e.g. after a crash between a
+     * commit and the next persist, or a restore of a backup) are left to be built from the
+     * warehouse. Runs under the commit lock, so no commit lands between the fingerprint and the
+     * slices being published. Only into an empty cube (at start, before any query); an
+     * unreadable file is ignored.
+     */
+    public Restored restore(Path file) {
+        long started = System.nanoTime();
+        commitLock.lock();
+        try {
+            if (!slices.isEmpty() || !inProgress.isEmpty() || !personNumbers.isEmpty()) {
+                LOG.info("Indicator cube: not restored from {}, slices were already built", file);
+                return new Restored(0, 0, 0);
+            }
+            Map<SliceId, String> current = fingerprints();
+            Map<SliceId, Slice> read = new HashMap<>();
+            Map<SliceId, String> persisted = new HashMap<>();
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                read(new DataInputStream(in), read, persisted);
+            } catch (NoSuchFileException e) {
+                return new Restored(0, 0, 0);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Indicator cube: {} is unreadable ({}); the cube is built from the warehouse", file, e.toString());
+                synchronized (subjectsByNumber) {
+                    personNumbers.clear();
+                    subjectsByNumber.clear();
+                    nextPerson.set(0);
+                }
+                return new Restored(0, 0, 0);
+            }
+            int stale = 0;
+            state.writeLock().lock();
+            try {
+                for (Map.Entry<SliceId, Slice> slice : read.entrySet()) {
+                    if (current.getOrDefault(slice.getKey(), NO_FACTS).equals(persisted.get(slice.getKey()))) {
+                        slices.put(slice.getKey(), slice.getValue());
+                    } else {
+                        stale++;
+                    }
+                }
+            } finally {
+                state.writeLock().unlock();
+            }
+            Restored restored = new Restored(read.size() - stale, stale, (System.nanoTime() - started) / 1_000_000);
+            LOG.info("Indicator cube: {} slices restored from {}, {} stale (rebuilt when needed), in {} ms", restored.slices(), file,
+                    restored.stale(), restored.millis());
+            return restored;
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Each activity's facts as a count and an order-free digest (cube-fingerprint-*.sql). */
+    private Map<SliceId, String> fingerprints() {
+        Map<SliceId, String> facts = new HashMap<>();
+        Map<SliceId, String> tallies = new HashMap<>();
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            for (Map<SliceId, String> target : List.of(facts, tallies)) {
+                String sql = Sql.load(target == facts ? "sql/cube-fingerprint-facts.sql" : "sql/cube-fingerprint-tallies.sql");
+                try (ResultSet rs = s.executeQuery(sql)) {
+                    while (rs.next()) {
+                        target.put(new SliceId(rs.getString(1), rs.getString(2)), rs.getLong(3) + ":" + rs.getString(4));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the warehouse for the indicator cube: " + e.getMessage(), e);
+        }
+        Map<SliceId, String> fingerprints = new HashMap<>();
+        for (SliceId id : facts.keySet()) {
+            fingerprints.put(id, facts.get(id) + "|" + tallies.getOrDefault(id, NO_FACTS));
+        }
+        tallies.forEach((id, tally) -> fingerprints.putIfAbsent(id, NO_FACTS + "|" + tally));
+        return fingerprints;
+    }
+
+    private int write(DataOutputStream out, Map<SliceId, String> fingerprints) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeInt(LAYOUT);
+        UUID[] byNumber;
+        synchronized (subjectsByNumber) {
+            byNumber = subjectsByNumber.toArray(new UUID[0]);
+        }
+        out.writeInt(byNumber.length);
+        for (UUID subject : byNumber) {
+            // a hole kept from the file this cube was restored from
+            out.writeLong(subject == null ? 0 : subject.getMostSignificantBits());
+            out.writeLong(subject == null ? 0 : subject.getLeastSignificantBits());
+        }
+        out.writeInt(slices.size());
+        for (Map.Entry<SliceId, Slice> entry : slices.entrySet()) {
+            SliceId id = entry.getKey();
+            Slice slice = entry.getValue();
+            out.writeUTF(id.program());
+            out.writeUTF(id.activity());
+            out.writeUTF(fingerprints.getOrDefault(id, NO_FACTS));
+            writeStrings(out, slice.attributes);
+            writeCells(out, slice.cells);
+            writeCells(out, slice.rollup);
+            out.writeInt(slice.tallies.size());
+            for (Map.Entry<Integer, Map<Key, long[]>> month : slice.tallies.entrySet()) {
+                out.writeInt(month.getKey());
+                out.writeInt(month.getValue().size());
+                for (Map.Entry<Key, long[]> cell : month.getValue().entrySet()) {
+                    writeKey(out, cell.getKey());
+                    out.writeLong(cell.getValue()[0]);
+                }
+            }
+        }
+        out.writeInt(MAGIC);
+        return slices.size();
+    }
+
+    private void read(DataInputStream in, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
+        if (in.readInt() != MAGIC || in.readInt() != LAYOUT) {
+            throw new IOException("not an indicator cube of this release");
+        }
+        int persons = in.readInt();
+        synchronized (subjectsByNumber) {
+            for (int number = 0; number < persons; number++) {
+                long high = in.readLong();
+                long low = in.readLong();
+                UUID subject = high != 0 || low != 0 ? new UUID(high, low) : null;
+                if (subject != null) {
+                    personNumbers.put(subject, number);
+                }
+                subjectsByNumber.add(subject);
+            }
+            nextPerson.set(persons);
+        }
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            SliceId id = new SliceId(in.readUTF(), in.readUTF());
+            fingerprints.put(id, in.readUTF());
+            Slice slice = new Slice(readStrings(in));
+            readCells(in, slice.cells);
+            readCells(in, slice.rollup);
+            int months = in.readInt();
+            for (int m = 0; m < months; m++) {
+                Map<Key, long[]> cells = slice.tallies.computeIfAbsent(in.readInt(), k -> new HashMap<>());
+                int size = in.readInt();
+                for (int c = 0; c < size; c++) {
+                    cells.put(readKey(in), new long[] {in.readLong()});
+                }
+            }
+            read.put(id, slice);
+        }
+        if (in.readInt() != MAGIC) {
+            throw new IOException("the file ends early");
+        }
+    }
+
+    private static void writeCells(DataOutputStream out, Map<Integer, Map<Key, Counts>> cells) throws IOException {
+        out.writeInt(cells.size());
+        for (Map.Entry<Integer, Map<Key, Counts>> month : cells.entrySet()) {
+            out.writeInt(month.getKey());
+            out.writeInt(month.getValue().size());
+            for (Map.Entry<Key, Counts> cell : month.getValue().entrySet()) {
+                writeKey(out, cell.getKey());
+                Counts counts = cell.getValue();
+                out.writeLong(counts.records);
+                out.writeLong(counts.total);
+                out.writeLong(counts.anonymous);
+                counts.persons.serialize(out);
+            }
+        }
+    }
+
+    private static void readCells(DataInputStream in, Map<Integer, Map<Key, Counts>> cells) throws IOException {
+        int months = in.readInt();
+        for (int m = 0; m < months; m++) {
+            Map<Key, Counts> month = cells.computeIfAbsent(in.readInt(), k -> new HashMap<>());
+            int size = in.readInt();
+            for (int c = 0; c < size; c++) {
+                Key key = readKey(in);
+                Counts counts = new Counts();
+                counts.records = in.readLong();
+                counts.total = in.readLong();
+                counts.anonymous = in.readLong();
+                counts.persons.deserialize(in);
+                month.put(key, counts);
+            }
+        }
+    }
+
+    private static void writeKey(DataOutputStream out, Key key) throws IOException {
+        writeString(out, key.office());
+        writeString(out, key.role());
+        writeString(out, key.sex());
+        writeString(out, key.ageBand());
+        writeString(out, key.group());
+        writeStrings(out, key.attributes());
+    }
+
+    private static Key readKey(DataInputStream in) throws IOException {
+        return new Key(readString(in), readString(in), readString(in), readString(in), readString(in), readStrings(in));
+    }
+
+    private static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
+        out.writeInt(values.size());
+        for (String value : values) {
+            writeString(out, value);
+        }
+    }
+
+    private static List<String> readStrings(DataInputStream in) throws IOException {
+        int size = in.readInt();
+        if (size == 0) {
+            return List.of();
+        }
+        String[] values = new String[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = readString(in);
+        }
+        return Arrays.asList(values);
+    }
+
+    private static void writeString(DataOutputStream out, String value) throws IOException {
+        out.writeBoolean(value != null);
+        if (value != null) {
+            out.writeUTF(value);
+        }
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF().intern() : null;
+    }
+
+    /** How many slices were built from the warehouse (not restored) since this cube was made. */
+    public int builds() {
+        return builds.get();
     }
 
     /** How many persons have a dense number (for the benchmark and docs). */
