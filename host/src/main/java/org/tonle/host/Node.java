@@ -236,7 +236,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, extender::close);
         syncOfficeDimension();
         // After the programmes are live: headquarters validates what it consumes against them.
-        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
+                config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest);
         DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
