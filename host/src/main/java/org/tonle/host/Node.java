@@ -1,13 +1,10 @@
 package org.tonle.host;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -64,6 +60,7 @@ import org.tonle.host.auth.UserFile;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.LanguageInjection;
 import org.tonle.host.http.OutboxFullMapper;
+import org.tonle.host.http.ServerKeys;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
 import org.tonle.host.service.BackupService;
@@ -246,7 +243,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, extender::close);
         syncOfficeDimension();
         // After the programmes are live: headquarters validates what it consumes against them.
-        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest);
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
+                config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest);
         DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
@@ -301,7 +299,13 @@ public final class Node implements AutoCloseable {
                 new OutboxFullMapper()), tlsContext());
         parts.add(0, http);
         if (options.flightPort() > 0) {
-            flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql);
+            // The same key as HTTPS: with a certificate configured, Flight SQL serves TLS only.
+            FlightSqlServer.Tls flightTls = null;
+            if (config.settings().http().secure()) {
+                ServerKeys serverKeys = ServerKeys.load(config.directory(), config.settings().http().tls());
+                flightTls = new FlightSqlServer.Tls(serverKeys.certificateChainPem(), serverKeys.privateKeyPem());
+            }
+            flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql, flightTls);
             parts.add(0, flight);
         }
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
@@ -428,32 +432,7 @@ public final class Node implements AutoCloseable {
      */
     private SSLContext tlsContext() {
         Settings.Http settings = config.settings().http();
-        if (!settings.secure()) {
-            return null;
-        }
-        Settings.Tls tls = settings.tls();
-        Path keystore = config.directory().resolve(tls.keystore());
-        try {
-            char[] password;
-            if (tls.passwordFile() != null && !tls.passwordFile().isBlank()) {
-                password = Files.readString(config.directory().resolve(tls.passwordFile())).strip().toCharArray();
-            } else if (tls.passwordEnv() != null && System.getenv(tls.passwordEnv()) != null) {
-                password = System.getenv(tls.passwordEnv()).toCharArray();
-            } else {
-                throw new IllegalStateException("http.tls needs password_file or password_env (set in the environment) for " + keystore);
-            }
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(keystore)) {
-                store.load(in, password);
-            }
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), null, null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot load the HTTPS key store " + keystore + ": " + e.getMessage(), e);
-        }
+        return settings.secure() ? ServerKeys.load(config.directory(), settings.tls()).sslContext() : null;
     }
 
     /** The folder of the node's secrets: {@code secrets.folder}, or {@code <data>/secrets}. */

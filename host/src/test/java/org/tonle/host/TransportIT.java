@@ -66,7 +66,8 @@ class TransportIT {
 
     @Test
     void officesFeedHeadquartersWithoutLossOrDoubleThroughABrokerOutage() throws Exception {
-        broker.createTopic("tonle.outage", 3);
+        broker.createTopic("tonle.outage.PNH", 3);
+        broker.createTopic("tonle.outage.SHV", 3);
         try (TestNode hq = node("hq", null, "headquarters", "tonle.outage", "hq-outage", 1000, 1_000_000);
              TestNode pnh = node("pnh", "PNH", "office", "tonle.outage", "unused", 1000, 1_000_000);
              TestNode shv = node("shv", "SHV", "office", "tonle.outage", "unused", 1000, 1_000_000)) {
@@ -128,7 +129,7 @@ class TransportIT {
 
     @Test
     void headquartersKilledWhileConsumingEndsWithExactFigures() throws Exception {
-        broker.createTopic("tonle.kill", 3);
+        broker.createTopic("tonle.kill.SRP", 3);
         int records = 4_000;
         try (TestNode srp = node("srp", "SRP", "office", "tonle.kill", "unused", 1000, 1_000_000)) {
             long t0 = System.nanoTime();
@@ -213,6 +214,7 @@ class TransportIT {
             Path file = config.resolve("tonle.yaml");
             String yaml = Files.readString(file)
                     .replace("role: single", "role: " + role)
+                    .replace("security: sasl_ssl", "security: plaintext")
                     .replace("bootstrap: 127.0.0.1:9092", "bootstrap: " + bootstrap)
                     .replace("topic: tonle.records", "topic: " + topic)
                     .replace("group: tonle-headquarters", "group: " + group)

@@ -1,6 +1,7 @@
 package org.tonle.analytics.flight;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -74,19 +75,41 @@ public final class FlightSqlServer implements AutoCloseable {
         Optional<Caller> authenticate(String token);
     }
 
+    /**
+     * The node's TLS key for Flight SQL (the same as HTTPS), PEM.
+     *
+     * @param certificateChain the certificate chain, PEM
+     * @param privateKey       the private key, PKCS#8 PEM
+     */
+    public record Tls(byte[] certificateChain, byte[] privateKey) {
+    }
+
     public static FlightSqlServer start(String host, int port, Tokens access, SqlService sql) {
+        return start(host, port, access, sql, null);
+    }
+
+    /** @param tls the key to serve TLS with (grpc+tls), or null for plain gRPC */
+    public static FlightSqlServer start(String host, int port, Tokens access, SqlService sql, Tls tls) {
         Map<String, Caller> callers = new ConcurrentHashMap<>();
         CallHeaderAuthenticator bearer = headers -> authenticate(headers, access, callers, sql);
-        FlightServer server = FlightServer.builder(sql.allocator(), Location.forGrpcInsecure(host, port), new Producer(sql, callers))
+        Location location = tls == null ? Location.forGrpcInsecure(host, port) : Location.forGrpcTls(host, port);
+        FlightServer.Builder builder = FlightServer.builder(sql.allocator(), location, new Producer(sql, callers))
                 .headerAuthenticator(bearer)
-                .middleware(AUDIT, (info, headers, context) -> new Audited(sql, info.method().name(), known(headers, access)))
-                .build();
+                .middleware(AUDIT, (info, headers, context) -> new Audited(sql, info.method().name(), known(headers, access)));
+        if (tls != null) {
+            try {
+                builder.useTls(new ByteArrayInputStream(tls.certificateChain()), new ByteArrayInputStream(tls.privateKey()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot use the TLS key for Arrow Flight SQL: " + e.getMessage(), e);
+            }
+        }
+        FlightServer server = builder.build();
         try {
             server.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start Arrow Flight SQL on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        LOG.info("Arrow Flight SQL serves at grpc://{}:{}", host, server.getPort());
+        LOG.info("Arrow Flight SQL serves at {}://{}:{}", tls == null ? "grpc" : "grpc+tls", host, server.getPort());
         return new FlightSqlServer(server);
     }
 

@@ -2,7 +2,9 @@ package org.tonle.core.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -255,9 +257,12 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      * How records reach the warehouse that counts them (docs/SCALING.md): in this process
      * ({@code single}), or from offices to headquarters through Kafka.
      *
-     * @param node the name headquarters shows for this office node; default: its --office code
+     * @param node    the name headquarters shows for this office node; default: its --office code.
+     *                The node writes only its own topic, {@code <kafka.topic>.<node>}
+     * @param senders headquarters: the offices whose records, corrections and voids each office
+     *                node may send; empty: every configured office is a node that sends its own
      */
-    public record Transport(Role role, String node, Kafka kafka, Outbox outbox) {
+    public record Transport(Role role, String node, Kafka kafka, Outbox outbox, Map<String, List<String>> senders) {
 
         public enum Role {
             SINGLE, OFFICE, HEADQUARTERS;
@@ -275,8 +280,13 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
 
         public Transport {
             role = role == null ? Role.SINGLE : role;
-            kafka = kafka == null ? new Kafka(null, null, null, 0) : kafka;
+            kafka = kafka == null ? new Kafka(null, null, null, 0, null, null, null, null, null) : kafka;
             outbox = outbox == null ? new Outbox(0, 0, 0) : outbox;
+            senders = senders == null ? Map.of() : Map.copyOf(senders);
+        }
+
+        public Transport(Role role, String node, Kafka kafka, Outbox outbox) {
+            this(role, node, kafka, outbox, null);
         }
     }
 
@@ -284,13 +294,51 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      * @param bootstrap      Kafka bootstrap servers, host:port[,host:port]
      * @param group          the consumer group of the headquarters node(s)
      * @param maxPollRecords records headquarters loads per warehouse transaction at most
+     * @param topic          the prefix of the office topics: office node X writes {@code <topic>.X}
+     * @param refusalsTopic  the prefix of the topics on which headquarters tells office node X
+     *                       what it refused: {@code <refusals_topic>.X}
+     * @param security       {@code sasl_ssl} (default: TLS and SASL/SCRAM-SHA-512) or
+     *                       {@code plaintext} (a development broker on loopback only)
+     * @param truststore     the broker's CA certificate(s), PEM, or a PKCS#12 trust store
+     *                       (relative to the configuration folder); empty: the JDK's trusted CAs
+     * @param username       this node's SCRAM user at the broker
+     * @param passwordFile   the file holding that user's password, in the secrets folder (relative to it)
      */
-    public record Kafka(String bootstrap, String topic, String group, @JsonProperty("max_poll_records") int maxPollRecords) {
+    public record Kafka(String bootstrap, String topic, String group, @JsonProperty("max_poll_records") int maxPollRecords,
+                        @JsonProperty("refusals_topic") String refusalsTopic, String security, String truststore, String username,
+                        @JsonProperty("password_file") String passwordFile) {
         public Kafka {
             bootstrap = bootstrap == null || bootstrap.isBlank() ? "127.0.0.1:9092" : bootstrap;
             topic = topic == null || topic.isBlank() ? "tonle.records" : topic;
             group = group == null || group.isBlank() ? "tonle-headquarters" : group;
             maxPollRecords = maxPollRecords <= 0 ? 1000 : maxPollRecords;
+            refusalsTopic = refusalsTopic == null || refusalsTopic.isBlank() ? "tonle.refusals" : refusalsTopic;
+            security = security == null || security.isBlank() ? "sasl_ssl" : security.strip().toLowerCase(Locale.ROOT);
+            if (!security.equals("sasl_ssl") && !security.equals("plaintext")) {
+                throw new ConfigException("transport.kafka.security must be sasl_ssl or plaintext (it was '" + security + "')");
+            }
+            truststore = truststore == null ? "" : truststore.strip();
+            username = username == null ? "" : username.strip();
+            passwordFile = passwordFile == null || passwordFile.isBlank() ? "kafka-password" : passwordFile.strip();
+        }
+
+        public Kafka(String bootstrap, String topic, String group, int maxPollRecords) {
+            this(bootstrap, topic, group, maxPollRecords, null, null, null, null, null);
+        }
+
+        /** Whether the node talks to Kafka over TLS with SASL/SCRAM (false: plaintext, development only). */
+        public boolean secured() {
+            return security.equals("sasl_ssl");
+        }
+
+        /** The topic office node {@code node} writes its changes to. */
+        public String officeTopic(String node) {
+            return topic + "." + node;
+        }
+
+        /** The topic on which headquarters tells office node {@code node} what it refused. */
+        public String refusalsTopic(String node) {
+            return refusalsTopic + "." + node;
         }
     }
 

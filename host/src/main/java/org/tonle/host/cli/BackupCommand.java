@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import org.tonle.warehouse.backup.BackupException;
@@ -39,6 +40,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
     String url;
 
+    @Mixin
+    NodeTrust trust = new NodeTrust();
+
     @Override
     public Integer call() throws IOException {
         String passphrase = System.getenv("TONLE_BACKUP_PASSPHRASE");
@@ -50,7 +54,7 @@ final class BackupCommand implements Callable<Integer> {
         Path part = out.resolveSibling(out.getFileName() + ".part");
         long bytes;
         try {
-            HttpResponse<InputStream> answer = NodeClient.fromEnvironment(url)
+            HttpResponse<InputStream> answer = NodeClient.fromEnvironment(url, trust)
                     .stream("POST", "api/v1/backup", "application/json", body, "application/octet-stream", Duration.ofHours(12));
             try (InputStream in = answer.body(); OutputStream file = Files.newOutputStream(part)) {
                 bytes = in.transferTo(file);

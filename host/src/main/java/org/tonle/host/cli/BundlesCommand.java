@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.tonle.programmes.BundleTrust;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,9 +56,12 @@ final class BundlesCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
     String url;
 
+    @Mixin
+    NodeTrust trust = new NodeTrust();
+
     @Override
     public Integer call() {
-        NodeClient client = NodeClient.fromEnvironment(url);
+        NodeClient client = NodeClient.fromEnvironment(url, trust);
         JsonNode bundles = NodeClient.json(client.send("GET", "api/v1/programs/bundles", null, null, "application/json").body());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "BUNDLE", "VERSION", "STATE", "PROGRAMME", "OFFICES", "ERROR"});

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.tonle.host.service.ImportService;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,6 +43,9 @@ final class ImportCommand implements Callable<Integer> {
 
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
     String url;
+
+    @Mixin
+    NodeTrust trust = new NodeTrust();
 
     @Option(names = "--mapping", paramLabel = "NAME", description = "read a CSV export through the node's mapping NAME (e.g. kobo-case-intake)")
     String mapping;
@@ -65,7 +69,7 @@ final class ImportCommand implements Callable<Integer> {
         NodeClient client;
         long size;
         try {
-            client = NodeClient.fromEnvironment(url);
+            client = NodeClient.fromEnvironment(url, trust);
             size = Files.size(file);
         } catch (NodeClient.ClientException | IOException e) {
             System.err.println("tonle import: " + e.getMessage());

@@ -9,6 +9,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -24,9 +27,19 @@ final class NodeClient {
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
 
     NodeClient(String url, String token) {
+        this(url, token, null);
+    }
+
+    /** @param tls the certificates to trust over HTTPS, or null for the JDK's */
+    NodeClient(String url, String token, SSLContext tls) {
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10));
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.http = builder.build();
         this.base = URI.create(url.endsWith("/") ? url : url + "/");
         if (token == null || token.isBlank()) {
             throw new ClientException("set TONLE_TOKEN to your bearer token (bin/tonle demo prints one)");
@@ -36,6 +49,11 @@ final class NodeClient {
 
     static NodeClient fromEnvironment(String url) {
         return new NodeClient(url, System.getenv("TONLE_TOKEN"));
+    }
+
+    /** With the token from {@code TONLE_TOKEN}, trusting what {@code --cacert} (or {@code TONLE_CACERT}) names. */
+    static NodeClient fromEnvironment(String url, NodeTrust trust) {
+        return new NodeClient(url, System.getenv("TONLE_TOKEN"), trust == null ? null : trust.context());
     }
 
     HttpResponse<String> send(String method, String path, String contentType, byte[] body, String accept) {
@@ -86,6 +104,9 @@ final class NodeClient {
                 throw new ClientException("the node answered " + response.statusCode() + ": " + detail(answer));
             }
             return response;
+        } catch (SSLHandshakeException e) {
+            throw new ClientException("the node at " + base + " has a certificate this command does not trust (" + e.getMessage()
+                    + "); give the node's certificate with --cacert FILE or TONLE_CACERT (docs/OPERATIONS.md)");
         } catch (IOException e) {
             throw new ClientException("cannot reach a Tonle node at " + base + " (" + e.getMessage()
                     + "); start one with bin/tonle serve, or give --url");

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +38,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
     String url;
 
+    @Mixin
+    NodeTrust trust = new NodeTrust();
+
     @Option(names = "--out", paramLabel = "FILE", description = "write the report here (default: standard output)")
     Path out;
 
@@ -44,7 +48,7 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         byte[] report;
         try {
-            report = NodeClient.fromEnvironment(url).download("api/v1/reports/monthly/" + month, format.mediaType);
+            report = NodeClient.fromEnvironment(url, trust).download("api/v1/reports/monthly/" + month, format.mediaType);
         } catch (NodeClient.ClientException e) {
             System.err.println("tonle report: " + e.getMessage());
             return 1;

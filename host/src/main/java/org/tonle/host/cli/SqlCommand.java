@@ -24,6 +24,7 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.duckdb.DuckDBConnection;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,6 +53,9 @@ final class SqlCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node (default: ${DEFAULT-VALUE})")
     String url;
 
+    @Mixin
+    NodeTrust trust = new NodeTrust();
+
     @Option(names = "--format", defaultValue = "table", description = "table, csv, arrow or parquet (default: ${DEFAULT-VALUE})")
     Format format;
 
@@ -69,7 +73,7 @@ final class SqlCommand implements Callable<Integer> {
         }
         NodeClient client;
         try {
-            client = NodeClient.fromEnvironment(url);
+            client = NodeClient.fromEnvironment(url, trust);
         } catch (NodeClient.ClientException e) {
             System.err.println("tonle sql: " + e.getMessage());
             return 2;

@@ -1,8 +1,10 @@
 package org.tonle.host.transport;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.CamelContext;
@@ -12,10 +14,16 @@ import org.tonle.core.config.Settings;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.transport.ConsumerLag;
 import org.tonle.pipelines.transport.Forwarder;
+import org.tonle.pipelines.transport.KafkaSecurity;
 import org.tonle.pipelines.transport.Receiver;
+import org.tonle.pipelines.transport.RefusalNotices;
+import org.tonle.pipelines.transport.RefusalWatch;
+import org.tonle.pipelines.transport.Senders;
 import org.tonle.pipelines.transport.TransportRoutes;
 import org.tonle.pipelines.transport.TransportState;
+import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Outbox;
+import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 
@@ -33,6 +41,8 @@ public final class NodeTransport implements AutoCloseable {
     private final TransportState state = new TransportState();
     private Outbox outbox;
     private ConsumerLag lag;
+    private RefusalNotices notices;
+    private RefusalWatch refusals;
 
     private NodeTransport(Settings.Transport settings, String node) {
         this.settings = settings;
@@ -43,13 +53,24 @@ public final class NodeTransport implements AutoCloseable {
      * Starts the role's route. Call it once programmes are live: headquarters validates what it
      * consumes against them.
      *
-     * @param office the node's --office, or null
+     * @param office  the node's --office, or null
+     * @param config  the configuration folder (the broker's trust store is relative to it)
+     * @param secrets the secrets folder (the Kafka password file is in it)
+     * @param offices the offices configured on this node
      */
     public static NodeTransport start(Settings.Transport settings, String office, Warehouse warehouse, RecordStore store,
-                                      CamelContext camel, Ingest ingest) {
+                                      CamelContext camel, Ingest ingest, Path config, Path secrets, List<String> offices) {
         String node = settings.node() != null && !settings.node().isBlank() ? settings.node() : office;
         NodeTransport transport = new NodeTransport(settings, node);
         try {
+            if (settings.role() == Settings.Transport.Role.SINGLE) {
+                return transport;
+            }
+            KafkaSecurity security = KafkaSecurity.of(settings.kafka(), config, secrets);
+            if (!security.secured()) {
+                LOG.warn("transport.kafka.security is plaintext: this node talks to Kafka unencrypted and unauthenticated, and"
+                        + " headquarters cannot know which office wrote what. Use it on a development machine only (docs/TRANSPORT.md).");
+            }
             switch (settings.role()) {
                 case SINGLE -> {
                     return transport;
@@ -63,19 +84,24 @@ public final class NodeTransport implements AutoCloseable {
                     store.commitHook(transport.outbox);
                     Forwarder forwarder = new Forwarder(transport.outbox, node, settings.outbox().batch(),
                             settings.outbox().warnAt(), transport.state, Clock.systemUTC());
-                    camel.addRoutes(TransportRoutes.office(settings, forwarder, node));
+                    camel.addRoutes(TransportRoutes.office(settings, security, forwarder, node));
+                    transport.refusals = new RefusalWatch(settings.kafka(), security, node, transport.state);
                 }
                 case HEADQUARTERS -> {
-                    transport.lag = new ConsumerLag(settings.kafka().bootstrap(), settings.kafka().topic(), settings.kafka().group());
-                    camel.addRoutes(TransportRoutes.headquarters(settings, new Receiver(ingest, transport.state, Clock.systemUTC())));
+                    Senders senders = Senders.of(settings.kafka(), settings.senders(), offices);
+                    transport.lag = new ConsumerLag(settings.kafka().bootstrap(), senders.topics(), settings.kafka().group(), security);
+                    transport.notices = new RefusalNotices(settings.kafka(), security);
+                    Receiver receiver = new Receiver(ingest, transport.state, Clock.systemUTC(), senders, new RecordOffices(warehouse),
+                            new DeadLetterStore(warehouse), transport.notices);
+                    camel.addRoutes(TransportRoutes.headquarters(settings, security, receiver, senders));
                 }
             }
         } catch (Exception e) {
             transport.close();
             throw new IllegalStateException("cannot start the " + settings.role().name().toLowerCase() + " transport: " + e.getMessage(), e);
         }
-        LOG.info("Transport: {} node{} through Kafka at {}, topic {}", settings.role().name().toLowerCase(),
-                node == null ? "" : " " + node, settings.kafka().bootstrap(), settings.kafka().topic());
+        LOG.info("Transport: {} node{} through Kafka at {} ({}), topics {}.*", settings.role().name().toLowerCase(),
+                node == null ? "" : " " + node, settings.kafka().bootstrap(), settings.kafka().security(), settings.kafka().topic());
         return transport;
     }
 
@@ -108,7 +134,12 @@ public final class NodeTransport implements AutoCloseable {
         if (settings.role() == Settings.Transport.Role.SINGLE) {
             return status;
         }
-        status.put("kafka", Map.of("bootstrap", settings.kafka().bootstrap(), "topic", settings.kafka().topic()));
+        Map<String, Object> kafka = new LinkedHashMap<>();
+        kafka.put("bootstrap", settings.kafka().bootstrap());
+        kafka.put("security", settings.kafka().security());
+        kafka.put("user", settings.kafka().secured() ? settings.kafka().username() : null);
+        kafka.put("topic", outbox != null ? settings.kafka().officeTopic(node) : settings.kafka().topic() + ".*");
+        status.put("kafka", kafka);
         if (outbox != null) {
             status.put("node", node);
             Outbox.Depth depth = outbox.depth();
@@ -128,6 +159,18 @@ public final class NodeTransport implements AutoCloseable {
             forwarding.put("unreachable_since", text(link.downSince()));
             forwarding.put("last_error", link.lastError());
             status.put("forwarding", forwarding);
+            Map<String, Object> refused = new LinkedHashMap<>();
+            refused.put("count", state.refusedCount());
+            refused.put("recent", state.recentRefusals().stream().map(r -> {
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("id", r.id());
+                one.put("action", r.action());
+                one.put("rule", r.rule());
+                one.put("reason", r.reason());
+                one.put("refused_at", text(r.refusedAt()));
+                return one;
+            }).toList());
+            status.put("refused_by_headquarters", refused);
         }
         if (lag != null) {
             status.put("group", settings.kafka().group());
@@ -145,9 +188,7 @@ public final class NodeTransport implements AutoCloseable {
             ConsumerLag.Lag now = lag.lag();
             Map<String, Object> consumer = new LinkedHashMap<>();
             consumer.put("lag", now.error() == null ? now.total() : null);
-            Map<String, Long> partitions = new LinkedHashMap<>();
-            now.partitions().forEach((p, n) -> partitions.put(String.valueOf(p), n));
-            consumer.put("partitions", partitions);
+            consumer.put("partitions", new LinkedHashMap<>(now.partitions()));
             consumer.put("error", now.error());
             status.put("consumer", consumer);
         }
@@ -162,6 +203,12 @@ public final class NodeTransport implements AutoCloseable {
     public void close() {
         if (lag != null) {
             lag.close();
+        }
+        if (refusals != null) {
+            refusals.close();
+        }
+        if (notices != null) {
+            notices.close();
         }
     }
 }

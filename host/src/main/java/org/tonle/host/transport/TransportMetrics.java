@@ -20,7 +20,7 @@ public final class TransportMetrics {
     private final NodeTransport transport;
     private final MeterRegistry registry;
     private final Set<String> offices = new HashSet<>();
-    private final Set<Integer> partitions = new HashSet<>();
+    private final Set<String> partitions = new HashSet<>();
 
     public TransportMetrics(NodeTransport transport, MeterRegistry registry) {
         this.transport = transport;
@@ -66,12 +66,12 @@ public final class TransportMetrics {
                     ConsumerLag.Lag now = transport.lag();
                     return now.error() == null ? now.total() : Double.NaN;
                 }).description("messages headquarters has not yet committed, all partitions").register(registry);
-                partitions.add(-1);
+                partitions.add("");
             }
-            for (Integer partition : lag.partitions().keySet()) {
+            for (String partition : lag.partitions().keySet()) {
                 if (partitions.add(partition)) {
                     Gauge.builder("tonle.transport.consumer.partition.lag", () -> transport.lag().partitions().getOrDefault(partition, 0L))
-                            .tag("partition", String.valueOf(partition))
+                            .tag("partition", partition)
                             .description("messages headquarters has not yet committed, by partition").register(registry);
                 }
             }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -29,28 +30,29 @@ public final class ConsumerLag implements AutoCloseable {
     private static final long TIMEOUT_MS = 3000;
 
     /**
-     * @param partitions lag by partition number; empty when the broker could not be asked
+     * @param partitions lag by topic partition ({@code tonle.records.PNH-0}); empty when the broker could not be asked
      * @param error      why the lag is unknown, or null
      */
-    public record Lag(Map<Integer, Long> partitions, String error, Instant measuredAt) {
+    public record Lag(Map<String, Long> partitions, String error, Instant measuredAt) {
         public long total() {
             return partitions.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
     private final Admin admin;
-    private final String topic;
+    private final List<String> topics;
     private final String group;
     private Lag last;
 
-    public ConsumerLag(String bootstrap, String topic, String group) {
+    public ConsumerLag(String bootstrap, List<String> topics, String group, KafkaSecurity security) {
         Properties properties = new Properties();
+        properties.putAll(security.properties());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "tonle-headquarters-lag");
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS);
         this.admin = Admin.create(properties);
-        this.topic = topic;
+        this.topics = topics;
         this.group = group;
     }
 
@@ -65,18 +67,24 @@ public final class ConsumerLag implements AutoCloseable {
     private Lag measure() {
         try {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (TopicPartitionInfo info : admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(topic).partitions()) {
-                latest.put(new TopicPartition(topic, info.partition()), OffsetSpec.latest());
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            List<String> present = topics.stream().filter(existing::contains).toList();
+            if (present.isEmpty()) {
+                return new Lag(Map.of(), "no office topic exists yet (no office has forwarded anything)", Instant.now());
             }
+            admin.describeTopics(present).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).forEach((topic, description) -> {
+                for (TopicPartitionInfo info : description.partitions()) {
+                    latest.put(new TopicPartition(topic, info.partition()), OffsetSpec.latest());
+                }
+            });
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
                     admin.listOffsets(latest).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            Map<Integer, Long> lag = new TreeMap<>();
+            Map<String, Long> lag = new TreeMap<>();
             ends.forEach((partition, end) -> {
                 OffsetAndMetadata done = committed.get(partition);
-                lag.put(partition.partition(), Math.max(0, end.offset() - (done == null ? 0 : done.offset())));
+                lag.put(partition.toString(), Math.max(0, end.offset() - (done == null ? 0 : done.offset())));
             });
             return new Lag(lag, null, Instant.now());
         } catch (InterruptedException e) {
@@ -85,7 +93,7 @@ public final class ConsumerLag implements AutoCloseable {
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String error = cause instanceof UnknownTopicOrPartitionException
-                    ? "the topic " + topic + " does not exist yet (no office has forwarded anything)"
+                    ? "an office topic does not exist yet (no office has forwarded anything)"
                     : "Kafka did not answer: " + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : " " + cause.getMessage());
             return new Lag(Map.of(), error, Instant.now());

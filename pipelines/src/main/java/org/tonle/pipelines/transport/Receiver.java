@@ -6,6 +6,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -17,6 +23,10 @@ import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
 import org.tonle.programme.api.PublishResult;
+import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.DeadLetter;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.RecordOffices;
 
 /**
  * The headquarters side: loads a batch of consumed messages through the ingest route as
@@ -24,66 +34,131 @@ import org.tonle.programme.api.PublishResult;
  * commits each partition's offset. Offsets are committed only after the warehouse committed, so
  * a crash in between re-delivers messages, which the load step recognises by id and content
  * hash as duplicates: the effect is exactly once.
+ *
+ * <p>The office node a message comes from is the node whose topic it was read from (only that
+ * node may write it), never what the message says. A node may create, correct and void records
+ * of the offices {@link Senders} allows it only; anything else goes to headquarters' dead-letter
+ * store with the reason, and back to the office on its refusals topic.
  */
 public final class Receiver {
 
     private static final Logger LOG = LoggerFactory.getLogger(Receiver.class);
+    static final String NOT_PERMITTED = "office_not_permitted";
 
     private final Ingest ingest;
     private final TransportState state;
     private final Clock clock;
+    private final Senders senders;
+    private final RecordOffices places;
+    private final DeadLetterStore deadLetters;
+    private final RefusalNotices notices;
 
-    public Receiver(Ingest ingest, TransportState state, Clock clock) {
+    public Receiver(Ingest ingest, TransportState state, Clock clock, Senders senders, RecordOffices places,
+                    DeadLetterStore deadLetters, RefusalNotices notices) {
         this.ingest = ingest;
         this.state = state;
         this.clock = clock;
+        this.senders = senders;
+        this.places = places;
+        this.deadLetters = deadLetters;
+        this.notices = notices;
+    }
+
+    /** What one consumed batch becomes, per office node. */
+    private final class Batch {
+        final Map<String, List<Item>> creates = new LinkedHashMap<>();
+        final Map<String, Instant> forwardedAt = new LinkedHashMap<>();
+        final Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
+
+        void refuse(String node, String id, String action, String rule, String reason) {
+            refusals.computeIfAbsent(node, k -> new ArrayList<>()).add(new Refusal(id, action, rule, reason, clock.instant()));
+        }
+
+        void flush() {
+            for (Map.Entry<String, List<Item>> entry : creates.entrySet()) {
+                if (!entry.getValue().isEmpty()) {
+                    String node = entry.getKey();
+                    submit(this, node, "create", new Submission(principal(node), source(node), offices(node), Submission.Mode.CREATE,
+                            null, true, entry.getValue()));
+                }
+            }
+            creates.clear();
+        }
     }
 
     /** One consumed batch (camel-kafka batching: the body is the list of record exchanges). */
-    public void load(Exchange batch) {
+    public void load(Exchange consumed) {
         @SuppressWarnings("unchecked")
-        List<Exchange> records = batch.getMessage().getBody(List.class);
-        Map<String, List<Item>> creates = new LinkedHashMap<>();
-        Map<String, Instant> forwardedAt = new LinkedHashMap<>();
-        Map<Integer, KafkaManualCommit> commits = new LinkedHashMap<>();
+        List<Exchange> records = consumed.getMessage().getBody(List.class);
+        Batch batch = new Batch();
+        Map<String, KafkaManualCommit> commits = new LinkedHashMap<>();
         int line = 0;
         for (Exchange record : records) {
             Message message = record.getMessage();
             line++;
-            commits.put(message.getHeader(KafkaConstants.PARTITION, Integer.class),
+            String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
+            commits.put(topic + "/" + message.getHeader(KafkaConstants.PARTITION, Integer.class),
                     message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
+            String node = senders.nodeOf(topic);
+            String where = "topic " + topic + ", partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset "
+                    + message.getHeader(KafkaConstants.OFFSET);
             Envelope envelope;
             try {
+                if (node == null) {
+                    throw new IllegalArgumentException("no office node of headquarters' transport.senders writes this topic");
+                }
                 envelope = Envelope.read(message.getBody(String.class));
             } catch (IllegalArgumentException e) {
                 // Not an office's message: kept in the dead-letter store, never loaded, never retried forever.
-                String where = "partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset " + message.getHeader(KafkaConstants.OFFSET);
                 LOG.warn("A Kafka message at {} is not a forwarded change: {}", where, e.getMessage());
-                creates.computeIfAbsent("unknown", k -> new ArrayList<>())
+                String sender = node == null ? "unknown" : node;
+                batch.creates.computeIfAbsent(sender, k -> new ArrayList<>())
                         .add(Submission.malformed(line, message.getBody(String.class), "the Kafka message at " + where + ": " + e.getMessage()));
                 continue;
             }
-            forwardedAt.merge(envelope.origin(), envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
+            batch.forwardedAt.merge(node, envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
                     (a, b) -> b.isAfter(a) ? b : a);
+            String refused = envelope.origin().equals(node) ? null
+                    : "the message says it comes from office node " + shown(envelope.origin()) + ", but it was written on the topic of "
+                    + node + " (only " + node + " may write it)";
             switch (envelope.action()) {
-                case "create" -> creates.computeIfAbsent(envelope.origin(), k -> new ArrayList<>())
-                        .add(Submission.item(line, envelope.record()));
+                case "create" -> {
+                    Item item = Submission.item(line, envelope.record());
+                    refused = refused != null ? refused : notPermitted(node, envelope.record(), null);
+                    if (refused != null) {
+                        item.reject(new Violation("office", NOT_PERMITTED, refused));
+                    }
+                    batch.creates.computeIfAbsent(node, k -> new ArrayList<>()).add(item);
+                }
                 case "correct" -> {
                     // A correction follows the creates before it in the batch, and its own record's history.
-                    flush(creates, forwardedAt);
-                    submit(envelope.origin(), new Submission(principal(envelope.origin()), source(envelope.origin()), null,
-                            Submission.Mode.CORRECT, envelope.recordId().toString(), true,
-                            List.of(Submission.item(line, envelope.record()))), forwardedAt.get(envelope.origin()));
+                    batch.flush();
+                    Item item = Submission.item(line, envelope.record());
+                    refused = refused != null ? refused : notPermitted(node, envelope.record(), envelope.recordId());
+                    if (refused != null) {
+                        item.reject(new Violation("office", NOT_PERMITTED, refused));
+                    }
+                    submit(batch, node, "correct", new Submission(principal(node), source(node), offices(node), Submission.Mode.CORRECT,
+                            envelope.recordId().toString(), true, List.of(item)));
                 }
                 default -> {
-                    flush(creates, forwardedAt);
-                    boolean voided = ingest.voidRecord(envelope.recordId(), principal(envelope.origin()), source(envelope.origin()));
-                    state.loaded(envelope.origin(), forwardedAt.get(envelope.origin()), clock.instant(), voided ? 1 : 0, voided ? 0 : 1, 0);
+                    batch.flush();
+                    refused = refused != null ? refused : notPermitted(node, null, envelope.recordId());
+                    if (refused != null) {
+                        refuseVoid(batch, node, line, envelope.recordId(), refused);
+                    } else {
+                        boolean voided = ingest.voidRecord(envelope.recordId(), principal(node), source(node));
+                        state.loaded(node, batch.forwardedAt.get(node), clock.instant(), voided ? 1 : 0, voided ? 0 : 1, 0);
+                    }
                 }
             }
         }
-        flush(creates, forwardedAt);
-        // Everything above is committed in the warehouse; only now may Kafka forget it.
+        batch.flush();
+        // Everything above is committed in the warehouse, and the offices know what was refused:
+        // only now may Kafka forget it.
+        if (!batch.refusals.isEmpty()) {
+            notices.send(batch.refusals);
+        }
         commits.values().forEach(commit -> {
             if (commit != null) {
                 commit.commit();
@@ -91,32 +166,66 @@ public final class Receiver {
         });
     }
 
-    private void flush(Map<String, List<Item>> creates, Map<String, Instant> forwardedAt) {
-        for (Map.Entry<String, List<Item>> entry : creates.entrySet()) {
-            if (!entry.getValue().isEmpty()) {
-                String origin = entry.getKey();
-                submit(origin, new Submission(principal(origin), source(origin), null, Submission.Mode.CREATE, null, true,
-                        entry.getValue()), forwardedAt.get(origin));
+    /**
+     * Why this node may not make this change, or null when it may: the record it sends must be
+     * of one of the node's offices, and so must the stored record it corrects or voids.
+     */
+    private String notPermitted(String node, ObjectNode record, UUID stored) {
+        Set<String> allowed = offices(node);
+        if (record != null && record.path("office").isTextual()) {
+            String office = record.get("office").asText();
+            // An office headquarters does not know is left to validation (unknown_office), which withholds the value.
+            if (senders.known(office) && !allowed.contains(office)) {
+                return "office node " + node + " may send records of " + String.join(", ", new TreeSet<>(allowed))
+                        + " only, not of " + office + " (transport.senders at headquarters)";
             }
         }
-        creates.clear();
+        if (stored != null) {
+            Optional<String> office = places.officeOf(stored);
+            if (office.isPresent() && !allowed.contains(office.get())) {
+                return "record " + stored + " belongs to office " + office.get() + "; office node " + node + " may change records of "
+                        + String.join(", ", new TreeSet<>(allowed)) + " only (transport.senders at headquarters)";
+            }
+        }
+        return null;
     }
 
-    private void submit(String origin, Submission submission, Instant forwardedAt) {
+    /** A void the node may not make: kept in the dead-letter store (with no body: a void carries none). */
+    private void refuseVoid(Batch batch, String node, int line, UUID id, String reason) {
+        deadLetters.add(List.of(new DeadLetter(0, clock.instant(), principal(node), source(node), line, id.toString(), null, null,
+                "id", NOT_PERMITTED, "void refused: " + reason, null, null, null, "open")));
+        LOG.warn("Headquarters refused a void from office node {}: {}", node, reason);
+        batch.refuse(node, id.toString(), "void", NOT_PERMITTED, reason);
+        state.loaded(node, batch.forwardedAt.get(node), clock.instant(), 0, 0, 1);
+    }
+
+    private void submit(Batch batch, String node, String action, Submission submission) {
         PublishResult result = ingest.submit(submission);
         if (!result.rejected().isEmpty()) {
             LOG.warn("Headquarters rejected {} forwarded record(s) from {} (kept in the dead-letter store), rules: {}",
-                    result.rejected().size(), origin,
+                    result.rejected().size(), node,
                     result.rejected().stream().map(PublishResult.Rejection::rule).distinct().toList());
+            if (senders.nodes().contains(node)) {
+                result.rejected().forEach(r -> batch.refuse(node, r.id(), action, r.rule(), r.reason()));
+            }
         }
-        state.loaded(origin, forwardedAt, clock.instant(), result.accepted(), result.duplicates(), result.rejected().size());
+        state.loaded(node, batch.forwardedAt.get(node), clock.instant(), result.accepted(), result.duplicates(), result.rejected().size());
     }
 
-    private static String principal(String origin) {
-        return "office:" + origin;
+    private Set<String> offices(String node) {
+        return senders.offices(node);
     }
 
-    private static String source(String origin) {
-        return "kafka:" + origin;
+    /** A name from a message, shown only when it has the shape of a node name. */
+    private static String shown(String name) {
+        return name != null && name.matches("[A-Za-z0-9_-]{1,64}") ? name : "(not shown)";
+    }
+
+    private static String principal(String node) {
+        return "office:" + node;
+    }
+
+    private static String source(String node) {
+        return "kafka:" + node;
     }
 }

@@ -1,5 +1,7 @@
 package org.tonle.pipelines.transport;
 
+import java.util.List;
+
 import org.apache.camel.builder.RouteBuilder;
 import org.tonle.core.config.Settings;
 
@@ -20,24 +22,35 @@ public final class TransportRoutes extends RouteBuilder {
 
     public static final long FORWARD_PERIOD_MS = 100;
 
+    /** The Kafka component of these routes: it signs in as the node (KafkaSecurity). */
+    static final String COMPONENT = "tonle-kafka";
+
     private final Settings.Transport transport;
+    private final KafkaSecurity security;
     private final Forwarder forwarder;
     private final Receiver receiver;
     private final String clientId;
+    private final List<String> topics;
 
-    private TransportRoutes(Settings.Transport transport, Forwarder forwarder, Receiver receiver, String clientId) {
+    private TransportRoutes(Settings.Transport transport, KafkaSecurity security, Forwarder forwarder, Receiver receiver, String clientId,
+                            List<String> topics) {
         this.transport = transport;
+        this.security = security;
         this.forwarder = forwarder;
         this.receiver = receiver;
         this.clientId = clientId;
+        this.topics = topics;
     }
 
-    public static TransportRoutes office(Settings.Transport transport, Forwarder forwarder, String origin) {
-        return new TransportRoutes(transport, forwarder, null, "tonle-office-" + origin);
+    /** An office node writes its own topic, {@code <topic>.<origin>}, and no other. */
+    public static TransportRoutes office(Settings.Transport transport, KafkaSecurity security, Forwarder forwarder, String origin) {
+        return new TransportRoutes(transport, security, forwarder, null, "tonle-office-" + origin,
+                List.of(transport.kafka().officeTopic(origin)));
     }
 
-    public static TransportRoutes headquarters(Settings.Transport transport, Receiver receiver) {
-        return new TransportRoutes(transport, null, receiver, "tonle-headquarters");
+    /** Headquarters reads the topic of every office node it knows. */
+    public static TransportRoutes headquarters(Settings.Transport transport, KafkaSecurity security, Receiver receiver, Senders senders) {
+        return new TransportRoutes(transport, security, null, receiver, "tonle-headquarters", senders.topics());
     }
 
     /**
@@ -47,7 +60,7 @@ public final class TransportRoutes extends RouteBuilder {
      */
     String producerUri() {
         Settings.Kafka kafka = transport.kafka();
-        return "kafka:" + kafka.topic() + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
+        return COMPONENT + ":" + topics.get(0) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&requestRequiredAcks=all&enableIdempotence=true&synchronous=true"
                 + "&lingerMs=5&maxBlockMs=2000&requestTimeoutMs=3000&deliveryTimeoutMs=8000&reconnectBackoffMaxMs=2000"
                 + "&additionalProperties.metadata.recovery.strategy=none";
@@ -60,7 +73,7 @@ public final class TransportRoutes extends RouteBuilder {
      */
     String consumerUri() {
         Settings.Kafka kafka = transport.kafka();
-        return "kafka:" + kafka.topic() + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
+        return COMPONENT + ":" + String.join(",", topics) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&groupId=" + kafka.group() + "&autoOffsetReset=earliest"
                 + "&batching=true&maxPollRecords=" + kafka.maxPollRecords() + "&pollTimeoutMs=100&batchingIntervalMs=200"
                 + "&autoCommitEnable=false&allowManualCommit=true&breakOnFirstError=true&reconnectBackoffMaxMs=2000"
@@ -69,6 +82,7 @@ public final class TransportRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        getContext().addComponent(COMPONENT, security.component());
         if (forwarder != null) {
             from("timer:tonle-outbox?period=" + FORWARD_PERIOD_MS).routeId("transport-forward")
                     .onException(Exception.class).handled(true).bean(forwarder, "failed").end()

@@ -1,6 +1,9 @@
 package org.tonle.pipelines.transport;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +27,11 @@ public final class TransportState {
     public record Origin(Instant lastForwardAt, Instant lastLoadAt, long loaded, long duplicates, long rejected) {
     }
 
+    private static final int RECENT_REFUSALS = 20;
+
     private volatile Link link = new Link(true, null, 0, null, null);
+    private final Deque<Refusal> refusals = new ArrayDeque<>();
+    private long refusedCount;
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
 
     public Link link() {
@@ -47,6 +54,26 @@ public final class TransportState {
                 a.lastForwardAt() == null || (b.lastForwardAt() != null && b.lastForwardAt().isAfter(a.lastForwardAt()))
                         ? b.lastForwardAt() : a.lastForwardAt(),
                 b.lastLoadAt(), a.loaded() + b.loaded(), a.duplicates() + b.duplicates(), a.rejected() + b.rejected()));
+    }
+
+    /** An office: headquarters refused this change (read back from the refusals topic). */
+    synchronized boolean refused(Refusal refusal) {
+        refusedCount++;
+        refusals.addFirst(refusal);
+        while (refusals.size() > RECENT_REFUSALS) {
+            refusals.removeLast();
+        }
+        return true;
+    }
+
+    /** How many changes of this office headquarters refused, as far as the refusals topic still holds them. */
+    public synchronized long refusedCount() {
+        return refusedCount;
+    }
+
+    /** The newest refusals first, at most {@value #RECENT_REFUSALS}. */
+    public synchronized List<Refusal> recentRefusals() {
+        return List.copyOf(refusals);
     }
 
     /** Per office node, by name. */
