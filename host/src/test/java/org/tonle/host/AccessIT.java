@@ -131,6 +131,10 @@ class AccessIT {
                 // A body that is no selection (the test sends a record): 400.
                 line("POST", "/api/v1/periods/2015-05/approve", "{}", expect(401, 400, 403, 403, 403)),
                 line("POST", "/api/v1/periods/2015-05/reopen", "{}", expect(401, 400, 403, 403, 403)),
+                // The review of highlights: admins, and staff for their offices' list; the body sent is no review: 400.
+                line("GET", "/api/v1/highlights?period=2015-08", null, expect(401, 200, 200, 403, 403)),
+                line("POST", "/api/v1/highlights/" + unknown + "/approve", "{}", expect(401, 400, 403, 403, 403)),
+                line("POST", "/api/v1/highlights/" + unknown + "/reject", "{}", expect(401, 400, 403, 403, 403)),
                 // People's accounts (AccountsIT has the sessions): admins manage users; a bearer caller has no session.
                 line("GET", "/api/v1/users", null, expect(401, 200, 403, 403, 403)),
                 line("POST", "/api/v1/users", "{}", expect(401, 400, 403, 403, 403)),

@@ -335,7 +335,7 @@ class PagesIT {
         Path file = downloads.resolve("social.clients_met-" + MONTH + ".csv");
         new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> Files.exists(file));
         String csv = Files.readString(file);
-        assertThat(csv).startsWith("period,sex,value,suppressed\n").contains(MONTH + ",F,");
+        assertThat(csv).startsWith("period,sex,value,suppressed,revision\n").contains(MONTH + ",F,");
     }
 
     // ---- helpers

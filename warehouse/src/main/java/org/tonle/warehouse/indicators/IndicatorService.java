@@ -21,6 +21,7 @@ import org.tonle.core.config.Role;
 import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
+import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.warehouse.AuditLog;
@@ -160,15 +161,13 @@ public final class IndicatorService {
      * The cells with every month that has a frozen release (its programme's cells were all
      * approved once) answered from the figures of the last approval, which stay the figures
      * of record through a reopen until the next approval; those months go into
-     * {@code approvedPeriods}. Quarters, years and months never fully approved stay current.
+     * {@code approvedPeriods}. A quarter or year has a frozen release once all its months were
+     * approved (PeriodService); months, quarters and years never fully approved stay current.
      */
     private List<Cell> approved(Indicator indicator, List<Period> asked, String office, List<String> by, List<Cell> cells,
                                 Set<String> approvedPeriods) {
         Map<String, List<Cell>> frozen = new HashMap<>();
         for (Period period : asked) {
-            if (period.kind() != Period.Kind.MONTH) {
-                continue;
-            }
             Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", by));
             if (json.isPresent()) {
                 frozen.put(period.label(), readCells(json.get()));
@@ -239,6 +238,56 @@ public final class IndicatorService {
         return release;
     }
 
+    /**
+     * The donor release of a programme × quarter or year whose months all have approved
+     * figures ({@code months}: month → {@code indicator|office|by} → cells as JSON). Additive
+     * measures (records, sums, participant tallies) are the sums of the months' approved cells,
+     * hidden where any month's cell is hidden: the quarter is then no more than its months, as
+     * donors were given them. Distinct persons and ratios are not sums of months: theirs is the
+     * release as it stands, the months being locked.
+     */
+    public List<Periods.Frozen> donorRelease(String programme, String period, Map<String, Map<String, String>> months) {
+        List<Periods.Frozen> release = new ArrayList<>();
+        for (Periods.Frozen f : donorRelease(programme, period)) {
+            Indicator indicator = engine.indicator(f.indicator()).orElse(null);
+            if (indicator == null || indicator.measure() == Measure.DISTINCT_SUBJECTS || indicator.measure() == Measure.RATIO) {
+                release.add(f);
+                continue;
+            }
+            String key = f.indicator() + "|" + f.office() + "|" + f.by();
+            List<List<Cell>> parts = new ArrayList<>();
+            for (Map<String, String> month : months.values()) {
+                String cells = month.get(key);
+                parts.add(cells == null ? null : readCells(cells));
+            }
+            List<Cell> summed = new ArrayList<>();
+            for (Cell cell : readCells(f.cells())) {
+                summed.add(sumOfMonths(period, cell, parts));
+            }
+            release.add(new Periods.Frozen(f.indicator(), f.office(), f.by(), Json.write(summed)));
+        }
+        return release;
+    }
+
+    private static Cell sumOfMonths(String period, Cell cell, List<List<Cell>> months) {
+        long whole = 0;
+        double decimal = 0;
+        boolean decimals = false;
+        for (List<Cell> month : months) {
+            Cell part = month == null ? null : month.stream().filter(c -> c.dimensions().equals(cell.dimensions())).findFirst().orElse(null);
+            if (part == null || part.suppressed() || part.value() == null) {
+                return new Cell(period, cell.dimensions(), null, true);
+            }
+            if (part.value() instanceof Long || part.value() instanceof Integer) {
+                whole += part.value().longValue();
+            } else {
+                decimals = true;
+                decimal += part.value().doubleValue();
+            }
+        }
+        return new Cell(period, cell.dimensions(), decimals ? (Number) (decimal + whole) : (Number) whole, false);
+    }
+
     private List<Achievement> achievements(Caller caller, Indicator indicator, List<Period> periods, String office,
                                            List<String> by, List<Cell> cells) {
         List<Achievement> result = new ArrayList<>();
@@ -272,13 +321,19 @@ public final class IndicatorService {
      */
     public Analytics analytics(Caller caller, List<String> codes, List<String> periodParams, String office,
                                List<String> byParams) {
+        return analytics(caller, codes, periodParams, office, byParams, null);
+    }
+
+    /** @param revision as for {@link #values(Caller, String, List, String, List, String)} */
+    public Analytics analytics(Caller caller, List<String> codes, List<String> periodParams, String office,
+                               List<String> byParams, String revision) {
         if (codes == null || codes.isEmpty()) {
             throw RequestRefused.invalid("indicator is required: name one or more, e.g. indicator=social.clients_met"
                     + "&indicator=legal.court_represented (GET /api/v1/indicators lists them)");
         }
         List<Values> answers = new ArrayList<>();
         for (String code : codes.stream().distinct().toList()) {
-            answers.add(values(caller, code, periodParams, office, byParams));
+            answers.add(values(caller, code, periodParams, office, byParams, revision));
         }
         List<String> by = answers.get(0).by();
         return new Analytics(by, answers);
