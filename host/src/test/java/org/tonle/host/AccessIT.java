@@ -59,6 +59,12 @@ class AccessIT {
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson",
                 String.join("\n", demo), null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        // Donors are given the figures of approved months only (docs/ACCESS.md): August's social cells are approved.
+        for (String step : List.of("submit", "approve")) {
+            TestNode.Response approved = node.send("POST", "/api/v1/periods/2015-08/" + step, TestNode.ADMIN_TOKEN, "application/json",
+                    "{\"programs\":[\"social\"]}", "application/json");
+            assertThat(approved.status()).as(approved.body()).isEqualTo(200);
+        }
         pnhRecord = demo.stream().filter(l -> l.contains("\"office\":\"PNH\"")).findFirst().orElseThrow();
         pnhId = JSON.readTree(pnhRecord).path("id").asText();
         srpId = JSON.readTree(demo.stream().filter(l -> l.contains("\"office\":\"SRP\"")).findFirst().orElseThrow()).path("id").asText();

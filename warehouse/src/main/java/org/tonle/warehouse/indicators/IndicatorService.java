@@ -3,6 +3,7 @@ package org.tonle.warehouse.indicators;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,17 +41,27 @@ public final class IndicatorService {
      * @param targets one entry per requested period whose year has a target or baseline
      */
     public record Values(String indicator, String name, String unit, List<String> by, List<Cell> cells,
-                         List<Achievement> targets, Set<String> approvedPeriods) {
+                         List<Achievement> targets, Set<String> approvedPeriods, Set<String> withheldPeriods) {
 
-        /** {@code approved} for a cell read from the figures frozen at approval, else {@code current}. */
+        public Values(String indicator, String name, String unit, List<String> by, List<Cell> cells,
+                      List<Achievement> targets, Set<String> approvedPeriods) {
+            this(indicator, name, unit, by, cells, targets, approvedPeriods, Set.of());
+        }
+
+        /**
+         * {@code approved} for a cell read from the figures frozen at approval, {@code unapproved}
+         * for a donor's cell of a period never approved (no figure given), else {@code current}.
+         */
         public String revisionOf(Cell cell) {
-            return approvedPeriods.contains(cell.period()) ? APPROVED : CURRENT;
+            return approvedPeriods.contains(cell.period()) ? APPROVED : withheldPeriods.contains(cell.period()) ? UNAPPROVED : CURRENT;
         }
     }
 
     /** The revision of figures a caller reads (DESIGN.md 9.3). */
     public static final String APPROVED = "approved";
     public static final String CURRENT = "current";
+    /** What a donor's row of a period that has no approved figures says: no value is given. */
+    public static final String UNAPPROVED = "unapproved";
 
     /**
      * A period's yearly target and baseline (config/targets.yaml). {@code value} is the period's
@@ -122,6 +133,13 @@ public final class IndicatorService {
         if (revision != null && !revision.equals(APPROVED) && !revision.equals(CURRENT)) {
             throw RequestRefused.invalid("revision must be approved or current");
         }
+        boolean donor = caller.role() == Role.DONOR && periods != null;
+        if (donor && CURRENT.equals(revision)) {
+            // DESIGN.md 9.3 and 6: figures of a period still open move under a donor's eyes, and two
+            // answers at two times can pin a hidden cell (docs/ACCESS.md, answers at two times).
+            throw RequestRefused.notPermitted("donors read approved figures only (revision=current is for staff,"
+                    + " analysts and admins): a month's figures reach donors once an admin approved the month");
+        }
         boolean approvedFigures = revision == null ? caller.role() == Role.DONOR : revision.equals(APPROVED);
         Indicator indicator = engine.indicator(code).orElseThrow(() -> RequestRefused.notFound("indicator '" + code
                 + "' is not known; GET /api/v1/indicators lists the ones you may read"));
@@ -141,20 +159,24 @@ public final class IndicatorService {
         }
         if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
         Set<String> approvedPeriods = new HashSet<>();
-        if (approvedFigures && periods != null) {
+        if (approvedFigures && this.periods != null) {
             cells = approved(indicator, periods, office, by, cells, approvedPeriods);
+        }
+        Set<String> withheldPeriods = new HashSet<>();
+        if (donor) {
+            cells = DonorFigures.asSeen(cells, approvedPeriods, withheldPeriods);
         }
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             Map<String, Object> parameters = new LinkedHashMap<>();
             parameters.put("period", periodParams);
             parameters.put("office", office);
             parameters.put("by", by);
-            parameters.put("revision", approvedPeriods.isEmpty() ? CURRENT : APPROVED);
+            parameters.put("revision", approvedPeriods.isEmpty() ? (withheldPeriods.isEmpty() ? CURRENT : UNAPPROVED) : APPROVED);
             audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/indicators/" + code + "/values",
                     Json.write(parameters), (long) cells.size());
         }
         return new Values(indicator.code(), indicator.name().toString(), indicator.effectiveUnit(), by, cells,
-                achievements(caller, indicator, periods, office, by, cells), approvedPeriods);
+                achievements(caller, indicator, periods, office, by, cells, donor), approvedPeriods, withheldPeriods);
     }
 
     /**
@@ -168,7 +190,9 @@ public final class IndicatorService {
                                 Set<String> approvedPeriods) {
         Map<String, List<Cell>> frozen = new HashMap<>();
         for (Period period : asked) {
-            Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", by));
+            // Frozen under the declaration's order of dimensions (donorRelease): by=sex,office is office,sex.
+            List<String> declared = by.stream().sorted(Comparator.comparingInt(indicator.by()::indexOf)).toList();
+            Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", declared));
             if (json.isPresent()) {
                 frozen.put(period.label(), readCells(json.get()));
             }
@@ -289,7 +313,7 @@ public final class IndicatorService {
     }
 
     private List<Achievement> achievements(Caller caller, Indicator indicator, List<Period> periods, String office,
-                                           List<String> by, List<Cell> cells) {
+                                           List<String> by, List<Cell> cells, boolean approvedOnly) {
         List<Achievement> result = new ArrayList<>();
         List<Period> withTarget = periods.stream()
                 .filter(p -> targets.of(indicator.code(), p.start().getYear()).isPresent()).toList();
@@ -300,6 +324,12 @@ public final class IndicatorService {
         // when the indicator is sensitive: then no value, so nothing to derive.
         boolean mayShowValue = caller.role() != Role.DONOR || (office == null && !indicator.isSensitive());
         List<Cell> totals = by.isEmpty() ? cells : engine.evaluate(new IndicatorQuery(indicator, withTarget, office, List.of()));
+        if (approvedOnly && !by.isEmpty()) {
+            // A donor's totals are the approved ones too, or none.
+            Set<String> approvedTotals = new HashSet<>();
+            totals = DonorFigures.asSeen(approved(indicator, withTarget, office, List.of(), totals, approvedTotals), approvedTotals,
+                    new HashSet<>());
+        }
         Map<String, Number> totalByPeriod = new LinkedHashMap<>();
         totals.forEach(c -> totalByPeriod.put(c.period(), c.value()));
         for (Period period : withTarget) {
