@@ -39,6 +39,7 @@ import org.tonle.host.api.AuditResource;
 import org.tonle.host.api.BackupResource;
 import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
+import org.tonle.host.api.HighlightsResource;
 import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
@@ -65,15 +66,19 @@ import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
 import org.tonle.host.service.BackupService;
 import org.tonle.host.service.DeploymentService;
+import org.tonle.host.service.HighlightHolds;
+import org.tonle.host.service.HighlightService;
 import org.tonle.host.service.ImportService;
 import org.tonle.host.service.ImportTemplate;
 import org.tonle.host.service.PeriodService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
+import org.tonle.host.service.ProtectedNames;
 import org.tonle.host.service.RejectionService;
 import org.tonle.host.service.StatusService;
 import org.tonle.host.transport.NodeTransport;
 import org.tonle.pages.PagesResource;
+import org.tonle.pipelines.CaseCodes;
 import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.Ingest;
 import org.tonle.pipelines.IngestRoutes;
@@ -100,6 +105,7 @@ import org.tonle.warehouse.AnalyticsDictionary;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
+import org.tonle.warehouse.KnownSubjects;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
@@ -214,7 +220,8 @@ public final class Node implements AutoCloseable {
         Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
         try {
             camel.addRoutes(new RouteErrors());
-            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys), validate, writer));
+            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, new CaseCodes(keys, new KnownSubjects(warehouse)::known)),
+                    validate, writer));
             camel.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
@@ -285,6 +292,8 @@ public final class Node implements AutoCloseable {
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new PeriodsResource(new PeriodService(periods, indicators, writer, () -> config)),
+                new HighlightsResource(new HighlightService(new Highlights(warehouse), new HighlightHolds(
+                        new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit)),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),

@@ -59,6 +59,12 @@ class AccessIT {
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson",
                 String.join("\n", demo), null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        // Donors are given the figures of approved months only (docs/ACCESS.md): August's social cells are approved.
+        for (String step : List.of("submit", "approve")) {
+            TestNode.Response approved = node.send("POST", "/api/v1/periods/2015-08/" + step, TestNode.ADMIN_TOKEN, "application/json",
+                    "{\"programs\":[\"social\"]}", "application/json");
+            assertThat(approved.status()).as(approved.body()).isEqualTo(200);
+        }
         pnhRecord = demo.stream().filter(l -> l.contains("\"office\":\"PNH\"")).findFirst().orElseThrow();
         pnhId = JSON.readTree(pnhRecord).path("id").asText();
         srpId = JSON.readTree(demo.stream().filter(l -> l.contains("\"office\":\"SRP\"")).findFirst().orElseThrow()).path("id").asText();
@@ -131,6 +137,10 @@ class AccessIT {
                 // A body that is no selection (the test sends a record): 400.
                 line("POST", "/api/v1/periods/2015-05/approve", "{}", expect(401, 400, 403, 403, 403)),
                 line("POST", "/api/v1/periods/2015-05/reopen", "{}", expect(401, 400, 403, 403, 403)),
+                // The review of highlights: admins, and staff for their offices' list; the body sent is no review: 400.
+                line("GET", "/api/v1/highlights?period=2015-08", null, expect(401, 200, 200, 403, 403)),
+                line("POST", "/api/v1/highlights/" + unknown + "/approve", "{}", expect(401, 400, 403, 403, 403)),
+                line("POST", "/api/v1/highlights/" + unknown + "/reject", "{}", expect(401, 400, 403, 403, 403)),
                 // People's accounts (AccountsIT has the sessions): admins manage users; a bearer caller has no session.
                 line("GET", "/api/v1/users", null, expect(401, 200, 403, 403, 403)),
                 line("POST", "/api/v1/users", "{}", expect(401, 400, 403, 403, 403)),

@@ -53,6 +53,15 @@ class DisclosureAttackIT {
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson",
                 String.join("\n", demo), null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        // Donors are given the figures of approved months (and of quarters and years whose months are
+        // all approved) only (docs/ACCESS.md): every month of 2015 is approved, the attack is on those.
+        for (int month = 1; month <= 12; month++) {
+            for (String step : List.of("submit", "approve")) {
+                TestNode.Response approved = node.send("POST", "/api/v1/periods/2015-%02d/%s".formatted(month, step), TestNode.ADMIN_TOKEN,
+                        "application/json", "{}", "application/json");
+                assertThat(approved.status()).as(approved.body()).isEqualTo(200);
+            }
+        }
         truth = new IndicatorEngine(node.node().warehouse(), node.node().registry(), node.node().config());
     }
 

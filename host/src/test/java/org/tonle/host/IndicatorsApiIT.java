@@ -96,8 +96,8 @@ class IndicatorsApiIT {
                 TestNode.ADMIN_TOKEN, null, null, "text/csv");
         assertThat(csv.status()).isEqualTo(200);
         assertThat(csv.contentType()).startsWith("text/csv");
-        assertThat(csv.body().lines().toList()).containsExactly("period,sex,value,suppressed", "2018-01,F,1,false",
-                "2018-01,M,0,false", "2018-01,X,0,false", "2018-01,U,0,false");
+        assertThat(csv.body().lines().toList()).containsExactly("period,sex,value,suppressed,revision", "2018-01,F,1,false,current",
+                "2018-01,M,0,false,current", "2018-01,X,0,false,current", "2018-01,U,0,false,current");
 
         HttpResponse<byte[]> arrow = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.url()
                         + "/api/v1/analytics?indicator=social.clients_met&indicator=social.medical_exams&period=2018-01&by=office"))
@@ -109,7 +109,7 @@ class IndicatorsApiIT {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             assertThat(reader.loadNextBatch()).isTrue();
             assertThat(root.getSchema().getFields()).extracting(f -> f.getName())
-                    .containsExactly("indicator", "period", "office", "value", "suppressed");
+                    .containsExactly("indicator", "period", "office", "value", "suppressed", "revision");
             assertThat(root.getRowCount()).isEqualTo(2 * 3);
             List<String> rows = new ArrayList<>();
             for (int i = 0; i < root.getRowCount(); i++) {
@@ -128,7 +128,7 @@ class IndicatorsApiIT {
         JsonNode body = r.json();
         List<String> headers = new ArrayList<>();
         body.path("headers").forEach(h -> headers.add(h.path("name").asText()));
-        assertThat(headers).containsExactly("indicator", "period", "office", "sex", "value", "suppressed");
+        assertThat(headers).containsExactly("indicator", "period", "office", "sex", "value", "suppressed", "revision");
         assertThat(body.path("height").asInt()).isEqualTo(2 * 3 * 3 * 4);
         assertThat(body.path("rows").get(0).get(0).asText()).isEqualTo("social.clients_met");
         JsonNode items = body.path("metaData").path("items");

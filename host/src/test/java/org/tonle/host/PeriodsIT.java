@@ -171,9 +171,14 @@ class PeriodsIT {
         assertThat(clientsMet(TestNode.ADMIN_TOKEN, "").path("value").asLong()).isEqualTo(148);
         assertThat(clientsMet(DONOR, "").path("value").asLong()).isEqualTo(146);
         assertThat(clientsMet(DONOR, "").path("revision").asText()).isEqualTo("approved");
-        JsonNode current = clientsMet(DONOR, "&revision=current");
+        // Donors read approved figures only (docs/ACCESS.md: answers at two times); others may ask for either.
+        TestNode.Response refused = node.get("/api/v1/indicators/social.clients_met/values?period=2015-08&revision=current", DONOR);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.json().path("detail").asText()).contains("approved figures only");
+        JsonNode current = clientsMet(ANALYST, "&revision=current");
         assertThat(current.path("value").asLong()).isEqualTo(148);
         assertThat(current.path("revision").asText()).isEqualTo("current");
+        assertThat(clientsMet(ANALYST, "&revision=approved").path("value").asLong()).isEqualTo(146);
         assertThat(report()).as("the report of an approved month does not change").isEqualTo(report);
 
         // Re-approved: the new figure is the figure of record, the change listed with the reason.

@@ -1,8 +1,11 @@
 package org.tonle.pipelines;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,7 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The first step of every path: replaces each raw {@code subject.ref} with its pseudonymous
  * {@code subject.key}, before validation, so nothing downstream (validation messages, the
- * dead-letter store, logs) ever holds a raw ref.
+ * dead-letter store, logs) ever holds a raw ref. The same step redacts the case codes of known
+ * subjects typed into a record's text attributes ({@link CaseCodes}).
  */
 public final class Pseudonymise {
 
@@ -18,9 +22,16 @@ public final class Pseudonymise {
     static final String HASHED = "(hashed) ";
 
     private final SubjectKeys keys;
+    private final CaseCodes codes;
 
+    /** Without a warehouse: only the codes of subjects in the same submission are redacted from text. */
     public Pseudonymise(SubjectKeys keys) {
+        this(keys, new CaseCodes(keys, asked -> Set.of()));
+    }
+
+    public Pseudonymise(SubjectKeys keys, CaseCodes codes) {
         this.keys = keys;
+        this.codes = codes;
     }
 
     public void process(Submission submission) {
@@ -31,6 +42,52 @@ public final class Pseudonymise {
                 // A line that is not JSON cannot be searched for its ref reliably (escapes,
                 // quotes, cut-off text), so none of it is kept: only its length and keyed hash.
                 item.hashed(keys.lineHash(item.unparsed()));
+            }
+        }
+        redactCaseCodes(submission);
+    }
+
+    /**
+     * Replaces the case codes of known subjects in every text value of every record's
+     * attributes by {@link CaseCodes#MARK}, with one look-up for the whole submission. The
+     * subjects of the submission itself count as known: a highlight may arrive with the first
+     * record of the child it names.
+     */
+    private void redactCaseCodes(Submission submission) {
+        List<ObjectNode> owners = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        Set<UUID> inSubmission = new HashSet<>();
+        for (Item item : submission.items()) {
+            ObjectNode record = item.node();
+            if (record == null) {
+                continue;
+            }
+            JsonNode key = record.at("/subject/key");
+            if (key.isTextual()) {
+                try {
+                    inSubmission.add(UUID.fromString(key.asText()));
+                } catch (IllegalArgumentException e) {
+                    // a mark validation rejects, not a key
+                }
+            }
+            if (record.get("attributes") instanceof ObjectNode attributes) {
+                for (Map.Entry<String, JsonNode> field : attributes.properties()) {
+                    if (field.getValue().isTextual()) {
+                        owners.add(attributes);
+                        names.add(field.getKey());
+                        texts.add(field.getValue().asText());
+                    }
+                }
+            }
+        }
+        if (texts.isEmpty()) {
+            return;
+        }
+        List<String> redacted = codes.redact(texts, inSubmission);
+        for (int i = 0; i < texts.size(); i++) {
+            if (!redacted.get(i).equals(texts.get(i))) {
+                owners.get(i).put(names.get(i), redacted.get(i));
             }
         }
     }

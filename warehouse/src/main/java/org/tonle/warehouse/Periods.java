@@ -163,6 +163,15 @@ public final class Periods {
      */
     public void change(String principal, List<Transition> transitions, String period, Map<String, List<Frozen>> frozen,
                        List<Revision> revisions, AuditLog.Write audit) {
+        change(principal, transitions, frozen.isEmpty() ? Map.of() : Map.of(period, frozen), revisions, audit);
+    }
+
+    /**
+     * As above, with frozen figures for several periods: the month's, and those of a quarter
+     * or year whose months are then all approved ({@code period → programme → figures}).
+     */
+    public void change(String principal, List<Transition> transitions, Map<String, Map<String, List<Frozen>>> frozenByPeriod,
+                       List<Revision> revisions, AuditLog.Write audit) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         try (Connection c = warehouse.connect()) {
             try (Transaction tx = Transaction.begin(c);
@@ -196,19 +205,22 @@ public final class Periods {
                     event.setString(8, t.reason());
                     event.executeUpdate();
                 }
-                for (Map.Entry<String, List<Frozen>> programme : frozen.entrySet()) {
-                    clear.setString(1, period);
-                    clear.setString(2, programme.getKey());
-                    clear.executeUpdate();
-                    for (Frozen f : programme.getValue()) {
-                        figure.setString(1, period);
-                        figure.setString(2, programme.getKey());
-                        figure.setString(3, f.indicator());
-                        figure.setString(4, f.office());
-                        figure.setString(5, f.by());
-                        figure.setString(6, f.cells());
-                        figure.setObject(7, now);
-                        figure.executeUpdate();
+                for (Map.Entry<String, Map<String, List<Frozen>>> byPeriod : frozenByPeriod.entrySet()) {
+                    String period = byPeriod.getKey();
+                    for (Map.Entry<String, List<Frozen>> programme : byPeriod.getValue().entrySet()) {
+                        clear.setString(1, period);
+                        clear.setString(2, programme.getKey());
+                        clear.executeUpdate();
+                        for (Frozen f : programme.getValue()) {
+                            figure.setString(1, period);
+                            figure.setString(2, programme.getKey());
+                            figure.setString(3, f.indicator());
+                            figure.setString(4, f.office());
+                            figure.setString(5, f.by());
+                            figure.setString(6, f.cells());
+                            figure.setObject(7, now);
+                            figure.executeUpdate();
+                        }
                     }
                 }
                 for (Revision r : revisions) {

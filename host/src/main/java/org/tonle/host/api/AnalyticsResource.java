@@ -42,8 +42,8 @@ public final class AnalyticsResource {
     @Produces(MediaType.APPLICATION_JSON)
     public AnalyticsAnswer json(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                                 @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                                @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
+                                @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by, revision);
         Table table = IndicatorTables.table(analytics);
         List<AnalyticsAnswer.Header> headers = new ArrayList<>();
         for (Table.Column column : table.columns()) {
@@ -81,8 +81,8 @@ public final class AnalyticsResource {
     @Produces(TableWriters.CSV)
     public Response csv(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                         @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                        @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
+                        @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by, revision);
         return IndicatorsResource.download(TableWriters.csv(IndicatorTables.table(analytics)), TableWriters.CSV + "; charset=utf-8",
                 "analytics.csv");
     }
@@ -91,8 +91,8 @@ public final class AnalyticsResource {
     @Produces(TableWriters.ARROW_STREAM)
     public Response arrow(@Context Caller caller, @QueryParam("indicator") List<String> indicator,
                           @QueryParam("period") List<String> period, @QueryParam("office") String office,
-                          @QueryParam("by") List<String> by) {
-        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by);
+                          @QueryParam("by") List<String> by, @QueryParam("revision") String revision) {
+        IndicatorService.Analytics analytics = indicators.analytics(caller, indicator, period, office, by, revision);
         return IndicatorsResource.download(TableWriters.arrow(IndicatorTables.table(analytics)), TableWriters.ARROW_STREAM,
                 "analytics.arrows");
     }

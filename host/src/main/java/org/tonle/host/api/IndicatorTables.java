@@ -14,12 +14,12 @@ final class IndicatorTables {
     private IndicatorTables() {
     }
 
-    /** The values as a table: period, one column per {@code by} dimension, value, suppressed. */
+    /** The values as a table: period, one column per {@code by} dimension, value, suppressed, revision. */
     static Table table(Values values) {
         return table(List.of(values), values.by(), false);
     }
 
-    /** The analytics answer as a table: indicator, period, one column per dimension, value, suppressed. */
+    /** The analytics answer as a table: indicator, period, one column per dimension, value, suppressed, revision. */
     static Table table(Analytics analytics) {
         return table(analytics.values(), analytics.by(), true);
     }
@@ -35,6 +35,8 @@ final class IndicatorTables {
                 .anyMatch(c -> c.value() != null && !(c.value() instanceof Long || c.value() instanceof Integer));
         columns.add(new Table.Column("value", decimals ? Table.Type.NUMBER : Table.Type.INTEGER));
         columns.add(new Table.Column("suppressed", Table.Type.BOOLEAN));
+        // approved (the figures frozen at approval) or current (DESIGN.md 9.3), as in the JSON rows.
+        columns.add(new Table.Column("revision", Table.Type.TEXT));
         List<List<Object>> rows = new ArrayList<>();
         for (Values values : answers) {
             for (Cell cell : values.cells()) {
@@ -46,6 +48,7 @@ final class IndicatorTables {
                 by.forEach(d -> row.add(cell.dimensions().get(d)));
                 row.add(cell.value());
                 row.add(cell.suppressed());
+                row.add(values.revisionOf(cell));
                 rows.add(row);
             }
         }

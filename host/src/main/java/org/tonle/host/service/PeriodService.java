@@ -139,8 +139,13 @@ public final class PeriodService {
             }
             Map<String, List<Periods.Frozen>> frozen = new LinkedHashMap<>();
             List<Periods.Revision> revisions = new ArrayList<>();
+            Map<String, Map<String, List<Periods.Frozen>>> frozenByPeriod = new LinkedHashMap<>();
             if (Periods.APPROVED.equals(to)) {
                 freeze(caller, month, selected, transitions, frozen, revisions);
+                if (!frozen.isEmpty()) {
+                    frozenByPeriod.put(month, frozen);
+                }
+                freezeQuartersAndYears(month, frozen, frozenByPeriod);
             }
             Map<String, Object> parameters = new LinkedHashMap<>();
             parameters.put("period", month);
@@ -148,7 +153,7 @@ public final class PeriodService {
             if (reason != null) {
                 parameters.put("reason", reason);
             }
-            periods.change(caller.name(), transitions, month, frozen, revisions, new AuditLog.Write(caller.name(),
+            periods.change(caller.name(), transitions, frozenByPeriod, revisions, new AuditLog.Write(caller.name(),
                     caller.role().id(), action, "POST /api/v1/periods/" + month + "/" + action, Json.write(parameters),
                     (long) transitions.size()));
             return null;
@@ -182,6 +187,50 @@ public final class PeriodService {
                 }
             }
             frozen.put(programme, release);
+        }
+    }
+
+    /**
+     * The donor release of the quarter and the year of {@code month} for each programme frozen
+     * now, when every other month of that quarter or year has figures frozen too: quarters and
+     * years whose months are all approved are then answered from approved figures as well.
+     * Additive measures are the sums of the months' approved cells (a cell hidden in a month
+     * stays hidden), so a quarter tells a donor nothing its months did not.
+     */
+    private void freezeQuartersAndYears(String month, Map<String, List<Periods.Frozen>> frozen,
+                                        Map<String, Map<String, List<Periods.Frozen>>> frozenByPeriod) {
+        YearMonth m = YearMonth.parse(month);
+        int quarter = (m.getMonthValue() - 1) / 3;
+        List<YearMonth> quarterMonths = List.of(YearMonth.of(m.getYear(), quarter * 3 + 1), YearMonth.of(m.getYear(), quarter * 3 + 2),
+                YearMonth.of(m.getYear(), quarter * 3 + 3));
+        List<YearMonth> yearMonths = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) {
+            yearMonths.add(YearMonth.of(m.getYear(), i));
+        }
+        Map<String, List<YearMonth>> wider = new LinkedHashMap<>();
+        wider.put(m.getYear() + "-Q" + (quarter + 1), quarterMonths);
+        wider.put(Integer.toString(m.getYear()), yearMonths);
+        for (Map.Entry<String, List<Periods.Frozen>> programme : frozen.entrySet()) {
+            Map<String, Map<String, String>> figures = new LinkedHashMap<>();
+            Map<String, String> now = new LinkedHashMap<>();
+            programme.getValue().forEach(f -> now.put(f.indicator() + "|" + f.office() + "|" + f.by(), f.cells()));
+            figures.put(month, now);
+            for (Map.Entry<String, List<YearMonth>> period : wider.entrySet()) {
+                boolean all = true;
+                for (YearMonth other : period.getValue()) {
+                    String label = other.toString();
+                    if (!figures.containsKey(label)) {
+                        figures.put(label, periods.frozen(label, programme.getKey()));
+                    }
+                    all &= !figures.get(label).isEmpty();
+                }
+                if (all) {
+                    Map<String, Map<String, String>> months = new LinkedHashMap<>();
+                    period.getValue().forEach(other -> months.put(other.toString(), figures.get(other.toString())));
+                    frozenByPeriod.computeIfAbsent(period.getKey(), p -> new LinkedHashMap<>())
+                            .put(programme.getKey(), indicators.donorRelease(programme.getKey(), period.getKey(), months));
+                }
+            }
         }
     }
 

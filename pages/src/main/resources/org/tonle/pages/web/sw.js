@@ -5,7 +5,7 @@
 // never cached here: they pass straight through.
 const CACHE = 'tonle-pages-v1';
 const SHELL = ['/', '/style.css', '/js/app.js', '/js/api.js', '/js/dom.js', '/js/entry.js', '/js/rules.js',
-  '/js/outbox.js', '/js/dashboard.js', '/js/programmes.js'];
+  '/js/outbox.js', '/js/dashboard.js', '/js/programmes.js', '/js/review.js'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -3,6 +3,7 @@ package org.tonle.warehouse.indicators;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import org.tonle.core.config.Role;
 import org.tonle.core.config.Targets;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
+import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.core.i18n.Language;
@@ -42,17 +44,27 @@ public final class IndicatorService {
      * @param targets one entry per requested period whose year has a target or baseline
      */
     public record Values(String indicator, String name, String unit, List<String> by, List<Cell> cells,
-                         List<Achievement> targets, Set<String> approvedPeriods) {
+                         List<Achievement> targets, Set<String> approvedPeriods, Set<String> withheldPeriods) {
 
-        /** {@code approved} for a cell read from the figures frozen at approval, else {@code current}. */
+        public Values(String indicator, String name, String unit, List<String> by, List<Cell> cells,
+                      List<Achievement> targets, Set<String> approvedPeriods) {
+            this(indicator, name, unit, by, cells, targets, approvedPeriods, Set.of());
+        }
+
+        /**
+         * {@code approved} for a cell read from the figures frozen at approval, {@code unapproved}
+         * for a donor's cell of a period never approved (no figure given), else {@code current}.
+         */
         public String revisionOf(Cell cell) {
-            return approvedPeriods.contains(cell.period()) ? APPROVED : CURRENT;
+            return approvedPeriods.contains(cell.period()) ? APPROVED : withheldPeriods.contains(cell.period()) ? UNAPPROVED : CURRENT;
         }
     }
 
     /** The revision of figures a caller reads (DESIGN.md 9.3). */
     public static final String APPROVED = "approved";
     public static final String CURRENT = "current";
+    /** What a donor's row of a period that has no approved figures says: no value is given. */
+    public static final String UNAPPROVED = "unapproved";
 
     /**
      * A period's target and baseline (config/targets.yaml): its own, or else its quarter's or
@@ -144,6 +156,13 @@ public final class IndicatorService {
         if (revision != null && !revision.equals(APPROVED) && !revision.equals(CURRENT)) {
             throw RequestRefused.invalid("revision must be approved or current");
         }
+        boolean donor = caller.role() == Role.DONOR && periods != null;
+        if (donor && CURRENT.equals(revision)) {
+            // DESIGN.md 9.3 and 6: figures of a period still open move under a donor's eyes, and two
+            // answers at two times can pin a hidden cell (docs/ACCESS.md, answers at two times).
+            throw RequestRefused.notPermitted("donors read approved figures only (revision=current is for staff,"
+                    + " analysts and admins): a month's figures reach donors once an admin approved the month");
+        }
         boolean approvedFigures = revision == null ? caller.role() == Role.DONOR : revision.equals(APPROVED);
         Indicator indicator = engine.indicator(code).orElseThrow(() -> RequestRefused.notFound("indicator '" + code
                 + "' is not known; GET /api/v1/indicators lists the ones you may read"));
@@ -163,36 +182,40 @@ public final class IndicatorService {
         }
         if (caller.role() == Role.DONOR) cells = disclosure.forDonor(query, cells); // DESIGN.md section 6
         Set<String> approvedPeriods = new HashSet<>();
-        if (approvedFigures && periods != null) {
+        if (approvedFigures && this.periods != null) {
             cells = approved(indicator, periods, office, by, cells, approvedPeriods);
+        }
+        Set<String> withheldPeriods = new HashSet<>();
+        if (donor) {
+            cells = DonorFigures.asSeen(cells, approvedPeriods, withheldPeriods);
         }
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
             Map<String, Object> parameters = new LinkedHashMap<>();
             parameters.put("period", periodParams);
             parameters.put("office", office);
             parameters.put("by", by);
-            parameters.put("revision", approvedPeriods.isEmpty() ? CURRENT : APPROVED);
+            parameters.put("revision", approvedPeriods.isEmpty() ? (withheldPeriods.isEmpty() ? CURRENT : UNAPPROVED) : APPROVED);
             audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/indicators/" + code + "/values",
                     Json.write(parameters), (long) cells.size());
         }
         return new Values(indicator.code(), indicator.name().toString(), indicator.effectiveUnit(), by, cells,
-                achievements(caller, indicator, periods, office, by, cells), approvedPeriods);
+                achievements(caller, indicator, periods, office, by, cells, donor), approvedPeriods, withheldPeriods);
     }
 
     /**
      * The cells with every month that has a frozen release (its programme's cells were all
      * approved once) answered from the figures of the last approval, which stay the figures
      * of record through a reopen until the next approval; those months go into
-     * {@code approvedPeriods}. Quarters, years and months never fully approved stay current.
+     * {@code approvedPeriods}. A quarter or year has a frozen release once all its months were
+     * approved (PeriodService); months, quarters and years never fully approved stay current.
      */
     private List<Cell> approved(Indicator indicator, List<Period> asked, String office, List<String> by, List<Cell> cells,
                                 Set<String> approvedPeriods) {
         Map<String, List<Cell>> frozen = new HashMap<>();
         for (Period period : asked) {
-            if (period.kind() != Period.Kind.MONTH) {
-                continue;
-            }
-            Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", by));
+            // Frozen under the declaration's order of dimensions (donorRelease): by=sex,office is office,sex.
+            List<String> declared = by.stream().sorted(Comparator.comparingInt(indicator.by()::indexOf)).toList();
+            Optional<String> json = periods.frozen(period.label(), indicator.code(), office == null ? "" : office, String.join(",", declared));
             if (json.isPresent()) {
                 frozen.put(period.label(), readCells(json.get()));
             }
@@ -262,8 +285,58 @@ public final class IndicatorService {
         return release;
     }
 
+    /**
+     * The donor release of a programme × quarter or year whose months all have approved
+     * figures ({@code months}: month → {@code indicator|office|by} → cells as JSON). Additive
+     * measures (records, sums, participant tallies) are the sums of the months' approved cells,
+     * hidden where any month's cell is hidden: the quarter is then no more than its months, as
+     * donors were given them. Distinct persons and ratios are not sums of months: theirs is the
+     * release as it stands, the months being locked.
+     */
+    public List<Periods.Frozen> donorRelease(String programme, String period, Map<String, Map<String, String>> months) {
+        List<Periods.Frozen> release = new ArrayList<>();
+        for (Periods.Frozen f : donorRelease(programme, period)) {
+            Indicator indicator = engine.indicator(f.indicator()).orElse(null);
+            if (indicator == null || indicator.measure() == Measure.DISTINCT_SUBJECTS || indicator.measure() == Measure.RATIO) {
+                release.add(f);
+                continue;
+            }
+            String key = f.indicator() + "|" + f.office() + "|" + f.by();
+            List<List<Cell>> parts = new ArrayList<>();
+            for (Map<String, String> month : months.values()) {
+                String cells = month.get(key);
+                parts.add(cells == null ? null : readCells(cells));
+            }
+            List<Cell> summed = new ArrayList<>();
+            for (Cell cell : readCells(f.cells())) {
+                summed.add(sumOfMonths(period, cell, parts));
+            }
+            release.add(new Periods.Frozen(f.indicator(), f.office(), f.by(), Json.write(summed)));
+        }
+        return release;
+    }
+
+    private static Cell sumOfMonths(String period, Cell cell, List<List<Cell>> months) {
+        long whole = 0;
+        double decimal = 0;
+        boolean decimals = false;
+        for (List<Cell> month : months) {
+            Cell part = month == null ? null : month.stream().filter(c -> c.dimensions().equals(cell.dimensions())).findFirst().orElse(null);
+            if (part == null || part.suppressed() || part.value() == null) {
+                return new Cell(period, cell.dimensions(), null, true);
+            }
+            if (part.value() instanceof Long || part.value() instanceof Integer) {
+                whole += part.value().longValue();
+            } else {
+                decimals = true;
+                decimal += part.value().doubleValue();
+            }
+        }
+        return new Cell(period, cell.dimensions(), decimals ? (Number) (decimal + whole) : (Number) whole, false);
+    }
+
     private List<Achievement> achievements(Caller caller, Indicator indicator, List<Period> periods, String office,
-                                           List<String> by, List<Cell> cells) {
+                                           List<String> by, List<Cell> cells, boolean approvedOnly) {
         List<Achievement> result = new ArrayList<>();
         Map<Period, Targets.Target> targetOf = new LinkedHashMap<>();
         periods.forEach(p -> targets.ofOrAround(indicator.code(), p.label(), office).ifPresent(t -> targetOf.put(p, t)));
@@ -275,6 +348,12 @@ public final class IndicatorService {
         // when the indicator is sensitive: then no value, so nothing to derive.
         boolean mayShowValue = caller.role() != Role.DONOR || (office == null && !indicator.isSensitive());
         List<Cell> totals = by.isEmpty() ? cells : engine.evaluate(new IndicatorQuery(indicator, withTarget, office, List.of()));
+        if (approvedOnly && !by.isEmpty()) {
+            // A donor's totals are the approved ones too, or none.
+            Set<String> approvedTotals = new HashSet<>();
+            totals = DonorFigures.asSeen(approved(indicator, withTarget, office, List.of(), totals, approvedTotals), approvedTotals,
+                    new HashSet<>());
+        }
         Map<String, Number> totalByPeriod = new LinkedHashMap<>();
         totals.forEach(c -> totalByPeriod.put(c.period(), c.value()));
         for (Period period : withTarget) {
@@ -297,13 +376,19 @@ public final class IndicatorService {
      */
     public Analytics analytics(Caller caller, List<String> codes, List<String> periodParams, String office,
                                List<String> byParams) {
+        return analytics(caller, codes, periodParams, office, byParams, null);
+    }
+
+    /** @param revision as for {@link #values(Caller, String, List, String, List, String)} */
+    public Analytics analytics(Caller caller, List<String> codes, List<String> periodParams, String office,
+                               List<String> byParams, String revision) {
         if (codes == null || codes.isEmpty()) {
             throw RequestRefused.invalid("indicator is required: name one or more, e.g. indicator=social.clients_met"
                     + "&indicator=legal.court_represented (GET /api/v1/indicators lists them)");
         }
         List<Values> answers = new ArrayList<>();
         for (String code : codes.stream().distinct().toList()) {
-            answers.add(values(caller, code, periodParams, office, byParams));
+            answers.add(values(caller, code, periodParams, office, byParams, revision));
         }
         List<String> by = answers.get(0).by();
         return new Analytics(by, answers);

@@ -22,8 +22,9 @@ public record ValueRow(String period,
                        @JsonAnyGetter @Schema(hidden = true) Map<String, String> dimensions,
                        Number value, boolean suppressed,
                        @JsonInclude(JsonInclude.Include.NON_NULL)
-                       @Schema(description = "approved: the figure frozen when the month was approved; current: today's",
-                               allowableValues = {"approved", "current"}) String revision) {
+                       @Schema(description = "approved: the figure frozen when the period was approved; current: today's;"
+                                       + " unapproved: a donor's row of a period not approved (no value)",
+                               allowableValues = {"approved", "current", "unapproved"}) String revision) {
 
     public static ValueRow of(Cell cell) {
         return of(cell, null);

@@ -5,6 +5,7 @@ import * as outbox from './outbox.js';
 import { entryPage } from './entry.js';
 import { dashboardPage } from './dashboard.js';
 import { programmesPage } from './programmes.js';
+import { reviewPage } from './review.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -17,6 +18,7 @@ const PAGES = {
   entry: { title: 'Data entry', allowed: (me) => me.mayRecord, render: entryPage },
   dashboard: { title: 'Dashboard', allowed: () => true, render: dashboardPage },
   programmes: { title: 'Programmes', allowed: () => true, render: programmesPage },
+  review: { title: 'Highlights', allowed: (me) => me.role === 'admin', render: reviewPage },
 };
 
 function signInPage(message) {

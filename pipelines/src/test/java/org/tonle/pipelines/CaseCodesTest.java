@@ -1,0 +1,112 @@
+package org.tonle.pipelines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The case codes of known subjects found in free text however they are typed, and nothing else. */
+class CaseCodesTest {
+
+    final SubjectKeys keys = SubjectKeys.of("0123456789abcdef0123456789abcdef".getBytes());
+    final List<Collection<UUID>> lookups = new ArrayList<>();
+    final CaseCodes codes = new CaseCodes(keys, knowing("PNH-C-0042", "SRP/2015/7", "shv_i_12"));
+
+    Function<Collection<UUID>, Set<UUID>> knowing(String... refs) {
+        Set<UUID> known = new HashSet<>();
+        for (String ref : refs) {
+            known.add(keys.pseudonym(ref));
+        }
+        return asked -> {
+            lookups.add(asked);
+            return asked.stream().filter(known::contains).collect(Collectors.toSet());
+        };
+    }
+
+    String redact(String text) {
+        return codes.redact(List.of(text), Set.of()).get(0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "We met PNH-C-0042 again.",
+            "We met pnh-c-0042 again.",
+            "We met Pnh-C-0042 again.",
+            "We met (PNH-C-0042) again.",
+            "We met \"PNH-C-0042\", again.",
+            "We met PNH-C-0042. again.",
+            "We met PNH - C - 0042 again.",
+            "We met PNH C 0042 again.",
+            "We met PNH_C_0042 again.",
+            "We met PNH.C.0042 again.",
+            "We met PNH/C/0042 again.",
+            "We met PNH C-0042 again.",
+            "We met PNH\u2011C\u20110042 again.",            // non-breaking hyphens
+            "We met PNH\u00a0C\u00a00042 again.",            // non-breaking spaces
+            "We met \uff30\uff2e\uff28-\uff23-\uff10\uff10\uff14\uff12 again.", // full-width letters and digits
+            "We met PNH-C-00\u200b42 again.",                // a zero-width space inside the number
+            "We met\nPNH-C-0042\nagain.",
+            "We met #PNH-C-0042# again."})
+    void aKnownCodeIsRedactedHoweverItIsTyped(String text) {
+        String stored = redact(text);
+        assertThat(stored).startsWith("We met").contains(CaseCodes.MARK).endsWith("again.")
+                .doesNotContainIgnoringCase("0042").doesNotContain("PNH").doesNotContain("\uff10");
+    }
+
+    @Test
+    void codesOfOtherShapesToo() {
+        assertThat(redact("file SRP/2015/7 closed")).isEqualTo("file " + CaseCodes.MARK + " closed");
+        assertThat(redact("file srp 2015 7 closed")).isEqualTo("file " + CaseCodes.MARK + " closed");
+        assertThat(redact("SHV-I-12 and shv_i_12")).isEqualTo(CaseCodes.MARK + " and " + CaseCodes.MARK);
+    }
+
+    @Test
+    void codeShapedWordsOfNobodyStay() {
+        String text = "A 16-year-old girl, one of 7, met on 2015-08-12 at room B12; PNH-C-0043 is nobody.";
+        assertThat(redact(text)).isEqualTo(text);
+    }
+
+    @Test
+    void aCodeInsideAnotherCodeIsNotOneAndTextWithoutDigitsIsNotLookedUp() {
+        assertThat(redact("PNH-C-00421")).isEqualTo("PNH-C-00421");
+        lookups.clear();
+        assertThat(redact("Meeting with the provincial committee on child protection.")).isNotEmpty();
+        assertThat(lookups).isEmpty();
+    }
+
+    @Test
+    void subjectsOfTheSameSubmissionCountAsKnown() {
+        CaseCodes none = new CaseCodes(keys, asked -> Set.of());
+        assertThat(none.redact(List.of("met PNH-C-0099"), Set.of(keys.pseudonym("PNH-C-0099"))))
+                .containsExactly("met " + CaseCodes.MARK);
+        assertThat(none.redact(List.of("met PNH-C-0099"), Set.of())).containsExactly("met PNH-C-0099");
+    }
+
+    @Test
+    void oneLookupForManyTexts() {
+        lookups.clear();
+        assertThat(codes.redact(List.of("a PNH-C-0042", "b 12", "c none"), Set.of()))
+                .containsExactly("a " + CaseCodes.MARK, "b 12", "c none");
+        assertThat(lookups).hasSize(1);
+    }
+
+    @Test
+    void theRecordStoredHoldsNoCode() {
+        Pseudonymise pseudonymise = new Pseudonymise(keys, codes);
+        Submission s = new Submission("t", "test", null, Submission.Mode.CREATE, null, false, List.of(Submission.item(1,
+                Fixtures.record("{\"type\": \"highlight\", \"attributes\": {\"text\": \"Follow-up of pnh-c-0042 went well\", \"public\": true}}"))));
+        pseudonymise.process(s);
+        assertThat(s.items().get(0).node().toString()).doesNotContainIgnoringCase("0042")
+                .contains("Follow-up of " + CaseCodes.MARK + " went well");
+    }
+}
