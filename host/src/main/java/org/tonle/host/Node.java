@@ -44,12 +44,14 @@ import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.MetricsResource;
+import org.tonle.host.api.OidcResource;
 import org.tonle.host.api.OpenApiResource;
 import org.tonle.host.api.PeriodsResource;
 import org.tonle.host.api.ProgramsResource;
 import org.tonle.host.api.RejectionsResource;
 import org.tonle.host.api.ReportsResource;
 import org.tonle.host.api.SessionResource;
+import org.tonle.host.api.SignInOptionsResource;
 import org.tonle.host.api.SqlResource;
 import org.tonle.host.api.StatusResource;
 import org.tonle.host.api.UsersResource;
@@ -57,6 +59,7 @@ import org.tonle.host.auth.AccessControl;
 import org.tonle.host.auth.Accounts;
 import org.tonle.host.auth.Authentication;
 import org.tonle.host.auth.CallerInjection;
+import org.tonle.host.auth.OidcSignIn;
 import org.tonle.host.auth.UserFile;
 import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.LanguageInjection;
@@ -153,6 +156,7 @@ public final class Node implements AutoCloseable {
     private ProgrammeRegistry registry;
     private AccessControl access;
     private Accounts accounts;
+    private OidcSignIn oidc;
     private Ingest ingest;
     private OsgiFramework osgi;
     private HttpServer http;
@@ -269,6 +273,7 @@ public final class Node implements AutoCloseable {
         accounts = new Accounts(UserFile.in(config.directory()), audit,
                 Duration.ofMinutes(config.settings().http().sessionIdleMinutes()));
         status.section("users", accounts::status);
+        oidc = OidcSignIn.configure(config.settings().oidc(), secretsFolder(data), accounts, audit);
         BackupService backups = new BackupService(warehouse, writer, keyFile(data), warehouse.spillFolder().resolve("backup-staging"), audit);
         parts.add(0, backups);
         backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
@@ -280,6 +285,8 @@ public final class Node implements AutoCloseable {
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),
+                new OidcResource(oidc),
+                new SignInOptionsResource(oidc),
                 new UsersResource(accounts),
                 new CallerInjection(),
                 new LanguageInjection(),
@@ -576,6 +583,11 @@ public final class Node implements AutoCloseable {
     /** People's accounts and sessions (users.yaml). */
     public Accounts accounts() {
         return accounts;
+    }
+
+    /** Sign-in through the organisation's OpenID Connect provider, or null when none is configured. */
+    public OidcSignIn oidcSignIn() {
+        return oidc;
     }
 
     public AccessControl access() {

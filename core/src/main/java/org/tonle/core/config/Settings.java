@@ -13,7 +13,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** config/tonle.yaml. */
 public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation, Sql sql, Transport transport,
-                       Warehouse warehouse, Http http, Backup backup, Organisation organisation, Secrets secrets) {
+                       Warehouse warehouse, Http http, Backup backup, Organisation organisation, Secrets secrets,
+                       OidcSettings oidc) {
 
     public Settings {
         disclosure = disclosure == null ? new Disclosure(5) : disclosure;
@@ -26,10 +27,11 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         backup = backup == null ? new Backup(null, null, 0, null) : backup;
         organisation = organisation == null ? new Organisation(null) : organisation;
         secrets = secrets == null ? new Secrets(null) : secrets;
+        oidc = oidc == null ? OidcSettings.OFF : oidc;
     }
 
     public Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation pseudonymisation) {
-        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null, null);
+        this(disclosure, ingest, pseudonymisation, null, null, null, null, null, null, null, null);
     }
 
     public static Settings defaults() {

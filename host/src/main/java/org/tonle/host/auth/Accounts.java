@@ -161,6 +161,33 @@ public final class Accounts {
         return new SignedIn(id, caller(user), csrf);
     }
 
+    /**
+     * Signs in a person whose identity the organisation's OpenID Connect provider vouched for
+     * ({@link OidcSignIn}): no password and no lock-out, but only as an enabled user of
+     * users.yaml named {@code name}, with that user's role and offices. Refused (401, audited
+     * with {@code detail} and the name the provider gave) otherwise.
+     */
+    public SignedIn signInVerified(String name, String route, Map<String, Object> detail) {
+        reloadIfChanged();
+        Instant now = clock.instant();
+        sweep(now);
+        UserFile.User user = name == null ? null : users.get(name.toLowerCase(Locale.ROOT));
+        if (user == null || user.disabled()) {
+            Map<String, Object> why = new LinkedHashMap<>(detail);
+            why.put("known", user != null);
+            why.put("disabled", user != null && user.disabled());
+            why.put("name", String.valueOf(name));
+            audit.record(user == null ? UNKNOWN : user.name(), user == null ? NO_ROLE : user.role().id(), "sign-in-failed", route,
+                    Json.write(why), null);
+            throw new SignInRefused(false, null);
+        }
+        String id = random();
+        String csrf = random();
+        sessions.put(digest(id), new Stored(user.name(), csrf, now));
+        audit.record(user.name(), user.role().id(), "sign-in", route, Json.write(detail), null);
+        return new SignedIn(id, caller(user), csrf);
+    }
+
     /** The session's caller, if the session is live; a request counts as activity. */
     public Optional<Authenticated> authenticate(String sessionId) {
         if (sessionId == null || sessionId.isEmpty() || sessionId.length() > 100) {
