@@ -45,6 +45,7 @@ import org.tonle.host.api.ExportsResource;
 import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
+import org.tonle.host.api.LanguageResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.OpenApiResource;
@@ -65,6 +66,7 @@ import org.tonle.host.http.HttpServer;
 import org.tonle.host.http.OutboxFullMapper;
 import org.tonle.host.service.ActivityService;
 import org.tonle.host.service.AuditService;
+import org.tonle.host.service.LanguageService;
 import org.tonle.host.service.BackupService;
 import org.tonle.host.service.DeploymentService;
 import org.tonle.host.service.ImportService;
@@ -102,6 +104,7 @@ import org.tonle.warehouse.AnalyticsDictionary;
 import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
+import org.tonle.warehouse.LanguagePreferences;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
@@ -284,6 +287,7 @@ public final class Node implements AutoCloseable {
                 new AuditResource(new AuditService(audit)),
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
+                new LanguageResource(new LanguageService(new LanguagePreferences(warehouse), audit)),
                 new SqlResource(sql),
                 new PagesResource(),
                 new StatusResource(status),

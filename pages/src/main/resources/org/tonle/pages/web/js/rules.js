@@ -2,9 +2,7 @@
 // record is kept or sent, with the same field paths and rule codes, so that a field officer
 // sees a mistake next to the field at once and not after the connection comes back.
 // The server stays the judge: anything it rejects is shown the same way.
-import { SEXES, today as todayText } from './dom.js';
-
-const SEX_CODES = SEXES.map(([code]) => code);
+import { SEX_CODES, today as todayText } from './dom.js';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function validDay(text) {
