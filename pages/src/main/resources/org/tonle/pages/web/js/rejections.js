@@ -1,7 +1,7 @@
 // Rejections: records the node did not accept, listed per record with the fields and rules that
 // failed. A record is fixed (the fields the rules named, edited here and sent as a JSON merge
 // patch) and replayed, replayed as it is (after a declaration was fixed), or dismissed with a reason.
-import { h, put, humanize } from './dom.js';
+import { h, put, humanize, sexes } from './dom.js';
 import { getJson, sendJson, ApiError } from './api.js';
 import { t, dateTime } from './i18n.js';
 
@@ -43,6 +43,22 @@ function declaredType(programs, record, path) {
   const attribute = activity && name && (activity.attributes || []).find((a) => a.name === name);
   return attribute ? attribute.type : (typeof valueAt(record, path) === 'number' ? 'integer' : 'text');
 }
+
+/** The values a field may take by its declaration ([[value, label]]), or null for a free field. */
+function choicesFor(programs, record, path) {
+  if (path === 'subject.sex' || /^participants\[\d+\]\.sex$/.test(path)) return sexes();
+  const programme = (programs || []).find((p) => p.id === record.program);
+  const activity = programme && (programme.activities || []).find((a) => a.id === record.type);
+  if (!activity) return null;
+  if (path === 'subject.role') return (activity.roles || []).map((r) => [r, humanize(r)]);
+  if (/^participants\[\d+\]\.group$/.test(path) && activity.participants) return activity.participants.groups.map((g) => [g, humanize(g)]);
+  const name = path.startsWith('attributes.') ? path.slice('attributes.'.length) : null;
+  const attribute = name && (activity.attributes || []).find((a) => a.name === name);
+  return attribute && attribute.type === 'enum' ? attribute.values.map((v) => [v, humanize(v)]) : null;
+}
+
+/** What the node keeps in place of a value that failed its check (it might have been a name). */
+const WITHHELD = '(withheld)';
 
 function parse(type, text) {
   if (type === 'integer') return text.trim() === '' ? null : Number(text.trim());
@@ -98,13 +114,25 @@ export async function rejectionsPage(root, session) {
     const fixForm = h('form', { class: 'fix', novalidate: true },
       rows.filter((r) => r.field && r.field !== 'subject' && !r.field.startsWith('subject.key')).map((r) => {
         const type = declaredType(session.programs, record, r.field);
-        const current = valueAt(record, r.field);
+        const stored = valueAt(record, r.field);
+        const withheld = stored === WITHHELD;
+        const current = withheld ? null : stored;
         const inputId = `fix-${r.id}`;
-        const input = type === 'boolean'
-          ? h('select', { id: inputId }, h('option', { value: 'true', selected: current === true }, t('common.yes')), h('option', { value: 'false', selected: current !== true }, t('common.no')))
-          : h('input', { id: inputId, type: type === 'integer' ? 'number' : type === 'date' ? 'date' : 'text', value: current == null ? '' : String(current), 'data-field': r.field });
-        inputs.push({ row: r, input, type });
-        return h('div', { class: 'field' }, h('label', { for: inputId }, t('rejections.fixField', { field: r.field })), input);
+        const choices = choicesFor(session.programs, record, r.field);
+        let input;
+        if (type === 'boolean') {
+          input = h('select', { id: inputId, 'data-field': r.field }, h('option', { value: 'true', selected: current === true }, t('common.yes')),
+            h('option', { value: 'false', selected: current !== true }, t('common.no')));
+        } else if (choices) {
+          input = h('select', { id: inputId, 'data-field': r.field }, h('option', { value: '' }, t('entry.choose')),
+            choices.map(([value, label]) => h('option', { value, selected: value === current }, label)));
+        } else {
+          input = h('input', { id: inputId, type: type === 'integer' ? 'number' : type === 'date' ? 'date' : 'text',
+            value: current == null ? '' : String(current), 'data-field': r.field });
+        }
+        inputs.push({ row: r, input, type, before: withheld ? WITHHELD : stored });
+        return h('div', { class: 'field' }, h('label', { for: inputId }, t('rejections.fixField', { field: r.field })),
+          withheld ? h('span', { class: 'hint' }, t('rejections.withheld')) : null, input);
       }));
     const result = h('div', { class: 'result', role: 'status' });
     const replay = h('button', { type: 'button', class: 'primary', 'data-action': 'replay' }, t('rejections.replay'));
@@ -118,8 +146,7 @@ export async function rejectionsPage(root, session) {
     replay.addEventListener('click', async () => {
       // Each edited field becomes a merge patch; all of them go with the record's first row.
       let patch = {};
-      for (const { input, type, row } of inputs) {
-        const before = valueAt(record, row.field);
+      for (const { input, type, row, before } of inputs) {
         const value = parse(type, input.value);
         if (String(before ?? '') !== String(value ?? '')) patch = merge(patch, patchFor(merge(record, patch), row.field, value));
       }
