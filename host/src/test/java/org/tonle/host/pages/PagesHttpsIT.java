@@ -61,7 +61,7 @@ class PagesHttpsIT {
                 + "\n    password_file: " + tls.resolve("tonle.password") + "\n"));
         node = TestNode.start(root);
         assertThat(node.url()).startsWith("https://127.0.0.1:");
-        node.node().accounts().add(new Caller("admin", Role.ADMIN, Set.of(), null),
+        node.node().accounts().add(new Caller("admin", Role.ADMIN, Set.of(), Set.of()),
                 new UserFile.User("lan-officer", Role.STAFF, List.of("PNH"), List.of(), false, null), PASSWORD.toCharArray());
         origin = "https://" + HOST + ":" + URI.create(node.url()).getPort();
         chromium = Chromium.start(root.resolve("chrome"),
