@@ -334,6 +334,41 @@ class OfficePagesIT {
         chromium.screenshot("office-audit");
     }
 
+    @Test
+    @Order(10)
+    void everyMessageExistsInBothLanguagesAndFormatsWithTheSameValues() {
+        // In the browser, with the library the pages use: each message parses as ICU, and the Khmer
+        // one takes the same values as the English one.
+        Object problems = chromium.async("const done = arguments[arguments.length - 1];"
+                + "Promise.all([import('/vendor/intl-messageformat-10.7.16/intl-messageformat.esm.js'),"
+                + "  fetch('/i18n/en.json').then(r => r.json()), fetch('/i18n/km.json').then(r => r.json())])"
+                + ".then(([m, en, km]) => {"
+                + "  const args = (text, lang) => new Set(new m.IntlMessageFormat(text, lang).getAst()"
+                + "    .flatMap(function walk(e) { return (e.type !== 0 ? [e.value] : []).concat(e.options ? Object.values(e.options).flatMap(o => o.value.flatMap(walk)) : []); })"
+                + "    .filter(v => typeof v === 'string'));"
+                + "  const out = [];"
+                + "  for (const k of new Set([...Object.keys(en), ...Object.keys(km)])) {"
+                + "    if (!(k in en) || !(k in km)) { out.push('missing ' + k); continue; }"
+                + "    try { const a = [...args(en[k], 'en')].sort().join(), b = [...args(km[k], 'km')].sort().join();"
+                + "      if (a !== b) out.push(k + ': ' + a + ' vs ' + b);"
+                + "      new m.IntlMessageFormat(km[k], 'km'); } catch (e) { out.push(k + ': ' + e.message); }"
+                + "  }"
+                + "  done(out.join('\\n') + '|' + Object.keys(en).length);"
+                + "}, e => done('error ' + e));");
+        String answer = String.valueOf(problems);
+        assertThat(answer).startsWith("|");
+        assertThat(Integer.parseInt(answer.substring(1))).isGreaterThan(200);
+        // Plural rules are the language's: English says "1 minute" and "15 minutes", Khmer has one form.
+        Object plural = chromium.async("const done = arguments[arguments.length - 1];"
+                + "import('/js/i18n.js').then(async i => { await i.setLanguage('en'); const one = i.t('signin.locked', {minutes: 1});"
+                + "  const many = i.t('signin.locked', {minutes: 15}); await i.setLanguage('km'); const km = i.t('signin.locked', {minutes: 15});"
+                + "  await i.setLanguage('en'); done([one, many, km].join('|')); }, e => done('error ' + e));");
+        assertThat(String.valueOf(plural).split("\\|")).satisfiesExactly(
+                one -> assertThat(one).contains("in 1 minute,"),
+                many -> assertThat(many).contains("in 15 minutes,"),
+                km -> assertThat(km).contains("15 នាទី"));
+    }
+
     // ---- helpers
 
     private void addUser(String name, String role, String offices, String password) {
