@@ -1,7 +1,7 @@
 // Rejections: records the node did not accept, listed per record with the fields and rules that
 // failed. A record is fixed (the fields the rules named, edited here and sent as a JSON merge
 // patch) and replayed, replayed as it is (after a declaration was fixed), or dismissed with a reason.
-import { h, put, humanize, sexes } from './dom.js';
+import { h, put, humanize, sexes, localized } from './dom.js';
 import { getJson, sendJson, ApiError } from './api.js';
 import { t, dateTime } from './i18n.js';
 
@@ -90,13 +90,24 @@ export async function rejectionsPage(root, session) {
     put(list, h('p', { class: 'muted' }, t('rejections.count', { count: records.size })), [...records.values()].map(card));
   }
 
+  function programmeName(record) {
+    const programme = (session.programs || []).find((p) => p.id === record.program);
+    return programme ? localized(programme.name, record.program) : record.program;
+  }
+
+  function activityName(record) {
+    const programme = (session.programs || []).find((p) => p.id === record.program);
+    const activity = programme && (programme.activities || []).find((a) => a.id === record.type);
+    return activity ? localized(activity.name, record.type) : humanize(record.type || '');
+  }
+
   function card(rows) {
     const first = rows[0];
     const record = first.record;
     const id = `rejection-${first.id}`;
     const box = h('section', { class: 'card', id, 'data-record': first.recordId || '', 'aria-labelledby': `${id}-title` });
     const title = record && record.program
-      ? t('rejections.recordTitle', { program: record.program, type: humanize(record.type || ''), office: record.office || '—', date: record.date || '—' })
+      ? t('rejections.recordTitle', { program: programmeName(record), type: activityName(record), office: record.office || '—', date: record.date || '—' })
       : t('rejections.lineTitle', { line: first.line });
     const reasons = h('ul', {}, rows.map((r) => h('li', { 'data-field': r.field, 'data-rule': r.rule }, h('strong', {}, r.field), ': ', r.reason)));
     const meta = h('p', { class: 'muted' }, t('rejections.meta', { at: dateTime(first.receivedAt), principal: first.principal, source: first.source, line: first.line }));
