@@ -42,6 +42,7 @@ import org.tonle.host.api.HealthResource;
 import org.tonle.host.api.HighlightsResource;
 import org.tonle.host.api.ImportsResource;
 import org.tonle.host.api.IndicatorsResource;
+import org.tonle.host.api.LanguageResource;
 import org.tonle.host.api.MeResource;
 import org.tonle.host.api.MetricsResource;
 import org.tonle.host.api.OidcResource;
@@ -73,6 +74,7 @@ import org.tonle.host.service.HighlightHolds;
 import org.tonle.host.service.HighlightService;
 import org.tonle.host.service.ImportService;
 import org.tonle.host.service.ImportTemplate;
+import org.tonle.host.service.LanguageService;
 import org.tonle.host.service.PeriodService;
 import org.tonle.host.service.PrincipalService;
 import org.tonle.host.service.ProgrammeService;
@@ -109,6 +111,7 @@ import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.KnownSubjects;
+import org.tonle.warehouse.LanguagePreferences;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
@@ -306,6 +309,7 @@ public final class Node implements AutoCloseable {
                 new AuditResource(new AuditService(audit)),
                 new ExportsResource(new IatiExport(indicators, registry, config, audit)),
                 new MeResource(new PrincipalService(registry, config)),
+                new LanguageResource(new LanguageService(new LanguagePreferences(warehouse), audit)),
                 new SqlResource(sql),
                 new PagesResource(),
                 new StatusResource(status),

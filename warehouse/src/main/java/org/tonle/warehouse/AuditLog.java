@@ -72,7 +72,13 @@ public final class AuditLog {
 
     /** Newest first; each filter applies when not null. */
     public List<Entry> list(String principal, String action, Instant since, int limit) {
+        return list(principal, action, since, null, limit);
+    }
+
+    /** Newest first, entries older than the entry {@code before} (a page further back) when it is not null. */
+    public List<Entry> list(String principal, String action, Instant since, Long before, int limit) {
         Map<String, Object> filters = new LinkedHashMap<>();
+        filters.put("id < ?", before);
         filters.put("principal = ?", principal);
         filters.put("action = ?", action);
         filters.put("occurred_at >= ?", since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC));

@@ -6,8 +6,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
@@ -119,6 +122,58 @@ public final class DeadLetterStore {
             ps.executeUpdate();
         } catch (SQLException e) {
             throw new WarehouseException("cannot update rejections: " + e.getMessage(), e);
+        }
+    }
+
+    /** Why and by whom a rejection was dismissed. */
+    public record Dismissal(Instant at, String principal, String reason) {
+    }
+
+    /**
+     * Dismisses open rejections: their status becomes {@code dismissed} and the reason is kept,
+     * in one transaction. Only rows still open change; the number changed is returned.
+     */
+    public int dismiss(List<Long> ids, String principal, String reason) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        try (DuckDBConnection c = warehouse.connect(); Transaction tx = Transaction.begin(c)) {
+            int changed;
+            try (PreparedStatement record = c.prepareStatement("INSERT INTO dead_letter_dismissal (dead_letter_id, dismissed_at, principal, reason)"
+                    + " SELECT id, now(), ?, ? FROM dead_letter WHERE status = 'open' AND list_contains(?, id)");
+                 PreparedStatement update = c.prepareStatement("UPDATE dead_letter SET status = 'dismissed' WHERE status = 'open' AND list_contains(?, id)")) {
+                record.setString(1, principal);
+                record.setString(2, reason);
+                record.setArray(3, c.createArrayOf("BIGINT", ids.toArray(Long[]::new)));
+                record.executeUpdate();
+                update.setArray(1, c.createArrayOf("BIGINT", ids.toArray(Long[]::new)));
+                changed = update.executeUpdate();
+            }
+            tx.commit();
+            return changed;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot dismiss rejections: " + e.getMessage(), e);
+        }
+    }
+
+    /** The dismissals of these rejections, by rejection id. */
+    public Map<Long, Dismissal> dismissals(List<Long> ids) {
+        Map<Long, Dismissal> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (Connection c = warehouse.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT dead_letter_id, dismissed_at, principal, reason FROM dead_letter_dismissal"
+                     + " WHERE list_contains(?, dead_letter_id)")) {
+            ps.setArray(1, c.createArrayOf("BIGINT", ids.toArray(Long[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getLong(1), new Dismissal(rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3), rs.getString(4)));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read dismissals: " + e.getMessage(), e);
         }
     }
 }

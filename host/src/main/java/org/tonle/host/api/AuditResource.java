@@ -10,7 +10,10 @@ import jakarta.ws.rs.core.MediaType;
 import org.tonle.host.api.wire.AuditEntries;
 import org.tonle.host.service.AuditService;
 
-/** {@code GET /api/v1/audit?principal=&action=&since=&limit=}: the audit log, for admins. */
+/**
+ * {@code GET /api/v1/audit?principal=&action=&since=&before=&limit=}: the audit log, for admins,
+ * newest first; {@code before} (an entry's id) gives the page of older entries.
+ */
 @Path("/api/v1/audit")
 @RolesAllowed("admin")
 @Produces(MediaType.APPLICATION_JSON)
@@ -24,7 +27,8 @@ public final class AuditResource {
 
     @GET
     public AuditEntries list(@QueryParam("principal") String principal, @QueryParam("action") String action,
-                                                  @QueryParam("since") String since, @QueryParam("limit") String limit) {
-        return new AuditEntries(audit.list(principal, action, since, limit));
+                             @QueryParam("since") String since, @QueryParam("before") String before,
+                             @QueryParam("limit") String limit) {
+        return new AuditEntries(audit.list(principal, action, since, before, limit));
     }
 }

@@ -19,7 +19,10 @@ import org.tonle.core.access.Caller;
 import org.tonle.host.http.TableWriters;
 import org.tonle.host.service.RejectionService;
 
-/** The dead-letter store: {@code GET /api/v1/rejections} and {@code POST /api/v1/rejections/replay}. */
+/**
+ * The dead-letter store: {@code GET /api/v1/rejections}, {@code POST /api/v1/rejections/replay}
+ * and {@code POST /api/v1/rejections/dismiss}.
+ */
 @Path("/api/v1/rejections")
 @RolesAllowed({"staff", "admin"})
 public final class RejectionsResource {
@@ -59,5 +62,14 @@ public final class RejectionsResource {
     @Produces(MediaType.APPLICATION_JSON)
     public RejectionService.Replayed replay(@Context Caller caller, RejectionService.Replay request) {
         return rejections.replay(caller, request);
+    }
+
+    /** Dismisses open rejections with a reason: {@code {"ids": [...], "reason": "..."}}. */
+    @POST
+    @Path("dismiss")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public RejectionService.Dismissed dismiss(@Context Caller caller, RejectionService.Dismiss request) {
+        return rejections.dismiss(caller, request);
     }
 }

@@ -23,7 +23,16 @@ public final class AuditService {
     /**
      * @param since an instant ({@code 2015-08-01T00:00:00Z}) or a date ({@code 2015-08-01}, UTC midnight)
      */
-    public List<AuditLog.Entry> list(String principal, String action, String since, String limit) {
+    /** @param before an entry's id: only older entries (the next page back) */
+    public List<AuditLog.Entry> list(String principal, String action, String since, String before, String limit) {
+        Long older = null;
+        if (before != null && !before.isBlank()) {
+            try {
+                older = Long.parseLong(before.trim());
+            } catch (NumberFormatException e) {
+                throw RequestRefused.invalid("before: give an audit entry's id (a number), not '" + before + "'");
+            }
+        }
         int rows = DEFAULT_LIMIT;
         if (limit != null && !limit.isBlank()) {
             try {
@@ -35,7 +44,7 @@ public final class AuditService {
                 throw RequestRefused.invalid("limit: give a number from 1 to 10000, not '" + limit + "'");
             }
         }
-        return audit.list(blankToNull(principal), blankToNull(action), instant(since), rows);
+        return audit.list(blankToNull(principal), blankToNull(action), instant(since), older, rows);
     }
 
     private static Instant instant(String since) {

@@ -43,6 +43,9 @@ public final class RejectionService {
     public static final String OPEN = "open";
     public static final String REPLAYED = "replayed";
     public static final String SUPERSEDED = "superseded";
+    public static final String DISMISSED = "dismissed";
+    /** The longest dismissal reason kept. */
+    public static final int MAX_REASON = 500;
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -59,7 +62,16 @@ public final class RejectionService {
     /** A stored rejection as callers see it; {@code record} is the pseudonymised body. */
     public record Rejection(long id, Instant receivedAt, String principal, String source, int line, String recordId,
                             String program, String office, String field, String rule, String reason, String status,
-                            JsonNode record, Integer lineLength, String lineHash) {
+                            JsonNode record, Integer lineLength, String lineHash, DeadLetterStore.Dismissal dismissal) {
+    }
+
+    /** The body of a dismissal: the rejections (every row of a record, usually) and why they need no replay. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Dismiss(List<Long> ids, String reason) {
+    }
+
+    /** What a dismissal did. */
+    public record Dismissed(int dismissed) {
     }
 
     /**
@@ -82,7 +94,10 @@ public final class RejectionService {
     }
 
     public List<Rejection> list(Caller caller, String status, String program, String office, String rule, int limit) {
-        List<Rejection> result = letters(caller, status, program, office, rule, limit).stream().map(RejectionService::view).toList();
+        List<DeadLetter> letters = letters(caller, status, program, office, rule, limit);
+        Map<Long, DeadLetterStore.Dismissal> dismissals = deadLetters.dismissals(
+                letters.stream().filter(d -> DISMISSED.equals(d.status())).map(DeadLetter::id).toList());
+        List<Rejection> result = letters.stream().map(d -> view(d, dismissals.get(d.id()))).toList();
         audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/rejections", null, (long) result.size());
         return result;
     }
@@ -147,6 +162,31 @@ public final class RejectionService {
         return new Replayed(items.size(), result.accepted(), result.duplicates(), notReplayable, result.rejected());
     }
 
+    /**
+     * Dismisses open rejections the caller may see, with a reason (kept beside them, not in the
+     * audit log, which records who dismissed how many). An id that is not an open rejection in
+     * the caller's scope is refused as unknown, and then nothing is dismissed.
+     */
+    public Dismissed dismiss(Caller caller, Dismiss request) {
+        if (request == null || request.ids() == null || request.ids().isEmpty()) {
+            throw RequestRefused.invalid("send {\"ids\": [rejection ids], \"reason\": \"why no replay is needed\"}");
+        }
+        String reason = request.reason() == null ? "" : request.reason().strip();
+        if (reason.isEmpty() || reason.length() > MAX_REASON) {
+            throw RequestRefused.invalid("a dismissal needs a reason of 1 to " + MAX_REASON + " characters");
+        }
+        Set<Long> open = Set.copyOf(letters(caller, OPEN, null, null, null, 10_000).stream().map(DeadLetter::id).toList());
+        for (Long id : request.ids()) {
+            if (id == null || !open.contains(id)) {
+                throw RequestRefused.notFound("there is no open rejection " + id + " that you may dismiss");
+            }
+        }
+        int dismissed = deadLetters.dismiss(List.copyOf(Set.copyOf(request.ids())), caller.name(), reason);
+        audit.record(caller.name(), caller.role().id(), "write", "POST /api/v1/rejections/dismiss",
+                "{\"rejections\":" + dismissed + "}", (long) dismissed);
+        return new Dismissed(dismissed);
+    }
+
     /** A fix may set {@code subject.ref} (it is pseudonymised), never the key it became. */
     private static void refusePseudonymisedFields(long id, ObjectNode fix) {
         JsonNode subject = fix.get("subject");
@@ -174,10 +214,10 @@ public final class RejectionService {
         return deadLetters.list(offices, caller.officeScope() == null ? null : caller.name(), status, program, rule, limit);
     }
 
-    private static Rejection view(DeadLetter d) {
+    private static Rejection view(DeadLetter d, DeadLetterStore.Dismissal dismissal) {
         ObjectNode record = parse(d.body());
         return new Rejection(d.id(), d.receivedAt(), d.principal(), d.source(), d.line(), d.recordId(), d.program(), d.office(),
-                d.field(), d.rule(), d.reason(), d.status(), record, d.lineLength(), d.lineHash());
+                d.field(), d.rule(), d.reason(), d.status(), record, d.lineLength(), d.lineHash(), dismissal);
     }
 
     private static ObjectNode parse(String body) {

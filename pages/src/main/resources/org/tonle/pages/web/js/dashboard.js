@@ -1,15 +1,15 @@
 // The donor dashboard: per indicator the last 12 months as a chart (uPlot from its WebJar,
 // loaded only on this page), breakdowns by sex and office, progress against targets when the
 // values answer carries them, and the same figures as CSV.
-import { h, put, humanize, SEXES } from './dom.js';
+import { h, put, humanize, sexes } from './dom.js';
+import { t } from './i18n.js';
 import { getJson, request } from './api.js';
 
-const SEX_LABELS = Object.fromEntries(SEXES);
 const UPLOT = '/webjars/uplot/1.6.30/dist/';
 
 /** What a cell shows: the number, or "suppressed" for a cell withheld by disclosure control. */
 export function cellText(row) {
-  return row.suppressed || row.value === null || row.value === undefined ? 'suppressed' : formatNumber(row.value);
+  return row.suppressed || row.value === null || row.value === undefined ? t('dashboard.suppressed') : formatNumber(row.value);
 }
 
 function formatNumber(value) {
@@ -19,7 +19,7 @@ function formatNumber(value) {
 function cell(row, attrs = {}) {
   const suppressed = row.suppressed || row.value === null || row.value === undefined;
   return h('td', { class: 'num', ...attrs, 'data-suppressed': suppressed ? 'true' : 'false' },
-    suppressed ? h('span', { class: 'suppressed', title: 'Withheld: too few people to show without risk of identifying them' }, 'suppressed')
+    suppressed ? h('span', { class: 'suppressed', title: t('dashboard.suppressedTitle') }, t('dashboard.suppressed'))
       : formatNumber(row.value));
 }
 
@@ -28,7 +28,7 @@ export function breakdownTable(caption, dimension, rows, label = (v) => v) {
   const max = Math.max(1, ...rows.map((r) => (typeof r.value === 'number' ? r.value : 0)));
   return h('table', { class: 'breakdown', 'data-dimension': dimension },
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, humanize(dimension)), h('th', { scope: 'col', class: 'num' }, 'Value'), h('th', { scope: 'col' }, h('span', { class: 'muted' }, 'Share')))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, humanize(dimension)), h('th', { scope: 'col', class: 'num' }, t('dashboard.value')), h('th', { scope: 'col' }, h('span', { class: 'muted' }, t('dashboard.share'))))),
     h('tbody', {}, rows.map((row) => h('tr', { 'data-key': row[dimension] },
       h('th', { scope: 'row' }, label(row[dimension])),
       cell(row),
@@ -86,12 +86,12 @@ export async function dashboardPage(root, session) {
   const content = h('div', { id: 'figures', 'aria-live': 'polite' });
   if (params.get('i') && catalogue.some((i) => i.code === params.get('i'))) indicator.value = params.get('i');
 
-  root.append(h('h1', {}, 'Dashboard'),
+  root.append(h('h1', {}, t('nav.dashboard')),
     catalogue.length ? h('form', { id: 'dashboard-controls', class: 'row', onsubmit: (e) => e.preventDefault() },
-      h('div', { class: 'field' }, h('label', { for: 'indicator' }, 'Indicator'), indicator),
-      h('div', { class: 'field' }, h('label', { for: 'month' }, 'Last month shown'), month),
-      h('div', { class: 'field' }, h('label', { for: 'office' }, 'Office'), office))
-      : h('p', { class: 'notice warn' }, 'There is no indicator you may read.'),
+      h('div', { class: 'field' }, h('label', { for: 'indicator' }, t('dashboard.indicator')), indicator),
+      h('div', { class: 'field' }, h('label', { for: 'month' }, t('dashboard.month')), month),
+      h('div', { class: 'field' }, h('label', { for: 'office' }, t('dashboard.office')), office))
+      : h('p', { class: 'notice warn' }, t('dashboard.noIndicator')),
     content);
   if (!catalogue.length) return;
 
@@ -101,7 +101,7 @@ export async function dashboardPage(root, session) {
     const choices = staffScoped ? running.filter((o) => me.offices.includes(o)) : running;
     const keep = office.value || params.get('o') || '';
     // Staff read the figures of their own offices one office at a time (the API refuses more).
-    office.replaceChildren(...(staffScoped ? [] : [h('option', { value: '' }, 'All offices')]),
+    office.replaceChildren(...(staffScoped ? [] : [h('option', { value: '' }, t('dashboard.allOffices'))]),
       ...choices.map((o) => h('option', { value: o }, o)));
     if ([...office.options].some((o) => o.value === keep)) office.value = keep;
   }
@@ -113,7 +113,7 @@ export async function dashboardPage(root, session) {
     const start = monthsBack(end, 11);
     history.replaceState(null, '', `#/dashboard?i=${encodeURIComponent(entry.code)}&m=${end}${office.value ? `&o=${office.value}` : ''}`);
     const base = `/api/v1/indicators/${encodeURIComponent(entry.code)}/values?period=${start}..${end}${office.value ? `&office=${office.value}` : ''}`;
-    content.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    content.replaceChildren(h('p', { class: 'muted' }, t('app.loading')));
     try {
       const series = await getJson(base);
       const breakdowns = [];
@@ -138,11 +138,11 @@ export async function dashboardPage(root, session) {
       + rows.map((r) => `${r.period} ${cellText(r)}`).join(', ') });
     const table = h('table', { id: 'monthly', 'data-indicator': entry.code, 'data-office': office.value },
       h('caption', {}, `${entry.name} by month, ${rows[0].period} to ${end} (${series.unit})`),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Month'), h('th', { scope: 'col', class: 'num' }, 'Value'),
-        hasTargets ? h('th', { scope: 'col', class: 'num' }, 'Target') : null)),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('dashboard.monthColumn')), h('th', { scope: 'col', class: 'num' }, t('dashboard.value')),
+        hasTargets ? h('th', { scope: 'col', class: 'num' }, t('dashboard.target')) : null)),
       h('tbody', {}, rows.map((r) => h('tr', { 'data-period': r.period }, h('th', { scope: 'row' }, r.period), cell(r, { 'data-value': r.value ?? '' }),
         hasTargets ? h('td', { class: 'num' }, targetOf(series, r) ?? '') : null))));
-    const download = h('button', { type: 'button', class: 'secondary', id: 'csv' }, 'Download CSV');
+    const download = h('button', { type: 'button', class: 'secondary', id: 'csv' }, t('dashboard.csv'));
     download.addEventListener('click', async () => {
       const by = breakdowns.map(([d]) => d).slice(0, 1);
       const response = await request(base + (by.length ? `&by=${by.join(',')}` : ''), { accept: 'text/csv' });
@@ -154,16 +154,16 @@ export async function dashboardPage(root, session) {
     put(content,
       h('h2', {}, entry.name),
       lastTarget !== null && last && !last.suppressed ? h('div', { class: 'field', id: 'progress' },
-        h('label', { for: 'progress-bar' }, `Progress against the target for ${last.period}: ${formatNumber(last.value)} of ${formatNumber(lastTarget)}`
-          + ` (${Math.round((100 * last.value) / (lastTarget || 1))}%)`),
+        h('label', { for: 'progress-bar' }, t('dashboard.progress', { period: last.period, value: formatNumber(last.value), target: formatNumber(lastTarget),
+          percent: Math.round((100 * last.value) / (lastTarget || 1)) })),
         h('progress', { id: 'progress-bar', max: String(lastTarget), value: String(Math.min(last.value, lastTarget)) })) : null,
       chartBox,
       h('div', { class: 'scroll' }, table),
       breakdowns.map(([dimension, answer]) => breakdownTable(`${humanize(dimension)}, ${end}`, dimension, answer.rows,
-        dimension === 'sex' ? (v) => SEX_LABELS[v] || v : (v) => v)),
+        dimension === 'sex' ? (v) => Object.fromEntries(sexes())[v] || v : (v) => v)),
       h('p', {}, download));
     drawChart(chartBox, rows, hasTargets ? rows.map((r) => targetOf(series, r)) : null, series.unit)
-      .catch((e) => chartBox.replaceChildren(h('p', { class: 'muted' }, `No chart: ${e.message}. The table below has the figures.`)));
+      .catch((e) => chartBox.replaceChildren(h('p', { class: 'muted' }, t('dashboard.noChart', { message: e.message }))));
   }
 
   async function drawChart(box, rows, targets, unit) {

@@ -1,3 +1,5 @@
+import { t, language } from './i18n.js';
+
 // A tiny element builder: h('p', {class: 'x'}, 'text', child). Text is always set as text, never as HTML.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -26,8 +28,7 @@ export function put(el, ...children) {
 export function localized(name, fallback = '') {
   if (name == null) return fallback;
   if (typeof name === 'string') return name;
-  const lang = (navigator.language || 'en').slice(0, 2);
-  return name[lang] || name.en || Object.values(name)[0] || fallback;
+  return name[language()] || name.en || Object.values(name)[0] || fallback;
 }
 
 /** taxi_driver -> Taxi driver */
@@ -36,7 +37,12 @@ export function humanize(id) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export const SEXES = [['F', 'Female'], ['M', 'Male'], ['X', 'Other'], ['U', 'Unknown']];
+export const SEX_CODES = ['F', 'M', 'X', 'U'];
+
+/** The sex codes with their names in the page's language: [[code, label], ...]. */
+export function sexes() {
+  return SEX_CODES.map((code) => [code, t(`sex.${code}`)]);
+}
 
 export function today() {
   const d = new Date();

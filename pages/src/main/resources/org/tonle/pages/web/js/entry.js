@@ -2,7 +2,8 @@
 // returns it, so a programme deployed while the node runs gets its form with no page code:
 // subject block per the activity's subject rule, enums as choices, text with its length limit,
 // integers with their range, and a participant tally table by group and sex.
-import { h, put, localized, humanize, SEXES, today } from './dom.js';
+import { h, put, localized, humanize, sexes, today } from './dom.js';
+import { t } from './i18n.js';
 import { check } from './rules.js';
 import * as outbox from './outbox.js';
 import { getJson, request, NetworkError } from './api.js';
@@ -24,24 +25,24 @@ export async function entryPage(root, session) {
   const status = h('div', { id: 'entry-status', role: 'status', 'aria-live': 'polite' });
   const summary = h('div', { id: 'error-summary', class: 'summary', tabindex: '-1' });
   const programSelect = h('select', { id: 'program', name: 'program', required: true },
-    h('option', { value: '' }, 'Choose a programme'),
+    h('option', { value: '' }, t('entry.chooseProgramme')),
     programmes.map((p) => h('option', { value: p.id }, localized(p.name, p.id))));
   const typeSelect = h('select', { id: 'type', name: 'type', required: true, disabled: true },
-    h('option', { value: '' }, 'Choose an activity'));
+    h('option', { value: '' }, t('entry.chooseActivity')));
   const generated = h('div', { id: 'generated' });
   // Many records at once: the programme's Excel template, filled and sent with bin/tonle import.
-  const template = h('button', { type: 'button', id: 'template', class: 'link', disabled: true }, 'Excel template');
+  const template = h('button', { type: 'button', id: 'template', class: 'link', disabled: true }, t('entry.template'));
   const form = h('form', { id: 'entry', novalidate: true },
     summary,
     h('div', { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'program' }, 'Programme ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), programSelect),
-      h('div', { class: 'field' }, h('label', { for: 'type' }, 'Activity ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), typeSelect),
+      h('div', { class: 'field' }, h('label', { for: 'program' }, t('entry.programme'), ' ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), programSelect),
+      h('div', { class: 'field' }, h('label', { for: 'type' }, t('entry.activity'), ' ', h('span', { class: 'req', 'aria-hidden': 'true' }, '*')), typeSelect),
       h('div', { class: 'field' }, template)),
     generated);
   const queue = h('section', { id: 'outbox', 'aria-labelledby': 'outbox-title' });
 
-  root.append(h('h1', {}, 'Data entry'), status, programmes.length ? form
-    : h('p', { class: 'notice warn' }, 'No programme you may record for is running at your offices.'), queue);
+  root.append(h('h1', {}, t('nav.entry')), status, programmes.length ? form
+    : h('p', { class: 'notice warn' }, t('entry.noProgramme')), queue);
 
   /** The form's current state: the record id it will be kept and sent under, and its fields by path. */
   let current = null;
@@ -51,7 +52,7 @@ export async function entryPage(root, session) {
 
   programSelect.addEventListener('change', () => {
     const p = programme();
-    typeSelect.replaceChildren(h('option', { value: '' }, 'Choose an activity'),
+    typeSelect.replaceChildren(h('option', { value: '' }, t('entry.chooseActivity')),
       ...(p ? p.activities.map((a) => h('option', { value: a.id }, localized(a.name, a.id))) : []));
     typeSelect.disabled = !p;
     template.disabled = !p;
@@ -79,32 +80,32 @@ export async function entryPage(root, session) {
     current = { id: record ? record.id : outbox.newId(), fields: new Map(), tallies: [] };
     const offices = p.offices.filter((o) => me.offices.includes(o));
 
-    const officeSelect = h('select', {}, offices.length > 1 ? h('option', { value: '' }, 'Choose an office') : null,
+    const officeSelect = h('select', {}, offices.length > 1 ? h('option', { value: '' }, t('entry.chooseOffice')) : null,
       offices.map((o) => h('option', { value: o }, o)));
     const date = h('input', { type: 'date', min: '2000-01-01', max: today(), value: today() });
     const count = h('input', { type: 'number', min: '1', step: '1', value: '1', inputmode: 'numeric' });
     generated.append(h('div', { class: 'row' },
-      field('office', 'Office', officeSelect, { required: true }),
-      field('date', 'Date', date, { required: true, hint: 'The day it happened; not in the future.' }),
-      field('count', 'Count', count, { required: true, hint: 'How many times this happened (usually 1).' })));
+      field('office', t('entry.office'), officeSelect, { required: true }),
+      field('date', t('entry.date'), date, { required: true, hint: t('entry.dateHint') }),
+      field('count', t('entry.count'), count, { required: true, hint: t('entry.countHint') })));
 
     if (a.subject && a.subject !== 'none') {
       const required = a.subject === 'required';
       generated.append(h('fieldset', { id: 'subject' },
-        h('legend', {}, required ? 'Person (required)' : 'Person (optional: leave empty if there is none)'),
-        field('subject.ref', 'Case or client code', h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }),
-          { hint: 'Optional; leave empty for someone who cannot be identified. Never a name.' }),
+        h('legend', {}, required ? t('entry.personRequired') : t('entry.personOptional')),
+        field('subject.ref', t('entry.ref'), h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' }),
+          { hint: t('entry.refHint') }),
         h('div', { class: 'row' },
-          field('subject.role', 'Role', h('select', {}, h('option', { value: '' }, 'Choose'),
+          field('subject.role', t('entry.role'), h('select', {}, h('option', { value: '' }, t('entry.choose')),
             a.roles.map((r) => h('option', { value: r }, humanize(r)))), { required }),
-          field('subject.sex', 'Sex', h('select', {}, h('option', { value: '' }, 'Choose'),
-            SEXES.map(([code, label]) => h('option', { value: code }, label))), { required }),
-          field('subject.age', 'Age', h('input', { type: 'number', min: '0', max: '120', step: '1', inputmode: 'numeric' }),
-            { hint: 'In years, 0 to 120; optional.' }))));
+          field('subject.sex', t('entry.sex'), h('select', {}, h('option', { value: '' }, t('entry.choose')),
+            sexes().map(([code, label]) => h('option', { value: code }, label))), { required }),
+          field('subject.age', t('entry.age'), h('input', { type: 'number', min: '0', max: '120', step: '1', inputmode: 'numeric' }),
+            { hint: t('entry.ageHint') }))));
     }
 
     if ((a.attributes || []).length) {
-      generated.append(h('fieldset', { id: 'attributes' }, h('legend', {}, 'Details'),
+      generated.append(h('fieldset', { id: 'attributes' }, h('legend', {}, t('entry.details')),
         a.attributes.map((attribute) => field(`attributes.${attribute.name}`, humanize(attribute.name), attributeInput(attribute),
           { required: attribute.required, hint: attributeHint(attribute) }))));
     }
@@ -112,7 +113,7 @@ export async function entryPage(root, session) {
     if (a.participants) {
       const rows = a.participants.groups.map((group) => h('tr', {},
         h('th', { scope: 'row', id: fieldId(`group-${group}`) }, humanize(group)),
-        SEXES.map(([sex, label]) => {
+        sexes().map(([sex, label]) => {
           const input = h('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', value: '0',
             id: fieldId(`p-${group}-${sex}`), 'aria-label': `${humanize(group)}, ${label}`, 'data-group': group, 'data-sex': sex });
           input.addEventListener('input', total);
@@ -121,18 +122,18 @@ export async function entryPage(root, session) {
       const totalCell = h('td', { class: 'num', id: 'participants-total' }, '0');
       current.tallyInputs = [...rows.flatMap((r) => [...r.querySelectorAll('input')])];
       generated.append(h('fieldset', { id: 'participants', class: 'tally' },
-        h('legend', {}, 'Participants by group and sex'),
+        h('legend', {}, t('entry.participants')),
         h('div', { class: 'scroll' }, h('table', {},
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Group'), SEXES.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('entry.group')), sexes().map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)))),
           h('tbody', {}, rows),
-          h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, 'Total'), h('td', { colspan: '3' }), totalCell)))),
+          h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, t('entry.total')), h('td', { colspan: '3' }), totalCell)))),
         h('p', { id: 'err-participants', class: 'error' })));
       current.fields.set('participants', { input: current.tallyInputs[0], error: generated.querySelector('#err-participants') });
       function total() {
         totalCell.textContent = String(current.tallyInputs.reduce((sum, i) => sum + (parseInt(i.value, 10) || 0), 0));
       }
     }
-    generated.append(h('button', { class: 'primary', type: 'submit', id: 'save' }, 'Save record'));
+    generated.append(h('button', { class: 'primary', type: 'submit', id: 'save' }, t('entry.save')));
     if (record) fill(record);
   }
 
@@ -148,14 +149,14 @@ export async function entryPage(root, session) {
     current.fields.set(path, { input, error });
     return h('div', { class: 'field' },
       h('label', { for: id }, label, required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null,
-        required ? h('span', { class: 'hint-inline', style: 'position:absolute;left:-999px' }, ' (required)') : null),
+        required ? h('span', { class: 'hint-inline', style: 'position:absolute;left:-999px' }, ` ${t('entry.required')}`) : null),
       hintEl, input, error);
   }
 
   function attributeInput(attribute) {
     switch (attribute.type) {
       case 'enum':
-        return h('select', {}, h('option', { value: '' }, attribute.required ? 'Choose' : 'None'),
+        return h('select', {}, h('option', { value: '' }, attribute.required ? t('entry.choose') : t('entry.none')),
           attribute.values.map((v) => h('option', { value: v }, humanize(v))));
       case 'text':
         return attribute.max_length > 200
@@ -173,9 +174,9 @@ export async function entryPage(root, session) {
   }
 
   function attributeHint(attribute) {
-    if (attribute.type === 'text') return `At most ${attribute.max_length} characters. Never write a child's name.`;
+    if (attribute.type === 'text') return t('entry.textHint', { max: attribute.max_length });
     if (attribute.type === 'integer' && (attribute.min != null || attribute.max != null)) {
-      return `A whole number from ${attribute.min ?? 'any'} to ${attribute.max ?? 'any'}.`;
+      return t('entry.integerHint', { min: attribute.min ?? '…', max: attribute.max ?? '…' });
     }
     return undefined;
   }
@@ -254,7 +255,7 @@ export async function entryPage(root, session) {
       items.push(h('li', { 'data-rule': v.rule }, input ? h('a', { href: `#${input.id}`, onclick: (e) => { e.preventDefault(); input.focus(); } }, v.reason) : v.reason));
     }
     summary.append(h('div', { class: 'notice bad', role: 'alert' },
-      h('p', {}, h('strong', {}, origin === 'server' ? 'The node did not accept this record:' : 'Please correct this record:')),
+      h('p', {}, h('strong', {}, origin === 'server' ? t('entry.serverRejected') : t('entry.correct'))),
       h('ul', {}, items)));
     summary.focus();
   }
@@ -266,7 +267,7 @@ export async function entryPage(root, session) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const a = activity();
-    if (!a || !current) { showErrors([{ field: a ? 'type' : 'program', rule: 'required', reason: a ? 'Choose an activity.' : 'Choose a programme.' }]); return; }
+    if (!a || !current) { showErrors([{ field: a ? 'type' : 'program', rule: 'required', reason: a ? t('entry.chooseActivity') : t('entry.chooseProgramme') }]); return; }
     const record = collect();
     const violations = check(record, a, me.offices);
     if (violations.length) { showErrors(violations, 'client'); return; }
@@ -285,11 +286,10 @@ export async function entryPage(root, session) {
         await outbox.discard(sending);   // back on the form, to be fixed and saved again under the same id
         showErrors(entry.rejections, 'server');
       } else if (entry) {
-        say('warn', result.error ? `Kept on this device; the node refused the sending: ${result.error.message}`
-          : 'No connection: the record is kept on this device and will be sent when the connection returns.');
+        say('warn', result.error ? t('entry.keptRefused', { message: result.error.message }) : t('entry.keptOffline'));
         build();
       } else {
-        say('ok', 'Record saved.');
+        say('ok', t('entry.saved'));
         build();
       }
     } finally {
@@ -306,20 +306,20 @@ export async function entryPage(root, session) {
     const others = Object.entries(await outbox.counts()).filter(([owner]) => owner !== me.name).reduce((n, [, c]) => n + c, 0);
     const sent = outbox.stats;
     put(queue,
-      h('h2', { id: 'outbox-title' }, 'Records on this device'),
+      h('h2', { id: 'outbox-title' }, t('outbox.title')),
       h('p', { id: 'outbox-pending', 'data-count': pending.length },
-        pending.length ? `${pending.length} waiting to be sent.` : 'Nothing waiting to be sent.',
+        t('outbox.pending', { count: pending.length }),
         pending.length ? h('button', { type: 'button', class: 'secondary', style: 'margin-left:.5rem',
-          onclick: async () => { await outbox.flush(me.name); renderQueue(); } }, 'Send now') : null),
+          onclick: async () => { await outbox.flush(me.name); renderQueue(); } }, t('outbox.sendNow')) : null),
       h('p', { id: 'outbox-sent', class: 'muted', 'data-accepted': sent.accepted, 'data-duplicates': sent.duplicates },
-        `Sent from this page: ${sent.accepted} accepted, ${sent.duplicates} already received, ${sent.rejected} not accepted.`),
-      others ? h('p', { class: 'muted' }, `${others} records entered by someone else wait for them to sign in here.`) : null,
-      rejected.length ? h('div', {}, h('h2', {}, 'Not accepted by the node'),
+        t('outbox.sent', { accepted: sent.accepted, duplicates: sent.duplicates, rejected: sent.rejected })),
+      others ? h('p', { class: 'muted' }, t('outbox.others', { count: others })) : null,
+      rejected.length ? h('div', {}, h('h2', {}, t('outbox.rejected')),
         h('ul', {}, rejected.map((e) => h('li', {},
           `${e.record.program} / ${e.record.type}, ${e.record.date}: `,
           e.rejections.map((r) => r.reason).join(' '), ' ',
-          h('button', { type: 'button', class: 'secondary', onclick: () => reopen(e) }, 'Fix'), ' ',
-          h('button', { type: 'button', class: 'secondary', onclick: async () => { await outbox.discard(e.id); renderQueue(); } }, 'Discard'))))) : null);
+          h('button', { type: 'button', class: 'secondary', onclick: () => reopen(e) }, t('outbox.fix')), ' ',
+          h('button', { type: 'button', class: 'secondary', onclick: async () => { await outbox.discard(e.id); renderQueue(); } }, t('outbox.discard')))))) : null);
   }
 
   async function reopen(entry) {

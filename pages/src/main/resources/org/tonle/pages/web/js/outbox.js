@@ -5,13 +5,15 @@
 // moment the node answers (accepted, duplicate or rejected) the record leaves the outbox in the
 // same step, so a confirmed record is never sent twice by this page; and should an answer be
 // lost on the way, the node's idempotency by id makes the second sending a harmless duplicate.
-// Each record belongs to the principal who entered it and is sent only under that person's token.
+// Each record belongs to the principal who entered it and is sent only under that person's sign-in.
 //
 // A record may hold a case code, which the node pseudonymises but the browser cannot (the key
 // stays on the node). So the outbox keeps records encrypted (AES-GCM) under a key derived from
-// the signed-in person's token, which lives only in the tab's sessionStorage: once the tab is
-// closed, what is left on the device cannot be read until that person signs in again.
-import { request, ApiError, NetworkError, token } from './api.js';
+// the signed-in person's secret: bits derived from their password at sign-in (PBKDF2), or their
+// bearer token. The secret lives only in the tab's sessionStorage: once the tab is closed, what
+// is left on the device cannot be read until that person signs in again. WebCrypto exists only
+// in a secure context: HTTPS (bin/tonle cert) or localhost.
+import { request, ApiError, NetworkError, auth } from './api.js';
 
 const DB = 'tonle';
 const STORE = 'outbox';
@@ -55,13 +57,30 @@ async function tx(mode, work) {
 const text = new TextEncoder();
 const keys = new Map();
 
-/** The outbox key of this person and token, or null where the browser has no WebCrypto (plain HTTP on a LAN address). */
-function keyFor(owner) {
-  const bearer = token.get();
-  if (!bearer || !(globalThis.crypto && crypto.subtle)) return Promise.resolve(null);
-  const id = `${owner}\n${bearer}`;
+/** Whether records can be kept encrypted here (WebCrypto: HTTPS or localhost). */
+export function canEncrypt() {
+  return !!(globalThis.isSecureContext && globalThis.crypto && crypto.subtle);
+}
+
+/**
+ * The outbox secret of a person who signs in with a password: 256 bits derived from the name
+ * and password (PBKDF2-SHA-256), so the same person signing in again opens what they left.
+ * Null without WebCrypto.
+ */
+export async function secretFromPassword(name, password) {
+  if (!canEncrypt()) return null;
+  const material = await crypto.subtle.importKey('raw', text.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', iterations: 210000,
+    salt: text.encode(`tonle-outbox-v1\n${name.toLowerCase()}`) }, material, 256);
+  return btoa(String.fromCharCode(...new Uint8Array(bits)));
+}
+
+/** The outbox key of this person and secret, or null where the browser has no WebCrypto (plain HTTP on a LAN address). */
+function keyFor(owner, secret = (auth.get() || {}).secret) {
+  if (!secret || !canEncrypt()) return Promise.resolve(null);
+  const id = `${owner}\n${secret}`;
   if (!keys.has(id)) {
-    keys.set(id, crypto.subtle.importKey('raw', text.encode(bearer), 'HKDF', false, ['deriveKey'])
+    keys.set(id, crypto.subtle.importKey('raw', text.encode(secret), 'HKDF', false, ['deriveKey'])
       .then((material) => crypto.subtle.deriveKey(
         { name: 'HKDF', hash: 'SHA-256', salt: text.encode('tonle-outbox-v1'), info: text.encode(owner) },
         material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])));
@@ -69,8 +88,8 @@ function keyFor(owner) {
   return keys.get(id);
 }
 
-async function seal(owner, record) {
-  const key = await keyFor(owner);
+async function seal(owner, record, secret) {
+  const key = await keyFor(owner, secret);
   if (!key) return { record };   // see docs/PAGES.md: serve the pages over HTTPS for encryption at rest
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, text.encode(JSON.stringify(record)));
@@ -84,8 +103,30 @@ async function unseal(owner, stored) {
   try {
     return JSON.parse(new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: stored.iv }, key, stored.data)));
   } catch (e) {
-    return null;   // sealed under another token of this person (a token since replaced)
+    return null;   // sealed under another secret of this person (a token since replaced)
   }
+}
+
+/**
+ * After a password change: this person's entries sealed under the old secret are sealed again
+ * under the new one, so they can still be sent after the next sign-in.
+ */
+export async function reseal(owner, oldSecret, newSecret) {
+  if (!oldSecret || !newSecret || oldSecret === newSecret) return 0;
+  const moved = [];
+  for (const entry of await stored(owner)) {
+    const record = entry.record || await (async () => {
+      const key = await keyFor(owner, oldSecret);
+      try {
+        return JSON.parse(new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: entry.iv }, key, entry.data)));
+      } catch (e) { return null; }
+    })();
+    if (!record) continue;
+    const { iv, data, record: ignored, ...rest } = entry;
+    moved.push({ ...rest, ...(await seal(owner, record, newSecret)) });
+  }
+  await tx('readwrite', (s) => moved.forEach((e) => s.put(e)));
+  return moved.length;
 }
 
 function stored(owner) {

@@ -2,9 +2,8 @@
 // record is kept or sent, with the same field paths and rule codes, so that a field officer
 // sees a mistake next to the field at once and not after the connection comes back.
 // The server stays the judge: anything it rejects is shown the same way.
-import { SEXES, today as todayText } from './dom.js';
-
-const SEX_CODES = SEXES.map(([code]) => code);
+import { SEX_CODES, today as todayText } from './dom.js';
+import { t } from './i18n.js';
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function validDay(text) {
@@ -25,30 +24,30 @@ const whole = (n) => typeof n === 'number' && Number.isInteger(n);
 export function check(record, activity, offices, today = todayText()) {
   const v = [];
   const add = (field, rule, reason) => v.push({ field, rule, reason });
-  if (!record.program) add('program', 'required', 'program is required');
-  if (!record.type) add('type', 'required', 'type is required');
-  if (!record.office) add('office', 'required', 'office is required');
-  else if (offices && !offices.includes(record.office)) add('office', 'office_not_permitted', `you may not record for office ${record.office}`);
-  if (!record.date) add('date', 'required', 'date is required');
-  else if (!validDay(record.date)) add('date', 'format', 'date must be a day written YYYY-MM-DD, e.g. 2015-08-14');
-  else if (record.date > today) add('date', 'future_date', `date ${record.date} is in the future`);
-  else if (record.date < '2000-01-01') add('date', 'date_too_early', `date ${record.date} is before 2000-01-01`);
-  if (!whole(record.count) || record.count < 1) add('count', 'range', 'count must be a whole number, at least 1');
+  if (!record.program) add('program', 'required', t('rule.required', { field: 'program' }));
+  if (!record.type) add('type', 'required', t('rule.required', { field: 'type' }));
+  if (!record.office) add('office', 'required', t('rule.required', { field: 'office' }));
+  else if (offices && !offices.includes(record.office)) add('office', 'office_not_permitted', t('rule.officeNotPermitted', { office: record.office }));
+  if (!record.date) add('date', 'required', t('rule.required', { field: 'date' }));
+  else if (!validDay(record.date)) add('date', 'format', t('rule.dateFormat'));
+  else if (record.date > today) add('date', 'future_date', t('rule.futureDate', { date: record.date }));
+  else if (record.date < '2000-01-01') add('date', 'date_too_early', t('rule.dateTooEarly', { date: record.date }));
+  if (!whole(record.count) || record.count < 1) add('count', 'range', t('rule.count'));
   if (!activity) return v;
 
   const subject = record.subject;
   if (activity.subject === 'none' || !activity.subject) {
-    if (subject) add('subject', 'subject_not_allowed', `${activity.id} records have no subject; leave subject out`);
+    if (subject) add('subject', 'subject_not_allowed', t('rule.subjectNotAllowed', { activity: activity.id }));
   } else if (!subject) {
-    if (activity.subject === 'required') add('subject', 'required', `${activity.id} records need a subject with role and sex`);
+    if (activity.subject === 'required') add('subject', 'required', t('rule.subjectRequired', { activity: activity.id }));
   } else {
     const roles = activity.roles || [];
-    if (!subject.role) add('subject.role', 'required', `subject.role is required (one of ${roles.join(', ')})`);
-    else if (!roles.includes(subject.role)) add('subject.role', 'enum', `subject.role must be one of ${roles.join(', ')}`);
-    if (!subject.sex) add('subject.sex', 'required', `subject.sex is required (one of ${SEX_CODES.join(', ')})`);
-    else if (!SEX_CODES.includes(subject.sex)) add('subject.sex', 'enum', `subject.sex must be one of ${SEX_CODES.join(', ')}`);
+    if (!subject.role) add('subject.role', 'required', t('rule.requiredOneOf', { field: 'subject.role', values: roles.join(', ') }));
+    else if (!roles.includes(subject.role)) add('subject.role', 'enum', t('rule.enum', { field: 'subject.role', values: roles.join(', ') }));
+    if (!subject.sex) add('subject.sex', 'required', t('rule.requiredOneOf', { field: 'subject.sex', values: SEX_CODES.join(', ') }));
+    else if (!SEX_CODES.includes(subject.sex)) add('subject.sex', 'enum', t('rule.enum', { field: 'subject.sex', values: SEX_CODES.join(', ') }));
     if (subject.age !== undefined && (!whole(subject.age) || subject.age < 0 || subject.age > 120)) {
-      add('subject.age', 'range', 'subject.age must be a whole number from 0 to 120');
+      add('subject.age', 'range', t('rule.age'));
     }
   }
 
@@ -58,31 +57,32 @@ export function check(record, activity, offices, today = todayText()) {
     const value = attributes[attribute.name];
     if (value === undefined || value === null || value === '') {
       if (attribute.required) {
-        add(path, 'required', `${attribute.name} is required for ${activity.id}`
-          + (attribute.values && attribute.values.length ? ` (one of ${attribute.values.join(', ')})` : ''));
+        add(path, 'required', attribute.values && attribute.values.length
+          ? t('rule.attributeRequiredOneOf', { field: attribute.name, activity: activity.id, values: attribute.values.join(', ') })
+          : t('rule.attributeRequired', { field: attribute.name, activity: activity.id }));
       }
       continue;
     }
     switch (attribute.type) {
       case 'enum':
-        if (!attribute.values.includes(value)) add(path, 'enum', `${path} must be one of ${attribute.values.join(', ')}`);
+        if (!attribute.values.includes(value)) add(path, 'enum', t('rule.enum', { field: path, values: attribute.values.join(', ') }));
         break;
       case 'text':
         if (attribute.max_length != null && value.length > attribute.max_length) {
-          add(path, 'max_length', `${path} is ${value.length} characters long; at most ${attribute.max_length} are allowed`);
+          add(path, 'max_length', t('rule.maxLength', { field: path, length: value.length, max: attribute.max_length }));
         }
         break;
       case 'integer':
-        if (!whole(value)) add(path, 'type', `${path} must be a whole number`);
+        if (!whole(value)) add(path, 'type', t('rule.whole', { field: path }));
         else if ((attribute.min != null && value < attribute.min) || (attribute.max != null && value > attribute.max)) {
-          add(path, 'range', `${path} must be from ${attribute.min ?? 'any'} to ${attribute.max ?? 'any'} (it was ${value})`);
+          add(path, 'range', t('rule.range', { field: path, min: attribute.min ?? 'any', max: attribute.max ?? 'any', value }));
         }
         break;
       case 'boolean':
-        if (typeof value !== 'boolean') add(path, 'type', `${path} must be true or false`);
+        if (typeof value !== 'boolean') add(path, 'type', t('rule.boolean', { field: path }));
         break;
       case 'date':
-        if (!validDay(value)) add(path, 'format', `${path} must be a day written YYYY-MM-DD`);
+        if (!validDay(value)) add(path, 'format', t('rule.day', { field: path }));
         break;
       default:
         break;
@@ -90,20 +90,20 @@ export function check(record, activity, offices, today = todayText()) {
   }
   for (const name of Object.keys(attributes)) {
     if (!(activity.attributes || []).some((a) => a.name === name)) {
-      add(`attributes.${name}`, 'unknown_attribute', `'${name}' is not an attribute of ${activity.id}`);
+      add(`attributes.${name}`, 'unknown_attribute', t('rule.unknownAttribute', { name, activity: activity.id }));
     }
   }
 
   const tallies = record.participants || [];
   if (tallies.length && !activity.participants) {
-    add('participants', 'participants_not_allowed', `${activity.id} records do not carry participant tallies`);
+    add('participants', 'participants_not_allowed', t('rule.participantsNotAllowed', { activity: activity.id }));
   }
   const groups = (activity.participants && activity.participants.groups) || [];
   tallies.forEach((tally, i) => {
     const path = `participants[${i}]`;
-    if (!groups.includes(tally.group)) add(`${path}.group`, 'enum', `${path}.group must be one of ${groups.join(', ')}`);
-    if (!SEX_CODES.includes(tally.sex)) add(`${path}.sex`, 'enum', `${path}.sex must be one of ${SEX_CODES.join(', ')}`);
-    if (!whole(tally.count) || tally.count < 0) add(`${path}.count`, 'range', `${path}.count must be a whole number, 0 or more`);
+    if (!groups.includes(tally.group)) add(`${path}.group`, 'enum', t('rule.enum', { field: `${path}.group`, values: groups.join(', ') }));
+    if (!SEX_CODES.includes(tally.sex)) add(`${path}.sex`, 'enum', t('rule.enum', { field: `${path}.sex`, values: SEX_CODES.join(', ') }));
+    if (!whole(tally.count) || tally.count < 0) add(`${path}.count`, 'range', t('rule.tally', { field: `${path}.count` }));
   });
   return v;
 }
