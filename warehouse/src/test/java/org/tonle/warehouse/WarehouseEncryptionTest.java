@@ -117,7 +117,7 @@ class WarehouseEncryptionTest {
 
     private static Settings settings(Settings.Encryption encryption, String secrets) {
         return new Settings(null, null, null, null, null, new Settings.Warehouse(null, encryption), null, null, null,
-                new Settings.Secrets(secrets));
+                new Settings.Secrets(secrets), null);
     }
 
     private static Warehouse open(Path file, WarehouseKey key) {
