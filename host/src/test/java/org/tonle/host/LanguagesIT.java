@@ -15,11 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.ibm.icu.text.ListFormatter;
+import com.ibm.icu.util.ULocale;
 
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.cos.COSName;
@@ -44,13 +47,8 @@ class LanguagesIT {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final String LEGAL_KM = "កម្មវិធីគាំទ្រផ្នែកច្បាប់";
-    static final List<String> KHMER_CONCLUSIONS = List.of(
-            "សរុបមក នាយកដ្ឋានច្បាប់បានផ្តល់ការប្រឹក្សា និងការគាំទ្រផ្នែកច្បាប់ដល់ជនរងគ្រោះ និងសមាជិកគ្រួសារ 27 នាក់ និងសាក្សី 1 នាក់"
-                    + " ហើយបានតំណាងជនរងគ្រោះ និងគ្រួសារ 9 នាក់ នៅតុលាការ។",
-            "សរុបមក នាយកដ្ឋានបានជួបអតិថិជន 146 នាក់ (F: 82, M: 64) ជនរងគ្រោះ 2 នាក់ បានទទួលការពិនិត្យសុខភាព។",
-            "សរុបមក នាយកដ្ឋានស៊ើបអង្កេតបានរៀបចំកិច្ចប្រជុំ 14 ដង ជាមួយភាគីពាក់ព័ន្ធ ដើម្បីធ្វើការលើកិច្ចការពារកុមារ និងបានទទួលករណី 27"
-                    + " តាមរយៈខ្សែទូរស័ព្ទជំនួយ អ៊ីមែល និងបុគ្គលិក។",
-            "សរុបមក នាយកដ្ឋានផ្សព្វផ្សាយ និងបណ្តុះបណ្តាលបានរៀបចំវគ្គបណ្តុះបណ្តាល បី វគ្គ សម្រាប់អ្នកចូលរួម 80 នាក់។");
+    /** The Khmer sentences, with the lists the data gives (read from the indicator API in start). */
+    List<String> khmerConclusions;
 
     TestNode node;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -63,7 +61,31 @@ class LanguagesIT {
         String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
         TestNode.Response answer = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        khmerConclusions = List.of(
+                "សរុបមក នាយកដ្ឋានច្បាប់បានផ្តល់ការប្រឹក្សា និងការគាំទ្រផ្នែកច្បាប់ដល់ជនរងគ្រោះ និងសមាជិកគ្រួសារ 27 នាក់ និងសាក្សី 1 នាក់"
+                        + " ហើយបានតំណាងជនរងគ្រោះ និងគ្រួសារ 9 នាក់ នៅតុលាការ។",
+                "សរុបមក នាយកដ្ឋានបានជួបអតិថិជន 146 នាក់ (F: 82, M: 64) ជនរងគ្រោះ 2 នាក់ បានទទួលការពិនិត្យសុខភាព។",
+                "សរុបមក នាយកដ្ឋានស៊ើបអង្កេតបានរៀបចំកិច្ចប្រជុំ 14 ដង ជាមួយភាគីពាក់ព័ន្ធ ដើម្បីធ្វើការលើកិច្ចការពារកុមារ និងបានទទួលករណី 27"
+                        + " តាមរយៈ " + khmerList("investigation.cases_received", "channel", Map.of("hotline", "ខ្សែទូរស័ព្ទជំនួយ",
+                        "email", "អ៊ីមែល", "staff", "បុគ្គលិក", "web", "គេហទំព័រ"), true) + "។",
+                "សរុបមក នាយកដ្ឋានផ្សព្វផ្សាយ និងបណ្តុះបណ្តាលបានរៀបចំវគ្គបណ្តុះបណ្តាល បី វគ្គ សម្រាប់អ្នកចូលរួម 80 នាក់ មកពីក្រុមផ្សេងៗ ("
+                        + khmerList("awareness.participants", "group", Map.of(), true) + ") នៅ "
+                        + khmerList("awareness.participants", "office", Map.of("PNH", "Phnom Penh", "SHV", "Preah Sihanouk"), false) + "។");
         Files.createDirectories(target);
+    }
+
+    /** A breakdown of August 2015 as a Khmer sentence lists it; the joining words are CLDR's (ICU's list format). */
+    private String khmerList(String code, String dimension, Map<String, String> names, boolean withValues) {
+        List<String> items = new ArrayList<>();
+        for (JsonNode row : node.get("/api/v1/indicators/" + code + "/values?period=2015-08&by=" + dimension).json().path("rows")) {
+            if (row.path("value").asLong() > 0) {
+                String value = row.path(dimension).asText();
+                String name = names.getOrDefault(value, value.replace('_', ' '));
+                items.add(withValues ? name + " (" + row.path("value").asLong() + ")" : name);
+            }
+        }
+        assertThat(items).as(code + " by " + dimension).hasSizeGreaterThan(1);
+        return ListFormatter.getInstance(ULocale.forLanguageTag("km")).format(items);
     }
 
     @AfterAll
@@ -135,7 +157,7 @@ class LanguagesIT {
         Files.writeString(target.resolve("report-2015-08-km.md"), body);
         assertThat(body).startsWith("# សមិទ្ធផលសំខាន់ៗប្រចាំខែ សីហា 2015").contains("## " + LEGAL_KM, "| ខែ | F | M | សរុប |",
                 "| 2015-08 | 82 | 64 | 146 |", "បង្កើតដោយ Tonle ពីកំណត់ត្រា");
-        KHMER_CONCLUSIONS.forEach(sentence -> assertThat(body).contains(sentence));
+        khmerConclusions.forEach(sentence -> assertThat(body).contains(sentence));
     }
 
     @Test
@@ -146,7 +168,7 @@ class LanguagesIT {
         assertThat(html.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("font-src 'self' data:");
         String body = new String(html.body(), StandardCharsets.UTF_8);
         assertThat(body).contains("lang=\"km\"", "@font-face", "<h2>" + LEGAL_KM + "</h2>");
-        KHMER_CONCLUSIONS.forEach(sentence -> assertThat(body).contains(sentence));
+        khmerConclusions.forEach(sentence -> assertThat(body).contains(sentence));
         Path page = target.resolve("report-2015-08-km.html");
         Files.writeString(page, body);
 

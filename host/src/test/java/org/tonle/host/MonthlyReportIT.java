@@ -16,12 +16,15 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -46,13 +49,8 @@ class MonthlyReportIT {
     static final String DONOR_TOKEN = "donor-social-awareness-token";
     static final String STAFF_TOKEN = "staff-pnh-token";
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final List<String> CONCLUSIONS = List.of(
-            "In conclusion, the legal department provided legal counseling and support to 27 victims and family members"
-                    + " and 1 witness and represented 9 victims and families at the courts.",
-            "In conclusion, the department met with 146 clients (F: 82, M: 64), 2 victims got the medical examination.",
-            "In conclusion, the investigation department conducted 14 meetings with relevant stakeholders to work on child"
-                    + " protection, received 27 cases through hotline, email and staff.",
-            "In conclusion, the awareness and training department conducted three trainings for 80 participants.");
+    /** The seed's sentences, with the lists the data gives (read from the indicator API in start). */
+    List<String> conclusions;
     static final String PRIVATE_HIGHLIGHT = "case conference notes";
 
     TestNode node;
@@ -90,7 +88,36 @@ class MonthlyReportIT {
                     "{}", "application/json");
             assertThat(approved.status()).as(approved.body()).isEqualTo(200);
         }
+        conclusions = List.of(
+                "In conclusion, the legal department provided legal counseling and support to 27 victims and family members"
+                        + " and 1 witness and represented 9 victims and families at the courts.",
+                "In conclusion, the department met with 146 clients (F: 82, M: 64), 2 victims got the medical examination.",
+                "In conclusion, the investigation department conducted 14 meetings with relevant stakeholders to work on child"
+                        + " protection, received 27 cases through "
+                        + listed("investigation.cases_received", "channel", Map.of("hotline", "Hotline", "email", "Email", "staff", "Staff",
+                                "web", "Web"), true) + ".",
+                "In conclusion, the awareness and training department conducted three trainings for 80 participants from different"
+                        + " groups (" + listed("awareness.participants", "group", Map.of(), true) + ") in "
+                        + listed("awareness.participants", "office", Map.of("PNH", "Phnom Penh", "SRP", "Siem Reap", "SHV", "Preah Sihanouk"),
+                        false) + ".");
         Files.createDirectories(target);
+    }
+
+    /**
+     * A breakdown of August 2015 as the report's sentences list it: "Hotline (20), Email (4) and
+     * Staff (3)", zeros left out, in the declared order; or the names alone.
+     */
+    private String listed(String code, String dimension, Map<String, String> names, boolean withValues) {
+        List<String> items = new ArrayList<>();
+        for (JsonNode row : node.get("/api/v1/indicators/" + code + "/values?period=2015-08&by=" + dimension).json().path("rows")) {
+            if (row.path("value").asLong() > 0) {
+                String value = row.path(dimension).asText();
+                String name = names.getOrDefault(value, value.replace('_', ' '));
+                items.add(withValues ? name + " (" + row.path("value").asLong() + ")" : name);
+            }
+        }
+        assertThat(items).as(code + " by " + dimension).hasSizeGreaterThan(1);
+        return String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
     }
 
     @AfterAll
@@ -104,13 +131,13 @@ class MonthlyReportIT {
         assertThat(md.status()).as(md.body()).isEqualTo(200);
         Files.writeString(target.resolve("report-2015-08.md"), md.body());
         assertThat(md.contentType()).startsWith("text/markdown");
-        assertThat(md.body()).startsWith("# Achievement Highlights for August 2015");
-        CONCLUSIONS.forEach(sentence -> assertThat(md.body()).contains(sentence));
+        assertThat(md.body()).startsWith("# Tonle demonstration organisation’s Achievement Highlights for August 2015");
+        conclusions.forEach(sentence -> assertThat(md.body()).contains(sentence));
         // Programmes in the organisation's order, each highlight under its own programme.
-        assertThat(md.body()).containsSubsequence("## Legal Support Program", "privacy screen", CONCLUSIONS.get(0),
-                "## Social Support Program", "16-year-old girl", CONCLUSIONS.get(1),
-                "## Investigation Program", "internet hotline", CONCLUSIONS.get(2),
-                "## Awareness and Training Program", "grooming techniques", CONCLUSIONS.get(3));
+        assertThat(md.body()).containsSubsequence("## Legal Support Program", "privacy screen", conclusions.get(0),
+                "## Social Support Program", "16-year-old girl", conclusions.get(1),
+                "## Investigation Program", "internet hotline", conclusions.get(2),
+                "## Awareness and Training Program", "grooming techniques", conclusions.get(3));
         assertThat(md.body()).doesNotContain(PRIVATE_HIGHLIGHT);
         // The chart's figures as a table: August's clients by sex.
         assertThat(md.body()).contains("| 2015-08 | 82 | 64 | 146 |");
@@ -121,7 +148,7 @@ class MonthlyReportIT {
         TestNode.Response html = node.send("GET", "/api/v1/reports/monthly/2015-08", TestNode.ADMIN_TOKEN, null, null, "text/html");
         assertThat(html.status()).as(html.body()).isEqualTo(200);
         assertThat(html.contentType()).startsWith("text/html");
-        CONCLUSIONS.forEach(sentence -> assertThat(html.body()).contains(sentence));
+        conclusions.forEach(sentence -> assertThat(html.body()).contains(sentence));
         Path page = target.resolve("report-2015-08.html");
         Files.writeString(page, html.body());
 
@@ -151,7 +178,7 @@ class MonthlyReportIT {
             assertThat(document.getNumberOfPages()).isGreaterThanOrEqualTo(1);
             String text = new PDFTextStripper().getText(document).replaceAll("\\s+", " ");
             assertThat(text).contains("Achievement Highlights for August 2015");
-            CONCLUSIONS.forEach(sentence -> assertThat(text).contains(sentence));
+            conclusions.forEach(sentence -> assertThat(text).contains(sentence));
             assertThat(text).doesNotContain(PRIVATE_HIGHLIGHT);
             // Batik draws the charts into the PDF as shapes: the first page shows the bars' colour.
             BufferedImage page = new PDFRenderer(document).renderImageWithDPI(0, 50);
@@ -166,7 +193,7 @@ class MonthlyReportIT {
         assertThat(md.status()).as(md.body()).isEqualTo(200);
         assertThat(md.body()).contains("## Social Support Program", "## Awareness and Training Program")
                 .doesNotContain("Legal Support Program", "Investigation Program", "legal department", PRIVATE_HIGHLIGHT);
-        assertThat(md.body()).contains(CONCLUSIONS.get(1), CONCLUSIONS.get(3));
+        assertThat(md.body()).contains(conclusions.get(1), conclusions.get(3));
         // The donor's read of the report is audited, besides each indicator it read.
         assertThat(new AuditLog(node.node().warehouse()).list("donor-sa", "read", null, 1000))
                 .extracting(AuditLog.Entry::endpoint)
@@ -209,7 +236,7 @@ class MonthlyReportIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
         try (PDDocument document = Loader.loadPDF(out.toFile())) {
-            assertThat(new PDFTextStripper().getText(document).replaceAll("\\s+", " ")).contains(CONCLUSIONS.get(1));
+            assertThat(new PDFTextStripper().getText(document).replaceAll("\\s+", " ")).contains(conclusions.get(1));
         }
     }
 

@@ -17,6 +17,11 @@ import org.tonle.core.i18n.Language;
  * <li>{@code {code:words}}: the value spelt out from zero to ten ("three"), digits above;</li>
  * <li>{@code {code:sex}} or any other {@code by} dimension: the breakdown as {@code F: 82, M: 64},
  * zero categories left out;</li>
+ * <li>{@code {code:channel:list}}: the categories of a breakdown with their values, joined as
+ * the language joins a list ("hotline (12), email (3) and staff (5)"), zero categories left out;</li>
+ * <li>{@code {code:office:names}}: the names of the categories with a published value above zero
+ * ("Phnom Penh and Preah Sihanouk"); a withheld category is left out, as naming it would tell
+ * that it is not zero;</li>
  * <li>{@code {singular|plural:code}}: the word that agrees with the value ("1 witness",
  * "2 witnesses").</li>
  * </ul>
@@ -32,6 +37,9 @@ public final class ConclusionTemplate {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]+)}");
     private static final int WORDS_UP_TO = 10;
+    /** The two list forms of a breakdown: with values, or the names alone. */
+    public static final String LIST = "list";
+    public static final String NAMES = "names";
 
     /** One figure: a category label (empty for a total), its value ({@code null} when not given) and whether it is suppressed. */
     public record Figure(String label, Number value, boolean suppressed) {
@@ -42,6 +50,11 @@ public final class ConclusionTemplate {
         Figure total(String code);
 
         List<Figure> breakdown(String code, String dimension);
+
+        /** A category's name for a sentence (an office's name, a choice's label); its code by default. */
+        default String name(String code, String dimension, String value) {
+            return value;
+        }
     }
 
     private ConclusionTemplate() {
@@ -54,7 +67,7 @@ public final class ConclusionTemplate {
         while (m.find()) {
             String body = m.group(1).trim();
             int colon = body.lastIndexOf(':');
-            String code = (body.contains("|") ? body.substring(colon + 1) : colon < 0 ? body : body.substring(0, colon)).trim();
+            String code = (body.contains("|") ? body.substring(colon + 1) : colon < 0 ? body : body.substring(0, body.indexOf(':'))).trim();
             if (!codes.contains(code)) {
                 codes.add(code);
             }
@@ -86,6 +99,14 @@ public final class ConclusionTemplate {
         if (colon < 0) {
             return number(figures.total(body), text);
         }
+        String[] parts = body.split(":");
+        if (parts.length == 3) {
+            String code = parts[0].trim();
+            String dimension = parts[1].trim();
+            List<Figure> named = figures.breakdown(code, dimension).stream()
+                    .map(f -> new Figure(figures.name(code, dimension, f.label()), f.value(), f.suppressed())).toList();
+            return listed(named, parts[2].trim(), text);
+        }
         String code = body.substring(0, colon).trim();
         String format = body.substring(colon + 1).trim();
         if (format.equals("words")) {
@@ -99,6 +120,14 @@ public final class ConclusionTemplate {
         }
         return cells.stream().map(f -> text.get("figure.breakdown", f.label(), number(f, text)))
                 .collect(Collectors.joining(text.get("figure.separator")));
+    }
+
+    private static String listed(List<Figure> breakdown, String form, ReportText text) {
+        List<String> items = form.equals(NAMES)
+                ? breakdown.stream().filter(f -> !f.suppressed() && f.value() != null && f.value().doubleValue() > 0).map(Figure::label).toList()
+                : breakdown.stream().filter(f -> f.suppressed() || (f.value() != null && f.value().doubleValue() != 0))
+                        .map(f -> text.get("figure.listed", f.label(), number(f, text))).toList();
+        return items.isEmpty() ? text.get("figure.none") : text.list(items);
     }
 
     private static boolean isOne(Figure figure) {

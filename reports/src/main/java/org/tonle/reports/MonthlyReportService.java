@@ -73,7 +73,9 @@ public final class MonthlyReportService {
         }
         String monthName = text.monthName(month);
         String generated = LocalDate.now().toString();
-        return new MonthlyReport(text.get("report.title", monthName), month.toString(), monthName, generated, sections,
+        String title = config.settings().organisation().displayName()
+                .map(name -> text.get("report.title.organisation", monthName, name)).orElseGet(() -> text.get("report.title", monthName));
+        return new MonthlyReport(title, month.toString(), monthName, generated, sections,
                 language.tag(), text.get("report.generated", generated), text.get("report.empty"));
     }
 
@@ -108,7 +110,7 @@ public final class MonthlyReportService {
         String language = text.language().tag();
         List<String> texts = highlights.publicHighlights(programme.id(), month.atDay(1), month.plusMonths(1).atDay(1))
                 .stream().map(Highlights.Highlight::text).toList();
-        MonthFigures figures = new MonthFigures(caller, month.toString());
+        MonthFigures figures = new MonthFigures(caller, month.toString(), programme, text);
         String conclusion = programme.report() == null || programme.report().conclusion() == null ? null
                 : text.get("report.conclusion", ConclusionTemplate.render(programme.report().conclusion().in(language), figures, text));
         Indicator headline = headline(programme);
@@ -169,9 +171,26 @@ public final class MonthlyReportService {
         private final String period;
         private final Map<String, List<Cell>> read = new HashMap<>();
 
-        MonthFigures(Caller caller, String period) {
+        private final Programme programme;
+        private final ReportText text;
+
+        MonthFigures(Caller caller, String period, Programme programme, ReportText text) {
             this.caller = caller;
             this.period = period;
+            this.programme = programme;
+            this.text = text;
+        }
+
+        @Override
+        public String name(String code, String dimension, String value) {
+            return switch (dimension) {
+                case Dimensions.OFFICE -> config.office(value).map(Office::name).orElse(value);
+                case Dimensions.SEX -> text.sex(value);
+                case Dimensions.GROUP -> value.replace('_', ' ');
+                default -> programme.indicator(code).stream().flatMap(i -> i.activity().stream())
+                        .flatMap(a -> programme.activity(a).stream()).flatMap(a -> a.attribute(dimension).stream())
+                        .findFirst().map(attribute -> attribute.label(value, text.language().tag())).orElse(value);
+            };
         }
 
         @Override

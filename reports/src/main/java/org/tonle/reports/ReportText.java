@@ -1,9 +1,11 @@
 package org.tonle.reports;
 
 import java.time.YearMonth;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.ibm.icu.text.ListFormatter;
 import com.ibm.icu.text.RuleBasedNumberFormat;
 import com.ibm.icu.text.SimpleDateFormat;
 import com.ibm.icu.util.Calendar;
@@ -58,6 +60,11 @@ public final class ReportText {
     /** {@code Aug 15}, the label under a chart's bar. */
     public String shortMonth(YearMonth month) {
         return month(month, "report.month.short.pattern");
+    }
+
+    /** Items joined as the language joins a list: {@code hotline, email and staff}. */
+    public String list(List<String> items) {
+        return ListFormatter.getInstance(ULocale.forLanguageTag(get("report.list.locale"))).format(items);
     }
 
     /** A whole number spelt out ({@code three}, {@code បី}). */

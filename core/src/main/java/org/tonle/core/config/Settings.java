@@ -25,7 +25,7 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
         warehouse = warehouse == null ? new Warehouse(null) : warehouse;
         http = http == null ? new Http(0) : http;
         backup = backup == null ? new Backup(null, null, 0, null) : backup;
-        organisation = organisation == null ? new Organisation(null) : organisation;
+        organisation = organisation == null ? new Organisation(null, null) : organisation;
         secrets = secrets == null ? new Secrets(null) : secrets;
         oidc = oidc == null ? OidcSettings.OFF : oidc;
     }
@@ -238,8 +238,14 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      * @param namespace the UUID in whose namespace spreadsheet keys become record ids (DESIGN.md
      *                  9.5); empty: the node generates one on first start and keeps it in its
      *                  warehouse. Nodes that may import the same sheets must share it.
+     * @param name      the organisation's name as its reports are titled; empty: none
      */
-    public record Organisation(String namespace) {
+    public record Organisation(String namespace, String name) {
+
+        /** The organisation's name, or empty. */
+        public Optional<String> displayName() {
+            return name == null || name.isBlank() ? Optional.empty() : Optional.of(name.strip());
+        }
 
         /** The configured namespace, or empty; a value that is no UUID is refused. */
         public Optional<UUID> namespaceId() {

@@ -28,6 +28,7 @@ public final class DeclarationReader {
     private static final Set<String> FIXED_DIMENSIONS =
             Set.of(Dimensions.OFFICE, Dimensions.SEX, Dimensions.AGE_BAND, Dimensions.ROLE, Dimensions.GROUP);
     private static final Set<String> FORMATS = Set.of("words", "sex");
+    private static final Set<String> LIST_FORMS = Set.of("list", "names");
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -242,6 +243,16 @@ public final class DeclarationReader {
             int colon = body.lastIndexOf(':');
             if (body.contains("|")) {
                 code = colon < 0 ? "" : body.substring(colon + 1);
+            } else if (body.split(":").length == 3) {
+                // {code:dimension:list} or {code:dimension:names}: a breakdown as a list
+                String[] parts = body.split(":");
+                code = parts[0];
+                var indicator = p.indicator(code);
+                if (!LIST_FORMS.contains(parts[2])) {
+                    problems.add("report: '{" + body + "}' ends in '" + parts[2] + "'; a list is written {code:dimension:list} or {code:dimension:names}");
+                } else if (indicator.isPresent() && !indicator.get().by().contains(parts[1])) {
+                    problems.add("report: '{" + body + "}' lists '" + parts[1] + "', which is not a breakdown the indicator allows");
+                }
             } else if (colon >= 0) {
                 code = body.substring(0, colon);
                 String format = body.substring(colon + 1);
