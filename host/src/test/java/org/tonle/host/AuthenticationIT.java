@@ -134,8 +134,10 @@ class AuthenticationIT {
         }
         assertThat(open).hasSizeGreaterThan(10);
         assertThat(open.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey))
-                // signing in (POST /api/v1/session) is the one open route of SessionResource
-                .containsExactlyInAnyOrder("HealthResource", "PagesResource", "OpenApiResource", "SessionResource");
+                // signing in (POST /api/v1/session) is the one open route of SessionResource; signing in
+                // through an OpenID Connect provider and the sign-in options are read before signing in
+                .containsExactlyInAnyOrder("HealthResource", "PagesResource", "OpenApiResource", "SessionResource",
+                        "OidcResource", "SignInOptionsResource");
         assertThat(Authentication.isPublic(Unannotated.class, Unannotated.class.getMethods()[0])).isFalse();
     }
 

@@ -84,7 +84,8 @@ public final class OidcSignIn {
     static final int MAX_PENDING = 10_000;
     private static final Duration METADATA_FOR = Duration.ofHours(24);
     private static final int TIMEOUT_MILLIS = 10_000;
-    private static final String CALLBACK = "GET /api/v1/session/oidc/callback";
+    private static final String BEGIN = "GET /api/v1/session/oidc";
+    private static final String CALLBACK = BEGIN + "/callback";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Where to send the browser, and the value of the binding cookie to set. */
@@ -181,7 +182,7 @@ public final class OidcSignIn {
                 throw new Refused(429, "too many sign-ins under way; try again in a few minutes");
             }
         }
-        OIDCProviderMetadata metadata = provider().metadata();
+        OIDCProviderMetadata metadata = provider(BEGIN).metadata();
         State state = new State();
         Nonce nonce = new Nonce();
         CodeVerifier verifier = new CodeVerifier();
@@ -220,7 +221,7 @@ public final class OidcSignIn {
         if (code == null || code.isBlank()) {
             throw refuse(400, "no code", "the provider sent no authorisation code");
         }
-        Provider op = provider();
+        Provider op = provider(CALLBACK);
         IDTokenClaimsSet claims = redeem(op, code, begun);
         Object value = claims.getClaim(settings.userClaim());
         if (!(value instanceof String name) || name.isBlank()) {
@@ -287,7 +288,7 @@ public final class OidcSignIn {
     }
 
     /** The provider's discovery document and a validator on its JWKS; fetched at first use and again a day later. */
-    private synchronized Provider provider() {
+    private synchronized Provider provider(String route) {
         Instant now = clock.instant();
         if (provider != null && provider.resolved().plus(METADATA_FOR).isAfter(now)) {
             return provider;
@@ -301,20 +302,26 @@ public final class OidcSignIn {
             return provider;
         } catch (GeneralException | IOException e) {
             if (provider != null) {
-                LOG.warn("Cannot refresh the discovery document of {}: {}; using the one read {}", issuer, e.getMessage(), provider.resolved());
+                LOG.warn("Cannot refresh the discovery document of {}: {}; using the one read {}", issuer, e.getMessage(),
+                        provider.resolved());
                 return provider;
             }
             LOG.warn("Cannot read the discovery document of {}: {}", issuer, e.getMessage());
-            throw refuse(502, "provider unreachable", "the sign-in provider " + settings.name() + " cannot be reached: " + e.getMessage());
+            throw refuse(route, 502, "provider unreachable",
+                    "the sign-in provider " + settings.name() + " cannot be reached: " + e.getMessage());
         }
     }
 
     private Refused refuse(int status, String reason, String detail) {
+        return refuse(CALLBACK, status, reason, detail);
+    }
+
+    private Refused refuse(String route, int status, String reason, String detail) {
         Map<String, Object> why = new LinkedHashMap<>();
         why.put("via", "oidc");
         why.put("issuer", issuer.getValue());
         why.put("reason", reason);
-        audit.record(Accounts.UNKNOWN, Accounts.NO_ROLE, "sign-in-failed", CALLBACK, Json.write(why), null);
+        audit.record(Accounts.UNKNOWN, Accounts.NO_ROLE, "sign-in-failed", route, Json.write(why), null);
         return new Refused(status, detail);
     }
 
