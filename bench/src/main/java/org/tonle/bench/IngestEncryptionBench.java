@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import org.tonle.host.Node;
 import org.tonle.pipelines.imports.ImportJob;
 import org.tonle.pipelines.imports.Importer;
@@ -49,6 +51,8 @@ public final class IngestEncryptionBench {
         List<Double> encryptedBulk = new ArrayList<>();
         List<Double> plainHttp = new ArrayList<>();
         List<Double> encryptedHttp = new ArrayList<>();
+        List<Double> plainCpu = new ArrayList<>();
+        List<Double> encryptedCpu = new ArrayList<>();
         try {
             for (int round = 0; round < rounds; round++) {
                 for (boolean encrypted : new boolean[] {false, true}) {
@@ -56,13 +60,17 @@ public final class IngestEncryptionBench {
                     double[] rates = run(encrypted ? encryptedConfig : plainConfig, data, repository, ndjson, records, httpRecords, clients);
                     (encrypted ? encryptedBulk : plainBulk).add(rates[0]);
                     (encrypted ? encryptedHttp : plainHttp).add(rates[1]);
-                    System.out.printf("round %d %-9s bulk %,8.0f records/s, http %,8.0f records/s, warehouse %,d bytes, load average %.2f%n",
-                            round + 1, encrypted ? "encrypted" : "plain", rates[0], rates[1], Files.size(data.resolve("tonle.duckdb")), load());
+                    (encrypted ? encryptedCpu : plainCpu).add(rates[2]);
+                    System.out.printf("round %d %-9s bulk %,8.0f records/s (%.1f µs CPU a record), http %,8.0f records/s, warehouse %,d bytes,"
+                                    + " load average %.2f%n", round + 1, encrypted ? "encrypted" : "plain", rates[0], rates[2], rates[1],
+                            Files.size(data.resolve("tonle.duckdb")), load());
                     delete(data);
                 }
             }
             System.out.printf("median    bulk: plain %,8.0f, encrypted %,8.0f records/s (%+.0f %%)%n", median(plainBulk), median(encryptedBulk),
                     100 * (median(encryptedBulk) / median(plainBulk) - 1));
+            System.out.printf("median    bulk CPU: plain %.1f, encrypted %.1f µs a record (%+.0f %%)%n", median(plainCpu), median(encryptedCpu),
+                    100 * (median(encryptedCpu) / median(plainCpu) - 1));
             System.out.printf("median    http: plain %,8.0f, encrypted %,8.0f records/s (%+.0f %%)%n", median(plainHttp), median(encryptedHttp),
                     100 * (median(encryptedHttp) / median(plainHttp) - 1));
         } finally {
@@ -76,17 +84,19 @@ public final class IngestEncryptionBench {
         try (Node node = Node.start(new Node.Options(config, data, "127.0.0.1", 0, 0, null, repository.resolve("host/target/bundles"),
                 "bench-token"));
              Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+            long cpu = cpuNanos();
             long started = System.nanoTime();
             ImportJob job = importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
                     new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
             node.warehouse().checkpoint();
             double bulk = records / ((System.nanoTime() - started) / 1e9);
+            double bulkCpu = (cpuNanos() - cpu) / 1e3 / records;
             if (job.view().accepted() != records) {
                 throw new IllegalStateException("the pipeline did not accept every record: " + job.view());
             }
             IngestBenchmark.warmUpHttp(node, records, HTTP_WARM_UP);
             double http = IngestBenchmark.http(node, httpRecords, records + HTTP_WARM_UP, clients);
-            return new double[] {bulk, http};
+            return new double[] {bulk, http, bulkCpu};
         }
     }
 
@@ -118,6 +128,11 @@ public final class IngestEncryptionBench {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(sorted);
         return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+
+    /** CPU time of the whole process (pipeline, DuckDB's threads, JIT, GC): less swayed by other builds than the clock. */
+    private static long cpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double load() {

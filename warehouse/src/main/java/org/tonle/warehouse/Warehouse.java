@@ -127,7 +127,8 @@ public final class Warehouse implements AutoCloseable {
         try (Statement s = root.createStatement()) {
             s.execute("ATTACH '" + quoted(file.toAbsolutePath().toString()) + "' AS " + ENCRYPTED + " (ENCRYPTION_KEY '" + key.text() + "')");
         } catch (SQLException e) {
-            throw explained(file, e);
+            // DuckDB may quote the statement in its message: the key never reaches a log.
+            throw explained(file, new SQLException(String.valueOf(e.getMessage()).replace(key.text(), "<the warehouse key>")));
         }
         try (Statement s = root.createStatement()) {
             s.execute("USE " + ENCRYPTED);

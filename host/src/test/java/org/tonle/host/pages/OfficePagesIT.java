@@ -192,7 +192,7 @@ class OfficePagesIT {
         try {
             driver.findElement(By.id("import-start")).click();
             // While the file goes up, the node's counts move: a running job with rows already read.
-            wait.until(d -> d.findElement(By.id("import-counts")).getAttribute("data-seen").matches(".*r[1-9][0-9]*;.*"));
+            wait.until(d -> String.valueOf(d.findElement(By.id("import-counts")).getAttribute("data-seen")).matches(".*r[1-9][0-9]*;.*"));
             chromium.screenshot("office-import-progress");
             WebElement summary = new WebDriverWait(driver, Duration.ofSeconds(90))
                     .until(ExpectedConditions.presenceOfElementLocated(By.id("import-summary")));

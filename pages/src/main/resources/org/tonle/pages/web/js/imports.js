@@ -47,7 +47,7 @@ export async function importsPage(root) {
     const known = new Set((await getJson('/api/v1/imports')).map((j) => j.id));
     const bar = h('progress', { id: 'upload-bar', max: String(chosen.size || 1), value: '0' });
     const sent = h('p', { id: 'upload-sent' }, t('imports.sent', { sent: number(0), total: number(chosen.size) }));
-    const counts = h('p', { id: 'import-counts', 'data-records': '0', 'data-state': 'running' }, t('imports.waiting'));
+    const counts = h('p', { id: 'import-counts', 'data-records': '0', 'data-state': 'running', 'data-seen': '' }, t('imports.waiting'));
     put(progress, h('div', { class: 'field' }, h('label', { for: 'upload-bar' }, t('imports.uploading', { name: chosen.name })), bar), sent, counts);
     // The node's job for this upload: the one that was not there before it began.
     let polling = true;
