@@ -7,18 +7,33 @@ package org.tonle.analytics;
 public final class SqlRefusedException extends RuntimeException {
 
     private final boolean timedOut;
+    private final String rule;
 
     public SqlRefusedException(String reason) {
         this(reason, false);
     }
 
     SqlRefusedException(String reason, boolean timedOut) {
+        this(reason, timedOut ? "timeout" : null);
+    }
+
+    /**
+     * @param rule the stable rule that stopped the statement ({@code timeout}, {@code memory_limit},
+     *             {@code worker_died}, {@code max_answer_bytes}, {@code query_failed}), or null
+     */
+    public SqlRefusedException(String reason, String rule) {
         super(reason);
-        this.timedOut = timedOut;
+        this.rule = rule;
+        this.timedOut = "timeout".equals(rule);
     }
 
     /** Whether the statement was cancelled because it ran past the time limit. */
     public boolean timedOut() {
         return timedOut;
+    }
+
+    /** The stable rule that stopped the statement, when one did; null for the sandbox's refusals. */
+    public String rule() {
+        return rule;
     }
 }

@@ -11,8 +11,10 @@ import org.tonle.core.config.Role;
 import org.tonle.warehouse.AuditLog;
 
 /**
- * Ad-hoc SQL for analysts, the one path behind {@code POST /api/v1/sql} and Arrow Flight SQL:
- * who may ask, the row cap, the sandbox, and the audit of every statement, refused ones too.
+ * Ad-hoc SQL for analysts, the one path behind {@code POST /api/v1/sql}, {@code bin/tonle sql}
+ * and Arrow Flight SQL: who may ask, the row cap, the sandbox's check (in the node), the run (in
+ * an analyst worker process over the analyst snapshot, never in the node: {@link AnalystWorkers}),
+ * and the audit of every statement, refused ones too.
  */
 public final class SqlService {
 
@@ -20,26 +22,32 @@ public final class SqlService {
     public static final int MAX_LIMIT = 1_000_000;
 
     private final SqlSandbox sandbox;
+    private final AnalystWorkers workers;
     private final AuditLog audit;
     private final BufferAllocator allocator;
 
-    public SqlService(SqlSandbox sandbox, AuditLog audit, BufferAllocator allocator) {
+    /** @param workers where checked statements run: worker processes over the analyst snapshot */
+    public SqlService(SqlSandbox sandbox, AnalystWorkers workers, AuditLog audit, BufferAllocator allocator) {
         this.sandbox = sandbox;
+        this.workers = workers;
         this.audit = audit;
         this.allocator = allocator;
     }
 
-    /** Rows as Java values, for JSON and CSV. */
-    public SqlSandbox.Rows rows(Caller caller, String sql, Integer limit, String endpoint) {
+    /**
+     * Rows as Java values, for JSON and CSV, with the instant up to which the snapshot they were
+     * read from holds every commit ({@code as_of}).
+     */
+    public AnalystWorkers.Answer<SqlSandbox.Rows> rows(Caller caller, String sql, Integer limit, String endpoint) {
         int cap = limit(limit);
         authorize(caller);
         try {
-            SqlSandbox.Rows rows = sandbox.rows(sql, cap);
-            audited(caller, endpoint, sql, cap, null, (long) rows.rows().size());
+            AnalystWorkers.Answer<SqlSandbox.Rows> rows = workers.rows(sandbox.check(sql), cap);
+            audited(caller, endpoint, sql, cap, null, (long) rows.value().rows().size());
             return rows;
         } catch (SqlRefusedException e) {
-            audited(caller, endpoint, sql, cap, e.getMessage(), null);
-            throw RequestRefused.invalid(e.getMessage());
+            audited(caller, endpoint, sql, cap, e, null);
+            throw new RequestRefused(RequestRefused.Reason.INVALID, e.getMessage(), e.rule());
         }
     }
 
@@ -48,14 +56,19 @@ public final class SqlService {
      * The audit records the statement and its cap (the rows are in the stream).
      */
     public byte[] arrow(Caller caller, String sql, Integer limit, String endpoint) {
+        return arrowAnswer(caller, sql, limit, endpoint).value();
+    }
+
+    /** As {@link #arrow}, with the snapshot's {@code as_of}. */
+    public AnalystWorkers.Answer<byte[]> arrowAnswer(Caller caller, String sql, Integer limit, String endpoint) {
         int cap = limit(limit);
         authorize(caller);
         try {
-            byte[] answer = sandbox.arrow(sql, cap, allocator);
+            AnalystWorkers.Answer<byte[]> answer = workers.arrow(sandbox.check(sql), cap);
             audited(caller, endpoint, sql, cap, null, null);
             return answer;
         } catch (SqlRefusedException e) {
-            audited(caller, endpoint, sql, cap, e.getMessage(), null);
+            audited(caller, endpoint, sql, cap, e, null);
             throw e;
         }
     }
@@ -67,7 +80,7 @@ public final class SqlService {
     public byte[] schemaOnly(Caller caller, String sql, String endpoint) {
         authorize(caller);
         try {
-            byte[] answer = sandbox.arrow(sql, 0, allocator);
+            byte[] answer = workers.arrow(sandbox.check(sql), 0).value();
             audit(caller, "sql-schema", endpoint, sql, null);
             return answer;
         } catch (SqlRefusedException e) {
@@ -126,12 +139,15 @@ public final class SqlService {
         }
     }
 
-    private void audited(Caller caller, String endpoint, String sql, int cap, String refusal, Long rows) {
+    private void audited(Caller caller, String endpoint, String sql, int cap, SqlRefusedException refusal, Long rows) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("sql", sql);
         parameters.put("limit", cap);
         if (refusal != null) {
-            parameters.put("refused", refusal);
+            parameters.put("refused", refusal.getMessage());
+            if (refusal.rule() != null) {
+                parameters.put("rule", refusal.rule());
+            }
         }
         audit.record(caller.name(), caller.role().id(), refusal == null ? "sql" : "sql-refused", endpoint, Json.write(parameters), rows);
     }

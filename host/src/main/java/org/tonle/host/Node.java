@@ -26,6 +26,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
+import org.tonle.analytics.AnalystSnapshots;
+import org.tonle.analytics.AnalystWorkers;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.analytics.flight.FlightSqlServer;
@@ -210,7 +212,10 @@ public final class Node implements AutoCloseable {
         RecordStore store = new RecordStore(warehouse);
         parts.add(0, store);
         IndicatorCube cube = new IndicatorCube(warehouse);
-        store.onCommit(cube);
+        // The analyst snapshot (ad-hoc SQL) counts commits too, to know when it is behind.
+        AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"));
+        parts.add(0, snapshots);
+        store.onCommit(snapshots.counting(cube));
         // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md).
         Path cubeFile = data.resolve("indicator-cube.bin");
         cube.restoreInBackground(cubeFile);
@@ -281,7 +286,7 @@ public final class Node implements AutoCloseable {
         parts.add(0, backups);
         backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
         status.section("backup", backups::status);
-        SqlService sql = startSql(audit);
+        SqlService sql = startSql(audit, snapshots);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()), periods);
@@ -380,14 +385,19 @@ public final class Node implements AutoCloseable {
     }
 
     /** Ad-hoc SQL (HTTP and Flight SQL): the sandbox on the warehouse and the Arrow memory its answers use. */
-    private SqlService startSql(AuditLog audit) {
+    private SqlService startSql(AuditLog audit, AnalystSnapshots snapshots) {
         BufferAllocator allocator = new RootAllocator();
         parts.add(0, allocator);
         var settings = config.settings().sql();
         SqlSandbox sandbox = new SqlSandbox(warehouse,
                 new SqlSandbox.Limits(settings.timeout(), settings.maxAnswerBytes(), settings.concurrentQueries()));
         parts.add(0, sandbox);
-        return new SqlService(sandbox, audit, allocator);
+        // Statements run in worker processes over a snapshot of the views, never in the node (docs/ANALYTICS.md).
+        AnalystWorkers workers = new AnalystWorkers(snapshots, warehouse.spillFolder().resolve("analyst-workers"),
+                AnalystWorkers.Limits.of(settings.timeout(), settings.maxAnswerBytes(), settings.concurrentQueries(),
+                        settings.memoryLimit(), settings.threads(), settings.maxTempSize()));
+        parts.add(0, workers);
+        return new SqlService(sandbox, workers, audit, allocator);
     }
 
     /**

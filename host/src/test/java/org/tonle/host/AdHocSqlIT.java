@@ -18,18 +18,22 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -61,6 +65,8 @@ class AdHocSqlIT {
     static final int TIMEOUT_SECONDS = 2;
     static final String MEMORY_LIMIT = "512MB";
     static final int MAX_ANSWER_BYTES = 4 << 20;
+    /** How long a fresh analyst worker may take to start on a loaded test machine. */
+    static final int WORKER_START_SECONDS = 15;
     static final ObjectMapper JSON = new ObjectMapper();
 
     TestNode node;
@@ -445,7 +451,9 @@ class AdHocSqlIT {
             assertThat(answers.get(0).get()).startsWith("400").contains("is not allowed in ad-hoc SQL");
             assertThat(answers.get(1).get()).startsWith("400").contains("is not allowed in ad-hoc SQL");
             assertThat(answers.get(4).get()).startsWith("400").contains("was cancelled");
-            assertThat(seconds).allSatisfy(s -> assertThat(s).isLessThanOrEqualTo(TIMEOUT_SECONDS + 4));
+            // Three statements reach the two analyst workers; one that finds a worker being replaced
+            // (a statement that outlived DuckDB's interrupt costs its worker) waits for the fresh one.
+            assertThat(seconds).allSatisfy(s -> assertThat(s).isLessThanOrEqualTo(2L * TIMEOUT_SECONDS + 4 + WORKER_START_SECONDS));
             assertThat(slowest).as("other requests answered meanwhile (ms)").isLessThan(5000);
             assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
         } finally {
@@ -455,7 +463,116 @@ class AdHocSqlIT {
         }
         System.out.printf("RESOURCE peak RSS %d MB (baseline %d MB, +%d MB), peak heap %d MB, memory_limit %s%n",
                 peak.get() >> 10, baseline >> 10, (peak.get() - baseline) >> 10, heapPeak.get() >> 20, MEMORY_LIMIT);
-        assertThat((peak.get() - baseline) >> 10).as("MB above the baseline").isLessThan(1536);
+        // The statements run in analyst workers: the node's own memory barely moves (it was up to 1.5 GB in the node).
+        assertThat((peak.get() - baseline) >> 10).as("MB above the baseline").isLessThan(256);
+    }
+
+    /**
+     * The review's open finding: values composed of allowed functions, which DuckDB allocates
+     * outside its memory_limit within one vector operation (3.2 to 3.5 GB under 512 MB when they
+     * ran in the node). They run in an analyst worker: stopped there for memory or time (or
+     * answered within the worker's caps), the caller told which rule stopped it within the time
+     * limit, the node's own memory unmoved, and the next statement answered.
+     */
+    @Test
+    void valuesComposedOfAllowedFunctionsNeverReachTheNode() {
+        List<String> composed = List.of(
+                "SELECT length(replace(replace(replace(replace(replace(replace(replace(replace(replace('x','x','xxxxxxxxxx'),"
+                        + "'x','xxxxxxxxxx'),'x','xxxxxxxxxx'),'x','xxxxxxxxxx'),'x','xxxxxxxxxx'),'x','xxxxxxxxxx'),'x','xxxxxxxxxx'),"
+                        + "'x','xxxxxxxxxx'),'x','xxx'))",
+                "SELECT sum(length(replace(replace(replace(replace(replace(month,'-','----------'),'-','----------'),'-','----------'),"
+                        + "'-','----------'),'-','----------'))) FROM calendar WHERE date < DATE '2003-01-01'",
+                "WITH a AS (SELECT [1,2,3,4,5,6,7,8,9,10,11,12,13,14] AS l), b AS (SELECT flatten(list_transform(l, x -> l)) AS l FROM a),"
+                        + " c AS (SELECT flatten(list_transform(l, x -> l)) AS l FROM b), d AS (SELECT flatten(list_transform(l, x -> l)) AS l FROM c)"
+                        + " SELECT len(l) FROM d");
+        sql(ANALYST_TOKEN, "SELECT 1", 1); // the workers are up
+        for (String query : composed) {
+            long baseline = rssKb();
+            AtomicLong peak = new AtomicLong(baseline);
+            AtomicBoolean done = new AtomicBoolean();
+            Thread sampler = new Thread(() -> {
+                while (!done.get()) {
+                    peak.accumulateAndGet(rssKb(), Math::max);
+                    LockSupport.parkNanos(10_000_000);
+                }
+            });
+            sampler.start();
+            long started = System.nanoTime();
+            TestNode.Response answer = post(ANALYST_TOKEN, query, 10, "application/json");
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            done.set(true);
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            System.out.printf("COMPOSED %s -> %d %s in %d s, node RSS +%d MB%n", query.substring(0, 40), answer.status(),
+                    answer.body().substring(0, Math.min(160, answer.body().length())), seconds, (peak.get() - baseline) >> 10);
+            if (answer.status() != 200) {
+                assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+                assertThat(answer.json().path("rule").asText()).as(answer.body()).isIn("memory_limit", "timeout");
+            }
+            assertThat(seconds).isLessThanOrEqualTo(TIMEOUT_SECONDS + 3);
+            assertThat((peak.get() - baseline) >> 10).as("the node's RSS growth in MB").isLessThan(200);
+            assertThat(node.get("/health").status()).isEqualTo(200);
+            assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
+        }
+    }
+
+    /** A worker killed mid-statement (SIGKILL, as the kernel's OOM killer would): a clear answer, and the next statement works. */
+    @Test
+    void aWorkerKilledMidStatementGivesAClearAnswerAndTheNextWorks() throws Exception {
+        sql(ANALYST_TOKEN, "SELECT 1", 1);
+        String slow = "SELECT list_count(list_filter(l, x -> md5(md5(md5(md5(md5(md5(md5(md5(x::VARCHAR)))))))) < '0'))"
+                + " FROM (SELECT list(a.date) AS l FROM calendar a, calendar b WHERE b.date < DATE '2001-01-01')";
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Map<Long, Duration> idle = workers().collect(Collectors.toMap(ProcessHandle::pid, AdHocSqlIT::cpu));
+            Future<TestNode.Response> running = pool.submit(() -> post(ANALYST_TOKEN, slow, 10, "application/json"));
+            // Let the statement reach its worker (it burns CPU there), then kill every worker: only the busy one has a statement to lose.
+            Waiting.until("a worker runs the statement", Duration.ofSeconds(30), () -> running.isDone() || workers().anyMatch(
+                    w -> cpu(w).minus(idle.getOrDefault(w.pid(), cpu(w))).compareTo(Duration.ofMillis(300)) > 0));
+            workers().forEach(ProcessHandle::destroyForcibly);
+            TestNode.Response answer = running.get();
+            assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+            assertThat(answer.json().path("rule").asText()).as(answer.body()).isIn("worker_died", "timeout");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(sql(ANALYST_TOKEN, "SELECT count(*) FROM offices", 1).json().path("rows").get(0).get(0).asInt()).isEqualTo(3);
+    }
+
+    static Duration cpu(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
+    /** The node's analyst worker processes. */
+    static Stream<ProcessHandle> workers() {
+        return ProcessHandle.current().descendants().filter(p -> p.info().arguments().map(a -> String.join(" ", a))
+                .orElse("").contains("org.tonle.analytics.SqlWorker"));
+    }
+
+    @Test
+    void answersSayUpToWhenTheyHoldEveryCommit() throws Exception {
+        Instant before = Instant.now();
+        // Not in August 2015, whose figures other tests check.
+        String record = "{\"id\":\"%s\",\"program\":\"awareness\",\"type\":\"training\",\"office\":\"SHV\",\"date\":\"2014-11-24\","
+                + "\"attributes\":{\"topic\":\"reporting\"},\"participants\":[{\"group\":\"student\",\"sex\":\"F\",\"count\":7}]}";
+        long count = sql(ANALYST_TOKEN, "SELECT count(*) FROM participant_tallies", 1).json().path("rows").get(0).get(0).asLong();
+        TestNode.Response posted = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/json",
+                record.formatted(UUID.randomUUID()), null);
+        assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+        assertThat(posted.body()).contains("\"accepted\":1");
+        JsonNode answer = sql(ANALYST_TOKEN, "SELECT count(*) FROM participant_tallies", 1).json();
+        assertThat(answer.path("rows").get(0).get(0).asLong()).isEqualTo(count + 1);
+        assertThat(Instant.parse(answer.path("as_of").asText())).isAfterOrEqualTo(before);
+        countsBefore = rawCounts();
+        HttpResponse<String> csv = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/sql"))
+                        .header("Authorization", "Bearer " + ANALYST_TOKEN).header("Content-Type", "application/json")
+                        .header("Accept", "text/csv").POST(HttpRequest.BodyPublishers.ofString(body("SELECT 1", 1))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(csv.headers().firstValue("Tonle-As-Of")).hasValueSatisfying(v -> assertThat(Instant.parse(v)).isAfterOrEqualTo(before));
     }
 
     private static long rssKb() {
@@ -522,7 +639,7 @@ class AdHocSqlIT {
                     counts.put(table, rs.getLong(1));
                 }
             }
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE NOT internal")) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE NOT internal AND database_name = current_database()")) {
                 rs.next();
                 counts.put("tables", rs.getLong(1));
             }
@@ -535,11 +652,13 @@ class AdHocSqlIT {
     /**
      * Every file under the test's root and /tmp's top level, but the warehouse's own (WAL, and the
      * temporary storage DuckDB itself spills to: the resource test's joins spill, and DuckDB may
-     * keep those files while a cancelled statement runs out; no statement can name them).
+     * keep those files while a cancelled statement runs out; no statement can name them) and the
+     * node's analyst snapshots and workers' folders, which the node itself replaces.
      */
     Set<Path> files() {
         try (Stream<Path> inRoot = Files.walk(root); Stream<Path> inTmp = Files.list(Path.of("/tmp"))) {
             return Stream.concat(inRoot.filter(p -> !p.toString().contains("tonle.duckdb") && !p.toString().contains("felix-cache"))
+                            .filter(p -> !p.toString().contains("/duckdb-spill/analyst-"))
                             .filter(p -> !(p.getParent().getFileName().toString().equals("duckdb-spill")
                                     && p.getFileName().toString().matches("duckdb_temp_(storage|block)[-_].*\\.(tmp|block)"))),
                     inTmp.filter(p -> p.getFileName().toString().startsWith("tonle-escape"))).collect(Collectors.toSet());

@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.tonle.analytics.AnalystWorkers;
 import org.tonle.analytics.SqlRefusedException;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
@@ -35,6 +36,8 @@ public final class SqlResource {
     private static final String ENDPOINT = "POST /api/v1/sql";
     /** Says why a CSV answer was cut (rows or bytes); absent when it was not. */
     public static final String CUT_HEADER = "Tonle-Answer-Cut";
+    /** Every answer: the instant up to which the analyst snapshot it was read from holds every commit (ISO 8601). */
+    public static final String AS_OF_HEADER = "Tonle-As-Of";
 
     /** The request body. */
     public record Query(@JsonProperty("sql") String sql, @JsonProperty("limit") Integer limit) {
@@ -49,16 +52,19 @@ public final class SqlResource {
     @POST
     @Produces(MediaType.APPLICATION_JSON)
     public SqlAnswer json(@Context Caller caller, Query query) {
-        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
-        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated(), rows.cut());
+        AnalystWorkers.Answer<SqlSandbox.Rows> answer = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        SqlSandbox.Rows rows = answer.value();
+        return new SqlAnswer(rows.columns(), rows.types(), rows.rows(), rows.truncated(), rows.cut(), answer.asOf().toString());
     }
 
     @POST
     @Produces(IndicatorsResource.CSV)
     public Response csv(@Context Caller caller, Query query) {
-        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        AnalystWorkers.Answer<SqlSandbox.Rows> answered = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        SqlSandbox.Rows rows = answered.value();
         Table table = new Table(rows.columns().stream().map(c -> new Table.Column(c, Table.Type.TEXT)).toList(), rows.rows());
-        Response.ResponseBuilder answer = Response.ok(TableWriters.csv(table), IndicatorsResource.CSV + "; charset=utf-8");
+        Response.ResponseBuilder answer = Response.ok(TableWriters.csv(table), IndicatorsResource.CSV + "; charset=utf-8")
+                .header(AS_OF_HEADER, answered.asOf().toString());
         if (rows.cut() != null) {
             // CSV has no place for a note; clients (bin/tonle sql) print this header.
             answer.header(CUT_HEADER, rows.cut());
@@ -69,7 +75,8 @@ public final class SqlResource {
     @POST
     @Produces(TableWriters.XLSX)
     public Response xlsx(@Context Caller caller, Query query) {
-        SqlSandbox.Rows rows = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        AnalystWorkers.Answer<SqlSandbox.Rows> answered = sql.rows(caller, text(query), query.limit(), ENDPOINT);
+        SqlSandbox.Rows rows = answered.value();
         if (rows.rows().size() > TableWriters.XLSX_MAX_ROWS) {
             throw RequestRefused.invalid("the answer has " + rows.rows().size() + " rows, more than a sheet holds ("
                     + TableWriters.XLSX_MAX_ROWS + "); ask for CSV or Arrow, or a smaller limit");
@@ -94,19 +101,20 @@ public final class SqlResource {
             }
             return copy;
         }).toList();
-        return IndicatorsResource.download(TableWriters.xlsx(rows.columns(), typed, "answer"), TableWriters.XLSX, "answer.xlsx");
+        return Response.fromResponse(IndicatorsResource.download(TableWriters.xlsx(rows.columns(), typed, "answer"), TableWriters.XLSX,
+                "answer.xlsx")).header(AS_OF_HEADER, answered.asOf().toString()).build();
     }
 
     @POST
     @Produces(ARROW)
     public Response arrow(@Context Caller caller, Query query) {
-        byte[] answer;
+        AnalystWorkers.Answer<byte[]> answer;
         try {
-            answer = sql.arrow(caller, text(query), query.limit(), ENDPOINT);
+            answer = sql.arrowAnswer(caller, text(query), query.limit(), ENDPOINT);
         } catch (SqlRefusedException e) {
-            throw RequestRefused.invalid(e.getMessage());
+            throw new RequestRefused(RequestRefused.Reason.INVALID, e.getMessage(), e.rule());
         }
-        return Response.ok(answer, ARROW).build();
+        return Response.ok(answer.value(), ARROW).header(AS_OF_HEADER, answer.asOf().toString()).build();
     }
 
     private static String text(Query query) {

@@ -81,7 +81,7 @@ public final class ProblemMappers {
         @Override
         public Response toResponse(RequestRefused e) {
             return switch (e.reason()) {
-                case INVALID -> problem(400, "Bad request", e.getMessage());
+                case INVALID -> problem(400, "Bad request", e.getMessage(), e.rule());
                 case NOT_PERMITTED -> problem(403, "Forbidden", e.getMessage());
                 case NOT_FOUND -> problem(404, "Not found", e.getMessage());
                 case TOO_LARGE -> problem(413, "Content too large", e.getMessage());

@@ -1,0 +1,295 @@
+package org.tonle.analytics;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tonle.warehouse.CommitListener;
+import org.tonle.warehouse.FactRow;
+import org.tonle.warehouse.Warehouse;
+
+/**
+ * The analyst snapshot: a DuckDB file of its own that holds the analytics views, each
+ * materialised as a table of the same name, and nothing else. Analyst workers read it; they never
+ * open the warehouse (DuckDB lets one process write a file and no other open it meanwhile), and
+ * a worker could not reach a raw table, a secret or a file through it even if the sandbox let
+ * something through.
+ *
+ * <p>Freshness: an answer holds every record commit made before its statement arrived. The
+ * node's record store tells this object of every commit ({@link #counting}); a statement that
+ * finds commits the published snapshot does not hold waits for a new one (one copy serves
+ * every statement waiting), and while analysts are at work ({@link #ACTIVE} since the last
+ * statement) commits are published in the background once they have been still for
+ * {@link #DEBOUNCE} (or kept coming for {@link #MAX_DELAY}), so statements seldom wait.
+ * Changes that are no record commit (offices, programmes, declarations, the date the calendar
+ * ends at) are found by a fingerprint of what the views read ({@code fingerprint.sql}), looked
+ * at every {@link #FINGERPRINT_EVERY}. Each snapshot is written in full under a new generation
+ * folder, checkpointed and closed before it is published, so a worker never sees a half-written
+ * file; the generation before it is kept for workers still reading it, older ones are deleted.
+ */
+public final class AnalystSnapshots implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnalystSnapshots.class);
+    static final Duration DEBOUNCE = Duration.ofMillis(500);
+    static final Duration MAX_DELAY = Duration.ofSeconds(5);
+    static final Duration FINGERPRINT_EVERY = Duration.ofSeconds(10);
+    static final Duration ACTIVE = Duration.ofMinutes(10);
+    private static final String FINGERPRINT = resource("fingerprint.sql");
+
+    /**
+     * A published snapshot.
+     *
+     * @param file    the DuckDB file (named after the warehouse's catalogue, so the sandbox's
+     *                qualified names resolve in it)
+     * @param asOf    an instant before its copy began: it holds every commit before it
+     * @param commits the record commits counted before its copy began (it holds them all)
+     */
+    public record Snapshot(long generation, Path file, Instant asOf, long commits, String fingerprint) {
+    }
+
+    private final Warehouse warehouse;
+    private final List<String> views;
+    private final Path folder;
+    private final String catalog;
+    private final Deque<Snapshot> kept = new ArrayDeque<>();
+    private final AtomicLong commits = new AtomicLong();
+    private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sql-snapshot");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Snapshot published;
+    private volatile long lastUse;
+    private long generation;
+    private long seenCommits = -1;
+    private long seenSince;
+    private long fingerprintAt;
+
+    /**
+     * Publishes nothing yet: the first snapshot is made for the first statement, and from then
+     * on the warehouse is watched (a node whose analysts send no statement makes none).
+     *
+     * @param folder a folder of the snapshots' own inside DuckDB's allowed directories
+     *               (the warehouse's spill folder): the warehouse's instance writes them there
+     */
+    public AnalystSnapshots(Warehouse warehouse, List<String> views, Path folder) {
+        this.warehouse = warehouse;
+        this.views = List.copyOf(views);
+        this.folder = folder;
+        try {
+            deleteTree(folder);
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the analyst snapshot folder " + folder, e);
+        }
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
+            rs.next();
+            this.catalog = rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot name the warehouse catalogue: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The record store's commit listener: {@code inner} (the indicator cube), and a count of
+     * commits that tells a statement whether the published snapshot holds them all.
+     */
+    public CommitListener counting(CommitListener inner) {
+        return new CommitListener() {
+            @Override
+            public Lock commitLock() {
+                return inner.commitLock();
+            }
+
+            @Override
+            public void committed(List<FactRow> removed, List<FactRow> added) {
+                try {
+                    inner.committed(removed, added);
+                } finally {
+                    commits.incrementAndGet();
+                }
+            }
+        };
+    }
+
+    /** The published snapshot, without looking at the warehouse; null before the first statement. */
+    public Snapshot published() {
+        return published;
+    }
+
+    /**
+     * A snapshot that holds every record commit made before the call: the published one, or,
+     * when commits came since, a new one. Costs nothing when no commit came.
+     */
+    public Snapshot current() {
+        lastUse = System.nanoTime();
+        Snapshot now = published;
+        if (now != null && now.commits() == commits.get()) {
+            return now;
+        }
+        synchronized (this) {
+            if (published == null) {
+                publish();
+                long every = DEBOUNCE.toMillis() / 2;
+                watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+            } else if (published.commits() != commits.get()) {
+                publish();
+            }
+            return published;
+        }
+    }
+
+    /**
+     * While analysts are at work: publishes commits once they have been still for a debounce
+     * (or kept coming for the longest delay), and any other change the fingerprint shows.
+     */
+    private void watch() {
+        try {
+            long now = System.nanoTime();
+            if (now - lastUse > ACTIVE.toNanos()) {
+                return;
+            }
+            long counted = commits.get();
+            boolean due = false;
+            if (counted == published.commits()) {
+                seenCommits = -1;
+            } else {
+                if (counted != seenCommits) {
+                    if (seenCommits == -1 || seenCommits == published.commits()) {
+                        seenSince = now;
+                    }
+                    seenCommits = counted;
+                    due = now - seenSince >= MAX_DELAY.toNanos();
+                } else {
+                    due = true;
+                }
+            }
+            if (!due && now - fingerprintAt >= FINGERPRINT_EVERY.toNanos()) {
+                fingerprintAt = now;
+                due = !fingerprint().equals(published.fingerprint());
+            }
+            if (due) {
+                synchronized (this) {
+                    publish();
+                }
+                seenCommits = -1;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("The analyst snapshot was not refreshed: {}", e.getMessage());
+        }
+    }
+
+    private String fingerprint() {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(FINGERPRINT)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the warehouse's fingerprint: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies every analytics view into a new file in one transaction of the warehouse (so the
+     * tables agree with each other and with the fingerprint), and publishes it. Called holding
+     * this object's lock.
+     */
+    private Snapshot publish() {
+        long started = System.nanoTime();
+        long next = ++generation;
+        Path dir = folder.resolve(Long.toString(next));
+        Path file = dir.resolve(catalog + ".duckdb");
+        String alias = "tonle_analyst_snapshot_" + next;
+        try {
+            Files.createDirectories(dir);
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                s.execute("ATTACH '" + file.toAbsolutePath().toString().replace("'", "''") + "' AS " + alias);
+                String fingerprint;
+                // Taken before the transaction begins: it then holds every commit before this instant and these commits, maybe more.
+                long counted = commits.get();
+                Instant asOf = Instant.now();
+                try {
+                    s.execute("BEGIN TRANSACTION");
+                    try (ResultSet rs = s.executeQuery(FINGERPRINT)) {
+                        rs.next();
+                        fingerprint = rs.getString(1);
+                    }
+                    for (String view : views) {
+                        s.execute("CREATE TABLE " + alias + ".main.\"" + view + "\" AS SELECT * FROM main.\"" + view + "\"");
+                    }
+                    s.execute("COMMIT");
+                    s.execute("CHECKPOINT " + alias);
+                } finally {
+                    s.execute("DETACH " + alias);
+                }
+                Snapshot snapshot = new Snapshot(next, file, asOf, counted, fingerprint);
+                published = snapshot;
+                kept.addFirst(snapshot);
+                while (kept.size() > 2) {
+                    deleteTree(kept.removeLast().file().getParent());
+                }
+                LOG.debug("Analyst snapshot {} published in {} ms", next, (System.nanoTime() - started) / 1_000_000);
+                return snapshot;
+            }
+        } catch (SQLException | IOException e) {
+            try {
+                deleteTree(dir);
+            } catch (IOException ignored) {
+                // a later snapshot removes it
+            }
+            throw new IllegalStateException("cannot publish the analyst snapshot: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = AnalystSnapshots.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        watcher.shutdownNow();
+        try {
+            watcher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
