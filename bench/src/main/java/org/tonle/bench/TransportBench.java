@@ -11,61 +11,105 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 import org.tonle.host.KafkaBroker;
 import org.tonle.host.TestNode;
 import org.tonle.pipelines.SubjectKeys;
 
 /**
- * The Kafka path (docs/SCALING.md) against the single node, in one process on this machine:
- * an office node and a headquarters node over a real broker (a child JVM), and, as the
- * baseline, a single node taking the same records.
- * <ul>
- * <li>throughput: records posted in requests of {@code batch} until the warehouse that counts
- *     them (headquarters, or the single node) has committed them all;</li>
- * <li>latency: one record at a time, from the POST until that warehouse has committed it.</li>
- * </ul>
+ * The Kafka path (docs/SCALING.md, docs/TRANSPORT.md) against single-node HTTP ingest, in one
+ * process on this machine: an office node and a headquarters node over a real broker (a child
+ * JVM) with TLS, SASL/SCRAM-SHA-512 and ACLs as in production, and, as the baseline, a single
+ * node taking the same records the same way.
+ * <ol>
+ * <li>baseline: {@code clients} threads post {@code records} new records in requests of
+ *     {@code batch} to a single node until its warehouse has committed them all;</li>
+ * <li>end to end: the same at the office node, until headquarters has committed them all (the
+ *     office's ingest, its outbox, the broker and headquarters all share the machine);</li>
+ * <li>headquarters draining a backlog: the office's records wait in Kafka, and a fresh
+ *     headquarters node (a consumer group of its own) loads them: the rate at which headquarters
+ *     keeps up with its offices, consumed in batches and loaded by group commit;</li>
+ * <li>latency: one record at a time, from the POST until the counting warehouse committed it.</li>
+ * </ol>
  * Run from the repository root (see docs/PERFORMANCE.md):
- * {@code bin/bench transport [records [batch [singles]]]}
+ * {@code bin/bench transport [records [batch [clients [singles]]]]}
  */
 public final class TransportBench {
+
+    private static final String HQ_PASSWORD = "hq-" + UUID.randomUUID();
+    private static final String PNH_PASSWORD = "pnh-" + UUID.randomUUID();
 
     private TransportBench() {
     }
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
-        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
-        int singles = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 500;
+        int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int singles = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         Path root = Files.createTempDirectory("tonle-transport-bench");
         Path key = root.resolve("organisation-key");
         SubjectKeys.fromFile(key, true);
-        System.out.printf("TransportBench: %d records in requests of %d, then %d single records; %d cores%n",
-                records, batch, singles, Runtime.getRuntime().availableProcessors());
+        System.out.printf("TransportBench: %d records in requests of %d from %d clients, then %d single records; %d cores%n",
+                records, batch, clients, singles, Runtime.getRuntime().availableProcessors());
 
-        try (TestNode single = node(root, "single", null, "single", "127.0.0.1:9", key)) {
-            report("single node (baseline)", single, single, records, batch, singles);
+        double single;
+        try (TestNode node = node(root, "single", null, "single", null, key, null, null)) {
+            single = report("single node, HTTP ingest (baseline)", node, node, records, batch, clients, singles);
         }
-        try (KafkaBroker broker = KafkaBroker.start(root.resolve("kafka"))) {
-            broker.createTopic("tonle.records", 3);
-            try (TestNode hq = node(root, "hq", null, "headquarters", broker.bootstrap(), key);
-                 TestNode office = node(root, "office", "PNH", "office", broker.bootstrap(), key)) {
-                report("office -> Kafka -> headquarters", office, hq, records, batch, singles);
+        try (KafkaBroker broker = KafkaBroker.startSecure(root.resolve("kafka"),
+                Map.of("headquarters", HQ_PASSWORD, "office-pnh", PNH_PASSWORD))) {
+            broker.createTopic("tonle.records.PNH", 3);
+            broker.createTopic("tonle.refusals.PNH", 1);
+            broker.allow("office-pnh", ResourceType.TOPIC, "tonle.records.PNH", PatternType.LITERAL, AclOperation.WRITE, AclOperation.DESCRIBE);
+            broker.allow("office-pnh", ResourceType.TOPIC, "tonle.refusals.PNH", PatternType.LITERAL, AclOperation.READ, AclOperation.DESCRIBE);
+            broker.allow("headquarters", ResourceType.TOPIC, "tonle.records.", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
+            broker.allow("headquarters", ResourceType.TOPIC, "tonle.refusals.", PatternType.PREFIXED, AclOperation.WRITE, AclOperation.DESCRIBE);
+            broker.allow("headquarters", ResourceType.GROUP, "tonle-", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
+            long total;
+            double endToEnd;
+            try (TestNode office = node(root, "office", "PNH", "office", broker, key, "office-pnh", PNH_PASSWORD)) {
+                try (TestNode hq = node(root, "hq", null, "headquarters", broker, key, "headquarters", HQ_PASSWORD)) {
+                    endToEnd = report("office -> Kafka -> headquarters", office, hq, records, batch, clients, singles);
+                }
+                // A backlog: headquarters is away while the office takes the records again (new ids).
+                postAll(office, records, batch, clients);
+                total = count(office);
+                awaitOutboxEmpty(office);
             }
+            System.out.printf("backlog: %d records wait in Kafka for headquarters%n", total);
+            double drain;
+            try (TestNode hq = node(root, "hq-drain", null, "headquarters", broker, key, "headquarters", HQ_PASSWORD)) {
+                drain = drain(hq, total);
+            }
+            System.out.printf("%-38s %9.0f records/s%n", "headquarters draining the backlog", drain);
+            System.out.printf("%nratios to single-node HTTP ingest (target >= 0.80): end to end %.2f, headquarters draining %.2f%n",
+                    endToEnd / single, drain / single);
         }
     }
 
-    private static void report(String name, TestNode entry, TestNode warehouse, int records, int batch, int singles) {
+    private static double report(String name, TestNode entry, TestNode warehouse, int records, int batch, int clients, int singles) {
         // Warm-up: class loading, JIT, the first Kafka metadata round trip.
         post(entry, cases(500));
         awaitCount(warehouse, 500);
         long start = System.nanoTime();
-        for (int sent = 0; sent < records; sent += batch) {
-            post(entry, cases(Math.min(batch, records - sent)));
-        }
+        Thread timeline = entry == warehouse ? null : timeline(entry, warehouse, start);
+        postAll(entry, records, batch, clients);
+        double accepted = (System.nanoTime() - start) / 1e9;
         awaitCount(warehouse, 500L + records);
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (timeline != null) {
+            timeline.interrupt();
+        }
 
         List<Double> latencies = new ArrayList<>();
         long expected = 500L + records;
@@ -77,9 +121,73 @@ public final class TransportBench {
             latencies.add((System.nanoTime() - t0) / 1e6);
         }
         Collections.sort(latencies);
-        System.out.printf("%-34s %9.0f records/s (%d in %.1f s)   end-to-end latency p50 %6.1f ms, p95 %6.1f ms, max %6.1f ms%n",
-                name, records / seconds, records, seconds, percentile(latencies, 50), percentile(latencies, 95),
+        double rate = records / seconds;
+        System.out.printf("%-38s %9.0f records/s (%d in %.1f s; all answered by the entry node after %.1f s)"
+                        + "   end-to-end latency p50 %6.1f ms, p95 %6.1f ms, max %6.1f ms%n",
+                name, rate, records, seconds, accepted, percentile(latencies, 50), percentile(latencies, 95),
                 latencies.get(latencies.size() - 1));
+        return rate;
+    }
+
+    /** Every second: the office's outbox depth and headquarters' count, to show which side the time waits on. */
+    private static Thread timeline(TestNode office, TestNode hq, long start) {
+        Thread thread = new Thread(() -> {
+            StringBuilder line = new StringBuilder("  timeline (s: office outbox depth / headquarters records):");
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(1000);
+                    long depth = office.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong(-1);
+                    line.append(String.format(" %.0f: %d/%d", (System.nanoTime() - start) / 1e9, depth, count(hq)));
+                }
+            } catch (InterruptedException | RuntimeException stopped) {
+                System.out.println(line);
+            }
+        }, "timeline");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** {@code clients} threads post {@code records} new records in requests of {@code batch}. */
+    private static void postAll(TestNode entry, int records, int batch, int clients) {
+        AtomicInteger left = new AtomicInteger(records);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                running.add(pool.submit(() -> {
+                    int n;
+                    while ((n = Math.min(batch, left.getAndAdd(-batch))) > 0) {
+                        post(entry, cases(n));
+                    }
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Headquarters' rate over a backlog: from its first committed record until it holds them all. */
+    private static double drain(TestNode hq, long total) throws InterruptedException {
+        long first;
+        long start;
+        while ((first = count(hq)) == 0) {
+            Thread.sleep(2);
+        }
+        start = System.nanoTime();
+        awaitCount(hq, total);
+        return (total - first) / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void awaitOutboxEmpty(TestNode office) throws InterruptedException {
+        while (office.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong(-1) != 0) {
+            Thread.sleep(50);
+        }
     }
 
     private static double percentile(List<Double> sorted, int p) {
@@ -94,24 +202,26 @@ public final class TransportBench {
         }
     }
 
+    private static long count(TestNode node) {
+        try (Connection c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM fact_activity")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Polls the warehouse that counts the records (every 2 ms) until it holds this many. */
     private static void awaitCount(TestNode node, long count) {
         long deadline = System.nanoTime() + 600_000_000_000L;
-        try (Connection c = node.node().warehouse().connect(); Statement s = c.createStatement()) {
-            while (true) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM fact_activity")) {
-                    rs.next();
-                    if (rs.getLong(1) >= count) {
-                        return;
-                    }
-                }
+        try {
+            while (count(node) < count) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the warehouse did not reach " + count + " records in 10 minutes");
                 }
                 Thread.sleep(2);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -129,15 +239,27 @@ public final class TransportBench {
         return out.toString();
     }
 
-    private static TestNode node(Path root, String name, String office, String role, String bootstrap, Path key) {
+    /** A node of this role; with a broker, signed in to it as {@code user} (its password in the node's secrets folder). */
+    private static TestNode node(Path root, String name, String office, String role, KafkaBroker broker, Path key, String user,
+                                 String password) {
         Path config = root.resolve(name).resolve("config");
+        Path secrets = root.resolve(name).resolve("secrets");
         TestNode.copy(TestNode.repository().resolve("config"), config);
         try {
             Path file = config.resolve("tonle.yaml");
-            Files.writeString(file, Files.readString(file)
+            String yaml = Files.readString(file)
                     .replace("role: single", "role: " + role)
-                    .replace("bootstrap: 127.0.0.1:9092", "bootstrap: " + bootstrap)
-                    .replace("key_file: \"\"", "key_file: \"" + key.toAbsolutePath() + "\""));
+                    .replace("key_file: \"\"", "key_file: \"" + key.toAbsolutePath() + "\"");
+            if (broker != null) {
+                Files.createDirectories(secrets);
+                Files.writeString(secrets.resolve("kafka-password"), password + "\n");
+                yaml = yaml.replace("bootstrap: 127.0.0.1:9092", "bootstrap: " + broker.bootstrap())
+                        .replace("truststore: \"\"", "truststore: \"" + broker.certificate().toAbsolutePath() + "\"")
+                        .replace("username: \"\"", "username: " + user)
+                        .replace("group: tonle-headquarters", "group: tonle-" + name)
+                        .replace("folder: \"\"\nbackup:", "folder: \"" + secrets.toAbsolutePath() + "\"\nbackup:");
+            }
+            Files.writeString(file, yaml);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -319,7 +319,7 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
             bootstrap = bootstrap == null || bootstrap.isBlank() ? "127.0.0.1:9092" : bootstrap;
             topic = topic == null || topic.isBlank() ? "tonle.records" : topic;
             group = group == null || group.isBlank() ? "tonle-headquarters" : group;
-            maxPollRecords = maxPollRecords <= 0 ? 1000 : maxPollRecords;
+            maxPollRecords = maxPollRecords <= 0 ? 5000 : maxPollRecords;
             refusalsTopic = refusalsTopic == null || refusalsTopic.isBlank() ? "tonle.refusals" : refusalsTopic;
             security = security == null || security.isBlank() ? "sasl_ssl" : security.strip().toLowerCase(Locale.ROOT);
             if (!security.equals("sasl_ssl") && !security.equals("plaintext")) {

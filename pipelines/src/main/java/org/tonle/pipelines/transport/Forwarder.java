@@ -52,6 +52,7 @@ public final class Forwarder {
         Instant now = clock.instant();
         List<Message> messages = new ArrayList<>();
         exchange.getMessage().setBody(messages);
+        exchange.removeProperty(LAST_SEQ);
         if (now.isBefore(retryAt)) {
             return;
         }
@@ -88,6 +89,19 @@ public final class Forwarder {
                     outbox.depth().count());
         }
         checkDepth();
+    }
+
+    /**
+     * After an acknowledged batch: the next batch at once when that one was full (a backlog is
+     * forwarded back to back, not one batch per timer tick), else nothing until the next tick.
+     */
+    public void more(Exchange exchange) {
+        int sent = exchange.getMessage().getBody(List.class).size();
+        if (sent >= batch) {
+            next(exchange);
+        } else {
+            exchange.getMessage().setBody(new ArrayList<Message>());
+        }
     }
 
     /** The batch was not acknowledged: it stays in the outbox and is sent again after a back-off. */

@@ -154,10 +154,17 @@ public final class Receiver {
             }
         }
         batch.flush();
-        // Everything above is committed in the warehouse, and the offices know what was refused:
-        // only now may Kafka forget it.
+        // Everything above is committed in the warehouse, and the offices are told what was
+        // refused: only now may Kafka forget it.
         if (!batch.refusals.isEmpty()) {
-            notices.send(batch.refusals);
+            try {
+                notices.send(batch.refusals);
+            } catch (RuntimeException e) {
+                // The refusals are in the dead-letter store either way; loading must not stop
+                // because an office cannot be told (say, a missing ACL on its refusals topic).
+                LOG.error("Headquarters could not tell the office(s) {} what it refused (kept in its dead-letter store): {}",
+                        batch.refusals.keySet(), e.getMessage());
+            }
         }
         commits.values().forEach(commit -> {
             if (commit != null) {
