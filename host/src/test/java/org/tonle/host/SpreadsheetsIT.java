@@ -167,7 +167,7 @@ class SpreadsheetsIT {
         assertThat(xlsx.headers().firstValue("Content-Type").orElse("")).startsWith(XLSX);
         try (XSSFWorkbook book = new XSSFWorkbook(new ByteArrayInputStream(xlsx.body()))) {
             Sheet sheet = book.getSheetAt(0);
-            assertThat(cells(sheet.getRow(0))).containsExactly("period", "office", "sex", "value", "suppressed");
+            assertThat(cells(sheet.getRow(0))).containsExactly("period", "office", "sex", "value", "suppressed", "revision");
             assertThat(sheet.getLastRowNum()).isEqualTo(json.path("rows").size());
             for (int r = 1; r <= sheet.getLastRowNum(); r++) {
                 JsonNode row = json.path("rows").get(r - 1);
@@ -176,6 +176,7 @@ class SpreadsheetsIT {
                 assertThat(text.formatCellValue(cells.getCell(2))).isEqualTo(row.path("sex").asText());
                 assertThat(cells.getCell(3).getNumericCellValue()).isEqualTo(row.path("value").asDouble());
                 assertThat(cells.getCell(4).getBooleanCellValue()).isEqualTo(row.path("suppressed").asBoolean());
+                assertThat(text.formatCellValue(cells.getCell(5))).isEqualTo(row.path("revision").asText());
             }
         }
 
