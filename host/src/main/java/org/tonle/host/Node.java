@@ -163,6 +163,8 @@ public final class Node implements AutoCloseable {
     private Accounts accounts;
     private OidcSignIn oidc;
     private Ingest ingest;
+    private PeriodService periodService;
+    private HighlightService highlightService;
     private OsgiFramework osgi;
     private HttpServer http;
     private FlightSqlServer flight;
@@ -290,6 +292,9 @@ public final class Node implements AutoCloseable {
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
                 new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()), periods);
+        periodService = new PeriodService(periods, indicators, writer, () -> config);
+        highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
+                new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),
@@ -306,9 +311,8 @@ public final class Node implements AutoCloseable {
                 new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes), new ImportTemplate(registry, () -> config)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
-                new PeriodsResource(new PeriodService(periods, indicators, writer, () -> config)),
-                new HighlightsResource(new HighlightService(new Highlights(warehouse), new HighlightHolds(
-                        new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit)),
+                new PeriodsResource(periodService),
+                new HighlightsResource(highlightService),
                 new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),
@@ -610,6 +614,15 @@ public final class Node implements AutoCloseable {
 
     public Ingest ingest() {
         return ingest;
+    }
+
+    /** The monthly cycle's services, for {@code tonle demo}, which approves its months as an admin would. */
+    public PeriodService periods() {
+        return periodService;
+    }
+
+    public HighlightService highlights() {
+        return highlightService;
     }
 
     public OsgiFramework osgi() {

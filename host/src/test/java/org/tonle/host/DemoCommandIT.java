@@ -60,11 +60,15 @@ class DemoCommandIT {
         List<String> output = new ArrayList<>();
         try {
             String token = null;
+            String donor = null;
             BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             for (String line; (line = lines.readLine()) != null; ) {
                 output.add(line);
                 if (line.trim().startsWith("admin ")) {
                     token = line.trim().split("\\s+")[1];
+                }
+                if (line.trim().startsWith("donor ")) {
+                    donor = line.trim().split("\\s+")[3];
                 }
                 if (line.contains("Stop with Ctrl-C")) {
                     break;
@@ -90,6 +94,15 @@ class DemoCommandIT {
             JsonNode rows = new ObjectMapper().readTree(answer.body()).path("rows");
             assertThat(SeedFiguresIT.value(rows, "sex", "F")).isEqualTo(82);
             assertThat(SeedFiguresIT.value(rows, "sex", "M")).isEqualTo(64);
+
+            // The demo's months are approved, so its donor reads the seed month as approved.
+            HttpResponse<String> donors = http.send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + port + "/api/v1/indicators/social.clients_met/values?period=2015-08"))
+                    .header("Authorization", "Bearer " + donor).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(donors.statusCode()).as(donors.body()).isEqualTo(200);
+            JsonNode total = new ObjectMapper().readTree(donors.body()).path("rows").get(0);
+            assertThat(total.path("value").asLong()).as(donors.body()).isEqualTo(146);
+            assertThat(total.path("revision").asText()).isEqualTo("approved");
         } finally {
             process.destroy();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
