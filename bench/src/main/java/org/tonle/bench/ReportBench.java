@@ -135,7 +135,7 @@ public final class ReportBench {
             sections.add(new MonthlyReport.Section("p" + p, "Programme " + p + (language == Language.KM ? " កម្មវិធីគាំទ្រផ្នែកច្បាប់" : ""),
                     List.of("A highlight of the month, long enough to wrap onto a second line of the page, as the staff write them"
                             + (language == Language.KM ? " ក្មេងស្រីអាយុ ១៦ ឆ្នាំម្នាក់ បានផ្តល់សក្ខីកម្មនៅតុលាការ" : "") + "."),
-                    text.get("report.conclusion", "the department met with 146 clients (F: 82, M: 64)."), chart));
+                    text.get("report.conclusion", "the department met with 146 clients (F: 82, M: 64)."), chart, null, null, null));
         }
         String monthName = text.monthName(month);
         return new MonthlyReport(text.get("report.title", monthName), month.toString(), monthName, "2015-09-01", sections,

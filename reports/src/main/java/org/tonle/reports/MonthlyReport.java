@@ -8,8 +8,8 @@ import java.util.List;
  * chart of the programme's headline indicator over the last twelve months. Every word is already
  * in the report's language ({@link ReportText}); the templates only lay it out.
  *
- * @param month         {@code 2015-08}
- * @param monthName     {@code August 2015}
+ * @param month         the period: {@code 2015-08}, {@code 2015-Q3} or {@code 2015}
+ * @param monthName     the period's name: {@code August 2015}, {@code Q3 2015}, {@code 2015}
  * @param generated     the date the report was generated (ISO)
  * @param language      the language tag ({@code en}, {@code km})
  * @param generatedLine the sentence saying when and from what the report was generated
@@ -22,11 +22,30 @@ public record MonthlyReport(String title, String month, String monthName, String
         sections = List.copyOf(sections);
     }
 
-    /** One programme's part of the report; {@code conclusion} is the whole sentence ("In conclusion, ..."). */
-    public record Section(String id, String name, List<String> highlights, String conclusion, Chart chart) {
+    /**
+     * One programme's part of the report; {@code conclusion} is the whole sentence ("In
+     * conclusion, ..."); {@code challenges} and {@code plans} are the highlights of those kinds,
+     * each list with its heading ({@code null} when empty); {@code targets} one line per
+     * indicator with a target of its own for the report's period.
+     */
+    public record Section(String id, String name, List<String> highlights, String conclusion, Chart chart,
+                          Titled challenges, Titled plans, Titled targets) {
 
         public Section {
             highlights = List.copyOf(highlights);
+        }
+    }
+
+    /** A heading and its paragraphs. */
+    public record Titled(String title, List<String> lines) {
+
+        public Titled {
+            lines = List.copyOf(lines);
+        }
+
+        /** The list, or {@code null} when it has no line (templates show nothing). */
+        static Titled of(String title, List<String> lines) {
+            return lines.isEmpty() ? null : new Titled(title, lines);
         }
     }
 }

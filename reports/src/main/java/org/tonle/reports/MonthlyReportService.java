@@ -26,6 +26,7 @@ import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.indicators.Cell;
 import org.tonle.warehouse.indicators.IndicatorService;
+import org.tonle.warehouse.indicators.Period;
 
 /**
  * Builds the monthly report for a reader. Every figure comes from {@link IndicatorService}, so
@@ -57,29 +58,36 @@ public final class MonthlyReportService {
         return report(caller, monthText, Language.EN);
     }
 
-    /** The report with its texts, and the programmes' names and sentences where declared, in {@code language}. */
-    public MonthlyReport report(Caller caller, String monthText, Language language) {
-        YearMonth month = month(monthText);
+    /**
+     * The report of a month ({@code 2015-08}), a quarter ({@code 2015-Q3}) or a year ({@code 2015})
+     * with its texts, and the programmes' names and sentences where declared, in {@code language}.
+     */
+    public MonthlyReport report(Caller caller, String periodText, Language language) {
+        Period period = period(periodText);
         ReportText text = ReportText.of(language);
         List<MonthlyReport.Section> sections = new ArrayList<>();
         for (Programme programme : inReportOrder()) {
             if (caller.maySee(programme.id())) {
-                sections.add(section(caller, programme, month, text));
+                sections.add(section(caller, programme, period, text));
             }
         }
         if (caller.role() == Role.DONOR || caller.role() == Role.ANALYST) {
-            audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/reports/monthly/" + month,
+            audit.record(caller.name(), caller.role().id(), "read", "GET /api/v1/reports/" + period.label(),
                     "{\"programmes\":" + sections.size() + "}", (long) sections.size());
         }
-        String monthName = text.monthName(month);
+        String periodName = switch (period.kind()) {
+            case MONTH -> text.monthName(YearMonth.from(period.start()));
+            case QUARTER -> text.get("report.quarter", period.label().substring(6), period.start().getYear());
+            case YEAR -> period.label();
+        };
         String generated = LocalDate.now().toString();
         String title = config.settings().organisation().displayName()
-                .map(name -> text.get("report.title.organisation", monthName, name)).orElseGet(() -> text.get("report.title", monthName));
-        return new MonthlyReport(title, month.toString(), monthName, generated, sections,
+                .map(name -> text.get("report.title.organisation", periodName, name)).orElseGet(() -> text.get("report.title", periodName));
+        return new MonthlyReport(title, period.label(), periodName, generated, sections,
                 language.tag(), text.get("report.generated", generated), text.get("report.empty"));
     }
 
-    static YearMonth month(String text) {
+    public static YearMonth month(String text) {
         if (text != null && MONTH.matcher(text).matches()) {
             try {
                 return YearMonth.parse(text);
@@ -88,6 +96,14 @@ public final class MonthlyReportService {
             }
         }
         throw RequestRefused.invalid("month: '" + text + "' is not a month; write it as yyyy-mm, e.g. 2015-08");
+    }
+
+    static Period period(String text) {
+        try {
+            return Period.single(text == null ? "" : text.strip());
+        } catch (IllegalArgumentException e) {
+            throw RequestRefused.invalid("period: '" + text + "' is not a month (2015-08), a quarter (2015-Q3) or a year (2015)");
+        }
     }
 
     /**
@@ -106,16 +122,50 @@ public final class MonthlyReportService {
         return live;
     }
 
-    private MonthlyReport.Section section(Caller caller, Programme programme, YearMonth month, ReportText text) {
+    private MonthlyReport.Section section(Caller caller, Programme programme, Period period, ReportText text) {
         String language = text.language().tag();
-        List<String> texts = highlights.publicHighlights(programme.id(), month.atDay(1), month.plusMonths(1).atDay(1))
-                .stream().map(Highlights.Highlight::text).toList();
-        MonthFigures figures = new MonthFigures(caller, month.toString(), programme, text);
+        List<Highlights.Highlight> all = highlights.publicHighlights(programme.id(), period.start(), period.end());
+        MonthFigures figures = new MonthFigures(caller, period.label(), programme, text);
         String conclusion = programme.report() == null || programme.report().conclusion() == null ? null
                 : text.get("report.conclusion", ConclusionTemplate.render(programme.report().conclusion().in(language), figures, text));
         Indicator headline = headline(programme);
-        Chart chart = headline == null ? null : chart(caller, headline, month, text);
-        return new MonthlyReport.Section(programme.id(), programme.name().in(language), texts, conclusion, chart);
+        YearMonth last = YearMonth.from(period.end().minusDays(1));
+        Chart chart = headline == null ? null : chart(caller, headline, last, text);
+        return new MonthlyReport.Section(programme.id(), programme.name().in(language), texts(all, null), conclusion, chart,
+                MonthlyReport.Titled.of(text.get("report.challenges"), texts(all, Highlights.CHALLENGE)),
+                MonthlyReport.Titled.of(text.get(period.kind() == Period.Kind.MONTH ? "report.plans.month" : "report.plans"),
+                        texts(all, Highlights.PLAN)),
+                MonthlyReport.Titled.of(text.get("report.targets"), targets(caller, programme, period, text)));
+    }
+
+    /** The texts of one kind of highlight; {@code null}: the highlights that are neither challenges nor plans. */
+    private static List<String> texts(List<Highlights.Highlight> all, String kind) {
+        return all.stream().filter(h -> kind == null ? !h.kind().equals(Highlights.CHALLENGE) && !h.kind().equals(Highlights.PLAN)
+                : h.kind().equals(kind)).map(Highlights.Highlight::text).toList();
+    }
+
+    /**
+     * Targets against actuals: one line per indicator with a target written for exactly this
+     * period (config/targets.yaml), from the same figures as the rest of the report.
+     */
+    private List<String> targets(Caller caller, Programme programme, Period period, ReportText text) {
+        List<String> lines = new ArrayList<>();
+        for (Indicator indicator : programme.indicators()) {
+            IndicatorService.Values values = indicators.values(caller, indicator.code(), List.of(period.label()), null, List.of(),
+                    IndicatorService.APPROVED);
+            for (IndicatorService.Achievement target : values.targets()) {
+                if (!target.period().equals(target.targetPeriod()) || target.target() == null) {
+                    continue;
+                }
+                ConclusionTemplate.Figure actual = figure("", values.cells().get(0));
+                String achieved = target.achievement() == null ? text.get("figure.na")
+                        : ConclusionTemplate.number(new ConclusionTemplate.Figure("", target.achievement(), false), text);
+                lines.add(text.get("report.target", indicator.name().in(text.language().tag()),
+                        ConclusionTemplate.number(actual, text),
+                        ConclusionTemplate.number(new ConclusionTemplate.Figure("", target.target(), false), text), achieved));
+            }
+        }
+        return lines;
     }
 
     /**

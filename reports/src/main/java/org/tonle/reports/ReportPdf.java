@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Calendar;
 import java.util.List;
 
@@ -95,8 +96,22 @@ final class ReportPdf {
             for (String highlight : section.highlights()) {
                 blocks.addAll(paragraph(highlight, 11, false, TEXT, 0, 11 * 0.7f));
             }
+            for (MonthlyReport.Titled titled : Arrays.asList(section.challenges(), section.plans())) {
+                if (titled != null) {
+                    blocks.addAll(paragraph(titled.title(), 12, true, HEADING, 0, 12 * 0.4f));
+                    for (String line : titled.lines()) {
+                        blocks.addAll(paragraph(line, 11, false, TEXT, 0, 11 * 0.7f));
+                    }
+                }
+            }
             if (section.conclusion() != null && !section.conclusion().isEmpty()) {
                 blocks.addAll(paragraph(section.conclusion(), 11, true, TEXT, 0, 11 * 0.7f));
+            }
+            if (section.targets() != null) {
+                blocks.addAll(paragraph(section.targets().title(), 12, true, HEADING, 0, 12 * 0.4f));
+                for (String line : section.targets().lines()) {
+                    blocks.addAll(paragraph("- " + line, 11, false, TEXT, 0, 11 * 0.4f));
+                }
             }
             if (section.chart() != null) {
                 blocks.addAll(figure(section.chart()));

@@ -53,7 +53,7 @@ final class SampleReports {
         String highlight = km ? "ក្មេងស្រីអាយុ ១៦ ឆ្នាំម្នាក់ បានផ្តល់សក្ខីកម្មនៅតុលាការ ដោយមានរបាំងការពារឯកជនភាព។"
                 : "A 16-year-old girl testified in court behind a privacy screen.";
         MonthlyReport.Section section = new MonthlyReport.Section("legal", km ? KHMER_PROGRAMME : "Legal Support Program",
-                List.of(highlight), conclusion, chart);
+                List.of(highlight), conclusion, chart, null, null, null);
         String monthName = text.monthName(month);
         return new MonthlyReport(text.get("report.title", monthName), month.toString(), monthName, "2015-09-01", List.of(section),
                 language.tag(), text.get("report.generated", "2015-09-01"), text.get("report.empty"));

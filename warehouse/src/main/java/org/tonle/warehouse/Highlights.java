@@ -21,8 +21,12 @@ import java.util.UUID;
  */
 public final class Highlights {
 
-    /** One public highlight: the office that wrote it, its date and its text. */
-    public record Highlight(String office, LocalDate date, String text) {
+    /** The kinds of highlight a report sets apart (the attribute {@code kind}; {@code highlight} when absent). */
+    public static final String CHALLENGE = "challenge";
+    public static final String PLAN = "plan";
+
+    /** One public highlight: the office that wrote it, its date, its text and its kind. */
+    public record Highlight(String office, LocalDate date, String text, String kind) {
     }
 
     /**
@@ -55,7 +59,7 @@ public final class Highlights {
             List<Highlight> highlights = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    highlights.add(new Highlight(rs.getString(1), rs.getObject(2, LocalDate.class), rs.getString(3)));
+                    highlights.add(new Highlight(rs.getString(1), rs.getObject(2, LocalDate.class), rs.getString(3), rs.getString(4)));
                 }
             }
             return highlights;
