@@ -133,6 +133,8 @@ class AccessIT {
                 line("PUT", "/api/v1/me/language", "PNH", expect(401, 400, 400, 400, 400)),
                 line("GET", "/api/v1/reports/monthly/2015-08", null, expect(401, 200, 403, 200, 200)),
                 line("GET", "/api/v1/reports/monthly/2015-13", null, expect(401, 400, 403, 400, 400)),
+                line("GET", "/api/v1/reports/2015-Q3", null, expect(401, 200, 403, 200, 200)),
+                line("GET", "/api/v1/reports/2015-Q5", null, expect(401, 400, 403, 400, 400)),
                 line("GET", "/api/v1/exports/iati?year=2015", null, expect(401, 200, 403, 403, 200)),
                 line("GET", "/api/v1/exports/iati?year=15", null, expect(401, 400, 403, 403, 400)),
                 // The body sent is an activity record, not {"sql": ...}: 400 for those allowed (AdHocSqlIT runs queries).

@@ -202,7 +202,7 @@ class MonthlyReportIT {
         // The donor's read of the report is audited, besides each indicator it read.
         assertThat(new AuditLog(node.node().warehouse()).list("donor-sa", "read", null, 1000))
                 .extracting(AuditLog.Entry::endpoint)
-                .contains("GET /api/v1/reports/monthly/2015-08", "GET /api/v1/indicators/social.clients_met/values")
+                .contains("GET /api/v1/reports/2015-08", "GET /api/v1/indicators/social.clients_met/values")
                 .noneMatch(endpoint -> endpoint.contains("legal."));
     }
 
