@@ -218,11 +218,12 @@ public final class Node implements AutoCloseable {
         AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"));
         parts.add(0, snapshots);
         store.onCommit(snapshots.counting(cube));
-        // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md).
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
+        // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md);
+        // only now: the writer has just repaired facts after a crash (reconcile), which the cube does not follow.
         Path cubeFile = data.resolve("indicator-cube.bin");
         cube.restoreInBackground(cubeFile);
         parts.add(0, () -> cube.persist(cubeFile));
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
         Periods periods = new Periods(warehouse);
         writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));
 

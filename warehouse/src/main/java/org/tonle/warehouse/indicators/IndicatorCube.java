@@ -1,11 +1,10 @@
 package org.tonle.warehouse.indicators;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -888,7 +888,7 @@ public final class IndicatorCube implements CommitListener {
 
     /** "TNLC" and the layout's version: a file of another layout is not read (the cube is rebuilt). */
     private static final int MAGIC = 0x544E4C43;
-    private static final int LAYOUT = 1;
+    private static final int LAYOUT = 2;
     /** The fingerprint of an activity without facts. */
     private static final String NO_FACTS = "none";
 
@@ -976,8 +976,8 @@ public final class IndicatorCube implements CommitListener {
             Map<SliceId, String> current = fingerprints();
             Map<SliceId, Slice> read = new HashMap<>();
             Map<SliceId, String> persisted = new HashMap<>();
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-                read(new DataInputStream(in), read, persisted);
+            try {
+                read(ByteBuffer.wrap(Files.readAllBytes(file)), read, persisted);
             } catch (NoSuchFileException e) {
                 return new Restored(0, 0, 0);
             } catch (IOException | RuntimeException e) {
@@ -1052,9 +1052,9 @@ public final class IndicatorCube implements CommitListener {
         for (Map.Entry<SliceId, Slice> entry : slices.entrySet()) {
             SliceId id = entry.getKey();
             Slice slice = entry.getValue();
-            out.writeUTF(id.program());
-            out.writeUTF(id.activity());
-            out.writeUTF(fingerprints.getOrDefault(id, NO_FACTS));
+            writeString(out, id.program());
+            writeString(out, id.activity());
+            writeString(out, fingerprints.getOrDefault(id, NO_FACTS));
             writeStrings(out, slice.attributes);
             writeCells(out, slice.cells);
             writeCells(out, slice.rollup);
@@ -1072,42 +1072,47 @@ public final class IndicatorCube implements CommitListener {
         return slices.size();
     }
 
-    private void read(DataInputStream in, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
-        if (in.readInt() != MAGIC || in.readInt() != LAYOUT) {
-            throw new IOException("not an indicator cube of this release");
-        }
-        int persons = in.readInt();
-        synchronized (subjectsByNumber) {
-            for (int number = 0; number < persons; number++) {
-                long high = in.readLong();
-                long low = in.readLong();
-                UUID subject = high != 0 || low != 0 ? new UUID(high, low) : null;
-                if (subject != null) {
-                    personNumbers.put(subject, number);
-                }
-                subjectsByNumber.add(subject);
+    /** Reads what {@link #write} wrote; from memory, as bulk reads (bitmaps straight from the buffer). */
+    private void read(ByteBuffer in, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
+        try {
+            if (in.getInt() != MAGIC || in.getInt() != LAYOUT) {
+                throw new IOException("not an indicator cube of this release");
             }
-            nextPerson.set(persons);
-        }
-        int count = in.readInt();
-        for (int i = 0; i < count; i++) {
-            SliceId id = new SliceId(in.readUTF(), in.readUTF());
-            fingerprints.put(id, in.readUTF());
-            Slice slice = new Slice(readStrings(in));
-            readCells(in, slice.cells);
-            readCells(in, slice.rollup);
-            int months = in.readInt();
-            for (int m = 0; m < months; m++) {
-                Map<Key, long[]> cells = slice.tallies.computeIfAbsent(in.readInt(), k -> new HashMap<>());
-                int size = in.readInt();
-                for (int c = 0; c < size; c++) {
-                    cells.put(readKey(in), new long[] {in.readLong()});
+            int persons = in.getInt();
+            synchronized (subjectsByNumber) {
+                for (int number = 0; number < persons; number++) {
+                    long high = in.getLong();
+                    long low = in.getLong();
+                    UUID subject = high != 0 || low != 0 ? new UUID(high, low) : null;
+                    if (subject != null) {
+                        personNumbers.put(subject, number);
+                    }
+                    subjectsByNumber.add(subject);
                 }
+                nextPerson.set(persons);
             }
-            read.put(id, slice);
-        }
-        if (in.readInt() != MAGIC) {
-            throw new IOException("the file ends early");
+            int count = in.getInt();
+            for (int i = 0; i < count; i++) {
+                SliceId id = new SliceId(readString(in), readString(in));
+                fingerprints.put(id, readString(in));
+                Slice slice = new Slice(readStrings(in));
+                readCells(in, slice.cells);
+                readCells(in, slice.rollup);
+                int months = in.getInt();
+                for (int m = 0; m < months; m++) {
+                    Map<Key, long[]> cells = slice.tallies.computeIfAbsent(in.getInt(), k -> new HashMap<>());
+                    int size = in.getInt();
+                    for (int c = 0; c < size; c++) {
+                        cells.put(readKey(in), new long[] {in.getLong()});
+                    }
+                }
+                read.put(id, slice);
+            }
+            if (in.getInt() != MAGIC) {
+                throw new IOException("the file ends early");
+            }
+        } catch (BufferUnderflowException e) {
+            throw new IOException("the file ends early", e);
         }
     }
 
@@ -1127,18 +1132,19 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
-    private static void readCells(DataInputStream in, Map<Integer, Map<Key, Counts>> cells) throws IOException {
-        int months = in.readInt();
+    private static void readCells(ByteBuffer in, Map<Integer, Map<Key, Counts>> cells) throws IOException {
+        int months = in.getInt();
         for (int m = 0; m < months; m++) {
-            Map<Key, Counts> month = cells.computeIfAbsent(in.readInt(), k -> new HashMap<>());
-            int size = in.readInt();
+            Map<Key, Counts> month = cells.computeIfAbsent(in.getInt(), k -> new HashMap<>());
+            int size = in.getInt();
             for (int c = 0; c < size; c++) {
                 Key key = readKey(in);
                 Counts counts = new Counts();
-                counts.records = in.readLong();
-                counts.total = in.readLong();
-                counts.anonymous = in.readLong();
-                counts.persons.deserialize(in);
+                counts.records = in.getLong();
+                counts.total = in.getLong();
+                counts.anonymous = in.getLong();
+                counts.persons.deserialize(in.slice());
+                in.position(in.position() + counts.persons.serializedSizeInBytes());
                 month.put(key, counts);
             }
         }
@@ -1153,7 +1159,7 @@ public final class IndicatorCube implements CommitListener {
         writeStrings(out, key.attributes());
     }
 
-    private static Key readKey(DataInputStream in) throws IOException {
+    private static Key readKey(ByteBuffer in) {
         return new Key(readString(in), readString(in), readString(in), readString(in), readString(in), readStrings(in));
     }
 
@@ -1164,8 +1170,8 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
-    private static List<String> readStrings(DataInputStream in) throws IOException {
-        int size = in.readInt();
+    private static List<String> readStrings(ByteBuffer in) {
+        int size = in.getInt();
         if (size == 0) {
             return List.of();
         }
@@ -1176,15 +1182,25 @@ public final class IndicatorCube implements CommitListener {
         return Arrays.asList(values);
     }
 
+    /** A string as its UTF-8 length (-1: null) and bytes. */
     private static void writeString(DataOutputStream out, String value) throws IOException {
-        out.writeBoolean(value != null);
-        if (value != null) {
-            out.writeUTF(value);
+        if (value == null) {
+            out.writeInt(-1);
+            return;
         }
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF().intern() : null;
+    private static String readString(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0) {
+            return null;
+        }
+        String value = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return value.intern();
     }
 
     /** How many slices were built from the warehouse (not restored) since this cube was made. */
