@@ -95,9 +95,11 @@ class ReviewPageIT {
         String pending = highlight("A training for hotel staff on reporting.");
         String held = highlight("Dara attends school again.");
         driver.get(node.url() + "/");
+        // People sign in with a name and password; a machine's token is behind its own summary.
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#token-details summary"))).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(TestNode.ADMIN_TOKEN);
-        driver.findElement(By.cssSelector("#signin button[type=submit]")).click();
-        wait.until(ExpectedConditions.elementToBeClickable(By.linkText("Highlights"))).click();
+        driver.findElement(By.cssSelector("#token-signin button[type=submit]")).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("nav a[data-page=review]"))).click();
         WebElement month = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("review-month")));
         driver.executeScript("arguments[0].value = '2015-09'; arguments[0].dispatchEvent(new Event('change'));", month);
         wait.until(d -> d.findElement(By.id("review-status")).getText().contains("of 2015-09"));

@@ -3,11 +3,11 @@
 // from the network first (so a new version shows at once when online) and from this cache only
 // when the network fails; the versioned chart library from the cache first. API answers are
 // never cached here: they pass straight through.
-const CACHE = 'tonle-pages-v2';
+const CACHE = 'tonle-pages-v3';
 const SHELL = ['/', '/style.css', '/js/app.js', '/js/api.js', '/js/dom.js', '/js/entry.js', '/js/rules.js',
   '/js/outbox.js', '/js/dashboard.js', '/js/programmes.js', '/js/i18n.js', '/js/rejections.js', '/js/imports.js',
   '/js/users.js', '/js/audit.js', '/js/account.js', '/i18n/en.json', '/i18n/km.json',
-  '/vendor/intl-messageformat-10.7.16/intl-messageformat.esm.js', '/js/review.js'];
+  '/vendor/intl-messageformat-10.7.16/intl-messageformat.esm.js', '/js/review.js', '/js/periods.js'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));

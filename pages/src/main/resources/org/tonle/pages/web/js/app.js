@@ -8,6 +8,7 @@ import { entryPage } from './entry.js';
 import { dashboardPage } from './dashboard.js';
 import { programmesPage } from './programmes.js';
 import { reviewPage } from './review.js';
+import { periodsPage } from './periods.js';
 import { rejectionsPage } from './rejections.js';
 import { importsPage } from './imports.js';
 import { usersPage } from './users.js';
@@ -35,6 +36,7 @@ const PAGES = {
   imports: { allowed: office, render: importsPage },
   users: { allowed: (me) => me.role === 'admin', render: usersPage },
   audit: { allowed: (me) => me.role === 'admin', render: auditPage },
+  periods: { allowed: office, render: periodsPage },
   review: { allowed: (me) => me.role === 'admin', render: reviewPage },
   account: { allowed: () => true, render: accountPage, hidden: true },
 };
