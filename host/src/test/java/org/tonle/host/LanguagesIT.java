@@ -77,20 +77,7 @@ class LanguagesIT {
 
     /** A breakdown of August 2015 as a Khmer sentence lists it; the joining words are CLDR's (ICU's list format). */
     private String khmerList(String code, String dimension, Map<String, String> names, boolean withValues) {
-        List<String> items = new ArrayList<>();
-        // The report of an approved month reads the approved release: a withheld cell is listed as
-        // withheld, and never named when names alone are listed.
-        for (JsonNode row : node.get("/api/v1/indicators/" + code + "/values?period=2015-08&revision=approved&by=" + dimension).json()
-                .path("rows")) {
-            boolean withheld = row.path("suppressed").asBoolean();
-            if (withheld ? withValues : row.path("value").asLong() > 0) {
-                String value = row.path(dimension).asText();
-                String name = names.getOrDefault(value, value.replace('_', ' '));
-                items.add(withValues ? name + " (" + (withheld ? WITHHELD : row.path("value").asText()) + ")" : name);
-            }
-        }
-        assertThat(items).as(code + " by " + dimension).hasSizeGreaterThan(1);
-        return ListFormatter.getInstance(ULocale.forLanguageTag("km")).format(items);
+        return ListFormatter.getInstance(ULocale.forLanguageTag("km")).format(ReportLists.items(node, code, dimension, names, withValues, WITHHELD));
     }
 
     @AfterAll

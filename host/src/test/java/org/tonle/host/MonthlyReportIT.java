@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -104,24 +103,9 @@ class MonthlyReportIT {
         Files.createDirectories(target);
     }
 
-    /**
-     * A breakdown of August 2015 as the report's sentences list it: "Hotline (20), Email (4) and
-     * Staff (3)", zeros left out, in the declared order; or the names alone.
-     */
+    /** A breakdown of August 2015 as an English sentence lists it: "Hotline (20), Email (4) and Staff (3)". */
     private String listed(String code, String dimension, Map<String, String> names, boolean withValues) {
-        List<String> items = new ArrayList<>();
-        // The report of an approved month reads the approved release: a withheld cell is listed as
-        // withheld, and never named when names alone are listed.
-        for (JsonNode row : node.get("/api/v1/indicators/" + code + "/values?period=2015-08&revision=approved&by=" + dimension).json()
-                .path("rows")) {
-            boolean withheld = row.path("suppressed").asBoolean();
-            if (withheld ? withValues : row.path("value").asLong() > 0) {
-                String value = row.path(dimension).asText();
-                String name = names.getOrDefault(value, value.replace('_', ' '));
-                items.add(withValues ? name + " (" + (withheld ? WITHHELD : row.path("value").asText()) + ")" : name);
-            }
-        }
-        assertThat(items).as(code + " by " + dimension).hasSizeGreaterThan(1);
+        List<String> items = ReportLists.items(node, code, dimension, names, withValues, WITHHELD);
         return String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
     }
 

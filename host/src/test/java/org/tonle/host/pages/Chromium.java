@@ -12,10 +12,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import org.openqa.selenium.By;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.tonle.host.TestNode;
 
@@ -38,6 +40,15 @@ final class Chromium implements AutoCloseable {
 
     /** A phone-sized headless Chromium with its profile in {@code profile}; {@code extra} arguments added. */
     static Chromium start(Path profile, String... extra) throws IOException {
+        return start(profile, true, extra);
+    }
+
+    /** A desktop-sized one, for the pages an office uses at a desk (tables of a month's cells, reviews). */
+    static Chromium desktop(Path profile) throws IOException {
+        return start(profile, false, "--window-size=1000,1400");
+    }
+
+    private static Chromium start(Path profile, boolean phone, String... extra) throws IOException {
         assumeTrue(Files.isExecutable(BINARY) && Files.isExecutable(DRIVER),
                 "Debian chromium and chromedriver are not installed at /usr/bin (bin/test installs them): browser tests skipped");
         // The driver path is given explicitly so that Selenium Manager never tries to download one.
@@ -50,7 +61,9 @@ final class Chromium implements AutoCloseable {
                 "--user-data-dir=" + Files.createDirectories(profile), "--window-size=600,1400"));
         arguments.addAll(List.of(extra));
         options.addArguments(arguments);
-        options.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics", Map.of("width", 390, "height", 1400, "pixelRatio", 1.0)));
+        if (phone) {
+            options.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics", Map.of("width", 390, "height", 1400, "pixelRatio", 1.0)));
+        }
         Path shots = Files.createDirectories(TestNode.repository().resolve("host/target/pages-screenshots"));
         return new Chromium(new ChromeDriver(service, options), shots);
     }
@@ -65,6 +78,15 @@ final class Chromium implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Opens the pages at {@code url} and signs in with a machine's token (people use a name and password). */
+    void signInWithToken(String url, String token) {
+        driver.get(url + "/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#token-details summary"))).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
+        driver.findElement(By.cssSelector("#token-signin button[type=submit]")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("signout")));
     }
 
     /** Runs an async script whose last argument is its callback. */

@@ -1,15 +1,10 @@
 package org.tonle.host.pages;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -18,11 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.tonle.host.TestNode;
@@ -35,37 +27,25 @@ import org.tonle.host.TestNode;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReviewPageIT {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     TestNode node;
+    Chromium chromium;
     ChromeDriver driver;
     WebDriverWait wait;
 
     @BeforeAll
     void start(@TempDir Path root) throws IOException {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Debian chromium and chromedriver are not installed at /usr/bin (bin/test installs them): browser tests skipped");
         TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Files.writeString(root.resolve("config/protected-names.txt"), "Dara\n");
         node = TestNode.start(root);
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                "--user-data-dir=" + Files.createDirectories(root.resolve("chrome")), "--window-size=1000,1400");
-        driver = new ChromeDriver(service, options);
-        wait = new WebDriverWait(driver, Duration.ofSeconds(30));
-        wait.ignoring(StaleElementReferenceException.class);
+        chromium = Chromium.desktop(root.resolve("chrome"));
+        driver = chromium.driver;
+        wait = chromium.wait;
     }
 
     @AfterAll
     void stop() {
-        if (driver != null) {
-            driver.quit();
+        if (chromium != null) {
+            chromium.close();
         }
         if (node != null) {
             node.close();
@@ -94,11 +74,7 @@ class ReviewPageIT {
     void anAdminApprovesAndRejects() {
         String pending = highlight("A training for hotel staff on reporting.");
         String held = highlight("Dara attends school again.");
-        driver.get(node.url() + "/");
-        // People sign in with a name and password; a machine's token is behind its own summary.
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#token-details summary"))).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(TestNode.ADMIN_TOKEN);
-        driver.findElement(By.cssSelector("#token-signin button[type=submit]")).click();
+        chromium.signInWithToken(node.url(), TestNode.ADMIN_TOKEN);
         wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("nav a[data-page=review]"))).click();
         WebElement month = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("review-month")));
         driver.executeScript("arguments[0].value = '2015-09'; arguments[0].dispatchEvent(new Event('change'));", month);
@@ -124,12 +100,6 @@ class ReviewPageIT {
     }
 
     private void screenshot(String name) {
-        try {
-            Path shots = Files.createDirectories(TestNode.repository().resolve("host/target/pages-screenshots"));
-            Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true));
-            Files.write(shots.resolve(name + ".png"), Base64.getDecoder().decode((String) shot.get("data")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        chromium.screenshot(name);
     }
 }
