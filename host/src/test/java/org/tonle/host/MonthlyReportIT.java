@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
-
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.rendering.PDFRenderer;
