@@ -38,7 +38,7 @@ class CubeRestartIT {
 
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     final Random random = new Random(11);
-    /** Each record's newest version as sent: id -> office, sex, person ref. */
+    /** Each record's newest version as sent: id -> office, sex, person ref, date. */
     final Map<UUID, String[]> records = new LinkedHashMap<>();
 
     @Test
