@@ -131,7 +131,7 @@ class PagesIT {
     void staffSignInEnterARecordAndSeeTheFigureChange() {
         driver.get(node.url() + "/");
         signIn(STAFF_TOKEN);
-        assertThat(navLinks()).containsExactly("Data entry", "Dashboard", "Programmes", "Rejections", "Imports");
+        assertThat(navLinks()).containsExactly("Data entry", "Dashboard", "Programmes", "Rejections", "Imports", "Monthly cycle");
 
         long before = dashboardValue("social.clients_met", "PNH");
         screenshot("dashboard-before");
