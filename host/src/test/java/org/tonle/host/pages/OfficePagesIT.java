@@ -148,7 +148,7 @@ class OfficePagesIT {
     void anOfficerSignsInWithNameAndPasswordAndSavesARecordThroughTheSession() {
         driver.get(node.url() + "/");
         signIn(OFFICER, OFFICER_PASSWORD);
-        assertThat(navLinks()).containsExactly("Data entry", "Dashboard", "Programmes", "Rejections", "Imports");
+        assertThat(navLinks()).containsExactly("Data entry", "Dashboard", "Programmes", "Rejections", "Imports", "Monthly cycle");
         // The session cookie is HttpOnly: no script of the page can read it.
         assertThat((String) driver.executeScript("return document.cookie")).doesNotContain("tonle_session");
         long before = clientsMet();
