@@ -80,7 +80,7 @@ class SpreadsheetsIT {
             assertThat(template.isSheetHidden(template.getSheetIndex("lists"))).isTrue();
             List<String> header = cells(records.getRow(0));
             assertThat(header).containsExactly("id", "program", "type", "office", "date", "count", "subject_ref", "subject_role",
-                    "subject_sex", "subject_age", "attr.setting", "attr.service", "attr.facility", "attr.text", "attr.public");
+                    "subject_sex", "subject_age", "attr.setting", "attr.service", "attr.facility", "attr.text", "attr.public", "attr.kind");
             // The declared choices as drop-down lists; offices only those the staff member may record for.
             assertThat(choices(template, records, header.indexOf("office"))).containsExactly("PNH");
             assertThat(choices(template, records, header.indexOf("type"))).containsExactly("client_contact", "medical_exam", "highlight");
