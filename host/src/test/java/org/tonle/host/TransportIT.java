@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.tonle.core.Json;
 import org.tonle.pipelines.SubjectKeys;
 
 /**
@@ -45,7 +46,7 @@ class TransportIT {
             "legal.court_represented", "social.clients_met", "social.medical_exams", "investigation.stakeholder_meetings",
             "investigation.cases_received", "awareness.trainings", "awareness.participants");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     Path root;
     KafkaBroker broker;

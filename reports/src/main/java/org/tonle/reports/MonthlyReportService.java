@@ -135,7 +135,7 @@ public final class MonthlyReportService {
                 MonthlyReport.Titled.of(text.get("report.challenges"), texts(all, Highlights.CHALLENGE)),
                 MonthlyReport.Titled.of(text.get(period.kind() == Period.Kind.MONTH ? "report.plans.month" : "report.plans"),
                         texts(all, Highlights.PLAN)),
-                MonthlyReport.Titled.of(text.get("report.targets"), targets(caller, programme, period, text)));
+                MonthlyReport.Titled.of(text.get("report.targets"), targets(programme, figures, text)));
     }
 
     /** The texts of one kind of highlight; {@code null}: the highlights that are neither challenges nor plans. */
@@ -146,13 +146,12 @@ public final class MonthlyReportService {
 
     /**
      * Targets against actuals: one line per indicator with a target written for exactly this
-     * period (config/targets.yaml), from the same figures as the rest of the report.
+     * period (config/targets.yaml), read once with the conclusion's figures.
      */
-    private List<String> targets(Caller caller, Programme programme, Period period, ReportText text) {
+    private static List<String> targets(Programme programme, MonthFigures figures, ReportText text) {
         List<String> lines = new ArrayList<>();
         for (Indicator indicator : programme.indicators()) {
-            IndicatorService.Values values = indicators.values(caller, indicator.code(), List.of(period.label()), null, List.of(),
-                    IndicatorService.APPROVED);
+            IndicatorService.Values values = figures.values(indicator.code(), null);
             for (IndicatorService.Achievement target : values.targets()) {
                 if (!target.period().equals(target.targetPeriod()) || target.target() == null) {
                     continue;
@@ -214,12 +213,12 @@ public final class MonthlyReportService {
         return new ConclusionTemplate.Figure(label, cell.value(), cell.suppressed());
     }
 
-    /** The month's figures for one reader, each indicator read once per breakdown. */
+    /** The period's figures for one reader, each indicator read once per breakdown. */
     private final class MonthFigures implements ConclusionTemplate.Figures {
 
         private final Caller caller;
         private final String period;
-        private final Map<String, List<Cell>> read = new HashMap<>();
+        private final Map<String, IndicatorService.Values> read = new HashMap<>();
 
         private final Programme programme;
         private final ReportText text;
@@ -254,8 +253,12 @@ public final class MonthlyReportService {
         }
 
         private List<Cell> cells(String code, String dimension) {
+            return values(code, dimension).cells();
+        }
+
+        IndicatorService.Values values(String code, String dimension) {
             return read.computeIfAbsent(code + "/" + dimension, key -> indicators.values(caller, code, List.of(period), null,
-                    dimension == null ? List.of() : List.of(dimension), IndicatorService.APPROVED).cells());
+                    dimension == null ? List.of() : List.of(dimension), IndicatorService.APPROVED));
         }
     }
 }

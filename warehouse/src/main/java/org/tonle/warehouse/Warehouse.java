@@ -205,8 +205,10 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /**
-     * Ad-hoc SQL runs on this same instance, and DuckDB has no GRANTs: these settings hold for
-     * the whole instance, so no statement (an analyst's or the node's own) can read or write a
+     * Analysts' ad-hoc SQL runs in worker processes over a snapshot of the views
+     * (analytics/AnalystWorkers), not on this instance; these settings are the defence behind
+     * that for the node's own statements. DuckDB has no GRANTs, so they hold for the whole
+     * instance: no statement can read or write a
      * file outside the spill folder (not the data folder: it holds the key, intake and inbox),
      * reach the network, outgrow the memory and spill caps, or change any of it back. The
      * node's own work needs no file access through SQL: the database file and its WAL are the
