@@ -55,6 +55,12 @@ public final class AnalystSnapshots implements AutoCloseable {
     static final Duration MAX_DELAY = Duration.ofSeconds(5);
     static final Duration FINGERPRINT_EVERY = Duration.ofSeconds(10);
     static final Duration ACTIVE = Duration.ofMinutes(10);
+    /**
+     * Background copies take at most this share of the time: under steady ingest a copy of a
+     * large warehouse (tens of seconds at 10 M records) would otherwise run back to back and take
+     * a core from the writer (bin/bench soak, docs/PERFORMANCE.md "Memory").
+     */
+    static final int BACKGROUND_DUTY_DIVISOR = 5;
     private static final String FINGERPRINT = resource("fingerprint.sql");
 
     /**
@@ -85,6 +91,7 @@ public final class AnalystSnapshots implements AutoCloseable {
     private long seenCommits = -1;
     private long seenSince;
     private long fingerprintAt;
+    private volatile long backgroundNotBefore;
 
     /**
      * Publishes nothing yet: the first snapshot is made for the first statement, and from then
@@ -189,10 +196,13 @@ public final class AnalystSnapshots implements AutoCloseable {
                 fingerprintAt = now;
                 due = !fingerprint().equals(published.fingerprint());
             }
-            if (due) {
+            if (due && now >= backgroundNotBefore) {
+                long started = System.nanoTime();
                 synchronized (this) {
                     publish();
                 }
+                long took = System.nanoTime() - started;
+                backgroundNotBefore = System.nanoTime() + took * (BACKGROUND_DUTY_DIVISOR - 1);
                 seenCommits = -1;
             }
         } catch (RuntimeException e) {

@@ -105,8 +105,8 @@ public final class SoakBench {
             System.out.printf("records acknowledged %,d, counted by the node %,d, re-sent batches %,d (acknowledged as duplicates %,d): %s%n",
                     soak.accepted.get(), counted, soak.resent.get(), soak.duplicates.get(),
                     counted == soak.accepted.get() && soak.duplicates.get() == soak.resent.get() * Soak.BATCH ? "every record counted once" : "MISMATCH");
-            if (counted != soak.accepted.get() || soak.errors.get() > 0) {
-                throw new IllegalStateException("the soak lost or double-counted records, or requests failed: see " + log);
+            if (counted != soak.accepted.get() || soak.failures.containsKey("write (100 records)")) {
+                throw new IllegalStateException("the soak lost or double-counted records, or writes failed: see " + log);
             }
         }
         System.out.println("load average after: " + SqlSandboxBench.loadAverage());
@@ -120,7 +120,7 @@ public final class SoakBench {
         final AtomicLong accepted = new AtomicLong();
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong resent = new AtomicLong();
-        final AtomicLong errors = new AtomicLong();
+        final Map<String, Integer> failures = new ConcurrentHashMap<>();
         final Map<String, List<Long>> latencies = new ConcurrentHashMap<>();
         volatile double workersMax;
 
@@ -169,7 +169,7 @@ public final class SoakBench {
                     previous = batch;
                 }
             } catch (Exception e) {
-                fail(e);
+                fail("write (100 records)", e);
             }
         }
 
@@ -188,13 +188,14 @@ public final class SoakBench {
                     n++;
                 }
             } catch (Exception e) {
-                fail(e);
+                fail(kind, e);
             }
         }
 
-        private void fail(Exception e) {
-            errors.incrementAndGet();
-            System.out.println("  client failed: " + e);
+        /** A failed request ends its client (the figures then show how many kept going). */
+        private void fail(String kind, Exception e) {
+            failures.merge(kind, 1, Integer::sum);
+            System.out.println("  a " + kind + " client stopped: " + e);
         }
 
         private void record(String kind, long start) {
@@ -204,6 +205,9 @@ public final class SoakBench {
 
         void print(int seconds) {
             for (Map.Entry<String, List<Long>> e : latencies.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue;
+                }
                 List<Long> sorted;
                 synchronized (e.getValue()) {
                     sorted = new ArrayList<>(e.getValue());
@@ -212,7 +216,8 @@ public final class SoakBench {
                 System.out.printf(Locale.ROOT, "  %-20s %6d requests (%6.1f/s)  p50 %8.1f ms  p99 %8.1f ms%n", e.getKey(), sorted.size(),
                         sorted.size() / (double) seconds, sorted.get(sorted.size() / 2) / 1000.0, sorted.get(sorted.size() * 99 / 100) / 1000.0);
             }
-            System.out.printf("  records written %,d (%,.0f/s), failed requests %d%n", accepted.get(), accepted.get() / (double) seconds, errors.get());
+            System.out.printf("  records written %,d (%,.0f/s), failed requests %s%n", accepted.get(), accepted.get() / (double) seconds,
+                    failures.isEmpty() ? "none" : failures);
         }
 
         private static String batch() {
