@@ -92,6 +92,8 @@ public final class AnalystSnapshots implements AutoCloseable {
     private long seenSince;
     private long fingerprintAt;
     private volatile long backgroundNotBefore;
+    private volatile Statement copying;
+    private volatile boolean closed;
 
     /**
      * Publishes nothing yet: the first snapshot is made for the first statement, and from then
@@ -138,6 +140,11 @@ public final class AnalystSnapshots implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** Whether a copy is under way (for tests). */
+    boolean copying() {
+        return copying != null;
     }
 
     /** The published snapshot, without looking at the warehouse; null before the first statement. */
@@ -225,6 +232,9 @@ public final class AnalystSnapshots implements AutoCloseable {
      * this object's lock.
      */
     private Snapshot publish() {
+        if (closed) {
+            throw new IllegalStateException("the node is stopping");
+        }
         long started = System.nanoTime();
         long next = ++generation;
         Path dir = folder.resolve(Long.toString(next));
@@ -233,6 +243,7 @@ public final class AnalystSnapshots implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                copying = s;
                 s.execute("ATTACH '" + file.toAbsolutePath().toString().replace("'", "''") + "' AS " + alias);
                 String fingerprint;
                 // Taken before the transaction begins: it then holds every commit before this instant and these commits, maybe more.
@@ -258,8 +269,13 @@ public final class AnalystSnapshots implements AutoCloseable {
                 while (kept.size() > 2) {
                     deleteTree(kept.removeLast().file().getParent());
                 }
-                LOG.debug("Analyst snapshot {} published in {} ms", next, (System.nanoTime() - started) / 1_000_000);
+                long took = (System.nanoTime() - started) / 1_000_000;
+                if (took >= 1000) {
+                    LOG.info("Analyst snapshot {} published in {} ms", next, took);
+                }
                 return snapshot;
+            } finally {
+                copying = null;
             }
         } catch (SQLException | IOException e) {
             try {
@@ -293,9 +309,26 @@ public final class AnalystSnapshots implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the watcher and cancels a copy under way (at 10 M records one takes tens of
+     * seconds): its open transaction would keep the warehouse's checkpoint at a clean stop from
+     * folding the WAL into the file.
+     */
     @Override
     public void close() {
+        closed = true;
         watcher.shutdownNow();
+        Statement running = copying;
+        if (running != null) {
+            try {
+                running.cancel();
+            } catch (SQLException e) {
+                LOG.warn("Could not cancel the analyst snapshot's copy: {}", e.getMessage());
+            }
+        }
+        synchronized (this) {
+            // a publish() under way has unwound (rolled back, detached) once this lock is ours
+        }
         try {
             watcher.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
