@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,6 +76,7 @@ public final class AnalystSnapshots implements AutoCloseable {
     }
 
     private final Warehouse warehouse;
+    private final Duration maxAge;
     private final List<String> views;
     private final Path folder;
     private final String catalog;
@@ -103,6 +105,16 @@ public final class AnalystSnapshots implements AutoCloseable {
      *               (the warehouse's spill folder): the warehouse's instance writes them there
      */
     public AnalystSnapshots(Warehouse warehouse, List<String> views, Path folder) {
+        this(warehouse, views, folder, Duration.ZERO);
+    }
+
+    /**
+     * @param maxAge while commits keep coming, a statement may be answered from a snapshot this
+     *               old instead of waiting for a copy (zero: never); at 10 M records a copy takes
+     *               tens of seconds, so under steady ingest every statement would wait that long
+     */
+    public AnalystSnapshots(Warehouse warehouse, List<String> views, Path folder, Duration maxAge) {
+        this.maxAge = maxAge;
         this.warehouse = warehouse;
         this.views = List.copyOf(views);
         this.folder = folder;
@@ -154,24 +166,33 @@ public final class AnalystSnapshots implements AutoCloseable {
 
     /**
      * A snapshot that holds every record commit made before the call: the published one, or,
-     * when commits came since, a new one. Costs nothing when no commit came.
+     * when commits came since, a new one; or the published one while it is younger than the
+     * configured maximum age. Costs nothing when no commit came.
      */
     public Snapshot current() {
         lastUse = System.nanoTime();
         Snapshot now = published;
-        if (now != null && now.commits() == commits.get()) {
+        if (now != null && (now.commits() == commits.get() || youngEnough(now))) {
             return now;
         }
         synchronized (this) {
             if (published == null) {
                 publish();
                 long every = DEBOUNCE.toMillis() / 2;
-                watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
-            } else if (published.commits() != commits.get()) {
+                try {
+                    watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    throw new IllegalStateException("the analyst snapshot is closed: the node is stopping", stopped);
+                }
+            } else if (published.commits() != commits.get() && !youngEnough(published)) {
                 publish();
             }
             return published;
         }
+    }
+
+    private boolean youngEnough(Snapshot snapshot) {
+        return !maxAge.isZero() && Duration.between(snapshot.asOf(), Instant.now()).compareTo(maxAge) <= 0;
     }
 
     /**
@@ -233,7 +254,7 @@ public final class AnalystSnapshots implements AutoCloseable {
      */
     private Snapshot publish() {
         if (closed) {
-            throw new IllegalStateException("the node is stopping");
+            throw new IllegalStateException("the analyst snapshot is closed: the node is stopping");
         }
         long started = System.nanoTime();
         long next = ++generation;
