@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -36,7 +37,10 @@ import org.tonle.core.Json;
  * Baseline in the same run: the same node idle after its start and the first answer.
  * Afterwards, the records the node acknowledged must all be counted, once.
  *
- * <pre>bin/bench soak [RECORDS] [SECONDS] [CLIENTS]   (defaults 1000000 120 24)</pre>
+ * <pre>bin/bench soak [RECORDS] [SECONDS] [CLIENTS] [SNAPSHOT_MAX_AGE]   (defaults 1000000 120 24 0)</pre>
+ *
+ * SNAPSHOT_MAX_AGE (seconds) is set as {@code sql.snapshot_max_age_seconds} in a copy of
+ * config/; 0 leaves config/ as it is.
  */
 public final class SoakBench {
 
@@ -64,19 +68,25 @@ public final class SoakBench {
         long records = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 24;
+        int snapshotMaxAge = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         Path work = Path.of("bench/target/soak-bench").toAbsolutePath();
         Path data = RestartBench.fresh(work);
         Path log = work.resolve("node.log");
-        System.out.printf("SoakBench: %,d records, %d clients for %d s, the node as bin/tonle starts it; %d cores; load average %s%n",
-                records, clients, seconds, Runtime.getRuntime().availableProcessors(), SqlSandboxBench.loadAverage());
-        try (Node ignored = Node.start(data, log)) {
+        Path config = Path.of("config").toAbsolutePath();
+        if (snapshotMaxAge > 0) {
+            config = copyConfig(config, work.resolve("config"), snapshotMaxAge);
+        }
+        System.out.printf("SoakBench: %,d records, %d clients for %d s, the node as bin/tonle starts it, sql.snapshot_max_age_seconds %d;"
+                + " %d cores; load average %s%n", records, clients, seconds, snapshotMaxAge, Runtime.getRuntime().availableProcessors(),
+                SqlSandboxBench.loadAverage());
+        try (Node ignored = Node.start(config, data, log)) {
             // the first start makes the node's keys
         }
         long t = System.nanoTime();
         RestartBench.fill(data, records);
         System.out.printf("warehouse filled in %.1f s%n", (System.nanoTime() - t) / 1e9);
 
-        try (Node node = Node.start(data, log)) {
+        try (Node node = Node.start(config, data, log)) {
             System.out.println("JVM options: " + node.jvmOptions());
             node.get(DASHBOARD[0], "application/json");
             Samples idle = new Samples();
@@ -110,6 +120,22 @@ public final class SoakBench {
             }
         }
         System.out.println("load average after: " + SqlSandboxBench.loadAverage());
+    }
+
+    private static Path copyConfig(Path from, Path to, int snapshotMaxAge) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
+        Path yaml = to.resolve("tonle.yaml");
+        String text = Files.readString(yaml);
+        if (!text.contains("snapshot_max_age_seconds: 0")) {
+            throw new IllegalStateException("config/tonle.yaml has no 'snapshot_max_age_seconds: 0' to change");
+        }
+        Files.writeString(yaml, text.replace("snapshot_max_age_seconds: 0", "snapshot_max_age_seconds: " + snapshotMaxAge));
+        return to;
     }
 
     /** The clients: writers, dashboards, reports, analysts. */
@@ -289,13 +315,13 @@ public final class SoakBench {
             this.url = url;
         }
 
-        static Node start(Path data, Path log) throws Exception {
+        static Node start(Path config, Path data, Path log) throws Exception {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
             ProcessBuilder builder = new ProcessBuilder(Path.of("bin/tonle").toAbsolutePath().toString(), "serve", "--config",
-                    Path.of("config").toAbsolutePath().toString(), "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", "0")
+                    config.toString(), "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", "0")
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("TONLE_ADMIN_TOKEN", TOKEN);
             builder.environment().put("TONLE_SKIP_BUILD", "1");
