@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,6 +56,12 @@ public final class AnalystSnapshots implements AutoCloseable {
     static final Duration MAX_DELAY = Duration.ofSeconds(5);
     static final Duration FINGERPRINT_EVERY = Duration.ofSeconds(10);
     static final Duration ACTIVE = Duration.ofMinutes(10);
+    /**
+     * Background copies take at most this share of the time: under steady ingest a copy of a
+     * large warehouse (tens of seconds at 10 M records) would otherwise run back to back and take
+     * a core from the writer (bin/bench soak, docs/PERFORMANCE.md "Memory").
+     */
+    static final int BACKGROUND_DUTY_DIVISOR = 5;
     private static final String FINGERPRINT = resource("fingerprint.sql");
 
     /**
@@ -69,6 +76,7 @@ public final class AnalystSnapshots implements AutoCloseable {
     }
 
     private final Warehouse warehouse;
+    private final Duration maxAge;
     private final List<String> views;
     private final Path folder;
     private final String catalog;
@@ -85,6 +93,9 @@ public final class AnalystSnapshots implements AutoCloseable {
     private long seenCommits = -1;
     private long seenSince;
     private long fingerprintAt;
+    private volatile long backgroundNotBefore;
+    private volatile Statement copying;
+    private volatile boolean closed;
 
     /**
      * Publishes nothing yet: the first snapshot is made for the first statement, and from then
@@ -94,6 +105,16 @@ public final class AnalystSnapshots implements AutoCloseable {
      *               (the warehouse's spill folder): the warehouse's instance writes them there
      */
     public AnalystSnapshots(Warehouse warehouse, List<String> views, Path folder) {
+        this(warehouse, views, folder, Duration.ZERO);
+    }
+
+    /**
+     * @param maxAge while commits keep coming, a statement may be answered from a snapshot this
+     *               old instead of waiting for a copy (zero: never); at 10 M records a copy takes
+     *               tens of seconds, so under steady ingest every statement would wait that long
+     */
+    public AnalystSnapshots(Warehouse warehouse, List<String> views, Path folder, Duration maxAge) {
+        this.maxAge = maxAge;
         this.warehouse = warehouse;
         this.views = List.copyOf(views);
         this.folder = folder;
@@ -133,6 +154,11 @@ public final class AnalystSnapshots implements AutoCloseable {
         };
     }
 
+    /** Whether a copy is under way (for tests). */
+    boolean copying() {
+        return copying != null;
+    }
+
     /** The published snapshot, without looking at the warehouse; null before the first statement. */
     public Snapshot published() {
         return published;
@@ -140,24 +166,33 @@ public final class AnalystSnapshots implements AutoCloseable {
 
     /**
      * A snapshot that holds every record commit made before the call: the published one, or,
-     * when commits came since, a new one. Costs nothing when no commit came.
+     * when commits came since, a new one; or the published one while it is younger than the
+     * configured maximum age. Costs nothing when no commit came.
      */
     public Snapshot current() {
         lastUse = System.nanoTime();
         Snapshot now = published;
-        if (now != null && now.commits() == commits.get()) {
+        if (now != null && (now.commits() == commits.get() || youngEnough(now))) {
             return now;
         }
         synchronized (this) {
             if (published == null) {
                 publish();
                 long every = DEBOUNCE.toMillis() / 2;
-                watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
-            } else if (published.commits() != commits.get()) {
+                try {
+                    watcher.scheduleWithFixedDelay(this::watch, every, every, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    throw new IllegalStateException("the analyst snapshot is closed: the node is stopping", stopped);
+                }
+            } else if (published.commits() != commits.get() && !youngEnough(published)) {
                 publish();
             }
             return published;
         }
+    }
+
+    private boolean youngEnough(Snapshot snapshot) {
+        return !maxAge.isZero() && Duration.between(snapshot.asOf(), Instant.now()).compareTo(maxAge) <= 0;
     }
 
     /**
@@ -189,10 +224,13 @@ public final class AnalystSnapshots implements AutoCloseable {
                 fingerprintAt = now;
                 due = !fingerprint().equals(published.fingerprint());
             }
-            if (due) {
+            if (due && now >= backgroundNotBefore) {
+                long started = System.nanoTime();
                 synchronized (this) {
                     publish();
                 }
+                long took = System.nanoTime() - started;
+                backgroundNotBefore = System.nanoTime() + took * (BACKGROUND_DUTY_DIVISOR - 1);
                 seenCommits = -1;
             }
         } catch (RuntimeException e) {
@@ -215,6 +253,9 @@ public final class AnalystSnapshots implements AutoCloseable {
      * this object's lock.
      */
     private Snapshot publish() {
+        if (closed) {
+            throw new IllegalStateException("the analyst snapshot is closed: the node is stopping");
+        }
         long started = System.nanoTime();
         long next = ++generation;
         Path dir = folder.resolve(Long.toString(next));
@@ -223,6 +264,7 @@ public final class AnalystSnapshots implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                copying = s;
                 s.execute("ATTACH '" + file.toAbsolutePath().toString().replace("'", "''") + "' AS " + alias);
                 String fingerprint;
                 // Taken before the transaction begins: it then holds every commit before this instant and these commits, maybe more.
@@ -248,8 +290,13 @@ public final class AnalystSnapshots implements AutoCloseable {
                 while (kept.size() > 2) {
                     deleteTree(kept.removeLast().file().getParent());
                 }
-                LOG.debug("Analyst snapshot {} published in {} ms", next, (System.nanoTime() - started) / 1_000_000);
+                long took = (System.nanoTime() - started) / 1_000_000;
+                if (took >= 1000) {
+                    LOG.info("Analyst snapshot {} published in {} ms", next, took);
+                }
                 return snapshot;
+            } finally {
+                copying = null;
             }
         } catch (SQLException | IOException e) {
             try {
@@ -283,9 +330,26 @@ public final class AnalystSnapshots implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the watcher and cancels a copy under way (at 10 M records one takes tens of
+     * seconds): its open transaction would keep the warehouse's checkpoint at a clean stop from
+     * folding the WAL into the file.
+     */
     @Override
     public void close() {
+        closed = true;
         watcher.shutdownNow();
+        Statement running = copying;
+        if (running != null) {
+            try {
+                running.cancel();
+            } catch (SQLException e) {
+                LOG.warn("Could not cancel the analyst snapshot's copy: {}", e.getMessage());
+            }
+        }
+        synchronized (this) {
+            // a publish() under way has unwound (rolled back, detached) once this lock is ours
+        }
         try {
             watcher.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

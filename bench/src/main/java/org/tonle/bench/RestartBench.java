@@ -153,7 +153,7 @@ public final class RestartBench {
     }
 
     /** N client contacts written straight into a new warehouse (versions and facts), and the from-scratch answer. */
-    private static Map<List<String>, Long> fill(Path data, long size) throws Exception {
+    static Map<List<String>, Long> fill(Path data, long size) throws Exception {
         try (Warehouse warehouse = Warehouse.open(data.resolve("tonle.duckdb"))) {
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
                 long persons = Math.max(1, (long) (size / 5.3));
@@ -190,7 +190,7 @@ public final class RestartBench {
         }
     }
 
-    private static Path fresh(Path dir) throws IOException {
+    static Path fresh(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -215,7 +215,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, store);
         IndicatorCube cube = new IndicatorCube(warehouse);
         // The analyst snapshot (ad-hoc SQL) counts commits too, to know when it is behind.
-        AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"));
+        AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"),
+                config.settings().sql().snapshotMaxAge());
         parts.add(0, snapshots);
         store.onCommit(snapshots.counting(cube));
         GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());

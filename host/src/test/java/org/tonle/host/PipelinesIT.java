@@ -300,6 +300,14 @@ class PipelinesIT {
         assertThat(after.get("tonle_ingest_writer_busy_seconds_total")).isGreaterThan(before.get("tonle_ingest_writer_busy_seconds_total"));
     }
 
+    @Test
+    void metricsCarryTheHeapAgainstItsMaximum() {
+        String metrics = node.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain").body();
+        double used = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertThat(used).as(metrics).isGreaterThan(1e6);
+        assertThat(metrics).contains("jvm_memory_max_bytes{area=\"heap\"", "jvm_threads_live_threads", "process_cpu_usage");
+    }
+
     private Map<String, Double> ingestMetrics() {
         TestNode.Response answer = node.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain");
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);

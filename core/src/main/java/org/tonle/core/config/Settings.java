@@ -211,10 +211,14 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      * @param maxTempSize       disk the instance may spill to, in its own spill folder, e.g. {@code 4GB}
      * @param maxAnswerBytes    an answer past this is cut (JSON, CSV, table) or refused (Arrow, Flight SQL)
      * @param concurrentQueries analysts' statements running at once; others wait within their time limit
+     * @param snapshotMaxAgeSeconds while records keep arriving, an answer may come from an analyst
+     *                  snapshot this old (its {@code as_of} says so); 0: every answer holds every
+     *                  commit made before its statement arrived (docs/ANALYTICS.md)
      */
     public record Sql(@JsonProperty("timeout_seconds") int timeoutSeconds, @JsonProperty("memory_limit") String memoryLimit,
                       @JsonProperty("threads") int threads, @JsonProperty("max_temp_size") String maxTempSize,
-                      @JsonProperty("max_answer_bytes") long maxAnswerBytes, @JsonProperty("concurrent_queries") int concurrentQueries) {
+                      @JsonProperty("max_answer_bytes") long maxAnswerBytes, @JsonProperty("concurrent_queries") int concurrentQueries,
+                      @JsonProperty("snapshot_max_age_seconds") int snapshotMaxAgeSeconds) {
 
         public Sql {
             timeoutSeconds = timeoutSeconds <= 0 ? 10 : timeoutSeconds;
@@ -223,10 +227,19 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
             maxTempSize = maxTempSize == null || maxTempSize.isBlank() ? "4GB" : maxTempSize;
             maxAnswerBytes = maxAnswerBytes <= 0 ? 64L << 20 : maxAnswerBytes;
             concurrentQueries = concurrentQueries <= 0 ? 2 : concurrentQueries;
+            snapshotMaxAgeSeconds = Math.max(0, snapshotMaxAgeSeconds);
+        }
+
+        public Sql(int timeoutSeconds, String memoryLimit, int threads, String maxTempSize, long maxAnswerBytes, int concurrentQueries) {
+            this(timeoutSeconds, memoryLimit, threads, maxTempSize, maxAnswerBytes, concurrentQueries, 0);
         }
 
         public Sql(int timeoutSeconds) {
             this(timeoutSeconds, null, 0, null, 0, 0);
+        }
+
+        public Duration snapshotMaxAge() {
+            return Duration.ofSeconds(snapshotMaxAgeSeconds);
         }
 
         public Duration timeout() {

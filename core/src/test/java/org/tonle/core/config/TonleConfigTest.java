@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,5 +84,22 @@ class TonleConfigTest {
         assertThat(Settings.defaults().http().workers()).isEqualTo(32);
         assertThat(new Settings.Http(0).workers()).isEqualTo(32);
         assertThat(new Settings.Http(8).workers()).isEqualTo(8);
+    }
+
+    @Test
+    void analystAnswersHoldEveryCommitUnlessASnapshotAgeIsConfigured(@TempDir Path dir) throws Exception {
+        assertThat(CONFIG.settings().sql().snapshotMaxAge()).isEqualTo(Duration.ZERO);
+        assertThat(Settings.defaults().sql().snapshotMaxAge()).isEqualTo(Duration.ZERO);
+        Path config = dir.resolve("config");
+        Files.createDirectories(config);
+        Path repository = Path.of("").toAbsolutePath().getParent().resolve("config");
+        try (Stream<Path> files = Files.list(repository)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, config.resolve(file.getFileName()));
+            }
+        }
+        Path yaml = config.resolve("tonle.yaml");
+        Files.writeString(yaml, Files.readString(yaml).replace("snapshot_max_age_seconds: 0", "snapshot_max_age_seconds: 90"));
+        assertThat(TonleConfig.load(config).settings().sql().snapshotMaxAge()).isEqualTo(Duration.ofSeconds(90));
     }
 }

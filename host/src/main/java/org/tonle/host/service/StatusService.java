@@ -12,6 +12,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -50,6 +53,11 @@ public final class StatusService {
         FunctionCounter.builder("tonle.ingest.submissions", ingest, i -> i.writerStats().submissions())
                 .description("submissions (requests, import batches, bundle publishes) the writer committed").register(registry);
         this.transportMetrics = new TransportMetrics(transport, registry);
+        // Heap against bin/tonle's -Xmx, threads and CPU: what an operator watches before raising
+        // the heap (docs/OPERATIONS.md, "Memory").
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
     }
 
     /**
