@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.stream.Stream;
 
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.warehouse.CommitListener;
@@ -62,6 +67,8 @@ public final class AnalystSnapshots implements AutoCloseable {
      * a core from the writer (bin/bench soak, docs/PERFORMANCE.md "Memory").
      */
     static final int BACKGROUND_DUTY_DIVISOR = 5;
+    /** More changed records than this since the last snapshot: a full copy is cheaper. */
+    static final int MAX_INCREMENTAL = 250_000;
     private static final String FINGERPRINT = resource("fingerprint.sql");
 
     /**
@@ -96,6 +103,13 @@ public final class AnalystSnapshots implements AutoCloseable {
     private volatile long backgroundNotBefore;
     private volatile Statement copying;
     private volatile boolean closed;
+    /** The views with a record_id: copied incrementally, the records changed since the last snapshot. */
+    private final Set<String> recordViews;
+    /** Guards {@link #changed} and {@link #overflowed} together with the count of {@link #commits}. */
+    private final Object changes = new Object();
+    private Set<UUID> changed = new HashSet<>();
+    private boolean overflowed;
+    private volatile boolean lastIncremental;
 
     /**
      * Publishes nothing yet: the first snapshot is made for the first statement, and from then
@@ -124,11 +138,22 @@ public final class AnalystSnapshots implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the analyst snapshot folder " + folder, e);
         }
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
-            rs.next();
-            this.catalog = rs.getString(1);
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT current_database()")) {
+                rs.next();
+                this.catalog = rs.getString(1);
+            }
+            Set<String> withIds = new HashSet<>();
+            try (ResultSet rs = s.executeQuery("SELECT table_name FROM duckdb_columns() WHERE database_name = current_database()"
+                    + " AND schema_name = 'main' AND column_name = 'record_id'")) {
+                while (rs.next()) {
+                    withIds.add(rs.getString(1));
+                }
+            }
+            withIds.retainAll(this.views);
+            this.recordViews = Set.copyOf(withIds);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot name the warehouse catalogue: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the warehouse catalogue: " + e.getMessage(), e);
         }
     }
 
@@ -148,10 +173,33 @@ public final class AnalystSnapshots implements AutoCloseable {
                 try {
                     inner.committed(removed, added);
                 } finally {
-                    commits.incrementAndGet();
+                    synchronized (changes) {
+                        note(removed);
+                        note(added);
+                        commits.incrementAndGet();
+                    }
                 }
             }
         };
+    }
+
+    /** Called holding {@link #changes}. */
+    private void note(List<FactRow> facts) {
+        if (overflowed) {
+            return;
+        }
+        for (FactRow fact : facts) {
+            changed.add(fact.recordId());
+        }
+        if (changed.size() > MAX_INCREMENTAL) {
+            overflowed = true;
+            changed = new HashSet<>();
+        }
+    }
+
+    /** Whether the last snapshot published was made incrementally (for tests). */
+    boolean lastWasIncremental() {
+        return lastIncremental;
     }
 
     /** Whether a copy is under way (for tests). */
@@ -248,9 +296,13 @@ public final class AnalystSnapshots implements AutoCloseable {
     }
 
     /**
-     * Copies every analytics view into a new file in one transaction of the warehouse (so the
-     * tables agree with each other and with the fingerprint), and publishes it. Called holding
-     * this object's lock.
+     * Writes every analytics view into a new file in one transaction of the warehouse (so the
+     * tables agree with each other and with the fingerprint), and publishes it. Incrementally
+     * where it can: a copy of the previous file, in which the views with a record id get the
+     * rows of the records changed since (deleted, then read again from the view), and the small
+     * views are copied whole; in full for the first snapshot, after the dimensions or the date
+     * changed (they change what the views select), or past {@link #MAX_INCREMENTAL} changed
+     * records. Called holding this object's lock.
      */
     private Snapshot publish() {
         if (closed) {
@@ -261,14 +313,30 @@ public final class AnalystSnapshots implements AutoCloseable {
         Path dir = folder.resolve(Long.toString(next));
         Path file = dir.resolve(catalog + ".duckdb");
         String alias = "tonle_analyst_snapshot_" + next;
+        // Taken before the transaction begins: it then holds every commit counted here, maybe more;
+        // records changed by those later commits are copied again next time.
+        long counted;
+        Set<UUID> records;
+        boolean everything;
+        synchronized (changes) {
+            counted = commits.get();
+            records = changed;
+            everything = overflowed;
+            changed = new HashSet<>();
+            overflowed = false;
+        }
+        Snapshot previous = published;
+        boolean incremental = !everything && previous != null && Files.exists(previous.file());
+        boolean done = false;
         try {
             Files.createDirectories(dir);
+            if (incremental) {
+                Files.copy(previous.file(), file);
+            }
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
                 copying = s;
                 s.execute("ATTACH '" + file.toAbsolutePath().toString().replace("'", "''") + "' AS " + alias);
                 String fingerprint;
-                // Taken before the transaction begins: it then holds every commit before this instant and these commits, maybe more.
-                long counted = commits.get();
                 Instant asOf = Instant.now();
                 try {
                     s.execute("BEGIN TRANSACTION");
@@ -276,8 +344,20 @@ public final class AnalystSnapshots implements AutoCloseable {
                         rs.next();
                         fingerprint = rs.getString(1);
                     }
+                    incremental = incremental && sameDimensions(previous.fingerprint(), fingerprint);
+                    if (incremental && !records.isEmpty()) {
+                        stage(c, s, records);
+                    }
                     for (String view : views) {
-                        s.execute("CREATE TABLE " + alias + ".main.\"" + view + "\" AS SELECT * FROM main.\"" + view + "\"");
+                        String target = alias + ".main.\"" + view + "\"";
+                        if (incremental && recordViews.contains(view)) {
+                            if (!records.isEmpty()) {
+                                s.execute("DELETE FROM " + target + " WHERE record_id IN (SELECT id FROM snapshot_changed)");
+                                s.execute("INSERT INTO " + target + " SELECT * FROM main.\"" + view + "\" WHERE record_id IN (SELECT id FROM snapshot_changed)");
+                            }
+                        } else {
+                            s.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM main.\"" + view + "\"");
+                        }
                     }
                     s.execute("COMMIT");
                     s.execute("CHECKPOINT " + alias);
@@ -290,9 +370,12 @@ public final class AnalystSnapshots implements AutoCloseable {
                 while (kept.size() > 2) {
                     deleteTree(kept.removeLast().file().getParent());
                 }
+                done = true;
+                lastIncremental = incremental;
                 long took = (System.nanoTime() - started) / 1_000_000;
                 if (took >= 1000) {
-                    LOG.info("Analyst snapshot {} published in {} ms", next, took);
+                    LOG.info("Analyst snapshot {} published in {} ms ({})", next, took,
+                            incremental ? records.size() + " changed records" : "full copy");
                 }
                 return snapshot;
             } finally {
@@ -305,7 +388,46 @@ public final class AnalystSnapshots implements AutoCloseable {
                 // a later snapshot removes it
             }
             throw new IllegalStateException("cannot publish the analyst snapshot: " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                // The next snapshot must still copy what this one did not.
+                synchronized (changes) {
+                    overflowed |= everything;
+                    if (!overflowed) {
+                        changed.addAll(records);
+                    }
+                }
+            }
         }
+    }
+
+    /** The record ids into a temporary table of the copying connection, inside its transaction. */
+    private static void stage(Connection c, Statement s, Set<UUID> records) throws SQLException {
+        s.execute("CREATE OR REPLACE TEMP TABLE snapshot_changed (id UUID)");
+        try (DuckDBAppender appender = c.unwrap(DuckDBConnection.class).createAppender("temp", "main", "snapshot_changed")) {
+            for (UUID id : records) {
+                appender.beginRow().append(id).endRow();
+            }
+        }
+    }
+
+    /**
+     * Whether two fingerprints agree on everything but the counts of versions and facts (the
+     * first three fields): the dimensions and the date.
+     */
+    static boolean sameDimensions(String a, String b) {
+        return dimensions(a).equals(dimensions(b));
+    }
+
+    private static String dimensions(String fingerprint) {
+        int at = -1;
+        for (int i = 0; i < 3; i++) {
+            at = fingerprint.indexOf('/', at + 1);
+            if (at < 0) {
+                return fingerprint;
+            }
+        }
+        return fingerprint.substring(at + 1);
     }
 
     private static void deleteTree(Path dir) throws IOException {
