@@ -1,9 +1,11 @@
 package org.tonle.pipelines.transport;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.UUID;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,23 +26,31 @@ record Envelope(String origin, String action, UUID recordId, int version, String
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
+    /**
+     * The message for a change. The stored body is the office's own canonical JSON, so it is
+     * written into the message as it is, not parsed and written again (headquarters reads and
+     * validates the message either way).
+     */
     static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("origin", origin);
-        node.put("action", entry.action());
-        node.put("id", entry.recordId().toString());
-        node.put("version", entry.version());
-        node.put("recorded_by", entry.recordedBy());
-        node.put("recorded_at", entry.recordedAt().toString());
-        node.put("forwarded_at", forwardedAt.toString());
-        try {
+        StringWriter out = new StringWriter(entry.body() == null ? 256 : entry.body().length() + 256);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("origin", origin);
+            g.writeStringField("action", entry.action());
+            g.writeStringField("id", entry.recordId().toString());
+            g.writeNumberField("version", entry.version());
+            g.writeStringField("recorded_by", entry.recordedBy());
+            g.writeStringField("recorded_at", entry.recordedAt().toString());
+            g.writeStringField("forwarded_at", forwardedAt.toString());
             if (entry.body() != null) {
-                node.set("record", JSON.readTree(entry.body()));
+                g.writeFieldName("record");
+                g.writeRawValue(entry.body());
             }
-            return JSON.writeValueAsString(node);
+            g.writeEndObject();
         } catch (IOException e) {
-            throw new IllegalStateException("the outbox holds a change of record " + entry.recordId() + " that is not JSON", e);
+            throw new IllegalStateException("cannot write the change of record " + entry.recordId() + " as a message", e);
         }
+        return out.toString();
     }
 
     /** @throws IllegalArgumentException naming what is wrong, for a message no office wrote */
