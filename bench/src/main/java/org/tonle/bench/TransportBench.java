@@ -34,7 +34,7 @@ import org.tonle.pipelines.SubjectKeys;
  * JVM) with TLS, SASL/SCRAM-SHA-512 and ACLs as in production, and, as the baseline, a single
  * node taking the same records the same way.
  * <ol>
- * <li>warm-up: the same load on a throwaway single node, untimed (JIT);</li>
+ * <li>before each of the two: the same load, untimed (JIT, the first Kafka round trips);</li>
  * <li>baseline: {@code clients} threads post {@code records} new records in requests of
  *     {@code batch} to a single node until its warehouse has committed them all;</li>
  * <li>end to end: the same at the office node, until headquarters has committed them all (the
@@ -66,13 +66,6 @@ public final class TransportBench {
         System.out.printf("TransportBench: %d records in requests of %d from %d clients, then %d single records; %d cores%n",
                 records, batch, clients, singles, Runtime.getRuntime().availableProcessors());
 
-        // Warm-up: the same load, untimed, on a node of its own, so that the baseline does not pay
-        // for the JIT alone (the end-to-end run comes second, with the JVM warm).
-        try (TestNode node = node(root, "warm-up", null, "single", null, key, null, null)) {
-            post(node, cases(500));
-            postAll(node, records, batch, clients);
-            awaitCount(node, 500L + records);
-        }
         double single;
         try (TestNode node = node(root, "single", null, "single", null, key, null, null)) {
             single = report("single node, HTTP ingest (baseline)", node, node, null, records, batch, clients, singles);
@@ -110,9 +103,13 @@ public final class TransportBench {
 
     private static double report(String name, TestNode entry, TestNode warehouse, KafkaBroker broker, int records, int batch,
                                  int clients, int singles) throws InterruptedException {
-        // Warm-up: class loading, JIT, the first Kafka metadata round trip.
+        // Warm-up, the same load untimed, so that neither path is measured while the JIT still
+        // compiles it (with 500 records only, the JIT took a third of the end-to-end run's CPU):
+        // class loading, the first Kafka metadata round trip, TLS, the receiver.
         post(entry, cases(500));
-        awaitCount(warehouse, 500);
+        postAll(entry, records, batch, clients);
+        long before = 500L + records;
+        awaitCount(warehouse, before);
         long cpu = processCpu();
         long brokerCpu = broker == null ? 0 : broker.cpu().toNanos();
         long start = System.nanoTime();
@@ -122,14 +119,14 @@ public final class TransportBench {
         }
         postAll(entry, records, batch, clients);
         double accepted = (System.nanoTime() - start) / 1e9;
-        awaitCount(warehouse, 500L + records);
+        awaitCount(warehouse, before + records);
         double seconds = (System.nanoTime() - start) / 1e9;
         double jvmSeconds = (processCpu() - cpu) / 1e9;
         double brokerSeconds = broker == null ? 0 : (broker.cpu().toNanos() - brokerCpu) / 1e9;
         String progress = timeline == null ? null : timeline.finish();
 
         List<Double> latencies = new ArrayList<>();
-        long expected = 500L + records;
+        long expected = before + records;
         for (int i = 0; i < singles; i++) {
             String one = cases(1);
             long t0 = System.nanoTime();
@@ -160,7 +157,7 @@ public final class TransportBench {
         private final TestNode hq;
         private final long start;
         private final StringBuilder line = new StringBuilder(
-                "  timeline (s: office records / outbox depth / headquarters records, warm-up's 500 included):");
+                "  timeline (s: office records / outbox depth / headquarters records, the warm-up's included):");
         private volatile boolean done;
 
         Timeline(TestNode office, TestNode hq, long start) {

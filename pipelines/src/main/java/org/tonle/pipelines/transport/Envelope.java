@@ -21,8 +21,8 @@ import org.tonle.warehouse.Outbox;
  * <pre>{"origin":"PNH","action":"create","version":1,"recorded_by":"pnh-staff",
  *  "recorded_at":"...","forwarded_at":"...","record":{...canonical record...}}</pre>
  */
-record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, Instant recordedAt,
-                Instant forwardedAt, ObjectNode record) {
+record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, String recordedAtText,
+                String forwardedAtText, Instant forwardedAt, ObjectNode record) {
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -53,8 +53,19 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         return out.toString();
     }
 
-    /** @throws IllegalArgumentException naming what is wrong, for a message no office wrote */
-    static Envelope read(String text) {
+    /** When the office committed the change, or null when the message does not say (parsed when asked: headquarters does not need it). */
+    Instant recordedAt() {
+        return instant(recordedAtText);
+    }
+
+    /**
+     * Reads a message; {@code previous}, the message read before it (or null), lends its forwarding time
+     * when this one has the same (every message of an office's batch has): parsing a time is
+     * a large part of reading a small message.
+     *
+     * @throws IllegalArgumentException naming what is wrong, for a message no office wrote
+     */
+    static Envelope read(String text, Envelope previous) {
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -78,14 +89,17 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         if (!action.equals("void") && (record == null || !record.isObject())) {
             throw new IllegalArgumentException("a " + action + " carries the record as a JSON object");
         }
+        String forwarded = node.hasNonNull("forwarded_at") ? node.get("forwarded_at").asText() : null;
+        Instant forwardedAt = previous != null && previous.forwardedAt() != null && forwarded != null
+                && forwarded.equals(previous.forwardedAtText) ? previous.forwardedAt() : instant(forwarded);
         return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
-                node.path("recorded_by").asText(null), instant(node, "recorded_at"), instant(node, "forwarded_at"),
-                record == null || !record.isObject() ? null : (ObjectNode) record);
+                node.path("recorded_by").asText(null), node.hasNonNull("recorded_at") ? node.get("recorded_at").asText() : null,
+                forwarded, forwardedAt, record == null || !record.isObject() ? null : (ObjectNode) record);
     }
 
-    private static Instant instant(JsonNode node, String field) {
+    private static Instant instant(String text) {
         try {
-            return node.hasNonNull(field) ? Instant.parse(node.get(field).asText()) : null;
+            return text == null ? null : Instant.parse(text);
         } catch (RuntimeException e) {
             return null;
         }
