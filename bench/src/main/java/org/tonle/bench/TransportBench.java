@@ -2,6 +2,7 @@ package org.tonle.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
@@ -31,6 +34,7 @@ import org.tonle.pipelines.SubjectKeys;
  * JVM) with TLS, SASL/SCRAM-SHA-512 and ACLs as in production, and, as the baseline, a single
  * node taking the same records the same way.
  * <ol>
+ * <li>before each of the two: the same load, untimed (JIT, the first Kafka round trips);</li>
  * <li>baseline: {@code clients} threads post {@code records} new records in requests of
  *     {@code batch} to a single node until its warehouse has committed them all;</li>
  * <li>end to end: the same at the office node, until headquarters has committed them all (the
@@ -64,7 +68,7 @@ public final class TransportBench {
 
         double single;
         try (TestNode node = node(root, "single", null, "single", null, key, null, null)) {
-            single = report("single node, HTTP ingest (baseline)", node, node, records, batch, clients, singles);
+            single = report("single node, HTTP ingest (baseline)", node, node, null, records, batch, clients, singles);
         }
         try (KafkaBroker broker = KafkaBroker.startSecure(root.resolve("kafka"),
                 Map.of("headquarters", HQ_PASSWORD, "office-pnh", PNH_PASSWORD))) {
@@ -79,7 +83,7 @@ public final class TransportBench {
             double endToEnd;
             try (TestNode office = node(root, "office", "PNH", "office", broker, key, "office-pnh", PNH_PASSWORD)) {
                 try (TestNode hq = node(root, "hq", null, "headquarters", broker, key, "headquarters", HQ_PASSWORD)) {
-                    endToEnd = report("office -> Kafka -> headquarters", office, hq, records, batch, clients, singles);
+                    endToEnd = report("office -> Kafka -> headquarters", office, hq, broker, records, batch, clients, singles);
                 }
                 // A backlog: headquarters is away while the office takes the records again (new ids).
                 postAll(office, records, batch, clients);
@@ -97,22 +101,32 @@ public final class TransportBench {
         }
     }
 
-    private static double report(String name, TestNode entry, TestNode warehouse, int records, int batch, int clients, int singles) {
-        // Warm-up: class loading, JIT, the first Kafka metadata round trip.
+    private static double report(String name, TestNode entry, TestNode warehouse, KafkaBroker broker, int records, int batch,
+                                 int clients, int singles) throws InterruptedException {
+        // Warm-up, the same load untimed, so that neither path is measured while the JIT still
+        // compiles it (with 500 records only, the JIT took a third of the end-to-end run's CPU):
+        // class loading, the first Kafka metadata round trip, TLS, the receiver.
         post(entry, cases(500));
-        awaitCount(warehouse, 500);
+        postAll(entry, records, batch, clients);
+        long before = 500L + records;
+        awaitCount(warehouse, before);
+        long cpu = processCpu();
+        long brokerCpu = broker == null ? 0 : broker.cpu().toNanos();
         long start = System.nanoTime();
-        Thread timeline = entry == warehouse ? null : timeline(entry, warehouse, start);
+        Timeline timeline = entry == warehouse ? null : new Timeline(entry, warehouse, start);
+        if (timeline != null) {
+            timeline.start();
+        }
         postAll(entry, records, batch, clients);
         double accepted = (System.nanoTime() - start) / 1e9;
-        awaitCount(warehouse, 500L + records);
+        awaitCount(warehouse, before + records);
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (timeline != null) {
-            timeline.interrupt();
-        }
+        double jvmSeconds = (processCpu() - cpu) / 1e9;
+        double brokerSeconds = broker == null ? 0 : (broker.cpu().toNanos() - brokerCpu) / 1e9;
+        String progress = timeline == null ? null : timeline.finish();
 
         List<Double> latencies = new ArrayList<>();
-        long expected = 500L + records;
+        long expected = before + records;
         for (int i = 0; i < singles; i++) {
             String one = cases(1);
             long t0 = System.nanoTime();
@@ -126,26 +140,62 @@ public final class TransportBench {
                         + "   end-to-end latency p50 %6.1f ms, p95 %6.1f ms, max %6.1f ms%n",
                 name, rate, records, seconds, accepted, percentile(latencies, 50), percentile(latencies, 95),
                 latencies.get(latencies.size() - 1));
+        System.out.printf("  CPU while it ran: %.1f s (this JVM: nodes and clients %.1f s, broker %.1f s), %.0f µs per record%n",
+                jvmSeconds + brokerSeconds, jvmSeconds, brokerSeconds, (jvmSeconds + brokerSeconds) * 1e6 / records);
+        if (progress != null) {
+            System.out.println(progress);
+        }
         return rate;
     }
 
-    /** Every second: the office's outbox depth and headquarters' count, to show which side the time waits on. */
-    private static Thread timeline(TestNode office, TestNode hq, long start) {
-        Thread thread = new Thread(() -> {
-            StringBuilder line = new StringBuilder("  timeline (s: office outbox depth / headquarters records):");
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(1000);
-                    long depth = office.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong(-1);
-                    line.append(String.format(" %.0f: %d/%d", (System.nanoTime() - start) / 1e9, depth, count(hq)));
+    /**
+     * Every half second: what the office has committed, its outbox depth and what headquarters
+     * has committed, to show which side the time waits on.
+     */
+    private static final class Timeline extends Thread {
+        private final TestNode office;
+        private final TestNode hq;
+        private final long start;
+        private final StringBuilder line = new StringBuilder(
+                "  timeline (s: office records / outbox depth / headquarters records, the warm-up's included):");
+        private volatile boolean done;
+
+        Timeline(TestNode office, TestNode hq, long start) {
+            super("timeline");
+            this.office = office;
+            this.hq = hq;
+            this.start = start;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (!done) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
                 }
-            } catch (InterruptedException | RuntimeException stopped) {
-                System.out.println(line);
+                try {
+                    long depth = office.get("/api/v1/status").json().path("transport").path("outbox").path("depth").asLong(-1);
+                    line.append(String.format(" %.1f: %d/%d/%d", (System.nanoTime() - start) / 1e9, count(office), depth, count(hq)));
+                } catch (RuntimeException e) {
+                    line.append(" (").append(e.getMessage()).append(')');
+                }
             }
-        }, "timeline");
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
+        }
+
+        String finish() throws InterruptedException {
+            done = true;
+            interrupt();
+            join(10_000);
+            return line.toString();
+        }
+    }
+
+    /** CPU time of this JVM so far, in nanoseconds. */
+    private static long processCpu() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** {@code clients} threads post {@code records} new records in requests of {@code batch}. */

@@ -8,20 +8,41 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The office's durable outbox to headquarters (migration 005-outbox.sql). Changes enter in the
- * transaction that commits them to the office's own warehouse ({@link RecordStore.CommitHook}),
- * so an acknowledged record survives a killed process; they leave only once Kafka acknowledged
- * them. The outbox is bounded: a batch that would overfill it is refused as a whole.
+ * The office's durable outbox to headquarters (migration 005-outbox.sql). Changes enter the
+ * table in the transaction that commits them to the office's own warehouse
+ * ({@link RecordStore.CommitHook}), so an acknowledged record survives a killed process; they
+ * leave only once Kafka acknowledged them. The outbox is bounded: a batch that would overfill it
+ * is refused as a whole.
+ *
+ * <p>The table is the durable copy only. Once a transaction has committed, its changes also join
+ * a queue in memory, which is what the forwarder reads: while the office's writer is busy, the
+ * forwarder neither reads the table nor deletes from it after every batch. The table is read
+ * (in sequence order, after the last change queued) only after a start, when more changes
+ * waited than the queue holds, or when a commit's outcome is unknown; acknowledged changes are
+ * deleted from it in runs ({@link #TRIM_ROWS} or once a second), so a crash may send a few
+ * acknowledged changes again, which headquarters recognises as duplicates (id and content hash).
  */
 public final class Outbox implements RecordStore.CommitHook {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
+
+    /** Changes the in-memory queue holds; beyond it, changes wait in the table only until the queue has room. */
+    public static final int MEMORY = 20_000;
+    /** Acknowledged changes deleted from the table in one statement, at most every {@link #TRIM_NANOS}. */
+    static final int TRIM_ROWS = 10_000;
+    static final long TRIM_NANOS = 1_000_000_000L;
 
     /** One change waiting to be forwarded. {@code body} is null for a void. */
     public record Entry(long seq, UUID recordId, int version, String action, String body, String recordedBy, Instant recordedAt) {
@@ -33,10 +54,48 @@ public final class Outbox implements RecordStore.CommitHook {
 
     private final Warehouse warehouse;
     private final long capacity;
+    private final int memory;
+    private final Object lock = new Object();
+    // All below guarded by lock.
+    /** Committed, unacknowledged changes in sequence order: seq acknowledged + 1 up to queuedUpTo. */
+    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+    /** Changes committed and not yet acknowledged. */
+    private long waiting;
+    /** The sequence number of the next change to commit. */
+    private long nextSeq;
+    /** Every change up to this was acknowledged by Kafka. */
+    private long acknowledged;
+    /** Every waiting change up to this is in the queue; later ones are in the table (and join the queue when live). */
+    private long queuedUpTo;
+    /** Committed changes join the queue at once; false: they wait in the table until the queue catches up. */
+    private boolean live;
+    /** The changes of the transaction under way: they join the queue when it has committed. */
+    private List<Entry> pending;
+    /** Rows up to this were deleted from the table. */
+    private long trimmedUpTo;
+    private long trimmedAt = System.nanoTime();
+    private boolean trimming;
 
     public Outbox(Warehouse warehouse, long capacity) {
+        this(warehouse, capacity, MEMORY);
+    }
+
+    Outbox(Warehouse warehouse, long capacity, int memory) {
         this.warehouse = warehouse;
         this.capacity = capacity;
+        this.memory = memory;
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(Sql.load("sql/outbox-bounds.sql"))) {
+            rs.next();
+            waiting = rs.getLong(1);
+            nextSeq = rs.getLong(3) + 1;
+            acknowledged = waiting == 0 ? rs.getLong(3) : rs.getLong(2) - 1;
+            queuedUpTo = acknowledged;
+            trimmedUpTo = acknowledged;
+            live = waiting == 0;
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the outbox: " + e.getMessage(), e);
+        }
     }
 
     public long capacity() {
@@ -45,20 +104,24 @@ public final class Outbox implements RecordStore.CommitHook {
 
     @Override
     public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
-        long count;
-        long next;
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(Sql.load("sql/outbox-depth.sql"))) {
-            rs.next();
-            count = rs.getLong(1);
-            next = rs.getLong(2);
+        long first;
+        synchronized (lock) {
+            if (pending != null) {
+                // The last transaction never reported its commit: it rolled back, or its outcome is
+                // unknown. Take the count and the sequence from the table, and read it from where the queue ends.
+                resync(connection);
+            }
+            if (waiting + changes.size() > capacity) {
+                throw new OutboxFullException(waiting, capacity);
+            }
+            first = nextSeq;
         }
-        if (count + changes.size() > capacity) {
-            throw new OutboxFullException(count, capacity);
-        }
+        List<Entry> entries = new ArrayList<>(changes.size());
+        long seq = first;
         try (DuckDBAppender appender = connection.createAppender("outbox")) {
             for (Change c : changes) {
                 appender.beginRow()
-                        .append(next++)
+                        .append(seq)
                         .append(c.recordId())
                         .append(c.version())
                         .append(c.action().id())
@@ -66,14 +129,84 @@ public final class Outbox implements RecordStore.CommitHook {
                         .append(c.recordedBy())
                         .append(OffsetDateTime.ofInstant(c.recordedAt(), ZoneOffset.UTC))
                         .endRow();
+                entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
+            }
+        }
+        synchronized (lock) {
+            pending = entries;
+        }
+    }
+
+    private void resync(DuckDBConnection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(Sql.load("sql/outbox-waiting.sql"))) {
+            ps.setLong(1, acknowledged);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                waiting = rs.getLong(1);
+                nextSeq = Math.max(nextSeq, rs.getLong(2) + 1);
+            }
+        }
+        pending = null;
+        live = false;
+    }
+
+    /** The transaction that called {@link #inTransaction} last has committed: its changes may be forwarded from memory. */
+    @Override
+    public void committed() {
+        synchronized (lock) {
+            List<Entry> entries = pending;
+            pending = null;
+            if (entries == null || entries.isEmpty()) {
+                return;
+            }
+            nextSeq = entries.get(entries.size() - 1).seq() + 1;
+            waiting += entries.size();
+            if (live && queue.size() + entries.size() > memory) {
+                live = false;
+            }
+            if (live) {
+                for (Entry e : entries) {
+                    if (e.seq() > queuedUpTo) {
+                        queue.addLast(e);
+                        queuedUpTo = e.seq();
+                    }
+                }
             }
         }
     }
 
-    /** The oldest waiting changes, in commit order. */
+    /**
+     * The oldest waiting changes, in commit order, without removing them: after a failed send the
+     * same changes come again. From memory, or from the table after what the queue holds.
+     */
     public List<Entry> next(int limit) {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-next.sql"))) {
-            ps.setInt(1, limit);
+        List<Entry> entries = new ArrayList<>(Math.min(limit, MEMORY));
+        synchronized (lock) {
+            if (!live && queue.size() < limit) {
+                // Under the lock, so that no commit reports itself between this read and going live.
+                int wanted = limit - queue.size();
+                List<Entry> read = readAfter(queuedUpTo, wanted);
+                for (Entry e : read) {
+                    queue.addLast(e);
+                    queuedUpTo = e.seq();
+                }
+                live = read.size() < wanted;
+            }
+            Iterator<Entry> it = queue.iterator();
+            while (entries.size() < limit && it.hasNext()) {
+                entries.add(it.next());
+            }
+        }
+        if (entries.isEmpty()) {
+            trim(false);
+        }
+        return entries;
+    }
+
+    private List<Entry> readAfter(long seq, int limit) {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-after.sql"))) {
+            ps.setLong(1, seq);
+            ps.setInt(2, limit);
             List<Entry> entries = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -87,22 +220,73 @@ public final class Outbox implements RecordStore.CommitHook {
         }
     }
 
-    /** Removes every change up to and including {@code seq}, once Kafka acknowledged them. */
-    public void remove(long seq) {
+    /**
+     * Kafka acknowledged every change up to and including {@code seq}: they leave the queue at
+     * once, and the table in the next run of deletes.
+     */
+    public void acknowledge(long seq) {
+        synchronized (lock) {
+            while (!queue.isEmpty() && queue.peekFirst().seq() <= seq) {
+                queue.pollFirst();
+                waiting--;
+            }
+            acknowledged = Math.max(acknowledged, seq);
+        }
+        trim(false);
+    }
+
+    /** Deletes the acknowledged changes from the table now (at a clean stop: fewer sent again after a start). */
+    public void trim() {
+        trim(true);
+    }
+
+    private void trim(boolean now) {
+        long upTo;
+        synchronized (lock) {
+            upTo = acknowledged;
+            boolean due = upTo - trimmedUpTo >= TRIM_ROWS || System.nanoTime() - trimmedAt >= TRIM_NANOS;
+            if (trimming || upTo <= trimmedUpTo || !(now || due)) {
+                return;
+            }
+            trimming = true;
+        }
         try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-remove.sql"))) {
-            ps.setLong(1, seq);
+            ps.setLong(1, upTo);
             ps.executeUpdate();
+            synchronized (lock) {
+                trimmedUpTo = Math.max(trimmedUpTo, upTo);
+            }
         } catch (SQLException e) {
-            throw new WarehouseException("cannot remove forwarded changes from the outbox: " + e.getMessage(), e);
+            // Nothing is lost: the rows stay and are deleted with the next run (or sent again after a start).
+            LOG.warn("Could not delete forwarded changes from the outbox (tried again later): {}", e.getMessage());
+        } finally {
+            synchronized (lock) {
+                trimming = false;
+                trimmedAt = System.nanoTime();
+            }
         }
     }
 
     public Depth depth() {
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(Sql.load("sql/outbox-depth.sql"))) {
-            rs.next();
-            OffsetDateTime oldest = rs.getObject(3, OffsetDateTime.class);
-            return new Depth(rs.getLong(1), oldest == null ? null : oldest.toInstant());
+        long count;
+        long after;
+        synchronized (lock) {
+            count = Math.max(0, waiting);
+            if (count == 0) {
+                return new Depth(0, null);
+            }
+            if (!queue.isEmpty()) {
+                return new Depth(count, queue.peekFirst().recordedAt());
+            }
+            after = acknowledged;
+        }
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-oldest.sql"))) {
+            ps.setLong(1, after);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                OffsetDateTime oldest = rs.getObject(1, OffsetDateTime.class);
+                return new Depth(count, oldest == null ? null : oldest.toInstant());
+            }
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the outbox depth: " + e.getMessage(), e);
         }

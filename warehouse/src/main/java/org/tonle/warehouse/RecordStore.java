@@ -50,6 +50,10 @@ public final class RecordStore implements AutoCloseable {
     @FunctionalInterface
     public interface CommitHook {
         void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException;
+
+        /** The transaction of the last {@link #inTransaction} call has committed (not called when it rolled back). */
+        default void committed() {
+        }
     }
 
     public RecordStore(Warehouse warehouse) {
@@ -248,6 +252,9 @@ public final class RecordStore implements AutoCloseable {
                     hook.inTransaction(connection, changes);
                 }
                 tx.commit();
+                if (hook != null && !changes.isEmpty()) {
+                    hook.committed();
+                }
             }
         } catch (SQLException e) {
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);

@@ -6,15 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.duckdb.DuckDBConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The office outbox commits and rolls back with the records it carries, and is bounded. */
+/**
+ * The office outbox commits and rolls back with the records it carries, is bounded, hands
+ * committed changes over in memory and keeps the table as the durable copy.
+ */
 class OutboxTest {
 
     @Test
@@ -37,13 +43,150 @@ class OutboxTest {
             assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(first.get(0).recordId(), first.get(1).recordId());
             assertThat(waiting.get(0).seq()).isLessThan(waiting.get(1).seq());
             assertThat(waiting.get(0).body()).isEqualTo(first.get(0).body());
-            outbox.remove(waiting.get(0).seq());
+            outbox.acknowledge(waiting.get(0).seq());
             assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId).containsExactly(first.get(1).recordId());
 
             store.commit(List.of(change()));
             List<Outbox.Entry> after = outbox.next(10);
             assertThat(after).hasSize(2);
             assertThat(after.get(1).seq()).isGreaterThan(after.get(0).seq());
+        }
+    }
+
+    @Test
+    void committedChangesAreForwardedFromMemoryAndTheTableIsTrimmedInRuns(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            store.commitHook(outbox);
+            List<Change> first = List.of(change(), change(), change());
+            store.commit(first);
+            assertThat(rows(warehouse)).isEqualTo(3);
+            // The forwarder reads memory, not the table: rows gone from the table behind its back are still handed over.
+            execute(warehouse, "DELETE FROM outbox");
+            List<Outbox.Entry> waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactlyElementsOf(first.stream().map(Change::recordId).toList());
+            assertThat(outbox.next(2)).hasSize(2);
+            Change second = change();
+            store.commit(List.of(second));
+            assertThat(rows(warehouse)).isEqualTo(1);
+
+            // Acknowledged: they leave memory at once, the table when trimmed (in runs, here at once).
+            outbox.acknowledge(outbox.next(10).get(3).seq());
+            assertThat(outbox.next(10)).isEmpty();
+            assertThat(outbox.depth()).isEqualTo(new Outbox.Depth(0, null));
+            outbox.trim();
+            assertThat(rows(warehouse)).isZero();
+        }
+    }
+
+    @Test
+    void afterAStartWhatTheTableHoldsIsSentAgainInOrderThenNewCommitsFollow(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("office.duckdb");
+        List<Change> before = List.of(change(), change(), change(), change());
+        long lastSeq;
+        try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            store.commitHook(outbox);
+            store.commit(before.subList(0, 2));
+            store.commit(before.subList(2, 4));
+            List<Outbox.Entry> sent = outbox.next(1);
+            outbox.acknowledge(sent.get(0).seq());
+            outbox.trim();
+            lastSeq = outbox.next(10).get(2).seq();
+            // Killed here: the three unacknowledged changes are only in the table.
+        }
+        try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            store.commitHook(outbox);
+            assertThat(outbox.depth().count()).isEqualTo(3);
+            assertThat(outbox.depth().oldest()).isNotNull();
+            Change later = change();
+            store.commit(List.of(later));
+            assertThat(outbox.depth().count()).isEqualTo(4);
+            List<Outbox.Entry> waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId)
+                    .containsExactly(before.get(1).recordId(), before.get(2).recordId(), before.get(3).recordId(), later.recordId());
+            assertThat(waiting.get(3).seq()).isEqualTo(lastSeq + 1);
+        }
+    }
+
+    @Test
+    void moreThanTheMemoryHoldsWaitsInTheTableAndFollowsInOrder(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 1000, 3);
+            store.commitHook(outbox);
+            List<Change> all = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                List<Change> two = List.of(change(), change());
+                all.addAll(two);
+                store.commit(two);
+            }
+            assertThat(outbox.depth().count()).isEqualTo(10);
+            List<UUID> forwarded = new ArrayList<>();
+            for (List<Outbox.Entry> batch; !(batch = outbox.next(3)).isEmpty(); ) {
+                batch.forEach(e -> forwarded.add(e.recordId()));
+                outbox.acknowledge(batch.get(batch.size() - 1).seq());
+                if (forwarded.size() == 4) {
+                    // Committed while the forwarder catches up from the table.
+                    Change late = change();
+                    all.add(late);
+                    store.commit(List.of(late));
+                }
+            }
+            assertThat(forwarded).containsExactlyElementsOf(all.stream().map(Change::recordId).toList());
+            assertThat(outbox.depth().count()).isZero();
+            Change live = change();
+            store.commit(List.of(live));
+            assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId).containsExactly(live.recordId());
+        }
+    }
+
+    @Test
+    void aCommitThatFailsAfterTheOutboxRowsLeavesNothingBehindAndTheSequenceGoesOn(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            boolean[] fail = {false};
+            store.commitHook(new RecordStore.CommitHook() {
+                @Override
+                public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
+                    outbox.inTransaction(connection, changes);
+                    if (fail[0]) {
+                        throw new SQLException("disk full");
+                    }
+                }
+
+                @Override
+                public void committed() {
+                    outbox.committed();
+                }
+            });
+            Change first = change();
+            store.commit(List.of(first));
+            fail[0] = true;
+            assertThatThrownBy(() -> store.commit(List.of(change(), change()))).isInstanceOf(WarehouseException.class);
+            fail[0] = false;
+            assertThat(outbox.depth().count()).isEqualTo(1);
+            Change next = change();
+            store.commit(List.of(next));
+            assertThat(outbox.depth().count()).isEqualTo(2);
+            List<Outbox.Entry> waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(first.recordId(), next.recordId());
+            assertThat(waiting.get(1).seq()).isGreaterThan(waiting.get(0).seq());
+            assertThat(rows(warehouse)).isEqualTo(2);
+        }
+    }
+
+    private static long rows(Warehouse warehouse) throws Exception {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM outbox")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void execute(Warehouse warehouse, String sql) throws Exception {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
         }
     }
 

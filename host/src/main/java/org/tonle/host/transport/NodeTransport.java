@@ -201,6 +201,9 @@ public final class NodeTransport implements AutoCloseable {
 
     @Override
     public void close() {
+        if (outbox != null) {
+            outbox.trim();
+        }
         if (lag != null) {
             lag.close();
         }

@@ -1,9 +1,11 @@
 package org.tonle.pipelines.transport;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.UUID;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,32 +21,51 @@ import org.tonle.warehouse.Outbox;
  * <pre>{"origin":"PNH","action":"create","version":1,"recorded_by":"pnh-staff",
  *  "recorded_at":"...","forwarded_at":"...","record":{...canonical record...}}</pre>
  */
-record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, Instant recordedAt,
-                Instant forwardedAt, ObjectNode record) {
+record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, String recordedAtText,
+                String forwardedAtText, Instant forwardedAt, ObjectNode record) {
 
     private static final ObjectMapper JSON = Json.MAPPER;
 
+    /**
+     * The message for a change. The stored body is the office's own canonical JSON, so it is
+     * written into the message as it is, not parsed and written again (headquarters reads and
+     * validates the message either way).
+     */
     static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("origin", origin);
-        node.put("action", entry.action());
-        node.put("id", entry.recordId().toString());
-        node.put("version", entry.version());
-        node.put("recorded_by", entry.recordedBy());
-        node.put("recorded_at", entry.recordedAt().toString());
-        node.put("forwarded_at", forwardedAt.toString());
-        try {
+        StringWriter out = new StringWriter(entry.body() == null ? 256 : entry.body().length() + 256);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("origin", origin);
+            g.writeStringField("action", entry.action());
+            g.writeStringField("id", entry.recordId().toString());
+            g.writeNumberField("version", entry.version());
+            g.writeStringField("recorded_by", entry.recordedBy());
+            g.writeStringField("recorded_at", entry.recordedAt().toString());
+            g.writeStringField("forwarded_at", forwardedAt.toString());
             if (entry.body() != null) {
-                node.set("record", JSON.readTree(entry.body()));
+                g.writeFieldName("record");
+                g.writeRawValue(entry.body());
             }
-            return JSON.writeValueAsString(node);
+            g.writeEndObject();
         } catch (IOException e) {
-            throw new IllegalStateException("the outbox holds a change of record " + entry.recordId() + " that is not JSON", e);
+            throw new IllegalStateException("cannot write the change of record " + entry.recordId() + " as a message", e);
         }
+        return out.toString();
     }
 
-    /** @throws IllegalArgumentException naming what is wrong, for a message no office wrote */
-    static Envelope read(String text) {
+    /** When the office committed the change, or null when the message does not say (parsed when asked: headquarters does not need it). */
+    Instant recordedAt() {
+        return instant(recordedAtText);
+    }
+
+    /**
+     * Reads a message; {@code previous}, the message read before it (or null), lends its forwarding time
+     * when this one has the same (every message of an office's batch has): parsing a time is
+     * a large part of reading a small message.
+     *
+     * @throws IllegalArgumentException naming what is wrong, for a message no office wrote
+     */
+    static Envelope read(String text, Envelope previous) {
         JsonNode node;
         try {
             node = JSON.readTree(text);
@@ -68,14 +89,17 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         if (!action.equals("void") && (record == null || !record.isObject())) {
             throw new IllegalArgumentException("a " + action + " carries the record as a JSON object");
         }
+        String forwarded = node.hasNonNull("forwarded_at") ? node.get("forwarded_at").asText() : null;
+        Instant forwardedAt = previous != null && previous.forwardedAt() != null && forwarded != null
+                && forwarded.equals(previous.forwardedAtText) ? previous.forwardedAt() : instant(forwarded);
         return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
-                node.path("recorded_by").asText(null), instant(node, "recorded_at"), instant(node, "forwarded_at"),
-                record == null || !record.isObject() ? null : (ObjectNode) record);
+                node.path("recorded_by").asText(null), node.hasNonNull("recorded_at") ? node.get("recorded_at").asText() : null,
+                forwarded, forwardedAt, record == null || !record.isObject() ? null : (ObjectNode) record);
     }
 
-    private static Instant instant(JsonNode node, String field) {
+    private static Instant instant(String text) {
         try {
-            return node.hasNonNull(field) ? Instant.parse(node.get(field).asText()) : null;
+            return text == null ? null : Instant.parse(text);
         } catch (RuntimeException e) {
             return null;
         }

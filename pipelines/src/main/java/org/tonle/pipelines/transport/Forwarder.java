@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.tonle.warehouse.Outbox;
 
 /**
- * The office side: takes the oldest changes from the durable outbox, hands them to the Kafka
- * producer as one batch keyed by record id, and removes them only after Kafka acknowledged the
- * whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
+ * The office side: takes the oldest changes from the outbox (from memory while the office runs,
+ * from its table after a start), hands them to the Kafka producer as one batch keyed by record
+ * id, and lets them go only after Kafka acknowledged the whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
  * change sent twice is recognised by headquarters as a duplicate. While the line is down, one
  * change at a time probes it.
  */
@@ -77,7 +77,7 @@ public final class Forwarder {
         if (last == null) {
             return;
         }
-        outbox.remove(last);
+        outbox.acknowledge(last);
         int count = exchange.getMessage().getBody(List.class).size();
         boolean wasDown = !state.link().up();
         state.forwarded(count, clock.instant());

@@ -86,29 +86,35 @@ public final class Receiver {
         }
     }
 
+    /** A topic's partition, whose offset a batch commits. */
+    private record Partition(String topic, Integer partition) {
+    }
+
     /** One consumed batch (camel-kafka batching: the body is the list of record exchanges). */
     public void load(Exchange consumed) {
         @SuppressWarnings("unchecked")
         List<Exchange> records = consumed.getMessage().getBody(List.class);
         Batch batch = new Batch();
-        Map<String, KafkaManualCommit> commits = new LinkedHashMap<>();
+        Map<Partition, KafkaManualCommit> commits = new LinkedHashMap<>();
         int line = 0;
+        Envelope previous = null;
         for (Exchange record : records) {
             Message message = record.getMessage();
             line++;
             String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
-            commits.put(topic + "/" + message.getHeader(KafkaConstants.PARTITION, Integer.class),
+            commits.put(new Partition(topic, message.getHeader(KafkaConstants.PARTITION, Integer.class)),
                     message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
             String node = senders.nodeOf(topic);
-            String where = "topic " + topic + ", partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset "
-                    + message.getHeader(KafkaConstants.OFFSET);
             Envelope envelope;
             try {
                 if (node == null) {
                     throw new IllegalArgumentException("no office node of headquarters' transport.senders writes this topic");
                 }
-                envelope = Envelope.read(message.getBody(String.class));
+                envelope = Envelope.read(message.getBody(String.class), previous);
+                previous = envelope;
             } catch (IllegalArgumentException e) {
+                String where = "topic " + topic + ", partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset "
+                        + message.getHeader(KafkaConstants.OFFSET);
                 // Not an office's message: kept in the dead-letter store, never loaded, never retried forever.
                 LOG.warn("A Kafka message at {} is not a forwarded change: {}", where, e.getMessage());
                 String sender = node == null ? "unknown" : node;

@@ -57,14 +57,16 @@ public final class TransportRoutes extends RouteBuilder {
     /**
      * The producer endpoint: waits until every message of a batch is acknowledged, gives up
      * after eight seconds. Kafka batches of 256 KB (not 16 KB) carry an outbox batch of a few
-     * thousand changes in a few produce requests rather than dozens of round trips. The producer keeps the topic's metadata while the brokers are away
+     * thousand changes in a few produce requests rather than dozens of round trips, compressed
+     * with LZ4 (JSON shrinks to about a fifth, so the broker encrypts, stores and sends a fifth
+     * of the bytes, for little CPU at the office). The producer keeps the topic's metadata while the brokers are away
      * (no re-bootstrap): without it, every single send would block for max.block.ms.
      */
     String producerUri() {
         Settings.Kafka kafka = transport.kafka();
         return COMPONENT + ":" + topics.get(0) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&requestRequiredAcks=all&enableIdempotence=true&synchronous=true"
-                + "&lingerMs=5&producerBatchSize=262144&maxBlockMs=2000&requestTimeoutMs=3000&deliveryTimeoutMs=8000&reconnectBackoffMaxMs=2000"
+                + "&lingerMs=5&producerBatchSize=262144&compressionCodec=lz4&maxBlockMs=2000&requestTimeoutMs=3000&deliveryTimeoutMs=8000&reconnectBackoffMaxMs=2000"
                 + "&additionalProperties.metadata.recovery.strategy=none";
     }
 

@@ -1,2 +1,3 @@
--- Changes Kafka acknowledged: everything up to and including a sequence number.
+-- Changes Kafka acknowledged: everything up to and including a sequence number, trimmed in
+-- runs of thousands rather than after every batch.
 DELETE FROM outbox WHERE seq <= ?
