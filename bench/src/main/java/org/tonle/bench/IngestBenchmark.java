@@ -37,8 +37,9 @@ import org.tonle.warehouse.Transaction;
 import org.tonle.warehouse.Warehouse;
 
 /**
- * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS] [CLIENTS]}: the bulk path against the raw
- * DuckDB Appender, and HTTP ingest in batches of 500 on loopback, in one run.
+ * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS] [CLIENTS] [WARM_UP]}: the bulk path against the
+ * raw DuckDB Appender, and HTTP ingest in batches of 500 on loopback, in one run. WARM_UP
+ * (default 200 k; 0 for none, as before) records go through a throwaway node first.
  *
  * <ol>
  * <li>Pipeline: RECORDS (default 1 M) NDJSON records through a real node's pipeline (parse,
@@ -61,11 +62,15 @@ public final class IngestBenchmark {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
         int[] httpClients = Arrays.stream((args.length > 2 ? args[2] : "4,8,16,32").split(",")).mapToInt(Integer::parseInt).toArray();
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 200_000;
         Path root = Files.createTempDirectory("tonle-bench-ingest");
         System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
 
         byte[] ndjson = ndjson(0, records);
         System.out.printf("data: %,d bytes of NDJSON%n", ndjson.length);
+        if (warmUp > 0) {
+            warmUpImport(root.resolve("warm-up"), warmUp);
+        }
 
         try (Node node = node(root);
              Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
@@ -109,6 +114,25 @@ public final class IngestBenchmark {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * Untimed: {@code records} through the pipeline of a throwaway node in this JVM, so that the
+     * timed import does not pay for the JIT compiling the pipeline's code (Jackson, Camel,
+     * validation, the Appender) while the baseline, which runs after it, finds the Appender's
+     * code compiled. The HTTP rounds have their own warm-up for the same reason.
+     */
+    private static void warmUpImport(Path root, int records) throws Exception {
+        byte[] ndjson = ndjson(0, records);
+        long started = System.nanoTime();
+        try (Node node = node(root);
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+            importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
+                    new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
+        }
+        System.out.printf("warm-up   %,d records imported into a throwaway node (untimed, %.1f s)%n", records,
+                (System.nanoTime() - started) / 1e9);
+        System.gc();
     }
 
     /** A node of the repository's config and bundles, its data in {@code root}/data, on free loopback ports. */
