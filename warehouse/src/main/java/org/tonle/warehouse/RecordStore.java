@@ -395,13 +395,25 @@ public final class RecordStore implements AutoCloseable {
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }
-                if (recent.size() >= CAPACITY) {
-                    recent.clear();
+                if (immutableValues(attributes)) {
+                    if (recent.size() >= CAPACITY) {
+                        recent.clear();
+                    }
+                    // A copy as the key: the record's map is the caller's.
+                    recent.put(new LinkedHashMap<>(attributes), json);
                 }
-                // A copy as the key: the record's map is the caller's.
-                recent.put(new LinkedHashMap<>(attributes), json);
             }
             return json;
+        }
+
+        /** Only maps of strings, numbers and booleans are kept: a list could change under its key. */
+        private static boolean immutableValues(Map<String, Object> attributes) {
+            for (Object value : attributes.values()) {
+                if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -60,7 +60,8 @@ class RecordStoreTest {
         Instant at = Instant.parse("2026-11-30T20:15:42.123456789Z");
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             List<Map<String, Object>> attributes = List.of(Map.of("setting", "shelter"), Map.of("setting", "home"),
-                    Map.of("setting", "shelter"), Map.of("setting", "shelter", "visits", 3), Map.of(), Map.of("visits", 3));
+                    Map.of("setting", "shelter"), Map.of("setting", "shelter", "visits", 3), Map.of(), Map.of("visits", 3),
+                    Map.of("tags", List.of("a", "b")), Map.of("tags", List.of("a", "b")));
             for (int round = 0; round < 2; round++) {
                 List<Change> changes = new ArrayList<>();
                 for (int i = 0; i < attributes.size(); i++) {
