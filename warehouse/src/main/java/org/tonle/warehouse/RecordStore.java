@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -43,6 +41,7 @@ public final class RecordStore implements AutoCloseable {
     private final DuckDBConnection connection;
     private final Transaction.Statements transactions;
     private final AuditLog.Inserter auditLog;
+    private final AttributesJson attributesJson = new AttributesJson();
     private volatile CommitListener listener;
     private volatile CommitHook commitHook;
 
@@ -220,6 +219,13 @@ public final class RecordStore implements AutoCloseable {
      * and its correction or void (a group commit can), only the newest version has facts.
      */
     private static List<Change> newestPerRecord(List<Change> changes) {
+        boolean onlyFirstVersions = true;
+        for (Change change : changes) {
+            onlyFirstVersions &= change.version() == 1;
+        }
+        if (onlyFirstVersions) {
+            return changes; // a commit holds one first version of an id at most (the usual batch of new records)
+        }
         Map<UUID, Change> newest = new LinkedHashMap<>();
         for (Change change : changes) {
             newest.merge(change.recordId(), change, (a, b) -> b.version() > a.version() ? b : a);
@@ -309,7 +315,7 @@ public final class RecordStore implements AutoCloseable {
                         .append(c.action().id())
                         .append(c.contentHash())
                         .append(c.body())
-                        .append(OffsetDateTime.ofInstant(c.recordedAt(), ZoneOffset.UTC))
+                        .appendEpochMicros(epochMicros(c.recordedAt()))
                         .append(c.recordedBy())
                         .append(c.source())
                         .endRow();
@@ -317,9 +323,22 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
+    private static long epochMicros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    }
+
     private void appendFacts(List<Change> changes) throws SQLException {
+        boolean anyTallies = false;
+        for (Change c : changes) {
+            if (c.record() != null && c.action() != Change.Action.VOID && !c.record().participants().isEmpty()) {
+                anyTallies = true;
+                break;
+            }
+        }
+        // An appender costs a native call to open and a flush to close even when empty: a
+        // small HTTP commit without tallies opens none for them.
         try (DuckDBAppender facts = connection.createAppender("fact_activity");
-             DuckDBAppender tallies = connection.createAppender("fact_participants")) {
+             DuckDBAppender tallies = anyTallies ? connection.createAppender("fact_participants") : null) {
             for (Change c : changes) {
                 PseudonymousRecord r = c.record();
                 if (c.action() == Change.Action.VOID || r == null) {
@@ -347,7 +366,7 @@ public final class RecordStore implements AutoCloseable {
                     }
                     facts.append(Dimensions.ageBand(r.subject().age()));
                 }
-                facts.append(r.count()).append(attributesJson(r)).endRow();
+                facts.append(r.count()).append(attributesJson.of(r.attributes())).endRow();
                 for (ParticipantTally tally : r.participants()) {
                     tallies.beginRow()
                             .append(c.recordId())
@@ -364,11 +383,44 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
-    private static String attributesJson(PseudonymousRecord r) {
-        try {
-            return JSON.writeValueAsString(r.attributes());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    /**
+     * The JSON of recent attribute maps: records of one programme mostly repeat a few
+     * attribute values (declared enums), and writing each map with Jackson was a tenth of the
+     * writer's time in a bulk import. Only the writer's thread uses it; it forgets everything
+     * when full.
+     */
+    private static final class AttributesJson {
+
+        private static final int CAPACITY = 4096;
+        private final Map<Map<String, Object>, String> recent = new HashMap<>();
+
+        String of(Map<String, Object> attributes) {
+            String json = recent.get(attributes);
+            if (json == null) {
+                try {
+                    json = JSON.writeValueAsString(attributes);
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                if (immutableValues(attributes)) {
+                    if (recent.size() >= CAPACITY) {
+                        recent.clear();
+                    }
+                    // A copy as the key: the record's map is the caller's.
+                    recent.put(new LinkedHashMap<>(attributes), json);
+                }
+            }
+            return json;
+        }
+
+        /** Only maps of strings, numbers and booleans are kept: a list could change under its key. */
+        private static boolean immutableValues(Map<String, Object> attributes) {
+            for (Object value : attributes.values()) {
+                if (!(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

@@ -8,11 +8,14 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
+import org.tonle.core.Json;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A group commit can hold several versions of one record; only the newest may have facts. */
@@ -48,6 +51,44 @@ class RecordStoreTest {
                 assertThat(rs.getString(3)).isEqualTo(corrected.toString());
             }
             assertThat(store.reconcile()).as("facts already follow the newest versions").isZero();
+        }
+    }
+
+    /** The writer reuses the JSON of attribute maps it has written; each fact still gets its own. */
+    @Test
+    void everyFactKeepsItsOwnAttributesAndEveryVersionItsTimeToTheMicrosecond() throws Exception {
+        Instant at = Instant.parse("2026-11-30T20:15:42.123456789Z");
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            List<Map<String, Object>> attributes = List.of(Map.of("setting", "shelter"), Map.of("setting", "home"),
+                    Map.of("setting", "shelter"), Map.of("setting", "shelter", "visits", 3), Map.of(), Map.of("visits", 3),
+                    Map.of("tags", List.of("a", "b")), Map.of("tags", List.of("a", "b")));
+            for (int round = 0; round < 2; round++) {
+                List<Change> changes = new ArrayList<>();
+                for (int i = 0; i < attributes.size(); i++) {
+                    UUID id = new UUID(round, i);
+                    PseudonymousRecord r = new PseudonymousRecord(id, "social", "client_contact", "PNH", LocalDate.of(2015, 8, 4),
+                            null, 1, attributes.get(i), List.of());
+                    changes.add(new Change(id, 1, Change.Action.CREATE, "h", "{}", r, "t", "t", at));
+                }
+                store.commit(changes);
+            }
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT recorded_at FROM record_version")) {
+                int versions = 0;
+                while (rs.next()) {
+                    versions++;
+                    assertThat(rs.getObject(1, OffsetDateTime.class).toInstant()).isEqualTo(Instant.parse("2026-11-30T20:15:42.123456Z"));
+                }
+                assertThat(versions).isEqualTo(2 * attributes.size());
+            }
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT record_id, attributes FROM fact_activity ORDER BY record_id")) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    assertThat(Json.MAPPER.readValue(rs.getString(2), Map.class)).as("attributes of %s", id)
+                            .isEqualTo(attributes.get((int) id.getLeastSignificantBits()));
+                }
+            }
         }
     }
 }
