@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.tonle.core.Json;
+import org.tonle.host.TestNode;
 
 /**
  * Memory under load (issue 22, item 8): the node started exactly as {@code bin/tonle serve}
@@ -123,16 +123,7 @@ public final class SoakBench {
     }
 
     private static Path copyConfig(Path from, Path to, int snapshotMaxAge) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path file : files.toList()) {
-                Path target = to.resolve(from.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
-        }
+        TestNode.copy(from, to);
         Path yaml = to.resolve("tonle.yaml");
         String text = Files.readString(yaml);
         if (!text.contains("snapshot_max_age_seconds: 0")) {
