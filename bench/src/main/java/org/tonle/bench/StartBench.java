@@ -27,9 +27,11 @@ import java.util.stream.Stream;
  * class-data-sharing archive it keeps), timed from the launch until {@code GET /health} answers
  * 200. Baseline in the same run: {@code bin/tonle --version}, the same script and JVM launched
  * to print a line and exit, the floor any start pays. Also in the same run: the start with the
- * archive turned off ({@code TONLE_CDS=0}). Each round runs the three in turn; the server's CPU
- * time until healthy is printed beside the wall time (the machine is shared, CPU time varies
- * less with the load). The last round's log says where the time went, phase by phase.
+ * archive turned off ({@code TONLE_CDS=0}) and the start without its work ahead on a second
+ * thread ({@code -Dtonle.start-ahead=false}, see {@code StartAhead}). Each round runs the four in
+ * turn; the server's CPU time until healthy is printed beside the wall time (the machine is
+ * shared, CPU time varies less with the load). The last round's log says where the time went,
+ * phase by phase.
  *
  * <pre>bin/bench start [ROUNDS]   (default 7; TONLE_JAVA_OPTS go to the server, as bin/tonle passes them)</pre>
  */
@@ -70,6 +72,8 @@ public final class StartBench {
         double[] sharedCpu = new double[rounds];
         double[] plain = new double[rounds];
         double[] plainCpu = new double[rounds];
+        double[] serial = new double[rounds];
+        double[] serialCpu = new double[rounds];
         Path lastLog = null;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
@@ -89,13 +93,20 @@ public final class StartBench {
                 plain[r] = server.millis;
                 plainCpu[r] = server.cpuMillis;
             }
-            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f ms), serve without archive %5.0f ms (cpu %5.0f ms); load %s%n",
-                    r + 1, floor[r], shared[r], sharedCpu[r], plain[r], plainCpu[r], SqlSandboxBench.loadAverage());
+            try (Server server = start(tonle, fresh(work.resolve("serial")), work.resolve("serial-" + r + ".log"), true,
+                    "-Dtonle.start-ahead=false")) {
+                serial[r] = server.millis;
+                serialCpu[r] = server.cpuMillis;
+            }
+            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f), without archive %5.0f ms (cpu %5.0f),"
+                            + " without the work ahead %5.0f ms (cpu %5.0f); load %s%n",
+                    r + 1, floor[r], shared[r], sharedCpu[r], plain[r], plainCpu[r], serial[r], serialCpu[r], SqlSandboxBench.loadAverage());
         }
         System.out.println();
         line("baseline: bin/tonle --version (JVM floor)", floor, null);
         line("bin/tonle serve, launch to healthy", shared, sharedCpu);
         line("  the same without the archive (TONLE_CDS=0)", plain, plainCpu);
+        line("  the same without the work ahead", serial, serialCpu);
         System.out.printf("healthy / floor: %.1f x; target 1500 ms: %s%n", p50(shared) / p50(floor),
                 p50(shared) <= 1500 ? "reached" : String.format(Locale.ROOT, "%.0f ms over", p50(shared) - 1500));
         System.out.println();
@@ -144,7 +155,7 @@ public final class StartBench {
         }
     }
 
-    private static Server start(Path tonle, Path data, Path log, boolean archive) throws Exception {
+    private static Server start(Path tonle, Path data, Path log, boolean archive, String... javaOptions) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -157,6 +168,9 @@ public final class StartBench {
         builder.environment().put("TONLE_SKIP_BUILD", "1");
         if (!archive) {
             builder.environment().put("TONLE_CDS", "0");
+        }
+        if (javaOptions.length > 0) {
+            builder.environment().merge("TONLE_JAVA_OPTS", String.join(" ", javaOptions), (given, added) -> given + " " + added);
         }
         long t0 = System.nanoTime();
         Process process = builder.start();

@@ -194,6 +194,7 @@ public final class Node implements AutoCloseable {
 
     private void startParts() {
         long started = System.nanoTime();
+        StartAhead.begin();
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
@@ -296,6 +297,7 @@ public final class Node implements AutoCloseable {
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
+        StartAhead.await();
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),

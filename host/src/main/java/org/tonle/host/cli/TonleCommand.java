@@ -1,6 +1,7 @@
 package org.tonle.host.cli;
 
 import org.slf4j.LoggerFactory;
+import org.tonle.host.StartAhead;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -14,6 +15,10 @@ import picocli.CommandLine;
 public final class TonleCommand {
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"))) {
+            // A node starts: its slow pieces begin on the second core while the command line is read.
+            StartAhead.begin();
+        }
         System.exit(run(args));
     }
 
