@@ -33,9 +33,15 @@ import java.util.stream.Stream;
  * shared, CPU time varies less with the load). The last round's log says where the time went,
  * phase by phase.
  *
- * <pre>bin/bench start [ROUNDS]   (default 7; TONLE_JAVA_OPTS go to the server, as bin/tonle passes them)</pre>
+ * <p>With {@code --flight} the node serves Arrow Flight SQL too (on a free port), as
+ * {@code bin/tonle serve} does by default; without it Flight SQL is off, as in the first
+ * measurements (docs/PERFORMANCE.md).
+ *
+ * <pre>bin/bench start [ROUNDS] [--flight]   (default 7; TONLE_JAVA_OPTS go to the server, as bin/tonle passes them)</pre>
  */
 public final class StartBench {
+
+    private static boolean flight;
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
@@ -59,10 +65,11 @@ public final class StartBench {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        flight = Arrays.asList(args).contains("--flight");
         Path work = Path.of("bench/target/start-bench").toAbsolutePath();
         Path tonle = Path.of("bin/tonle").toAbsolutePath();
-        System.out.printf("StartBench: %d cores, TONLE_JAVA_OPTS '%s', %d rounds; load average %s%n",
-                Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("TONLE_JAVA_OPTS", ""), rounds,
+        System.out.printf("StartBench: %d cores, TONLE_JAVA_OPTS '%s', %d rounds, Flight SQL %s; load average %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("TONLE_JAVA_OPTS", ""), rounds, flight ? "on" : "off",
                 SqlSandboxBench.loadAverage());
         // Untimed: makes the class-data archive if the build is newer than it (as the first serve after a build does).
         start(tonle, fresh(work.resolve("first")), work.resolve("first.log"), true).close();
@@ -156,13 +163,11 @@ public final class StartBench {
     }
 
     private static Server start(Path tonle, Path data, Path log, boolean archive, String... javaOptions) throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        int flightPort = flight ? freePort() : 0;
         Files.writeString(log, LocalTime.now() + " launch\n");
         ProcessBuilder builder = new ProcessBuilder(tonle.toString(), "serve", "--config", Path.of("config").toAbsolutePath().toString(),
-                "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", "0")
+                "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", Integer.toString(flightPort))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("TONLE_ADMIN_TOKEN", "start-bench-admin-token");
         builder.environment().put("TONLE_SKIP_BUILD", "1");
@@ -195,6 +200,12 @@ public final class StartBench {
         }
         process.destroyForcibly();
         throw new IllegalStateException("the server did not become healthy; see " + log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private static Path fresh(Path dir) throws IOException {
