@@ -71,8 +71,13 @@ public final class StartBench {
         System.out.printf("StartBench: %d cores, TONLE_JAVA_OPTS '%s', %d rounds, Flight SQL %s; load average %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("TONLE_JAVA_OPTS", ""), rounds, flight ? "on" : "off",
                 SqlSandboxBench.loadAverage());
-        // Untimed: makes the class-data archive if the build is newer than it (as the first serve after a build does).
+        // Untimed: the first serve after a build records the class-data archive in the background; wait for it.
         start(tonle, fresh(work.resolve("first")), work.resolve("first.log"), true).close();
+        Path lock = Path.of("host/target/tonle-host.jsa.lock");
+        long lockDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (Files.exists(lock) && System.nanoTime() < lockDeadline) {
+            Thread.sleep(200);
+        }
 
         double[] floor = new double[rounds];
         double[] shared = new double[rounds];

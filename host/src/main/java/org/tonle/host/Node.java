@@ -196,7 +196,6 @@ public final class Node implements AutoCloseable {
 
     private void startParts() {
         long started = System.nanoTime();
-        StartAhead.begin();
         TonleConfig loaded = TonleConfig.load(options.config());
         config = options.office() == null ? loaded : loaded.forOffice(options.office());
         Path data = options.data();
@@ -302,7 +301,6 @@ public final class Node implements AutoCloseable {
         // Arrow Flight SQL starts on a thread of its own while the HTTP stack is built; both serve before the node is ready.
         CompletableFuture<FlightSqlServer> flightStarting = startFlight(sql);
         parts.add(0, () -> closeStarted(flightStarting));
-        StartAhead.await();
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),

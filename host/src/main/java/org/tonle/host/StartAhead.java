@@ -4,15 +4,14 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tonle.host.http.HttpWarmUp;
 
 /**
- * What a node's start will need later, begun at once on a second thread (docs/PERFORMANCE.md,
- * "Start to healthy"): DuckDB's native library (unpacked from its jar, about 60 MB, on every
- * launch) and the HTTP stack's first use ({@link HttpWarmUp}), while the main thread reads the
- * configuration, opens the warehouse, starts Camel, Felix and the bundles. Once per JVM; it
- * changes no state a node reads, only which classes are loaded, and when. The main thread waits
- * for it before it builds the real HTTP server, so the two never build Jersey at once.
+ * What a node's start will need soon, begun at once on a second thread (docs/PERFORMANCE.md,
+ * "Start to healthy"): DuckDB's native library, which the driver unpacks from its jar (about
+ * 60 MB) at every launch, while the main thread reads the command line, configures logging and
+ * reads the configuration. Once per JVM; it changes no state a node reads, only when the library
+ * is loaded. (A warm-up of the HTTP stack on the same thread was measured and dropped: on this
+ * shared machine it cost more CPU than it saved.)
  */
 public final class StartAhead {
 
@@ -35,19 +34,6 @@ public final class StartAhead {
         }
     }
 
-    /** Waits until the work ahead is done (at once if none was begun). */
-    public static void await() {
-        Thread thread = AHEAD.get();
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static void work() {
         long began = System.nanoTime();
         try {
@@ -56,13 +42,6 @@ public final class StartAhead {
             // The warehouse opens it again and reports what is wrong.
             LOG.debug("DuckDB's native library not loaded ahead", e);
         }
-        long duckdb = System.nanoTime();
-        try {
-            HttpWarmUp.run();
-        } catch (RuntimeException | LinkageError e) {
-            LOG.debug("HTTP stack not warmed up ahead", e);
-        }
-        LOG.debug("Started ahead: DuckDB's library in {} ms, the HTTP stack in {} ms", (duckdb - began) / 1_000_000,
-                (System.nanoTime() - duckdb) / 1_000_000);
+        LOG.debug("Started ahead: DuckDB's library in {} ms", (System.nanoTime() - began) / 1_000_000);
     }
 }

@@ -41,7 +41,14 @@ public final class HttpServer implements AutoCloseable {
 
     /** @param tls the server's key for HTTPS; {@code null} for plain HTTP */
     public static HttpServer start(String host, int port, int workers, List<Object> components, SSLContext tls) {
-        ResourceConfig app = application();
+        ResourceConfig app = new ResourceConfig()
+                .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
+                .register(JacksonFeature.withoutExceptionMappers())
+                .register(JsonMapper.class)
+                .register(RolesAllowedDynamicFeature.class)
+                .register(SecurityHeaders.class)
+                .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
         app.registerInstances(components.toArray());
         GrizzlyHttpContainer container = new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app);
         org.glassfish.grizzly.http.server.HttpServer server =
@@ -64,18 +71,6 @@ public final class HttpServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         return new HttpServer(server, container);
-    }
-
-    /** The application without the node's components: its features, providers and mappers (also {@link HttpWarmUp}'s). */
-    static ResourceConfig application() {
-        return new ResourceConfig()
-                .property(ServerProperties.WADL_FEATURE_DISABLE, true)
-                .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
-                .register(JacksonFeature.withoutExceptionMappers())
-                .register(JsonMapper.class)
-                .register(RolesAllowedDynamicFeature.class)
-                .register(SecurityHeaders.class)
-                .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
     }
 
     /** The resources as Jersey serves them, from its runtime model: the routes the OpenAPI document must name. */
