@@ -27,9 +27,7 @@ import java.util.stream.Stream;
  * class-data-sharing archive it keeps), timed from the launch until {@code GET /health} answers
  * 200. Baseline in the same run: {@code bin/tonle --version}, the same script and JVM launched
  * to print a line and exit, the floor any start pays. Also in the same run: the start with the
- * archive turned off ({@code TONLE_CDS=0}) and the start without its work ahead on a second
- * thread ({@code -Dtonle.start-ahead=false}, see {@code StartAhead}). Each round runs the four in
- * turn; the server's CPU time until healthy is printed beside the wall time (the machine is
+ * archive turned off ({@code TONLE_CDS=0}). Each round runs the three in turn; the server's CPU time until healthy is printed beside the wall time (the machine is
  * shared, CPU time varies less with the load). The last round's log says where the time went,
  * phase by phase.
  *
@@ -84,8 +82,6 @@ public final class StartBench {
         double[] sharedCpu = new double[rounds];
         double[] plain = new double[rounds];
         double[] plainCpu = new double[rounds];
-        double[] serial = new double[rounds];
-        double[] serialCpu = new double[rounds];
         Path lastLog = null;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
@@ -105,20 +101,13 @@ public final class StartBench {
                 plain[r] = server.millis;
                 plainCpu[r] = server.cpuMillis;
             }
-            try (Server server = start(tonle, fresh(work.resolve("serial")), work.resolve("serial-" + r + ".log"), true,
-                    "-Dtonle.start-ahead=false")) {
-                serial[r] = server.millis;
-                serialCpu[r] = server.cpuMillis;
-            }
-            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f), without archive %5.0f ms (cpu %5.0f),"
-                            + " without the work ahead %5.0f ms (cpu %5.0f); load %s%n",
-                    r + 1, floor[r], shared[r], sharedCpu[r], plain[r], plainCpu[r], serial[r], serialCpu[r], SqlSandboxBench.loadAverage());
+            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f), without archive %5.0f ms (cpu %5.0f); load %s%n",
+                    r + 1, floor[r], shared[r], sharedCpu[r], plain[r], plainCpu[r], SqlSandboxBench.loadAverage());
         }
         System.out.println();
         line("baseline: bin/tonle --version (JVM floor)", floor, null);
         line("bin/tonle serve, launch to healthy", shared, sharedCpu);
         line("  the same without the archive (TONLE_CDS=0)", plain, plainCpu);
-        line("  the same without the work ahead", serial, serialCpu);
         System.out.printf("healthy / floor: %.1f x; target 1500 ms: %s%n", p50(shared) / p50(floor),
                 p50(shared) <= 1500 ? "reached" : String.format(Locale.ROOT, "%.0f ms over", p50(shared) - 1500));
         System.out.println();

@@ -1,7 +1,6 @@
 package org.tonle.host.cli;
 
 import org.slf4j.LoggerFactory;
-import org.tonle.host.StartAhead;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -15,10 +14,6 @@ import picocli.CommandLine;
 public final class TonleCommand {
 
     public static void main(String[] args) {
-        if (startsNode(args)) {
-            // A node starts: its slow pieces begin on the second core while the command line is read.
-            StartAhead.begin();
-        }
         System.exit(run(args));
     }
 
