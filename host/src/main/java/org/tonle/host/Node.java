@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -297,6 +299,9 @@ public final class Node implements AutoCloseable {
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
+        // Arrow Flight SQL starts on a thread of its own while the HTTP stack is built; both serve before the node is ready.
+        CompletableFuture<FlightSqlServer> flightStarting = startFlight(sql);
+        parts.add(0, () -> closeStarted(flightStarting));
         http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),
@@ -329,21 +334,48 @@ public final class Node implements AutoCloseable {
                 new OpenApiResource(),
                 new OutboxFullMapper()), tlsContext());
         parts.add(0, http);
-        if (options.flightPort() > 0) {
-            // The same key as HTTPS: with a certificate configured, Flight SQL serves TLS only.
-            FlightSqlServer.Tls flightTls = null;
-            if (config.settings().http().secure()) {
-                ServerKeys serverKeys = ServerKeys.load(config.directory(), config.settings().http().tls());
-                flightTls = new FlightSqlServer.Tls(serverKeys.certificateChainPem(), serverKeys.privateKeyPem());
-            }
-            flight = FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql, flightTls);
-            parts.add(0, flight);
-        }
+        flight = joined(flightStarting);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
                 options.office() == null ? ", all offices" : ", office " + options.office(), (System.nanoTime() - started) / 1_000_000);
         warmUp(cube);
         if (!options.deferReady()) {
             ready();
+        }
+    }
+
+    /** Arrow Flight SQL started on a thread of its own, or nothing when its port is 0. */
+    private CompletableFuture<FlightSqlServer> startFlight(SqlService sql) {
+        if (options.flightPort() <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // The same key as HTTPS: with a certificate configured, Flight SQL serves TLS only.
+        FlightSqlServer.Tls flightTls = null;
+        if (config.settings().http().secure()) {
+            ServerKeys serverKeys = ServerKeys.load(config.directory(), config.settings().http().tls());
+            flightTls = new FlightSqlServer.Tls(serverKeys.certificateChainPem(), serverKeys.privateKeyPem());
+        }
+        FlightSqlServer.Tls tls = flightTls;
+        return CompletableFuture.supplyAsync(() -> FlightSqlServer.start(options.host(), options.flightPort(), access::authenticate, sql, tls),
+                task -> new Thread(task, "tonle-flight-start").start());
+    }
+
+    /** The started Flight SQL server (null when off); its start's failure as it was thrown. */
+    private static FlightSqlServer joined(CompletableFuture<FlightSqlServer> starting) {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops Flight SQL once its start is over, whether the node's start went on or failed meanwhile. */
+    private static void closeStarted(CompletableFuture<FlightSqlServer> starting) throws Exception {
+        FlightSqlServer started = starting.exceptionally(failed -> null).join();
+        if (started != null) {
+            started.close();
         }
     }
 

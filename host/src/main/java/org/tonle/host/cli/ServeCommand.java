@@ -1,10 +1,16 @@
 package org.tonle.host.cli;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import org.tonle.host.Node;
 
@@ -15,10 +21,26 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     NodeOptions options;
 
+    /**
+     * Start, answer one {@code /health}, stop: {@code bin/tonle}'s training run, which records the
+     * classes a start loads in its class-data-sharing archive (docs/PERFORMANCE.md).
+     */
+    @Option(names = "--stop-when-ready", hidden = true)
+    boolean stopWhenReady;
+
     @Override
     public Integer call() throws InterruptedException {
         Node node = Node.start(options.toOptions());
         System.out.println("Tonle is serving at " + node.url());
+        if (stopWhenReady) {
+            try (node) {
+                HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.url() + "/health")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            } catch (IOException e) {
+                throw new IllegalStateException("the node did not answer /health: " + e.getMessage(), e);
+            }
+            return 0;
+        }
         awaitShutdown(node);
         return 0;
     }

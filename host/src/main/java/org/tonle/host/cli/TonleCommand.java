@@ -18,7 +18,9 @@ public final class TonleCommand {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new TonleCommand())
+        // A node's start builds picocli's model of its own command only, not of all fifteen (docs/PERFORMANCE.md).
+        Object root = startsNode(args) ? new NodeCommands() : new TonleCommand();
+        return new CommandLine(root)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     // A person reads this: the reason, not a stack trace (which goes to the log).
@@ -27,6 +29,16 @@ public final class TonleCommand {
                     return 1;
                 })
                 .execute(args);
+    }
+
+    private static boolean startsNode(String[] args) {
+        return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"));
+    }
+
+    /** The commands that run a node, under the same name: their usage and errors read as under {@link TonleCommand}. */
+    @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
+            subcommands = {ServeCommand.class, DemoCommand.class})
+    static final class NodeCommands {
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,0 +1,37 @@
+package org.tonle.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import picocli.CommandLine;
+
+/**
+ * {@code tonle serve} and {@code tonle demo} are read by a command line of their own (picocli's
+ * model of the other commands is not built at a node's start): what a person sees is the same.
+ */
+class NodeCommandsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "demo"})
+    void usageIsTheSameAsUnderTheWholeCommandLine(String command) {
+        String whole = new CommandLine(new TonleCommand()).getSubcommands().get(command).getUsageMessage();
+        String own = new CommandLine(new TonleCommand.NodeCommands()).getSubcommands().get(command).getUsageMessage();
+        assertThat(own).isEqualTo(whole).contains("Usage: tonle " + command);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "demo"})
+    void aWrongOptionIsRefusedAlikeWithTheSameCode(String command) {
+        StringWriter whole = new StringWriter();
+        int wholeCode = new CommandLine(new TonleCommand()).setErr(new PrintWriter(whole)).execute(command, "--no-such-option");
+        StringWriter own = new StringWriter();
+        int ownCode = new CommandLine(new TonleCommand.NodeCommands()).setErr(new PrintWriter(own)).execute(command, "--no-such-option");
+        assertThat(ownCode).isEqualTo(wholeCode).isEqualTo(2);
+        assertThat(own.toString()).isEqualTo(whole.toString()).contains("Unknown option: '--no-such-option'");
+    }
+}
