@@ -2,7 +2,6 @@ package org.tonle.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,12 +21,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.tonle.core.Json;
+import org.tonle.host.ChildNode;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.Indicator;
@@ -220,49 +219,19 @@ public final class RestartBench {
 
     /** The packaged server as a child process; closing it stops it with SIGTERM (a clean stop). */
     private static final class Server implements AutoCloseable {
-        final Process process;
+        final ChildNode node;
         final String url;
 
-        private Server(Process process, String url) {
-            this.process = process;
-            this.url = url;
+        private Server(ChildNode node) {
+            this.node = node;
+            this.url = node.url;
         }
 
         static Server start(Path data, Path log) throws Exception {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             String options = System.getenv().getOrDefault("TONLE_JAVA_OPTS", "");
-            if (!options.isBlank()) {
-                command.addAll(Arrays.asList(options.strip().split("\\s+")));
-            }
-            command.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-jar", Path.of("host/target/tonle-host.jar").toAbsolutePath().toString(),
-                    "serve", "--config", Path.of("config").toAbsolutePath().toString(), "--data", data.toString(), "--port",
-                    Integer.toString(port), "--flight-port", "0"));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().put("TONLE_ADMIN_TOKEN", TOKEN);
-            Process process = builder.start();
-            Server server = new Server(process, "http://127.0.0.1:" + port);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the server exited with " + process.exitValue() + "; see " + log);
-                }
-                try {
-                    if (HTTP.send(HttpRequest.newBuilder(URI.create(server.url + "/health")).build(), HttpResponse.BodyHandlers.discarding())
-                            .statusCode() == 200) {
-                        return server;
-                    }
-                } catch (IOException notYet) {
-                    // still starting
-                }
-                Thread.sleep(20);
-            }
-            process.destroyForcibly();
-            throw new IllegalStateException("the server did not start; see " + log);
+            List<String> jvm = options.isBlank() ? List.of() : Arrays.asList(options.strip().split("\\s+"));
+            return new Server(ChildNode.start(ChildNode.jar(jvm), Path.of("config").toAbsolutePath(), data, log,
+                    Map.of("TONLE_ADMIN_TOKEN", TOKEN), Duration.ofMinutes(10)));
         }
 
         Map<List<String>, Long> values() throws Exception {
@@ -291,24 +260,18 @@ public final class RestartBench {
 
         /** Resident set (now and peak) of the server process, from /proc. */
         String memory() throws IOException {
-            List<String> lines = Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"));
+            List<String> lines = Files.readAllLines(Path.of("/proc/" + node.process.pid() + "/status"));
             return lines.stream().filter(l -> l.startsWith("VmRSS") || l.startsWith("VmHWM"))
                     .map(l -> l.replaceAll("\\s+", " ")).reduce((a, b) -> a + ", " + b).orElse("?");
         }
 
         void kill() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
+            node.kill();
         }
 
         @Override
         public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                    kill();
-                }
-            }
+            node.close();
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.tonle.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +24,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.tonle.core.Json;
+import org.tonle.host.ChildNode;
 import org.tonle.host.TestNode;
 
 /**
@@ -302,43 +302,19 @@ public final class SoakBench {
 
     /** The node as {@code bin/tonle serve} runs it, as a child process; closing it stops it cleanly. */
     private static final class Node implements AutoCloseable {
+        final ChildNode child;
         final Process process;
         final String url;
 
-        private Node(Process process, String url) {
-            this.process = process;
-            this.url = url;
+        private Node(ChildNode child) {
+            this.child = child;
+            this.process = child.process;
+            this.url = child.url;
         }
 
         static Node start(Path config, Path data, Path log) throws Exception {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            ProcessBuilder builder = new ProcessBuilder(Path.of("bin/tonle").toAbsolutePath().toString(), "serve", "--config",
-                    config.toString(), "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", "0")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().put("TONLE_ADMIN_TOKEN", TOKEN);
-            builder.environment().put("TONLE_SKIP_BUILD", "1");
-            Process process = builder.start();
-            Node node = new Node(process, "http://127.0.0.1:" + port);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the node exited with " + process.exitValue() + "; see " + log);
-                }
-                try {
-                    if (HTTP.send(HttpRequest.newBuilder(URI.create(node.url + "/health")).build(), HttpResponse.BodyHandlers.discarding())
-                            .statusCode() == 200) {
-                        return node;
-                    }
-                } catch (IOException notYet) {
-                    // still starting
-                }
-                Thread.sleep(50);
-            }
-            process.destroyForcibly();
-            throw new IllegalStateException("the node did not start; see " + log);
+            return new Node(ChildNode.start(ChildNode.script(), config, data, log, Map.of("TONLE_ADMIN_TOKEN", TOKEN, "TONLE_SKIP_BUILD", "1"),
+                    Duration.ofMinutes(10)));
         }
 
         String get(String path, String accept) throws Exception {
@@ -405,12 +381,7 @@ public final class SoakBench {
 
         @Override
         public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(120, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor();
-                }
-            }
+            child.close();
         }
     }
 }

@@ -174,7 +174,7 @@ class BackupIT {
         TestNode.copy(TestNode.repository().resolve("config"), config);
         Path data = root.resolve("data");
         List<String> batches = DurabilityIT.batches();
-        DurabilityIT.Server killed = DurabilityIT.Server.start(config, data, root.resolve("server-1.log"));
+        ChildNode killed = DurabilityIT.start(config, data, root.resolve("server-1.log"));
         DurabilityIT durability = new DurabilityIT();
         try {
             for (String batch : batches) {
@@ -201,7 +201,7 @@ class BackupIT {
             killed.kill();
         }
 
-        DurabilityIT.Server server = DurabilityIT.Server.start(config, data, root.resolve("server-2.log"));
+        ChildNode server = DurabilityIT.start(config, data, root.resolve("server-2.log"));
         try {
             assertThat(data.resolve("duckdb-spill/backup-staging")).as("the clear staging copies are gone").doesNotExist();
             long cases = durability.get(server, "/api/v1/indicators/investigation.cases_received/values?period=2015")
@@ -216,7 +216,7 @@ class BackupIT {
             taken.assertSucceeded();
             assertThat(taken.output).contains("checked: " + DurabilityIT.RECORDS + " record versions");
         } finally {
-            server.stop();
+            server.stop(Duration.ofSeconds(30));
         }
         restore(root.resolve("after-kill.pgp"), root.resolve("again/data"), PASSPHRASE).assertSucceeded();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + root.resolve("again/data/tonle.duckdb"));

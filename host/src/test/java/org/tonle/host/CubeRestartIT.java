@@ -47,17 +47,17 @@ class CubeRestartIT {
         TestNode.copy(TestNode.repository().resolve("config"), config);
         Path data = root.resolve("data");
 
-        DurabilityIT.Server server = DurabilityIT.Server.start(config, data, root.resolve("first.log"));
+        ChildNode server = DurabilityIT.start(config, data, root.resolve("first.log"));
         try {
             send(server, 400, false);
             assertThat(values(server)).isEqualTo(expected());
         } finally {
-            server.stop();
+            server.stop(Duration.ofSeconds(30));
         }
         assertThat(data.resolve("indicator-cube.bin")).exists();
 
         Path second = root.resolve("second.log");
-        server = DurabilityIT.Server.start(config, data, second);
+        server = DurabilityIT.start(config, data, second);
         try {
             assertThat(values(server)).as("restored").isEqualTo(expected());
             assertThat(Files.readString(second)).contains("slices restored").contains(", 0 stale")
@@ -70,16 +70,16 @@ class CubeRestartIT {
         }
 
         Path third = root.resolve("third.log");
-        server = DurabilityIT.Server.start(config, data, third);
+        server = DurabilityIT.start(config, data, third);
         try {
             assertThat(values(server)).as("after the crash").isEqualTo(expected());
             assertThat(Files.readString(third)).contains("1 stale").contains("social/client_contact built from the warehouse");
         } finally {
-            server.stop();
+            server.stop(Duration.ofSeconds(30));
         }
     }
 
-    private void send(DurabilityIT.Server server, int count, boolean corrections) throws Exception {
+    private void send(ChildNode server, int count, boolean corrections) throws Exception {
         StringBuilder ndjson = new StringBuilder();
         List<UUID> known = List.copyOf(records.keySet());
         for (int i = 0; i < count; i++) {
@@ -121,7 +121,7 @@ class CubeRestartIT {
         return expected;
     }
 
-    private Map<List<String>, Long> values(DurabilityIT.Server server) throws IOException, InterruptedException {
+    private Map<List<String>, Long> values(ChildNode server) throws IOException, InterruptedException {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(server.url + QUERY))
                 .header("Authorization", "Bearer " + DurabilityIT.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
@@ -134,7 +134,7 @@ class CubeRestartIT {
         return values;
     }
 
-    private void correct(DurabilityIT.Server server, UUID id, String record) throws IOException, InterruptedException {
+    private void correct(ChildNode server, UUID id, String record) throws IOException, InterruptedException {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(server.url + "/api/v1/activities/" + id))
                 .header("Authorization", "Bearer " + DurabilityIT.TOKEN).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(record)).build(), HttpResponse.BodyHandlers.ofString());
@@ -142,7 +142,7 @@ class CubeRestartIT {
         assertThat(Json.MAPPER.readTree(answer.body()).path("rejected")).as(answer.body()).isEmpty();
     }
 
-    private void post(DurabilityIT.Server server, String ndjson) throws IOException, InterruptedException {
+    private void post(ChildNode server, String ndjson) throws IOException, InterruptedException {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(server.url + "/api/v1/activities"))
                 .header("Authorization", "Bearer " + DurabilityIT.TOKEN).header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build(), HttpResponse.BodyHandlers.ofString());

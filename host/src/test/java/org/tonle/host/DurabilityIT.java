@@ -3,7 +3,6 @@ package org.tonle.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +19,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -58,7 +57,7 @@ class DurabilityIT {
         Random random = new Random(42);
 
         for (int round = 0; round < KILLS; round++) {
-            Server server = Server.start(config, data, root.resolve("server-" + round + ".log"));
+            ChildNode server = start(config, data, root.resolve("server-" + round + ".log"));
             try {
                 // What the previous, killed, server acknowledged is stored.
                 for (int b = 0; b < batches.size(); b++) {
@@ -99,7 +98,7 @@ class DurabilityIT {
             }
         }
 
-        Server server = Server.start(config, data, root.resolve("server-final.log"));
+        ChildNode server = start(config, data, root.resolve("server-final.log"));
         long accepted = 0;
         long duplicates = 0;
         long cases;
@@ -124,7 +123,7 @@ class DurabilityIT {
             assertThat(again).isEqualTo(RECORDS);
             cases = get(server, "/api/v1/indicators/investigation.cases_received/values?period=2015").path("rows").get(0).path("value").asLong();
         } finally {
-            server.stop();
+            server.stop(Duration.ofSeconds(30));
         }
         if (System.getProperty("durability.keep") != null) {
             TestNode.copy(data, Path.of(System.getProperty("durability.keep")));
@@ -157,7 +156,7 @@ class DurabilityIT {
         return batches;
     }
 
-    JsonNode post(Server server, String ndjson) throws IOException, InterruptedException {
+    JsonNode post(ChildNode server, String ndjson) throws IOException, InterruptedException {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(server.url + "/api/v1/activities"))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/x-ndjson")
                 .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(ndjson)).build(), HttpResponse.BodyHandlers.ofString());
@@ -167,67 +166,16 @@ class DurabilityIT {
         return JSON.readTree(answer.body());
     }
 
-    JsonNode get(Server server, String path) throws IOException, InterruptedException {
+    JsonNode get(ChildNode server, String path) throws IOException, InterruptedException {
         return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(server.url + path)).header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
     }
 
     /** The packaged server as a child process ({@code java -jar host/target/tonle-host.jar serve}). */
-    static final class Server {
-        final Process process;
-        final String url;
-
-        private Server(Process process, String url) {
-            this.process = process;
-            this.url = url;
-        }
-
-        static Server start(Path config, Path data, Path log) throws Exception {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            Path jar = TestNode.repository().resolve("host/target/tonle-host.jar");
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-jar", jar.toString(), "serve",
-                    "--config", config.toString(), "--data", data.toString(), "--port", Integer.toString(port), "--flight-port", "0")
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().put("TONLE_ADMIN_TOKEN", TOKEN);
-            Process process = builder.start();
-            Server server = new Server(process, "http://127.0.0.1:" + port);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new AssertionError("the server exited with " + process.exitValue() + "; see " + log);
-                }
-                try {
-                    if (http.send(HttpRequest.newBuilder(URI.create(server.url + "/health")).build(), HttpResponse.BodyHandlers.discarding())
-                            .statusCode() == 200) {
-                        // Say so when the start had to set facts right after the kill (see RecordStore.reconcile).
-                        Files.readAllLines(log).stream().filter(l -> l.contains("out of step")).forEach(System.out::println);
-                        return server;
-                    }
-                } catch (IOException notYet) {
-                    // still starting
-                }
-                Thread.sleep(100);
-            }
-            process.destroyForcibly();
-            throw new AssertionError("the server did not start within 90 s; see " + log);
-        }
-
-        /** SIGKILL: no shutdown hook, no checkpoint, no goodbye. */
-        void kill() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor();
-        }
-
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                kill();
-            }
-        }
+    static ChildNode start(Path config, Path data, Path log) throws Exception {
+        ChildNode server = ChildNode.start(ChildNode.jar(List.of()), config, data, log, Map.of("TONLE_ADMIN_TOKEN", TOKEN), Duration.ofSeconds(90));
+        // Say so when the start had to set facts right after the kill (see RecordStore.reconcile).
+        Files.readAllLines(log).stream().filter(l -> l.contains("out of step")).forEach(System.out::println);
+        return server;
     }
 }

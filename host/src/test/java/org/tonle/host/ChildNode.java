@@ -1,0 +1,104 @@
+package org.tonle.host;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node in a process of its own, as an operator runs it: the packaged jar ({@link #jar}) or
+ * {@code bin/tonle} itself ({@link #script}), serving on a free loopback port (Flight SQL off),
+ * returned once {@code /health} answers 200. Closing it stops it with SIGTERM (a clean stop);
+ * {@link #kill} is SIGKILL. For the durability tests and the benchmarks that restart nodes.
+ */
+public final class ChildNode implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    public final Process process;
+    public final String url;
+
+    private ChildNode(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    /** {@code java [options] -jar host/target/tonle-host.jar}, with this JVM's java. */
+    public static List<String> jar(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-jar", TestNode.repository().resolve("host/target/tonle-host.jar").toString()));
+        return command;
+    }
+
+    /** {@code bin/tonle}, so its JVM options are the ones run; pass {@code TONLE_SKIP_BUILD=1} in the environment. */
+    public static List<String> script() {
+        return List.of(TestNode.repository().resolve("bin/tonle").toString());
+    }
+
+    /**
+     * @param launcher {@link #jar} or {@link #script}; {@code serve} and its options are added
+     * @param log      the node's output is appended to it
+     */
+    public static ChildNode start(List<String> launcher, Path config, Path data, Path log, Map<String, String> environment, Duration timeout)
+            throws IOException, InterruptedException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("serve", "--config", config.toString(), "--data", data.toString(), "--port", Integer.toString(port),
+                "--flight-port", "0"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        ChildNode node = new ChildNode(builder.start(), "http://127.0.0.1:" + port);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!node.process.isAlive()) {
+                throw new IllegalStateException("the node exited with " + node.process.exitValue() + "; see " + log);
+            }
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(node.url + "/health")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return node;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(20);
+        }
+        node.process.destroyForcibly();
+        throw new IllegalStateException("the node did not start within " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    /** SIGKILL: no shutdown hook, no checkpoint, no goodbye. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM, and SIGKILL if the node has not stopped within {@code patience}. */
+    public void stop(Duration patience) throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop(Duration.ofMinutes(2));
+    }
+}
