@@ -13,10 +13,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -52,7 +55,8 @@ import org.tonle.warehouse.Warehouse;
  * ends at) are found by a fingerprint of what the views read ({@code fingerprint.sql}), looked
  * at every {@link #FINGERPRINT_EVERY}. Each snapshot is written in full under a new generation
  * folder, checkpointed and closed before it is published, so a worker never sees a half-written
- * file; the generation before it is kept for workers still reading it, older ones are deleted.
+ * file; the generation before it is kept, and any generation a statement has leased ({@link #lease})
+ * until it is released; older ones are deleted.
  */
 public final class AnalystSnapshots implements AutoCloseable {
 
@@ -88,6 +92,9 @@ public final class AnalystSnapshots implements AutoCloseable {
     private final Path folder;
     private final String catalog;
     private final Deque<Snapshot> kept = new ArrayDeque<>();
+    /** Guarded by {@link #kept}: statements reading each generation, and generations past the kept two still leased. */
+    private final Map<Long, Integer> leases = new HashMap<>();
+    private final List<Snapshot> retired = new ArrayList<>();
     private final AtomicLong commits = new AtomicLong();
     private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sql-snapshot");
@@ -194,6 +201,41 @@ public final class AnalystSnapshots implements AutoCloseable {
         if (changed.size() > MAX_INCREMENTAL) {
             overflowed = true;
             changed = new HashSet<>();
+        }
+    }
+
+    /**
+     * As {@link #current}, and the snapshot's file stays on disk until {@link #release}: a
+     * statement may wait for a worker while newer snapshots are published (they come every few
+     * seconds under steady ingest), and must still find the file it was given.
+     */
+    public Snapshot lease() {
+        while (true) {
+            Snapshot snapshot = current();
+            synchronized (kept) {
+                if (kept.contains(snapshot)) {
+                    leases.merge(snapshot.generation(), 1, Integer::sum);
+                    return snapshot;
+                }
+            }
+            // deleted between current() and here: two newer ones were published meanwhile; take the newest
+        }
+    }
+
+    /** Ends a {@link #lease}; a generation no longer kept is deleted with its last lease. */
+    public void release(Snapshot snapshot) {
+        synchronized (kept) {
+            if (leases.merge(snapshot.generation(), -1, Integer::sum) > 0) {
+                return;
+            }
+            leases.remove(snapshot.generation());
+            if (retired.remove(snapshot)) {
+                try {
+                    deleteTree(snapshot.file().getParent());
+                } catch (IOException e) {
+                    LOG.warn("Could not delete the analyst snapshot {}: {}", snapshot.file(), e.getMessage());
+                }
+            }
         }
     }
 
@@ -366,9 +408,16 @@ public final class AnalystSnapshots implements AutoCloseable {
                 }
                 Snapshot snapshot = new Snapshot(next, file, asOf, counted, fingerprint);
                 published = snapshot;
-                kept.addFirst(snapshot);
-                while (kept.size() > 2) {
-                    deleteTree(kept.removeLast().file().getParent());
+                synchronized (kept) {
+                    kept.addFirst(snapshot);
+                    while (kept.size() > 2) {
+                        Snapshot old = kept.removeLast();
+                        if (leases.containsKey(old.generation())) {
+                            retired.add(old);
+                        } else {
+                            deleteTree(old.file().getParent());
+                        }
+                    }
                 }
                 done = true;
                 lastIncremental = incremental;

@@ -201,7 +201,16 @@ public final class AnalystWorkers implements AutoCloseable {
 
     private Answered run(String checked, byte mode, long sqlCap, int rowLimit, long ceiling) {
         startWorkers();
-        AnalystSnapshots.Snapshot snapshot = snapshots.current();
+        // Leased: the statement may wait for a worker while newer snapshots replace this one.
+        AnalystSnapshots.Snapshot snapshot = snapshots.lease();
+        try {
+            return run(snapshot, checked, mode, sqlCap, rowLimit, ceiling);
+        } finally {
+            snapshots.release(snapshot);
+        }
+    }
+
+    private Answered run(AnalystSnapshots.Snapshot snapshot, String checked, byte mode, long sqlCap, int rowLimit, long ceiling) {
         Worker worker = acquire();
         busy.add(worker);
         long statement = worker.begin();

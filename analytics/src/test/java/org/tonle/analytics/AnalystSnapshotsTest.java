@@ -133,6 +133,25 @@ class AnalystSnapshotsTest {
         }
     }
 
+    /** A statement waiting for a worker must still find its file after newer snapshots replaced it. */
+    @Test
+    void aLeasedSnapshotStaysOnDiskUntilReleasedThoughNewerOnesReplaceIt(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("data/tonle.duckdb"), "64MB", new Settings.Sql(5, "512MB", 2, "100MB", 0, 2));
+             AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"))) {
+            AnalystSnapshots.Snapshot leased = snapshots.lease();
+            AnalystSnapshots.Snapshot other = snapshots.current();
+            for (int i = 0; i < 3; i++) {
+                commit(snapshots);
+                other = snapshots.current();
+            }
+            assertThat(other.generation()).isGreaterThan(leased.generation() + 2);
+            assertThat(leased.file()).exists();
+            snapshots.release(leased);
+            assertThat(leased.file()).doesNotExist();
+            assertThat(other.file()).exists();
+        }
+    }
+
     private static String id(String i) {
         return "md5('record-' || " + i + ")::UUID";
     }
