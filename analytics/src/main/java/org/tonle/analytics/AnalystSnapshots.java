@@ -239,6 +239,11 @@ public final class AnalystSnapshots implements AutoCloseable {
         }
     }
 
+    /** The views copied record by record in an incremental snapshot (for tests). */
+    Set<String> recordViews() {
+        return recordViews;
+    }
+
     /** Whether the last snapshot published was made incrementally (for tests). */
     boolean lastWasIncremental() {
         return lastIncremental;

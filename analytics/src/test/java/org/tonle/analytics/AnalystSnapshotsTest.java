@@ -118,6 +118,7 @@ class AnalystSnapshotsTest {
             // (the background watcher may have published one in between; each must hold the same)
             assertThat(second.generation()).isGreaterThan(1);
             assertThat(snapshots.lastWasIncremental()).isTrue();
+            assertThat(snapshots.recordViews()).containsExactlyInAnyOrder("activities", "activity_attributes", "participant_tallies", "indicator_records");
             assertSameAsTheViews(warehouse, second);
 
             // A new attribute in the dictionary changes what activity_attributes selects: a full copy.
