@@ -116,6 +116,11 @@ public final class AnalystSnapshots implements AutoCloseable {
     private final Object changes = new Object();
     private Set<UUID> changed = new HashSet<>();
     private boolean overflowed;
+    /**
+     * False until the first snapshot begins: a node whose analysts send no statement keeps no
+     * set of changed records on its writer's path (the first snapshot is a full copy anyway).
+     */
+    private boolean tracking;
     private volatile boolean lastIncremental;
 
     /**
@@ -192,7 +197,7 @@ public final class AnalystSnapshots implements AutoCloseable {
 
     /** Called holding {@link #changes}. */
     private void note(List<FactRow> facts) {
-        if (overflowed) {
+        if (!tracking || overflowed) {
             return;
         }
         for (FactRow fact : facts) {
@@ -366,6 +371,9 @@ public final class AnalystSnapshots implements AutoCloseable {
         Set<UUID> records;
         boolean everything;
         synchronized (changes) {
+            // From here on every commit's records are noted for the next snapshot; the ones
+            // before are in this copy's transaction, which begins after this block.
+            tracking = true;
             counted = commits.get();
             records = changed;
             everything = overflowed;
