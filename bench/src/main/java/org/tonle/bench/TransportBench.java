@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import com.sun.management.OperatingSystemMXBean;
 
@@ -67,18 +68,11 @@ public final class TransportBench {
                 records, batch, clients, singles, Runtime.getRuntime().availableProcessors());
 
         double single;
+        double unpinned;
         try (TestNode node = node(root, "single", null, "single", null, key, null, null)) {
             single = report("single node, HTTP ingest (baseline)", node, node, null, records, batch, clients, singles);
         }
-        try (KafkaBroker broker = KafkaBroker.startSecure(root.resolve("kafka"),
-                Map.of("headquarters", HQ_PASSWORD, "office-pnh", PNH_PASSWORD))) {
-            broker.createTopic("tonle.records.PNH", 3);
-            broker.createTopic("tonle.refusals.PNH", 1);
-            broker.allow("office-pnh", ResourceType.TOPIC, "tonle.records.PNH", PatternType.LITERAL, AclOperation.WRITE, AclOperation.DESCRIBE);
-            broker.allow("office-pnh", ResourceType.TOPIC, "tonle.refusals.PNH", PatternType.LITERAL, AclOperation.READ, AclOperation.DESCRIBE);
-            broker.allow("headquarters", ResourceType.TOPIC, "tonle.records.", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
-            broker.allow("headquarters", ResourceType.TOPIC, "tonle.refusals.", PatternType.PREFIXED, AclOperation.WRITE, AclOperation.DESCRIBE);
-            broker.allow("headquarters", ResourceType.GROUP, "tonle-", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
+        try (KafkaBroker broker = broker(root.resolve("kafka"))) {
             long total;
             double endToEnd;
             try (TestNode office = node(root, "office", "PNH", "office", broker, key, "office-pnh", PNH_PASSWORD)) {
@@ -98,7 +92,13 @@ public final class TransportBench {
             System.out.printf("%-38s %9.0f records/s%n", "headquarters draining the backlog", drain);
             System.out.printf("%nratios to single-node HTTP ingest (target >= 0.80): end to end %.2f, headquarters draining %.2f%n",
                     endToEnd / single, drain / single);
+            unpinned = endToEnd / single;
         }
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            System.out.println("pinned runs skipped: they need two CPUs");
+            return;
+        }
+        PinnedTransportRuns.run(root, key, records, batch, clients, unpinned);
     }
 
     private static double report(String name, TestNode entry, TestNode warehouse, KafkaBroker broker, int records, int batch,
@@ -194,12 +194,17 @@ public final class TransportBench {
     }
 
     /** CPU time of this JVM so far, in nanoseconds. */
-    private static long processCpu() {
+    static long processCpu() {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** {@code clients} threads post {@code records} new records in requests of {@code batch}. */
     private static void postAll(TestNode entry, int records, int batch, int clients) {
+        postAll(ndjson -> post(entry, ndjson), records, batch, clients);
+    }
+
+    /** {@code clients} threads hand {@code records} new records in requests of {@code batch} to {@code post}. */
+    static void postAll(Consumer<String> post, int records, int batch, int clients) {
         AtomicInteger left = new AtomicInteger(records);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
@@ -208,7 +213,7 @@ public final class TransportBench {
                 running.add(pool.submit(() -> {
                     int n;
                     while ((n = Math.min(batch, left.getAndAdd(-batch))) > 0) {
-                        post(entry, cases(n));
+                        post.accept(cases(n));
                     }
                 }));
             }
@@ -279,7 +284,7 @@ public final class TransportBench {
     }
 
     /** Case intakes at PNH (no subject), each with a fresh id. */
-    private static String cases(int n) {
+    static String cases(int n) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < n; i++) {
             out.append("{\"id\":\"").append(UUID.randomUUID()).append("\",\"program\":\"investigation\",\"type\":\"case_intake\",")
@@ -292,6 +297,12 @@ public final class TransportBench {
     /** A node of this role; with a broker, signed in to it as {@code user} (its password in the node's secrets folder). */
     private static TestNode node(Path root, String name, String office, String role, KafkaBroker broker, Path key, String user,
                                  String password) {
+        configure(root, name, role, broker, key, user, password);
+        return TestNode.start(root.resolve(name), office);
+    }
+
+    /** Writes {@code root/name/config} (and its secrets folder) for a node of this role; returns the config folder. */
+    static Path configure(Path root, String name, String role, KafkaBroker broker, Path key, String user, String password) {
         Path config = root.resolve(name).resolve("config");
         Path secrets = root.resolve(name).resolve("secrets");
         TestNode.copy(TestNode.repository().resolve("config"), config);
@@ -313,6 +324,27 @@ public final class TransportBench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return TestNode.start(root.resolve(name), office);
+        return config;
+    }
+
+    /** A broker as in production, with the office PNH's and headquarters' users, topics and ACLs. */
+    static KafkaBroker broker(Path dir) {
+        KafkaBroker broker = KafkaBroker.startSecure(dir, Map.of("headquarters", HQ_PASSWORD, "office-pnh", PNH_PASSWORD));
+        broker.createTopic("tonle.records.PNH", 3);
+        broker.createTopic("tonle.refusals.PNH", 1);
+        broker.allow("office-pnh", ResourceType.TOPIC, "tonle.records.PNH", PatternType.LITERAL, AclOperation.WRITE, AclOperation.DESCRIBE);
+        broker.allow("office-pnh", ResourceType.TOPIC, "tonle.refusals.PNH", PatternType.LITERAL, AclOperation.READ, AclOperation.DESCRIBE);
+        broker.allow("headquarters", ResourceType.TOPIC, "tonle.records.", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
+        broker.allow("headquarters", ResourceType.TOPIC, "tonle.refusals.", PatternType.PREFIXED, AclOperation.WRITE, AclOperation.DESCRIBE);
+        broker.allow("headquarters", ResourceType.GROUP, "tonle-", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
+        return broker;
+    }
+
+    static String hqPassword() {
+        return HQ_PASSWORD;
+    }
+
+    static String pnhPassword() {
+        return PNH_PASSWORD;
     }
 }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,11 +48,32 @@ public final class ChildNode implements AutoCloseable {
     }
 
     /**
+     * {@code taskset -c cpus} before the launcher: the node (and every thread it starts) runs on
+     * these CPUs only, as on a machine of that many cores (the JVM sizes its pools by them).
+     *
+     * @param cpus a CPU list as taskset takes it, e.g. {@code "0"} or {@code "0,1"}
+     */
+    public static List<String> pinned(String cpus, List<String> launcher) {
+        if (!Files.isExecutable(Path.of("/usr/bin/taskset"))) {
+            throw new IllegalStateException("pinning a node to CPUs needs taskset (util-linux)");
+        }
+        List<String> command = new ArrayList<>(List.of("/usr/bin/taskset", "-c", cpus));
+        command.addAll(launcher);
+        return command;
+    }
+
+    /**
      * @param launcher {@link #jar} or {@link #script}; {@code serve} and its options are added
      * @param log      the node's output is appended to it
      */
     public static ChildNode start(List<String> launcher, Path config, Path data, Path log, Map<String, String> environment, Duration timeout)
             throws IOException, InterruptedException {
+        return start(launcher, config, data, log, environment, timeout, List.of());
+    }
+
+    /** @param serveOptions further options of {@code serve}, e.g. {@code --office PNH} */
+    public static ChildNode start(List<String> launcher, Path config, Path data, Path log, Map<String, String> environment, Duration timeout,
+                                  List<String> serveOptions) throws IOException, InterruptedException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -59,6 +81,7 @@ public final class ChildNode implements AutoCloseable {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of("serve", "--config", config.toString(), "--data", data.toString(), "--port", Integer.toString(port),
                 "--flight-port", "0"));
+        command.addAll(serveOptions);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         ChildNode node = new ChildNode(builder.start(), "http://127.0.0.1:" + port);

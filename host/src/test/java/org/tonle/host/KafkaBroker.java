@@ -185,6 +185,11 @@ public final class KafkaBroker implements AutoCloseable {
         return process == null ? Duration.ZERO : process.info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
+    /** The broker's process id (to pin it to CPUs), or -1 when it is not running. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     public String bootstrap() {
         return "127.0.0.1:" + port;
     }

@@ -1,0 +1,166 @@
+package org.tonle.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.tonle.core.Json;
+import org.tonle.host.ChildNode;
+import org.tonle.host.KafkaBroker;
+import org.tonle.host.TestNode;
+
+/**
+ * TransportBench's runs as deployed: every node a process of its own on a CPU of its own
+ * ({@code taskset}), so that office and headquarters each have what the single node has.
+ * On two CPUs:
+ * <ul>
+ * <li>baseline: the single node on CPU 0, with the clients (this JVM) beside it;</li>
+ * <li>end to end: the office on CPU 0 with the same clients beside it, headquarters on CPU 1
+ *     with the Kafka broker beside it (a third machine for the broker does not exist here; at
+ *     headquarters' side it takes CPU from headquarters, not from the office, so the figure is
+ *     a lower bound of what headquarters on a machine of its own would do).</li>
+ * </ul>
+ * Each run prints the CPU time of every process, so the share of each (the broker's and the
+ * clients' included) is visible. The nodes run as {@code bin/tonle} runs them (its heap options),
+ * from the packaged jar.
+ */
+final class PinnedTransportRuns {
+
+    private static final List<String> JVM = List.of("-Xms256m", "-Xmx2g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+    private static final Duration START = Duration.ofMinutes(3);
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final String CLIENTS_CPU = "0";
+    private static final String OFFICE_CPU = "0";
+    private static final String HQ_CPU = "1";
+
+    private PinnedTransportRuns() {
+    }
+
+    static void run(Path root, Path key, int records, int batch, int clients, double unpinned) throws Exception {
+        // The clients are this JVM's threads: every thread it has now, and those they start, on CPU 0.
+        pin(ProcessHandle.current().pid(), CLIENTS_CPU);
+        System.out.printf("%npinned, every node a process of its own (taskset): single node and office on CPU %s with the clients,"
+                + " headquarters on CPU %s with the broker%n", OFFICE_CPU, HQ_CPU);
+        double single;
+        Path singleConfig = TransportBench.configure(root, "pinned-single", "single", null, key, null, null);
+        try (ChildNode node = start(root, "pinned-single", singleConfig, OFFICE_CPU, List.of())) {
+            TransportBench.postAll(ndjson -> post(node, ndjson), 500 + records, batch, clients);
+            long cpu0 = cpu(node);
+            long clients0 = TransportBench.processCpu();
+            long t0 = System.nanoTime();
+            TransportBench.postAll(ndjson -> post(node, ndjson), records, batch, clients);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double nodeCpu = (cpu(node) - cpu0) / 1e9;
+            double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
+            single = records / seconds;
+            // A single node answers a request once its warehouse committed the records (group commit).
+            System.out.printf("%-38s %9.0f records/s (%d in %.1f s, all committed when answered)%n", "pinned single node (CPU 0)",
+                    single, records, seconds);
+            System.out.printf("  CPU: node %.1f s (%.0f µs per record, %.0f%% of its CPU), clients %.1f s; CPU 1 idle%n",
+                    nodeCpu, nodeCpu * 1e6 / records, 100 * (nodeCpu + clientCpu) / seconds, clientCpu);
+        }
+        double endToEnd;
+        try (KafkaBroker broker = TransportBench.broker(root.resolve("pinned-kafka"))) {
+            pin(broker.pid(), HQ_CPU);
+            Path officeConfig = TransportBench.configure(root, "pinned-office", "office", broker, key, "office-pnh", TransportBench.pnhPassword());
+            Path hqConfig = TransportBench.configure(root, "pinned-hq", "headquarters", broker, key, "headquarters", TransportBench.hqPassword());
+            try (ChildNode office = start(root, "pinned-office", officeConfig, OFFICE_CPU, List.of("--office", "PNH"));
+                 ChildNode hq = start(root, "pinned-hq", hqConfig, HQ_CPU, List.of())) {
+                TransportBench.postAll(ndjson -> post(office, ndjson), 500 + records, batch, clients);
+                awaitLoaded(hq, 500L + records);
+                long office0 = cpu(office);
+                long hq0 = cpu(hq);
+                long broker0 = broker.cpu().toNanos();
+                long clients0 = TransportBench.processCpu();
+                long t0 = System.nanoTime();
+                TransportBench.postAll(ndjson -> post(office, ndjson), records, batch, clients);
+                double answered = (System.nanoTime() - t0) / 1e9;
+                long officeDone = cpu(office);
+                awaitLoaded(hq, 500L + 2L * records);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double officeCpu = (cpu(office) - office0) / 1e9;
+                double hqCpu = (cpu(hq) - hq0) / 1e9;
+                double brokerCpu = (broker.cpu().toNanos() - broker0) / 1e9;
+                double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
+                endToEnd = records / seconds;
+                System.out.printf("%-38s %9.0f records/s (%d in %.1f s; the office answered all after %.1f s, %.0f records/s)%n",
+                        "pinned office (0) -> Kafka -> hq (1)", endToEnd, records, seconds, answered, records / answered);
+                System.out.printf("  CPU: office %.1f s (%.0f µs per record; %.1f s of it until it answered), clients %.1f s;"
+                                + " headquarters %.1f s (%.0f µs per record), broker %.1f s (%.0f µs per record, %.0f%% of CPU 1's busy time)%n",
+                        officeCpu, officeCpu * 1e6 / records, (officeDone - office0) / 1e9, clientCpu, hqCpu, hqCpu * 1e6 / records,
+                        brokerCpu, brokerCpu * 1e6 / records, 100 * brokerCpu / Math.max(1e-9, hqCpu + brokerCpu));
+                System.out.printf("  busy: CPU 0 (office, clients) %.0f%%, CPU 1 (headquarters, broker) %.0f%% of the %.1f s%n",
+                        100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds);
+            }
+        }
+        System.out.printf("%nratio office -> headquarters to single-node HTTP ingest (target >= 0.80): unpinned, all on 2 shared CPUs %.2f;"
+                + " pinned, each node on a CPU of its own %.2f%n", unpinned, endToEnd / single);
+    }
+
+    private static ChildNode start(Path root, String name, Path config, String cpus, List<String> options) throws Exception {
+        return ChildNode.start(ChildNode.pinned(cpus, ChildNode.jar(JVM)), config, root.resolve(name).resolve("data"),
+                root.resolve(name).resolve("node.log"), Map.of("TONLE_ADMIN_TOKEN", TestNode.ADMIN_TOKEN), START, options);
+    }
+
+    /** {@code taskset -a -p -c cpus pid}: every thread of the process, and the threads they start, on these CPUs. */
+    private static void pin(long pid, String cpus) throws IOException, InterruptedException {
+        Process taskset = new ProcessBuilder("/usr/bin/taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (taskset.waitFor() != 0) {
+            throw new IllegalStateException("taskset could not pin process " + pid + " to CPU " + cpus);
+        }
+    }
+
+    private static long cpu(ChildNode node) {
+        return node.process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU time of the node")).toNanos();
+    }
+
+    private static void post(ChildNode node, String ndjson) {
+        try {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(node.url + "/api/v1/activities"))
+                    .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).header("Content-Type", "application/x-ndjson")
+                    .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(ndjson)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 200 || !Json.MAPPER.readTree(answer.body()).path("rejected").isEmpty()) {
+                throw new IllegalStateException("the node refused records: " + answer.statusCode() + " " + answer.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Polls headquarters' {@code /api/v1/status} every 10 ms until it has loaded this many records
+     * (counted once the warehouse committed them).
+     */
+    private static void awaitLoaded(ChildNode hq, long count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (loaded(hq) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("headquarters did not load " + count + " records in 10 minutes");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static long loaded(ChildNode hq) throws Exception {
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(hq.url + "/api/v1/status"))
+                .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        long loaded = 0;
+        for (JsonNode office : Json.MAPPER.readTree(answer.body()).path("transport").path("offices")) {
+            loaded += office.path("loaded").asLong();
+        }
+        return loaded;
+    }
+}
