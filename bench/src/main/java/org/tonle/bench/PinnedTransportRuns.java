@@ -5,8 +5,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -55,17 +58,20 @@ final class PinnedTransportRuns {
             TransportBench.postAll(ndjson -> post(node, ndjson), 500 + records, batch, clients);
             long cpu0 = cpu(node);
             long clients0 = TransportBench.processCpu();
+            double[] busy0 = busy();
             long t0 = System.nanoTime();
             TransportBench.postAll(ndjson -> post(node, ndjson), records, batch, clients);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double[] busy1 = busy();
             double nodeCpu = (cpu(node) - cpu0) / 1e9;
             double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
             single = records / seconds;
             // A single node answers a request once its warehouse committed the records (group commit).
             System.out.printf("%-38s %9.0f records/s (%d in %.1f s, all committed when answered)%n", "pinned single node (CPU 0)",
                     single, records, seconds);
-            System.out.printf("  CPU: node %.1f s (%.0f µs per record, %.0f%% of its CPU), clients %.1f s; CPU 1 idle%n",
-                    nodeCpu, nodeCpu * 1e6 / records, 100 * (nodeCpu + clientCpu) / seconds, clientCpu);
+            System.out.printf("  CPU: node %.1f s (%.0f µs per record), clients %.1f s: %.0f%% of CPU 0; other processes on the machine:"
+                            + " %.1f s on CPU 0, %.1f s on CPU 1%n", nodeCpu, nodeCpu * 1e6 / records, clientCpu,
+                    100 * (nodeCpu + clientCpu) / seconds, busy1[0] - busy0[0] - nodeCpu - clientCpu, busy1[1] - busy0[1]);
         }
         double endToEnd;
         try (KafkaBroker broker = TransportBench.broker(root.resolve("pinned-kafka"))) {
@@ -80,12 +86,14 @@ final class PinnedTransportRuns {
                 long hq0 = cpu(hq);
                 long broker0 = broker.cpu().toNanos();
                 long clients0 = TransportBench.processCpu();
+                double[] busy0 = busy();
                 long t0 = System.nanoTime();
                 TransportBench.postAll(ndjson -> post(office, ndjson), records, batch, clients);
                 double answered = (System.nanoTime() - t0) / 1e9;
                 long officeDone = cpu(office);
                 awaitLoaded(hq, 500L + 2L * records);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                double[] busy1 = busy();
                 double officeCpu = (cpu(office) - office0) / 1e9;
                 double hqCpu = (cpu(hq) - hq0) / 1e9;
                 double brokerCpu = (broker.cpu().toNanos() - broker0) / 1e9;
@@ -97,8 +105,10 @@ final class PinnedTransportRuns {
                                 + " headquarters %.1f s (%.0f µs per record), broker %.1f s (%.0f µs per record, %.0f%% of CPU 1's busy time)%n",
                         officeCpu, officeCpu * 1e6 / records, (officeDone - office0) / 1e9, clientCpu, hqCpu, hqCpu * 1e6 / records,
                         brokerCpu, brokerCpu * 1e6 / records, 100 * brokerCpu / Math.max(1e-9, hqCpu + brokerCpu));
-                System.out.printf("  busy: CPU 0 (office, clients) %.0f%%, CPU 1 (headquarters, broker) %.0f%% of the %.1f s%n",
-                        100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds);
+                System.out.printf("  busy: CPU 0 (office, clients) %.0f%%, CPU 1 (headquarters, broker) %.0f%% of the %.1f s;"
+                                + " other processes on the machine: %.1f s on CPU 0, %.1f s on CPU 1%n",
+                        100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds,
+                        busy1[0] - busy0[0] - officeCpu - clientCpu, busy1[1] - busy0[1] - hqCpu - brokerCpu);
             }
         }
         System.out.printf("%nratio office -> headquarters to single-node HTTP ingest (target >= 0.80): unpinned, all on 2 shared CPUs %.2f;"
@@ -106,7 +116,14 @@ final class PinnedTransportRuns {
     }
 
     private static ChildNode start(Path root, String name, Path config, String cpus, List<String> options) throws Exception {
-        return ChildNode.start(ChildNode.pinned(cpus, ChildNode.jar(JVM)), config, root.resolve(name).resolve("data"),
+        // TONLE_BENCH_NODE_OPTS: further options of the nodes' JVMs, e.g. a flight recording
+        // (-XX:StartFlightRecording:filename=/tmp/%p.jfr), where "NAME" becomes the node's name.
+        List<String> jvm = new ArrayList<>(JVM);
+        String more = System.getenv().getOrDefault("TONLE_BENCH_NODE_OPTS", "");
+        if (!more.isBlank()) {
+            jvm.addAll(Arrays.asList(more.strip().replace("NAME", name).split("\\s+")));
+        }
+        return ChildNode.start(ChildNode.pinned(cpus, ChildNode.jar(jvm)), config, root.resolve(name).resolve("data"),
                 root.resolve(name).resolve("node.log"), Map.of("TONLE_ADMIN_TOKEN", TestNode.ADMIN_TOKEN), START, options);
     }
 
@@ -117,6 +134,29 @@ final class PinnedTransportRuns {
         if (taskset.waitFor() != 0) {
             throw new IllegalStateException("taskset could not pin process " + pid + " to CPU " + cpus);
         }
+    }
+
+    /**
+     * Busy time of each CPU so far, every process's (from {@code /proc/stat}, in seconds): what
+     * other builds on the machine took from the pinned processes shows as the difference.
+     */
+    static double[] busy() {
+        double[] busy = new double[2];
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                String[] f = line.split("\\s+");
+                if (f[0].equals("cpu0") || f[0].equals("cpu1")) {
+                    long ticks = 0;
+                    for (int i : new int[] {1, 2, 3, 6, 7, 8}) { // user nice system irq softirq steal
+                        ticks += Long.parseLong(f[i]);
+                    }
+                    busy[f[0].charAt(3) - '0'] = ticks / 100.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        return busy;
     }
 
     private static long cpu(ChildNode node) {

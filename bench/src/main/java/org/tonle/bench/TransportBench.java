@@ -67,6 +67,11 @@ public final class TransportBench {
         System.out.printf("TransportBench: %d records in requests of %d from %d clients, then %d single records; %d cores%n",
                 records, batch, clients, singles, Runtime.getRuntime().availableProcessors());
 
+        if (System.getenv().containsKey("TONLE_BENCH_PINNED_ONLY")) {
+            // For profiling the nodes (TONLE_BENCH_NODE_OPTS): the pinned runs alone.
+            PinnedTransportRuns.run(root, key, records, batch, clients, Double.NaN);
+            return;
+        }
         double single;
         double unpinned;
         try (TestNode node = node(root, "single", null, "single", null, key, null, null)) {

@@ -1,13 +1,16 @@
 package org.tonle.pipelines.transport;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.core.Json;
@@ -25,6 +28,8 @@ record Envelope(String origin, String action, UUID recordId, int version, String
                 String forwardedAtText, Instant forwardedAt, ObjectNode record) {
 
     private static final ObjectMapper JSON = Json.MAPPER;
+    /** Reads the record in the middle of a message (the message's own end is checked after it). */
+    private static final ObjectReader RECORD = JSON.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The message for a change. The stored body is the office's own canonical JSON, so it is
@@ -32,25 +37,59 @@ record Envelope(String origin, String action, UUID recordId, int version, String
      * validates the message either way).
      */
     static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
-        StringWriter out = new StringWriter(entry.body() == null ? 256 : entry.body().length() + 256);
-        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("origin", origin);
-            g.writeStringField("action", entry.action());
-            g.writeStringField("id", entry.recordId().toString());
-            g.writeNumberField("version", entry.version());
-            g.writeStringField("recorded_by", entry.recordedBy());
-            g.writeStringField("recorded_at", entry.recordedAt().toString());
-            g.writeStringField("forwarded_at", forwardedAt.toString());
-            if (entry.body() != null) {
-                g.writeFieldName("record");
-                g.writeRawValue(entry.body());
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot write the change of record " + entry.recordId() + " as a message", e);
+        return new Writer(origin, forwardedAt).write(entry);
+    }
+
+    /**
+     * Writes the messages of one forwarded batch. What they share (the office node, the
+     * forwarding time) is escaped once per batch, and the commit time and user once per run of
+     * changes that have the same (a commit's changes do): the same JSON, with the fields in the
+     * same order, as a JSON generator writes, for a fraction of its CPU per message.
+     */
+    static final class Writer {
+        private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
+        private final String head;
+        private final String forwarded;
+        private String recordedBy;
+        private String recordedByJson = "null";
+        private Instant recordedAt;
+        private String recordedAtJson = "null";
+
+        Writer(String origin, Instant forwardedAt) {
+            this.head = "{\"origin\":" + quoted(origin) + ",\"action\":";
+            this.forwarded = ",\"forwarded_at\":" + quoted(forwardedAt.toString());
         }
-        return out.toString();
+
+        String write(Outbox.Entry entry) {
+            if (!Objects.equals(entry.recordedBy(), recordedBy)) {
+                recordedBy = entry.recordedBy();
+                recordedByJson = quoted(recordedBy);
+            }
+            if (!Objects.equals(entry.recordedAt(), recordedAt)) {
+                recordedAt = entry.recordedAt();
+                recordedAtJson = recordedAt == null ? "null" : quoted(recordedAt.toString());
+            }
+            String body = entry.body();
+            StringBuilder out = new StringBuilder((body == null ? 0 : body.length()) + head.length() + forwarded.length() + 160);
+            out.append(head).append(quoted(entry.action()))
+                    .append(",\"id\":\"").append(entry.recordId()).append('"')
+                    .append(",\"version\":").append(entry.version())
+                    .append(",\"recorded_by\":").append(recordedByJson)
+                    .append(",\"recorded_at\":").append(recordedAtJson)
+                    .append(forwarded);
+            if (body != null) {
+                out.append(",\"record\":").append(body);
+            }
+            return out.append('}').toString();
+        }
+
+        /** A JSON string, escaped as Jackson's generator escapes it; {@code null} for null. */
+        private static String quoted(String text) {
+            if (text == null) {
+                return "null";
+            }
+            return new StringBuilder(text.length() + 2).append('"').append(ESCAPE.quoteAsString(text)).append('"').toString();
+        }
     }
 
     /** When the office committed the change, or null when the message does not say (parsed when asked: headquarters does not need it). */
@@ -66,35 +105,76 @@ record Envelope(String origin, String action, UUID recordId, int version, String
      * @throws IllegalArgumentException naming what is wrong, for a message no office wrote
      */
     static Envelope read(String text, Envelope previous) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(text);
+        // The envelope's fields are read as a stream; only the record becomes a tree (the
+        // pipeline validates it as one). What it accepts and refuses is what reading the whole
+        // message as a tree did: the same defaults for missing and null fields, trailing tokens refused.
+        String origin = null;
+        String action = "";
+        String id = "";
+        int version = 0;
+        String recordedBy = null;
+        String recordedAt = null;
+        String forwarded = null;
+        boolean hasRecord = false;
+        ObjectNode record = null;
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                JSON.readTree(text); // refuses what is not JSON
+                throw new IllegalArgumentException("the message is not a JSON object");
+            }
+            JsonToken token;
+            while ((token = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                token = p.nextToken();
+                switch (name) {
+                    case "origin" -> origin = text(p, token);
+                    case "action" -> action = Objects.requireNonNullElse(text(p, token), "");
+                    case "id" -> id = Objects.requireNonNullElse(text(p, token), "");
+                    case "version" -> version = p.getValueAsInt(0);
+                    case "recorded_by" -> recordedBy = text(p, token);
+                    case "recorded_at" -> recordedAt = text(p, token);
+                    case "forwarded_at" -> forwarded = text(p, token);
+                    case "record" -> {
+                        hasRecord = token != JsonToken.VALUE_NULL;
+                        record = token == JsonToken.START_OBJECT ? (ObjectNode) RECORD.readTree(p) : null;
+                    }
+                    default -> { }
+                }
+                p.skipChildren();
+            }
+            if (token != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new IllegalArgumentException("the message is not JSON");
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("the message is not JSON");
         }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("the message is not a JSON object");
-        }
-        String action = node.path("action").asText("");
         if (!action.equals("create") && !action.equals("correct") && !action.equals("void")) {
             throw new IllegalArgumentException("action must be create, correct or void");
         }
-        UUID id;
+        UUID recordId;
         try {
-            id = UUID.fromString(node.path("id").asText(""));
+            recordId = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("id must be a UUID");
         }
-        JsonNode record = node.get("record");
-        if (!action.equals("void") && (record == null || !record.isObject())) {
+        if (!action.equals("void") && record == null) {
             throw new IllegalArgumentException("a " + action + " carries the record as a JSON object");
         }
-        String forwarded = node.hasNonNull("forwarded_at") ? node.get("forwarded_at").asText() : null;
         Instant forwardedAt = previous != null && previous.forwardedAt() != null && forwarded != null
                 && forwarded.equals(previous.forwardedAtText) ? previous.forwardedAt() : instant(forwarded);
-        return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
-                node.path("recorded_by").asText(null), node.hasNonNull("recorded_at") ? node.get("recorded_at").asText() : null,
-                forwarded, forwardedAt, record == null || !record.isObject() ? null : (ObjectNode) record);
+        return new Envelope(origin == null ? "unknown" : origin, action, recordId, version, recordedBy, recordedAt,
+                forwarded, forwardedAt, hasRecord ? record : null);
+    }
+
+    /**
+     * A field's value as {@code JsonNode.asText(null)} gives it: a scalar's text, null for JSON
+     * null, an empty string for an object or array.
+     */
+    private static String text(JsonParser p, JsonToken token) throws IOException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        return token.isScalarValue() ? p.getText() : "";
     }
 
     private static Instant instant(String text) {

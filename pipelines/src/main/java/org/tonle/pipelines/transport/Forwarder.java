@@ -62,10 +62,11 @@ public final class Forwarder {
         if (entries.isEmpty()) {
             return;
         }
+        Envelope.Writer writer = new Envelope.Writer(origin, now);
         for (Outbox.Entry entry : entries) {
             Message message = new DefaultMessage(exchange.getContext());
             message.setHeader(KafkaConstants.KEY, entry.recordId().toString());
-            message.setBody(Envelope.write(origin, entry, now));
+            message.setBody(writer.write(entry));
             messages.add(message);
         }
         exchange.setProperty(LAST_SEQ, entries.get(entries.size() - 1).seq());

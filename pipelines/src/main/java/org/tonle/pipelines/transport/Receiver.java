@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -98,13 +99,27 @@ public final class Receiver {
         Map<Partition, KafkaManualCommit> commits = new LinkedHashMap<>();
         int line = 0;
         Envelope previous = null;
+        // A poll's records come partition by partition: a partition's offset is committed by the
+        // manual commit of its last record, which is looked up once per run of a partition, and
+        // the node once per run of a topic, not per record.
+        Partition partition = null;
+        Message last = null;
+        String node = null;
         for (Exchange record : records) {
             Message message = record.getMessage();
             line++;
             String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
-            commits.put(new Partition(topic, message.getHeader(KafkaConstants.PARTITION, Integer.class)),
-                    message.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
-            String node = senders.nodeOf(topic);
+            Integer number = message.getHeader(KafkaConstants.PARTITION, Integer.class);
+            if (partition == null || !Objects.equals(partition.topic(), topic) || !Objects.equals(partition.partition(), number)) {
+                if (partition != null) {
+                    commits.put(partition, last.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
+                }
+                if (partition == null || !Objects.equals(partition.topic(), topic)) {
+                    node = senders.nodeOf(topic);
+                }
+                partition = new Partition(topic, number);
+            }
+            last = message;
             Envelope envelope;
             try {
                 if (node == null) {
@@ -158,6 +173,9 @@ public final class Receiver {
                     }
                 }
             }
+        }
+        if (partition != null) {
+            commits.put(partition, last.getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class));
         }
         batch.flush();
         // Everything above is committed in the warehouse, and the offices are told what was

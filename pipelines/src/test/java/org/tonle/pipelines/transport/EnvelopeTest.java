@@ -1,0 +1,155 @@
+package org.tonle.pipelines.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.jupiter.api.Test;
+import org.tonle.core.Json;
+import org.tonle.warehouse.Outbox;
+
+class EnvelopeTest {
+
+    private static final Instant FORWARDED = Instant.parse("2026-11-30T22:10:05.123456Z");
+
+    /** What the office wrote before the batch writer: one JSON generator per message. */
+    private static String generated(String origin, Outbox.Entry entry, Instant forwardedAt) throws IOException {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("origin", origin);
+            g.writeStringField("action", entry.action());
+            g.writeStringField("id", entry.recordId().toString());
+            g.writeNumberField("version", entry.version());
+            g.writeStringField("recorded_by", entry.recordedBy());
+            g.writeStringField("recorded_at", entry.recordedAt().toString());
+            g.writeStringField("forwarded_at", forwardedAt.toString());
+            if (entry.body() != null) {
+                g.writeFieldName("record");
+                g.writeRawValue(entry.body());
+            }
+            g.writeEndObject();
+        }
+        return out.toString();
+    }
+
+    private static Outbox.Entry entry(long seq, String action, String body, String by, Instant at) {
+        return new Outbox.Entry(seq, UUID.randomUUID(), (int) seq, action, body, by, at);
+    }
+
+    @Test
+    void aBatchIsWrittenCharacterForCharacterAsTheGeneratorWroteEachMessage() throws IOException {
+        Instant t1 = Instant.parse("2026-11-30T22:10:00Z");
+        Instant t2 = Instant.parse("2026-11-30T22:10:01.5Z");
+        String body = "{\"id\":\"x\",\"program\":\"investigation\",\"attributes\":{\"note\":\"a \\\"quoted\\\" ក word\"}}";
+        List<Outbox.Entry> batch = List.of(
+                entry(1, "create", body, "pnh-staff", t1),
+                entry(2, "create", body, "pnh-staff", t1),
+                entry(3, "correct", body, "a \"quoted\"\\ user\tក\u0001", t1),
+                entry(4, "void", null, "a \"quoted\"\\ user\tក\u0001", t2),
+                entry(5, "create", body, "pnh-staff", t2));
+        String origin = "PNH \"north\"\n";
+        Envelope.Writer writer = new Envelope.Writer(origin, FORWARDED);
+        for (Outbox.Entry e : batch) {
+            assertEquals(generated(origin, e, FORWARDED), writer.write(e));
+        }
+    }
+
+    @Test
+    void headquartersReadsWhatTheOfficeWrote() {
+        Instant at = Instant.parse("2026-11-30T22:10:00Z");
+        Outbox.Entry create = entry(7, "create", "{\"id\":\"r\",\"office\":\"PNH\"}", "pnh-staff", at);
+        Outbox.Entry drop = entry(8, "void", null, "pnh-staff", at);
+        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED);
+
+        Envelope first = Envelope.read(writer.write(create), null);
+        assertEquals("PNH", first.origin());
+        assertEquals("create", first.action());
+        assertEquals(create.recordId(), first.recordId());
+        assertEquals(7, first.version());
+        assertEquals("pnh-staff", first.recordedBy());
+        assertEquals(at, first.recordedAt());
+        assertEquals(FORWARDED, first.forwardedAt());
+        assertEquals("PNH", first.record().path("office").asText());
+
+        Envelope second = Envelope.read(writer.write(drop), first);
+        assertEquals("void", second.action());
+        assertEquals(drop.recordId(), second.recordId());
+        assertEquals(FORWARDED, second.forwardedAt());
+        assertNull(second.record());
+    }
+
+    /** What headquarters read before the streaming reader: the whole message as a tree. */
+    private static Envelope treeRead(String text) {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the message is not JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("the message is not a JSON object");
+        }
+        String action = node.path("action").asText("");
+        if (!action.equals("create") && !action.equals("correct") && !action.equals("void")) {
+            throw new IllegalArgumentException("action must be create, correct or void");
+        }
+        UUID id;
+        try {
+            id = UUID.fromString(node.path("id").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("id must be a UUID");
+        }
+        JsonNode record = node.get("record");
+        if (!action.equals("void") && (record == null || !record.isObject())) {
+            throw new IllegalArgumentException("a " + action + " carries the record as a JSON object");
+        }
+        String forwarded = node.hasNonNull("forwarded_at") ? node.get("forwarded_at").asText() : null;
+        return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
+                node.path("recorded_by").asText(null), node.hasNonNull("recorded_at") ? node.get("recorded_at").asText() : null,
+                forwarded, forwarded == null ? null : Instant.parse(forwarded), record == null || !record.isObject() ? null : (ObjectNode) record);
+    }
+
+    private static String outcome(Function<String, Envelope> reader, String text) {
+        try {
+            return reader.apply(text).toString();
+        } catch (IllegalArgumentException e) {
+            return "refused: " + e.getMessage();
+        }
+    }
+
+    @Test
+    void theStreamingReaderAcceptsAndRefusesWhatTheTreeReaderDid() {
+        String id = UUID.randomUUID().toString();
+        List<String> messages = List.of(
+                "{\"origin\":\"PNH\",\"action\":\"create\",\"id\":\"" + id + "\",\"version\":2,\"recorded_by\":\"u\","
+                        + "\"recorded_at\":\"2026-11-30T22:10:00Z\",\"forwarded_at\":\"2026-11-30T22:10:05Z\",\"record\":{\"a\":[1,{\"b\":null}]}}",
+                "{\"record\":{\"a\":1},\"action\":\"correct\",\"id\":\"" + id + "\",\"extra\":{\"x\":[1,2]},\"version\":\"3\"}",
+                "{\"action\":\"void\",\"id\":\"" + id + "\",\"origin\":null,\"recorded_by\":null,\"forwarded_at\":null}",
+                "{\"action\":\"void\",\"id\":\"" + id + "\",\"record\":[1],\"origin\":{\"o\":1},\"recorded_by\":[\"x\"],\"version\":true}",
+                "{\"action\":\"void\",\"id\":\"" + id + "\",\"action\":\"create\",\"record\":{\"a\":1},\"record\":{\"b\":2}}",
+                "{\"action\":\"create\",\"id\":\"" + id + "\",\"record\":[]}",
+                "{\"action\":\"create\",\"id\":\"" + id + "\",\"record\":null}",
+                "{\"action\":\"create\",\"id\":\"" + id + "\"}",
+                "{\"action\":null,\"id\":\"" + id + "\"}",
+                "{\"action\":\"void\",\"id\":null}",
+                "{\"action\":\"void\",\"id\":42}",
+                "{\"action\":\"void\",\"id\":\"" + id + "\"} trailing",
+                "{\"action\":\"void\",\"id\":\"" + id + "\"}{}",
+                "{\"action\":\"void\",\"id\":\"" + id + "\"",
+                "[1,2]", "\"text\"", "42", "", "   ", "null", "not json", "{\"record\":{\"a\":}}");
+        for (String message : messages) {
+            assertEquals(outcome(EnvelopeTest::treeRead, message), outcome(text -> Envelope.read(text, null), message), message);
+        }
+    }
+}
