@@ -43,7 +43,9 @@ import org.tonle.pipelines.SubjectKeys;
  * <li>headquarters draining a backlog: the office's records wait in Kafka, and a fresh
  *     headquarters node (a consumer group of its own) loads them: the rate at which headquarters
  *     keeps up with its offices, consumed in batches and loaded by group commit;</li>
- * <li>latency: one record at a time, from the POST until the counting warehouse committed it.</li>
+ * <li>latency: one record at a time, from the POST until the counting warehouse committed it;</li>
+ * <li>as deployed ({@link PinnedTransportRuns}): 2 and 3 again with every node a process on a CPU
+ *     of its own, its ratio printed next to the unpinned one.</li>
  * </ol>
  * Run from the repository root (see docs/PERFORMANCE.md):
  * {@code bin/bench transport [records [batch [clients [singles]]]]}
