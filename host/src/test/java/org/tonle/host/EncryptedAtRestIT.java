@@ -62,7 +62,7 @@ class EncryptedAtRestIT {
         Files.writeString(config.resolve("offices.yaml"), Files.readString(config.resolve("offices.yaml"))
                 + "  - code: ZQX\n    name: " + OFFICE_NAME + "\n");
         Files.writeString(config.resolve("deployments/ZQX.yaml"), "programs: [social]\n");
-        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger rootLogger = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
         rootLogger.addAppender(log);
