@@ -122,6 +122,8 @@ public final class AnalystSnapshots implements AutoCloseable {
      */
     private boolean tracking;
     private volatile boolean lastIncremental;
+    /** Null where the warehouse is plain; else the key every snapshot of this run is encrypted with. */
+    private final SnapshotKey key;
 
     /**
      * Publishes nothing yet: the first snapshot is made for the first statement, and from then
@@ -144,6 +146,8 @@ public final class AnalystSnapshots implements AutoCloseable {
         this.warehouse = warehouse;
         this.views = List.copyOf(views);
         this.folder = folder;
+        // The snapshots hold record-level views: encrypted at rest as the warehouse is (DESIGN.md 2, 9).
+        this.key = warehouse.encrypted() ? SnapshotKey.random() : null;
         try {
             deleteTree(folder);
             Files.createDirectories(folder);
@@ -242,6 +246,14 @@ public final class AnalystSnapshots implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The key the snapshots are encrypted with, as DuckDB's ENCRYPTION_KEY takes it, or null
+     * where the warehouse is plain: for the analyst workers (over their standard input) only.
+     */
+    String keyText() {
+        return key == null ? null : key.text();
     }
 
     /** The views copied record by record in an incremental snapshot (for tests). */
@@ -390,7 +402,7 @@ public final class AnalystSnapshots implements AutoCloseable {
             }
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
                 copying = s;
-                s.execute("ATTACH '" + file.toAbsolutePath().toString().replace("'", "''") + "' AS " + alias);
+                attach(s, file, alias);
                 String fingerprint;
                 Instant asOf = Instant.now();
                 try {
@@ -449,7 +461,10 @@ public final class AnalystSnapshots implements AutoCloseable {
             } catch (IOException ignored) {
                 // a later snapshot removes it
             }
-            throw new IllegalStateException("cannot publish the analyst snapshot: " + e.getMessage(), e);
+            // DuckDB may quote the statement in its message: the key never reaches a log.
+            String message = SnapshotKey.redacted(e.getMessage(), keyText());
+            throw new IllegalStateException("cannot publish the analyst snapshot: " + message,
+                    key == null ? e : new SQLException(message));
         } finally {
             if (!done) {
                 // The next snapshot must still copy what this one did not.
@@ -461,6 +476,16 @@ public final class AnalystSnapshots implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Attaches a snapshot file for writing: with the snapshot key where the warehouse is
+     * encrypted (a copy of the previous file, made for an incremental snapshot, is opened with the
+     * same key), so no record leaves the warehouse in clear.
+     */
+    private void attach(Statement s, Path file, String alias) throws SQLException {
+        String path = file.toAbsolutePath().toString().replace("'", "''");
+        s.execute("ATTACH '" + path + "' AS " + alias + (key == null ? "" : " (ENCRYPTION_KEY '" + key.text() + "')"));
     }
 
     /** The record ids into a temporary table of the copying connection, inside its transaction. */

@@ -223,8 +223,9 @@ public final class AnalystWorkers implements AutoCloseable {
         }, limits.timeout().toMillis(), TimeUnit.MILLISECONDS);
         boolean healthy = false;
         try {
-            worker.send(new Wire.Request(snapshot.file().toAbsolutePath().toString(), mode, sqlCap, rowLimit, limits.maxAnswerBytes(),
-                    checked));
+            // The snapshot's key (an encrypted warehouse's) crosses the worker's standard input only.
+            worker.send(new Wire.Request(snapshot.file().toAbsolutePath().toString(), snapshots.keyText(), mode, sqlCap, rowLimit,
+                    limits.maxAnswerBytes(), checked));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             while (true) {
                 byte type = worker.out.readByte();

@@ -138,7 +138,7 @@ public final class SqlWorker {
         Wire.Frames frames = new Wire.Frames(out);
         String refusal;
         try {
-            Connection c = snapshot(request.snapshot());
+            Connection c = snapshot(request.snapshot(), request.key());
             String text = Sql.load("sql/sandbox-capped.sql").replace("${query}", request.sql())
                     .replace("${cap}", Long.toString(Math.max(0, request.sqlCap())));
             try (PreparedStatement statement = c.prepareStatement(text)) {
@@ -158,7 +158,8 @@ public final class SqlWorker {
             refusal = "the answer is larger than the answer size cap of " + megabytes(request.maxAnswerBytes())
                     + " (sql.max_answer_bytes) and was refused; ask for fewer rows or columns, or aggregate";
         } catch (SQLException | RuntimeException e) {
-            refusal = "the query failed: " + firstLine(String.valueOf(e.getMessage()));
+            // DuckDB may quote a statement in its message: never the snapshot's key.
+            refusal = "the query failed: " + firstLine(SnapshotKey.redacted(e.getMessage(), request.key()));
         } catch (OutOfMemoryError e) {
             refusal = "the query failed: a value in the answer is larger than an analyst worker holds; aggregate, or ask for shorter values";
         }
@@ -166,19 +167,34 @@ public final class SqlWorker {
         Wire.frame(out, Wire.REFUSED, bytes, bytes.length);
     }
 
-    /** The snapshot's read-only connection, opened anew (and the last one closed) when the node names a newer snapshot. */
-    private Connection snapshot(String path) throws SQLException {
-        if (path.equals(openPath)) {
+    /**
+     * The snapshot's read-only connection, opened anew (and the last one closed) when the node
+     * names a newer snapshot: an in-memory instance with the snapshot file attached read-only
+     * under its own name (the warehouse's catalogue, so qualified names resolve), with the key
+     * the node sent where the warehouse is encrypted. Without the key DuckDB refuses the file.
+     */
+    private Connection snapshot(String path, String key) throws SQLException {
+        // The same file with another key (or none) is opened anew, and refused unless the key is right.
+        String opening = path + "\n" + (key == null ? "" : key);
+        if (opening.equals(openPath)) {
             return open;
         }
         closeSnapshot();
         Properties properties = new Properties();
-        properties.setProperty("duckdb.read_only", "true");
         properties.setProperty("autoinstall_known_extensions", "false");
         properties.setProperty("autoload_known_extensions", "false");
-        Connection c = DriverManager.getConnection("jdbc:duckdb:" + path, properties);
+        Connection c = DriverManager.getConnection("jdbc:duckdb:", properties);
         String folder = spill.toAbsolutePath().toString().replace("'", "''");
+        String file = Path.of(path).getFileName().toString();
+        String catalog = file.endsWith(".duckdb") ? file.substring(0, file.length() - ".duckdb".length()) : file;
+        boolean encrypted = key != null && !key.isEmpty();
         try (Statement s = c.createStatement()) {
+            if (encrypted) {
+                encryptSpill(c);
+            }
+            s.execute("ATTACH '" + path.replace("'", "''") + "' AS \"" + catalog.replace("\"", "\"\"") + "\" (READ_ONLY"
+                    + (encrypted ? ", ENCRYPTION_KEY '" + key.replace("'", "''") + "'" : "") + ")");
+            s.execute("USE \"" + catalog.replace("\"", "\"\"") + "\"");
             s.execute("SET temp_directory = '" + folder + "'");
             s.execute("SET max_temp_directory_size = '" + maxTempSize.replace("'", "''") + "'");
             s.execute("SET memory_limit = '" + memoryLimit.replace("'", "''") + "'");
@@ -190,11 +206,30 @@ public final class SqlWorker {
             s.execute("SET lock_configuration = true");
         } catch (SQLException e) {
             c.close();
-            throw e;
+            throw new SQLException(SnapshotKey.redacted(e.getMessage(), key));
         }
         open = c;
-        openPath = path;
+        openPath = opening;
         return c;
+    }
+
+    /**
+     * What a statement spills of an encrypted snapshot is encrypted too: with OpenSSL from
+     * DuckDB's httpfs extension where it is installed, else DuckDB's built-in module (the node
+     * runs only where one of them is accepted, docs/OPERATIONS.md).
+     */
+    private static void encryptSpill(Connection c) throws SQLException {
+        // The driver closes a statement that failed: one statement per step.
+        try (Statement s = c.createStatement()) {
+            s.execute("LOAD httpfs");
+        } catch (SQLException noOpenSsl) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET force_mbedtls_unsafe = true");
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("SET temp_file_encryption = true");
+        }
     }
 
     private void closeSnapshot() {

@@ -29,11 +29,14 @@ public final class Warehouse implements AutoCloseable {
     private final Path file;
     private final DuckDBConnection root;
     private final boolean encrypted;
+    /** Null for a plain warehouse; else what seals the indicator cube's file under the warehouse key. */
+    private final SealedFiles cubeSeal;
 
-    private Warehouse(Path file, DuckDBConnection root, boolean encrypted) {
+    private Warehouse(Path file, DuckDBConnection root, WarehouseKey key) {
         this.file = file;
         this.root = root;
-        this.encrypted = encrypted;
+        this.encrypted = key != null;
+        this.cubeSeal = key == null ? null : new SealedFiles(key, "indicator cube");
     }
 
     /** Opens (creating if needed) the warehouse file and brings its schema up to date. */
@@ -85,7 +88,7 @@ public final class Warehouse implements AutoCloseable {
             } catch (SQLException e) {
                 throw explained(file, e);
             }
-            Warehouse warehouse = new Warehouse(file, root, key != null);
+            Warehouse warehouse = new Warehouse(file, root, key);
             try {
                 if (key != null) {
                     attachEncrypted(root, file, key);
@@ -164,6 +167,14 @@ public final class Warehouse implements AutoCloseable {
     /** Whether the warehouse file is encrypted at rest. */
     public boolean encrypted() {
         return encrypted;
+    }
+
+    /**
+     * Seals the indicator cube's file at rest where the warehouse is encrypted (it holds subject
+     * keys and attribute values); null where it is plain.
+     */
+    public SealedFiles cubeSeal() {
+        return cubeSeal;
     }
 
     /** A new connection to the same database, for one unit of work; close it after use. */

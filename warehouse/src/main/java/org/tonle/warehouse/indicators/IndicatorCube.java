@@ -3,6 +3,7 @@ package org.tonle.warehouse.indicators;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -59,6 +60,7 @@ import org.tonle.core.declaration.Programme;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.CommitListener;
 import org.tonle.warehouse.FactRow;
+import org.tonle.warehouse.SealedFiles;
 import org.tonle.warehouse.Sql;
 import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.WarehouseException;
@@ -917,9 +919,16 @@ public final class IndicatorCube implements CommitListener {
             state.readLock().lock();
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+                // Sealed where the warehouse is encrypted: the file holds subject keys and attribute values.
+                SealedFiles seal = warehouse.cubeSeal();
+                OutputStream target = seal == null ? Channels.newOutputStream(channel) : seal.seal(Channels.newOutputStream(channel));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(target, 1 << 16));
                 written = write(out, fingerprints);
                 out.flush();
+                if (seal != null) {
+                    // writes the tag; the channel stays open
+                    target.close();
+                }
                 channel.force(true);
             } finally {
                 state.readLock().unlock();
@@ -977,7 +986,8 @@ public final class IndicatorCube implements CommitListener {
             Map<SliceId, Slice> read = new HashMap<>();
             Map<SliceId, String> persisted = new HashMap<>();
             try {
-                read(ByteBuffer.wrap(Files.readAllBytes(file)), read, persisted);
+                byte[] bytes = Files.readAllBytes(file);
+                read(ByteBuffer.wrap(warehouse.cubeSeal() == null ? bytes : warehouse.cubeSeal().open(bytes)), read, persisted);
             } catch (NoSuchFileException e) {
                 return new Restored(0, 0, 0);
             } catch (IOException | RuntimeException e) {

@@ -3,6 +3,8 @@ package org.tonle.warehouse.indicators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,6 +33,7 @@ import org.tonle.warehouse.PseudonymousRecord;
 import org.tonle.warehouse.PseudonymousRecord.Subject;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.WarehouseKey;
 
 /**
  * The persisted cube across restarts: after a clean stop every slice comes back from the file
@@ -62,6 +65,8 @@ class IndicatorCubeRestartTest {
     private IndicatorCube cube;
     private IndicatorEngine engine;
     private Path file;
+    /** Null: a plain warehouse. */
+    private WarehouseKey key;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -85,7 +90,8 @@ class IndicatorCubeRestartTest {
     }
 
     private void open() {
-        warehouse = Warehouse.open(dir.resolve("w.duckdb"));
+        warehouse = key == null ? Warehouse.open(dir.resolve("w.duckdb"))
+                : Warehouse.open(dir.resolve("encrypted.duckdb"), "64MB", new Settings.Sql(0), key);
         store = new RecordStore(warehouse);
         cube = new IndicatorCube(warehouse);
         store.onCommit(cube);
@@ -101,13 +107,14 @@ class IndicatorCubeRestartTest {
     }
 
     @Test
-    void aCleanStopBringsEverySliceBackAsSqlFromScratch() {
+    void aCleanStopBringsEverySliceBackAsSqlFromScratch() throws Exception {
         commit(3000, false);
         commit(500, true);
         assertCubeEqualsSql();
         int slices = cube.builds();
         cube.persist(file);
         stop();
+        assertThat(holdsAPerson(file)).as("the control: a plain warehouse's cube file shows subject keys").isTrue();
 
         open();
         IndicatorCube.Restored restored = cube.restore(file);
@@ -120,6 +127,61 @@ class IndicatorCubeRestartTest {
         commit(800, true);
         assertCubeEqualsSql();
         assertThat(cube.builds()).isZero();
+    }
+
+    /**
+     * With the warehouse encrypted the cube's file is sealed under the warehouse key: it shows no
+     * subject key, attribute value or office, and comes back after a clean stop as a plain one
+     * does; sealed with another key (or changed) it is ignored and the cube is built again.
+     */
+    @Test
+    void anEncryptedWarehousesCubeFileIsSealedAndComesBack() throws Exception {
+        stop();
+        key = key(1);
+        open();
+        commit(3000, true);
+        assertCubeEqualsSql();
+        int slices = cube.builds();
+        cube.persist(file);
+        stop();
+        String bytes = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+        assertThat(holdsAPerson(file)).isFalse();
+        assertThat(bytes).doesNotContain("home").doesNotContain("office").doesNotContain("testprog")
+                .startsWith("tonle-sealed-file-1");
+
+        open();
+        IndicatorCube.Restored restored = cube.restore(file);
+        assertThat(restored.slices()).isEqualTo(slices);
+        assertCubeEqualsSql();
+        assertThat(cube.builds()).as("slices built again").isZero();
+        cube.persist(file);
+        stop();
+
+        // Another key (a file from elsewhere): ignored, the cube is built from the warehouse.
+        Files.move(dir.resolve("encrypted.duckdb"), dir.resolve("moved.duckdb"));
+        key = key(2);
+        open();
+        assertThat(cube.restore(file).slices()).isZero();
+        commit(10, false);
+        assertCubeEqualsSql();
+    }
+
+    /** Whether the file holds one of the subject keys, as the cube writes them (big-endian). */
+    private boolean holdsAPerson(Path cubeFile) throws Exception {
+        String bytes = new String(Files.readAllBytes(cubeFile), StandardCharsets.ISO_8859_1);
+        for (UUID person : people) {
+            ByteBuffer form = ByteBuffer.allocate(16).putLong(person.getMostSignificantBits()).putLong(person.getLeastSignificantBits());
+            if (bytes.contains(new String(form.array(), StandardCharsets.ISO_8859_1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static WarehouseKey key(int seed) {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) seed);
+        return new WarehouseKey(key, true);
     }
 
     @Test
