@@ -38,9 +38,9 @@ import org.tonle.warehouse.backup.Secret;
  * Online backups of this node (docs/OPERATIONS.md): one consistent point, taken between two
  * submissions of the pipeline's writer so that none is half in, then read from that DuckDB
  * snapshot while records keep being committed. The archive (Parquet per table, a manifest,
- * the escrowed pseudonymisation key) is sealed as an OpenPGP message on its way out; nothing
- * clear is kept on disk but the Parquet staging files, deleted as soon as they are copied (and
- * at the next start, after a kill).
+ * the escrowed pseudonymisation key) is sealed as an OpenPGP message on its way out; nothing is
+ * kept on disk but the Parquet staging files (encrypted where the warehouse is), deleted as soon
+ * as they are copied (and at the next start, after a kill).
  */
 public final class BackupService implements AutoCloseable {
 
@@ -135,7 +135,7 @@ public final class BackupService implements AutoCloseable {
         Connection snapshot = load.betweenSubmissions(this::snapshot);
         try {
             try (OutputStream sealed = OpenPgp.encrypt(out, secret, "tonle-backup.zip")) {
-                return BackupWriter.write(snapshot, staging, key, sealed);
+                return BackupWriter.write(snapshot, staging, key, warehouse.encrypted(), sealed);
             }
         } catch (IOException e) {
             throw new BackupException("cannot write the backup: " + e.getMessage(), e);

@@ -11,12 +11,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +36,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * table) of the warehouse as one snapshot sees it. The snapshot is a connection inside a
  * transaction: every table is exported from the same consistent point while commits go on.
  * DuckDB writes the Parquet files into a staging folder inside the data folder (the only place
- * it may write); they are deleted once copied into the archive.
+ * it may write); they are deleted once copied into the archive. Where the warehouse is encrypted,
+ * so are they (Parquet modular encryption, AES-GCM, under a random key made for this backup
+ * alone and written only into the manifest, inside the archive's own encryption): nothing of
+ * an encrypted warehouse is on disk in clear while a backup runs.
  */
 public final class BackupWriter {
 
@@ -44,13 +49,20 @@ public final class BackupWriter {
     private BackupWriter() {
     }
 
+    /** The name the staged tables' Parquet key goes by in DuckDB, in a backup and in a restore. */
+    static final String PARQUET_KEY = "tonle_backup";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     /**
      * @param snapshot a connection in a transaction whose snapshot is already taken; left open
      * @param staging  an empty (or absent) folder under the data folder; deleted afterwards
      * @param keyFile  the pseudonymisation key file, escrowed in the archive
+     * @param encrypt  whether to encrypt the staged tables (the warehouse is encrypted, so its
+     *                 DuckDB has a crypto module that writes)
      * @param out      receives the zip (encrypt it on the way); not closed
      */
-    public static Manifest write(Connection snapshot, Path staging, byte[] keyFile, OutputStream out) {
+    public static Manifest write(Connection snapshot, Path staging, byte[] keyFile, boolean encrypt, OutputStream out) {
+        String parquetKey = null;
         try {
             ownerOnly(Files.createDirectories(staging));
             List<Manifest.Table> tables = new ArrayList<>();
@@ -70,11 +82,19 @@ public final class BackupWriter {
                         fingerprint = rs.getString(1);
                     }
                 }
+                String sealed = "";
+                if (encrypt) {
+                    byte[] key = new byte[32];
+                    RANDOM.nextBytes(key);
+                    parquetKey = Base64.getEncoder().encodeToString(key);
+                    s.execute("PRAGMA add_parquet_key('" + PARQUET_KEY + "', '" + parquetKey + "')");
+                    sealed = ", ENCRYPTION_CONFIG {footer_key: '" + PARQUET_KEY + "'}";
+                }
                 for (String table : tableNames(s)) {
                     Path file = staging.resolve(table + ".parquet");
                     long rows = Long.parseLong(single(s, "SELECT count(*) FROM \"" + table + "\""));
                     s.execute("COPY \"" + table + "\" TO '" + file.toAbsolutePath().toString().replace("'", "''")
-                            + "' (FORMAT parquet, COMPRESSION zstd)");
+                            + "' (FORMAT parquet, COMPRESSION zstd" + sealed + ")");
                     tables.add(new Manifest.Table(table, "tables/" + table + ".parquet", rows, sha256(file)));
                 }
                 try (ResultSet rs = s.executeQuery("SELECT sequence_name, last_value FROM duckdb_sequences()"
@@ -88,7 +108,7 @@ public final class BackupWriter {
                 }
             }
             Manifest manifest = new Manifest(Manifest.FORMAT, Instant.now().toString(), duckdb, schema, fingerprint,
-                    HexFormat.of().formatHex(digest().digest(keyFile)), tables, sequences);
+                    HexFormat.of().formatHex(digest().digest(keyFile)), tables, sequences, parquetKey);
             ZipOutputStream zip = new ZipOutputStream(new NonClosing(out));
             // The Parquet pages are compressed already; deflate only what is cheap to gain.
             zip.setLevel(Deflater.BEST_SPEED);
@@ -107,12 +127,17 @@ public final class BackupWriter {
             zip.close();
             return manifest;
         } catch (SQLException e) {
-            throw new BackupException("cannot export the warehouse: " + e.getMessage(), e);
+            throw new BackupException("cannot export the warehouse: " + withoutKey(e.getMessage(), parquetKey), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the backup: " + e.getMessage(), e);
         } finally {
             deleteTree(staging);
         }
+    }
+
+    /** DuckDB may quote a failed statement; the key of the staged tables never leaves the archive. */
+    static String withoutKey(String message, String parquetKey) {
+        return parquetKey == null || message == null ? message : message.replace(parquetKey, "<the backup's table key>");
     }
 
     /** The base tables of the warehouse, whatever migrations made them. */

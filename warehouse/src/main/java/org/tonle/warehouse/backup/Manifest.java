@@ -2,6 +2,7 @@ package org.tonle.warehouse.backup;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -12,6 +13,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param schema         the warehouse migrations applied when the backup was taken, in order
  * @param keyFingerprint the fingerprint of the pseudonymisation key the warehouse was built with
  * @param keySha256      SHA-256 of the escrowed key file inside the archive
+ * @param parquetKey     the key (base64, AES-256) the tables' Parquet files are encrypted with
+ *                       when the warehouse was (Parquet modular encryption, footer key); absent
+ *                       for a plain warehouse
  */
 public record Manifest(
         String format,
@@ -21,7 +25,8 @@ public record Manifest(
         @JsonProperty("key_fingerprint") String keyFingerprint,
         @JsonProperty("key_sha256") String keySha256,
         List<Table> tables,
-        List<Sequence> sequences) {
+        List<Sequence> sequences,
+        @JsonProperty("parquet_key") @JsonInclude(JsonInclude.Include.NON_NULL) String parquetKey) {
 
     public static final String FORMAT = "tonle-backup/1";
     public static final String ENTRY = "manifest.json";
@@ -33,6 +38,13 @@ public record Manifest(
 
     /** A sequence's last value, so that restored rows and new ones never share an id. */
     public record Sequence(String name, @JsonProperty("last_value") long lastValue) {
+    }
+
+    /** Keeps the table key out of logs and error messages that print a manifest. */
+    @Override
+    public String toString() {
+        return "Manifest[" + format + ", created " + createdAt + ", " + tables.size() + " tables"
+                + (parquetKey == null ? "" : ", tables encrypted") + "]";
     }
 
     public long rows(String table) {

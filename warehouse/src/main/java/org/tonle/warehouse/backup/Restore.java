@@ -242,6 +242,12 @@ public final class Restore {
                 new Settings.Sql(0), key); Connection c = warehouse.connect();
              Statement s = c.createStatement()) {
             Set<String> tables = Set.copyOf(BackupWriter.tableNames(s));
+            String sealed = "";
+            if (manifest.parquetKey() != null) {
+                // Reading needs no crypto module that writes: a plain warehouse restores these too.
+                s.execute("PRAGMA add_parquet_key('" + BackupWriter.PARQUET_KEY + "', '" + manifest.parquetKey() + "')");
+                sealed = ", encryption_config = {footer_key: '" + BackupWriter.PARQUET_KEY + "'}";
+            }
             try (Transaction tx = Transaction.begin(c)) {
                 for (Manifest.Table table : manifest.tables()) {
                     if (table.name().equals("schema_migration")) {
@@ -252,7 +258,7 @@ public final class Restore {
                     }
                     String file = staged(work, table.file()).toAbsolutePath().toString().replace("'", "''");
                     s.execute("DELETE FROM \"" + table.name() + "\"");
-                    s.execute("INSERT INTO \"" + table.name() + "\" BY NAME SELECT * FROM read_parquet('" + file + "')");
+                    s.execute("INSERT INTO \"" + table.name() + "\" BY NAME SELECT * FROM read_parquet('" + file + "'" + sealed + ")");
                     long rows;
                     try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + table.name() + "\"")) {
                         rs.next();
@@ -272,7 +278,8 @@ public final class Restore {
             }
             s.execute("CHECKPOINT");
         } catch (SQLException e) {
-            throw new BackupException("cannot fill the warehouse from the backup: " + e.getMessage(), e);
+            throw new BackupException("cannot fill the warehouse from the backup: "
+                    + BackupWriter.withoutKey(e.getMessage(), manifest.parquetKey()), e);
         }
     }
 }
