@@ -80,13 +80,18 @@ public final class StartBench {
         double[] floor = new double[rounds];
         double[] shared = new double[rounds];
         double[] sharedCpu = new double[rounds];
+        double[] sharedMain = new double[rounds];
         double[] plain = new double[rounds];
         double[] plainCpu = new double[rounds];
+        double[] plainMain = new double[rounds];
         Path lastLog = null;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
-            Process version = new ProcessBuilder(tonle.toString(), "--version").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder versionBuilder = new ProcessBuilder(tonle.toString(), "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            // As the starts below: never a build in the middle of the figures (sources edited since the last one).
+            versionBuilder.environment().put("TONLE_SKIP_BUILD", "1");
+            Process version = versionBuilder.start();
             if (!version.waitFor(5, TimeUnit.MINUTES) || version.exitValue() != 0) {
                 throw new IllegalStateException("bin/tonle --version failed");
             }
@@ -96,18 +101,20 @@ public final class StartBench {
             try (Server server = start(tonle, fresh(work.resolve("cds")), lastLog, true)) {
                 shared[r] = server.millis;
                 sharedCpu[r] = server.cpuMillis;
+                sharedMain[r] = server.mainCpuMillis;
             }
             try (Server server = start(tonle, fresh(work.resolve("plain")), work.resolve("plain-" + r + ".log"), false)) {
                 plain[r] = server.millis;
                 plainCpu[r] = server.cpuMillis;
+                plainMain[r] = server.mainCpuMillis;
             }
-            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f), without archive %5.0f ms (cpu %5.0f); load %s%n",
-                    r + 1, floor[r], shared[r], sharedCpu[r], plain[r], plainCpu[r], SqlSandboxBench.loadAverage());
+            System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f, main thread %5.0f), without archive %5.0f ms (cpu %5.0f, main thread %5.0f); load %s%n",
+                    r + 1, floor[r], shared[r], sharedCpu[r], sharedMain[r], plain[r], plainCpu[r], plainMain[r], SqlSandboxBench.loadAverage());
         }
         System.out.println();
-        line("baseline: bin/tonle --version (JVM floor)", floor, null);
-        line("bin/tonle serve, launch to healthy", shared, sharedCpu);
-        line("  the same without the archive (TONLE_CDS=0)", plain, plainCpu);
+        line("baseline: bin/tonle --version (JVM floor)", floor, null, null);
+        line("bin/tonle serve, launch to healthy", shared, sharedCpu, sharedMain);
+        line("  the same without the archive (TONLE_CDS=0)", plain, plainCpu, plainMain);
         System.out.printf("healthy / floor: %.1f x; target 1500 ms: %s%n", p50(shared) / p50(floor),
                 p50(shared) <= 1500 ? "reached" : String.format(Locale.ROOT, "%.0f ms over", p50(shared) - 1500));
         System.out.println();
@@ -116,9 +123,9 @@ public final class StartBench {
         System.out.println("load average after: " + SqlSandboxBench.loadAverage());
     }
 
-    private static void line(String label, double[] millis, double[] cpu) {
+    private static void line(String label, double[] millis, double[] cpu, double[] main) {
         System.out.printf("%-46s p50 %6.0f ms  min %6.0f  max %6.0f%s%n", label, p50(millis), min(millis), max(millis),
-                cpu == null ? "" : String.format(Locale.ROOT, "   cpu p50 %6.0f ms", p50(cpu)));
+                cpu == null ? "" : String.format(Locale.ROOT, "   cpu p50 %6.0f ms, main thread p50 %6.0f ms", p50(cpu), p50(main)));
     }
 
     /** Phase lengths from the log's own clock: the launch and healthy lines are the bench's. */
@@ -184,8 +191,9 @@ public final class StartBench {
                     double millis = (System.nanoTime() - t0) / 1e6;
                     // bin/tonle execs java: the script's process is the JVM.
                     double cpu = process.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(Double.NaN);
+                    double mainCpu = mainThreadCpuMillis(process.pid());
                     Files.writeString(log, LocalTime.now() + " healthy\n", StandardOpenOption.APPEND);
-                    return new Server(process, millis, cpu);
+                    return new Server(process, millis, cpu, mainCpu);
                 }
             } catch (IOException notYet) {
                 // still starting
@@ -194,6 +202,35 @@ public final class StartBench {
         }
         process.destroyForcibly();
         throw new IllegalStateException("the server did not become healthy; see " + log);
+    }
+
+    /**
+     * The CPU time of the JVM's main thread (Linux: the busiest of the threads the kernel still
+     * calls "java", the launcher's own thread only waits), NaN elsewhere: the start's own work,
+     * without the JIT compilers and GC beside it.
+     */
+    private static double mainThreadCpuMillis(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        if (!Files.isDirectory(tasks)) {
+            return Double.NaN;
+        }
+        double busiest = Double.NaN;
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path thread : threads.toList()) {
+                String stat = Files.readString(thread.resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                if (!stat.substring(stat.indexOf('(') + 1, close).equals("java")) {
+                    continue;
+                }
+                // After the name: state, then 10 fields, then utime and stime in clock ticks (100 a second).
+                String[] fields = stat.substring(close + 2).split(" ");
+                double millis = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0;
+                busiest = Double.isNaN(busiest) ? millis : Math.max(busiest, millis);
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return busiest;
     }
 
     private static int freePort() throws IOException {
@@ -226,7 +263,7 @@ public final class StartBench {
     }
 
     /** A started server; closing it stops it with SIGTERM and waits. */
-    private record Server(Process process, double millis, double cpuMillis) implements AutoCloseable {
+    private record Server(Process process, double millis, double cpuMillis, double mainCpuMillis) implements AutoCloseable {
         @Override
         public void close() throws InterruptedException {
             process.destroy();

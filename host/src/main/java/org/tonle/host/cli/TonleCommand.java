@@ -18,8 +18,9 @@ public final class TonleCommand {
     }
 
     public static int run(String... args) {
-        // A node's start builds picocli's model of its own command only, not of all fifteen (docs/PERFORMANCE.md).
-        Object root = startsNode(args) ? new NodeCommands() : new TonleCommand();
+        // A node's start builds picocli's model of its own command only, not of all fifteen, and
+        // --version none of them (docs/PERFORMANCE.md).
+        Object root = startsNode(args) ? new NodeCommands() : asksVersion(args) ? new VersionOnly() : new TonleCommand();
         return new CommandLine(root)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -33,6 +34,15 @@ public final class TonleCommand {
 
     private static boolean startsNode(String[] args) {
         return args.length > 0 && (args[0].equals("serve") || args[0].equals("demo"));
+    }
+
+    private static boolean asksVersion(String[] args) {
+        return args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
+    }
+
+    /** {@code tonle --version} (or {@code -V}) alone: the same line, without the commands' model. */
+    @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class)
+    static final class VersionOnly {
     }
 
     /** The commands that run a node, under the same name: their usage and errors read as under {@link TonleCommand}. */

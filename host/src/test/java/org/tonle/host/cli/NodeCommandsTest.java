@@ -34,4 +34,16 @@ class NodeCommandsTest {
         assertThat(ownCode).isEqualTo(wholeCode).isEqualTo(2);
         assertThat(own.toString()).isEqualTo(whole.toString()).contains("Unknown option: '--no-such-option'");
     }
+
+    /** {@code tonle --version} reads the version without the model of the commands: the same line, the same code. */
+    @ParameterizedTest
+    @ValueSource(strings = {"--version", "-V"})
+    void theVersionIsTheSameWithoutTheCommands(String option) {
+        StringWriter whole = new StringWriter();
+        int wholeCode = new CommandLine(new TonleCommand()).setOut(new PrintWriter(whole)).execute(option);
+        StringWriter own = new StringWriter();
+        int ownCode = new CommandLine(new TonleCommand.VersionOnly()).setOut(new PrintWriter(own)).execute(option);
+        assertThat(ownCode).isEqualTo(wholeCode).isZero();
+        assertThat(own.toString()).isEqualTo(whole.toString()).startsWith("tonle ");
+    }
 }

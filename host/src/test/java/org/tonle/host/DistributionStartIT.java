@@ -1,0 +1,173 @@
+package org.tonle.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/tonle serve} as an operator starts it, for what makes a start quick
+ * (docs/PERFORMANCE.md, "Start to healthy"): DuckDB's native library is loaded from the file
+ * unpacked at build time beside the driver, not unpacked again into a temporary file; the first
+ * serve after a build records the class-data archive in the background, and the next commands
+ * load their classes from it.
+ */
+class DistributionStartIT {
+
+    private static final Path REPOSITORY = TestNode.repository();
+    private static final Path LIB = REPOSITORY.resolve("host/target/lib");
+    private static final Path ARCHIVE = REPOSITORY.resolve("host/target/tonle-host.jsa");
+    private static final Path LOCK = REPOSITORY.resolve("host/target/tonle-host.jsa.lock");
+
+    /** The library beside the driver is the pinned driver's own, and the driver in the distribution no longer holds it. */
+    @Test
+    void duckDbsLibraryIsUnpackedOnceAtBuildTime() throws IOException {
+        // The pinned driver from the Maven repository: on the class path too, behind the distribution's
+        // (tonle-host.jar's manifest names lib/ first), so found by a resource only the driver has.
+        Path lib = LIB.toRealPath();
+        Path pinned = Collections.list(getClass().getClassLoader().getResources("META-INF/services/java.sql.Driver")).stream()
+                .map(URL::toString).filter(url -> url.startsWith("jar:file:") && url.contains("/duckdb_jdbc-"))
+                .map(url -> Path.of(URI.create(url.substring("jar:".length(), url.indexOf("!/")))).toAbsolutePath())
+                .filter(jar -> !jar.getParent().equals(lib)).findFirst().orElseThrow();
+        try (ZipFile whole = new ZipFile(pinned.toFile());
+                ZipFile inDistribution = new ZipFile(LIB.resolve(pinned.getFileName()).toFile())) {
+            ZipEntry library = whole.stream().filter(e -> e.getName().equals(libraryName())).findFirst().orElseThrow();
+            assertThat(inDistribution.getEntry(library.getName())).as("this platform's library in the distribution's driver").isNull();
+            Path unpacked = LIB.resolve(library.getName());
+            assertThat(Files.size(unpacked)).isEqualTo(library.getSize());
+            try (InputStream in = whole.getInputStream(library); InputStream file = Files.newInputStream(unpacked)) {
+                assertThat(sha256(file)).as("the pinned driver's library").isEqualTo(sha256(in));
+            }
+            assertThat(files(inDistribution)).isEqualTo(files(whole).stream().filter(name -> !name.equals(library.getName())).toList());
+        }
+    }
+
+    @Test
+    void theFirstServeRecordsTheArchiveTheNextCommandsUse(@TempDir Path scratch) throws Exception {
+        Waiting.until("no class-data training under way", Duration.ofMinutes(2), () -> !Files.exists(LOCK));
+        Files.deleteIfExists(ARCHIVE);
+
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path log = scratch.resolve("serve.log");
+        ProcessBuilder serve = tonle(List.of("serve", "--data", scratch.resolve("data").toString(), "--port", String.valueOf(port),
+                "--flight-port", "0")).redirectErrorStream(true).redirectOutput(log.toFile());
+        serve.environment().put("TONLE_ADMIN_TOKEN", "distribution-start-admin");
+        Process node = serve.start();
+        try {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
+            Waiting.until("the node healthy", Duration.ofMinutes(2), () -> {
+                assertThat(node.isAlive()).as(() -> read(log)).isTrue();
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+            assertThat(read(log)).contains("recording the classes a start loads");
+            // bin/tonle execs java: the script's process is the node's JVM.
+            Path maps = Path.of("/proc", String.valueOf(node.pid()), "maps");
+            if (Files.exists(maps)) {
+                assertThat(Files.readAllLines(maps)).filteredOn(line -> line.contains("libduckdb_java"))
+                        .isNotEmpty().allSatisfy(line -> assertThat(line).endsWith(LIB.resolve(libraryName()).toRealPath().toString()));
+            }
+        } finally {
+            node.destroy();
+            assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+        }
+
+        // The training (a node of its own, stopped once healthy) ends and leaves the archive.
+        Waiting.until("the class-data archive recorded", Duration.ofMinutes(3), () -> !Files.exists(LOCK));
+        assertThat(ARCHIVE).isNotEmptyFile();
+
+        String shared = classLoading(List.of("--version"), false);
+        assertThat(shared).contains("tonle ").contains("org.tonle.host.cli.TonleCommand source: shared objects file (top)");
+        String plain = classLoading(List.of("--version"), true);
+        assertThat(plain).contains("tonle ").doesNotContain("shared objects file (top)");
+    }
+
+    /** The command's output with the JVM's class-loading log, which names where each class came from. */
+    private static String classLoading(List<String> args, boolean withoutArchive) throws Exception {
+        ProcessBuilder builder = tonle(args).redirectErrorStream(true);
+        builder.environment().put("TONLE_JAVA_OPTS", "-Xlog:class+load=info");
+        if (withoutArchive) {
+            builder.environment().put("TONLE_CDS", "0");
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    private static ProcessBuilder tonle(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(REPOSITORY.resolve("bin/tonle").toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(REPOSITORY.toFile());
+        builder.environment().put("TONLE_SKIP_BUILD", "1");
+        builder.environment().remove("TONLE_JAVA_OPTS");
+        builder.environment().remove("TONLE_CDS");
+        builder.environment().remove("TONLE_ADMIN_TOKEN");
+        return builder;
+    }
+
+    /** The file name DuckDB's driver looks for on this platform (org.duckdb.DuckDBNative). */
+    private static String libraryName() {
+        String os = System.getProperty("os.name").toLowerCase();
+        String arch = System.getProperty("os.arch").toLowerCase();
+        if (os.startsWith("mac")) {
+            return "libduckdb_java.so_osx_universal";
+        }
+        return "libduckdb_java.so_linux_" + (arch.equals("aarch64") || arch.equals("arm64") ? "arm64" : "amd64");
+    }
+
+    private static List<String> files(ZipFile zip) {
+        return zip.stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName).sorted().toList();
+    }
+
+    private static String sha256(InputStream in) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
