@@ -57,6 +57,9 @@ public final class CaseCodes {
 
     /** The code-shaped stretches of a text, each with the pseudonyms of its possible readings. */
     List<Candidate> candidates(String text) {
+        if (asciiWithoutDigits(text)) {
+            return List.of(); // every candidate has a digit, and ASCII normalises to itself
+        }
         List<Piece> pieces = pieces(text);
         List<Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < pieces.size(); i++) {
@@ -179,6 +182,16 @@ public final class CaseCodes {
             }
         }
         return text;
+    }
+
+    private static boolean asciiWithoutDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 128 || (c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasDigit(String text) {

@@ -51,6 +51,7 @@ public final class NdjsonSource implements RecordSource {
     private boolean ended;
     private int line;
     private boolean started;
+    private int lastBatchBytes = CHUNK;
 
     /** @param defaults top-level fields a record gets when it has none (e.g. the inbox's office) */
     public NdjsonSource(InputStream in, Map<String, String> defaults) {
@@ -81,7 +82,7 @@ public final class NdjsonSource implements RecordSource {
      */
     @Override
     public Batch read(int max) throws IOException {
-        Lines lines = new Lines(Math.min(max, 4096));
+        Lines lines = new Lines(Math.min(max, 4096), lastBatchBytes);
         while (lines.count < max && nextLine(lines)) {
             int from = lines.lineStart;
             int to = lines.size;
@@ -98,6 +99,8 @@ public final class NdjsonSource implements RecordSource {
             line++;
             lines.add(from, line);
         }
+        // The next batch most likely holds as many bytes: its buffer is not grown by copying.
+        lastBatchBytes = Math.max(CHUNK, lines.size + lines.size / 16);
         return new Batch(lines.count, () -> {
             List<Item> items = new ArrayList<>(lines.count);
             for (int i = 0; i < lines.count; i++) {
@@ -109,7 +112,7 @@ public final class NdjsonSource implements RecordSource {
 
     /** The bytes of the lines of one batch, one after the other, with where each starts and ends. */
     private static final class Lines {
-        byte[] bytes = new byte[CHUNK];
+        byte[] bytes;
         int size;
         int lineStart;
         int[] starts;
@@ -117,7 +120,8 @@ public final class NdjsonSource implements RecordSource {
         int[] numbers;
         int count;
 
-        Lines(int expected) {
+        Lines(int expected, int expectedBytes) {
+            bytes = new byte[expectedBytes];
             starts = new int[Math.max(expected, 1)];
             ends = new int[starts.length];
             numbers = new int[starts.length];
