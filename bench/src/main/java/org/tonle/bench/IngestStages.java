@@ -1,6 +1,7 @@
 package org.tonle.bench;
 
 import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -8,6 +9,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+
+import com.sun.management.OperatingSystemMXBean;
+import com.sun.management.ThreadMXBean;
 
 import org.tonle.host.Node;
 import org.tonle.pipelines.GroupCommitWriter;
@@ -28,6 +32,9 @@ import org.tonle.warehouse.indicators.IndicatorCube;
  * records and for the same records sent again. The write (de-duplication and commit) includes the indicator cube's update.
  */
 public final class IngestStages {
+
+    private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
@@ -55,28 +62,66 @@ public final class IngestStages {
     private static void stages(String label, byte[] ndjson, int batch, Pseudonymise pseudonymise, Validate validate, GroupCommitWriter load)
             throws Exception {
         long parse = 0, pseudo = 0, valid = 0, loading = 0;
+        // CPU time per stage, of this thread and of the process (GC included), and bytes allocated:
+        // steadier than the clock on a shared machine.
+        long[] cpu = new long[4];
+        long[] all = new long[4];
+        long[] bytes = new long[4];
         int records = 0;
         NdjsonSource source = new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of());
         List<Submission> submissions = new ArrayList<>();
         long t = System.nanoTime();
+        long tc = THREADS.getCurrentThreadCpuTime();
+        long tp = PROCESS.getProcessCpuTime();
+        long tb = THREADS.getCurrentThreadAllocatedBytes();
         for (List<Item> items; !(items = source.next(batch)).isEmpty(); ) {
             submissions.add(Submission.create("bench", "bench", null, items));
             records += items.size();
         }
         parse += System.nanoTime() - t;
+        cpu[0] += THREADS.getCurrentThreadCpuTime() - tc;
+        all[0] += PROCESS.getProcessCpuTime() - tp;
+        bytes[0] += THREADS.getCurrentThreadAllocatedBytes() - tb;
         for (Submission s : submissions) {
             long a = System.nanoTime();
+            long ac = THREADS.getCurrentThreadCpuTime();
+            long ap = PROCESS.getProcessCpuTime();
+            long ab = THREADS.getCurrentThreadAllocatedBytes();
             pseudonymise.process(s);
             long b = System.nanoTime();
+            long bc = THREADS.getCurrentThreadCpuTime();
+            long bp = PROCESS.getProcessCpuTime();
+            long bb = THREADS.getCurrentThreadAllocatedBytes();
             validate.process(s);
             long c = System.nanoTime();
+            long cc = THREADS.getCurrentThreadCpuTime();
+            long cp = PROCESS.getProcessCpuTime();
+            long cb = THREADS.getCurrentThreadAllocatedBytes();
             load.process(s);
             long d = System.nanoTime();
+            long dc = THREADS.getCurrentThreadCpuTime();
+            long dp = PROCESS.getProcessCpuTime();
+            long db = THREADS.getCurrentThreadAllocatedBytes();
+            all[1] += bp - ap;
+            all[2] += cp - bp;
+            all[3] += dp - cp;
+            bytes[1] += bb - ab;
+            bytes[2] += cb - bb;
+            bytes[3] += db - cb;
+            cpu[1] += bc - ac;
+            cpu[2] += cc - bc;
+            cpu[3] += dc - cc;
             pseudo += b - a;
             valid += c - b;
             loading += d - c;
         }
         System.out.printf("%-32s parse %5.2f  pseudonymise %5.2f  validate %5.2f  load %5.2f  us/record (batches of %d)%n", label,
                 parse / 1e3 / records, pseudo / 1e3 / records, valid / 1e3 / records, loading / 1e3 / records, batch);
+        System.out.printf("%-32s parse %5.2f  pseudonymise %5.2f  validate %5.2f  load %5.2f  us of this thread's CPU a record%n", "",
+                cpu[0] / 1e3 / records, cpu[1] / 1e3 / records, cpu[2] / 1e3 / records, cpu[3] / 1e3 / records);
+        System.out.printf("%-32s parse %5.2f  pseudonymise %5.2f  validate %5.2f  load %5.2f  us of the process's CPU a record (GC too)%n", "",
+                all[0] / 1e3 / records, all[1] / 1e3 / records, all[2] / 1e3 / records, all[3] / 1e3 / records);
+        System.out.printf("%-32s parse %5.0f  pseudonymise %5.0f  validate %5.0f  load %5.0f  bytes allocated a record (this thread)%n", "",
+                (double) bytes[0] / records, (double) bytes[1] / records, (double) bytes[2] / records, (double) bytes[3] / records);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Finds the case codes of known subjects in free text and redacts them (DESIGN.md section 2: a
@@ -33,6 +34,7 @@ public final class CaseCodes {
     static final int MAX_PIECES = 4;
     private static final int MAX_CANDIDATE_LENGTH = 64;
     private static final List<String> JOINERS = List.of("-", "_", "/", ".", " ", "");
+    private static final Pattern FORMAT = Pattern.compile("\\p{Cf}");
 
     private final SubjectKeys keys;
     private final Function<Collection<UUID>, Set<UUID>> known;
@@ -55,6 +57,9 @@ public final class CaseCodes {
 
     /** The code-shaped stretches of a text, each with the pseudonyms of its possible readings. */
     List<Candidate> candidates(String text) {
+        if (asciiWithoutDigits(text)) {
+            return List.of(); // every candidate has a digit, and ASCII normalises to itself
+        }
         List<Piece> pieces = pieces(text);
         List<Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < pieces.size(); i++) {
@@ -64,8 +69,7 @@ public final class CaseCodes {
                     continue;
                 }
                 Set<String> readings = new LinkedHashSet<>();
-                String written = Normalizer.normalize(text.substring(window.get(0).start(), window.get(n - 1).end()),
-                        Normalizer.Form.NFKC).replaceAll("\\p{Cf}", "");
+                String written = normalised(text.substring(window.get(0).start(), window.get(n - 1).end()));
                 readings.add(written);
                 for (String joiner : JOINERS) {
                     StringBuilder joined = new StringBuilder();
@@ -160,10 +164,43 @@ public final class CaseCodes {
                 i += Character.charCount(text.codePointAt(i));
             }
             // A zero-width mark typed inside a code (PNH-C-00\u200B42) makes no difference.
-            String content = Normalizer.normalize(text.substring(start, i), Normalizer.Form.NFKC).replaceAll("\\p{Cf}", "");
-            pieces.add(new Piece(start, i, content, content.chars().anyMatch(Character::isDigit)));
+            String content = normalised(text.substring(start, i));
+            pieces.add(new Piece(start, i, content, hasDigit(content)));
         }
         return pieces;
+    }
+
+    /**
+     * Text after Unicode compatibility normalisation (NFKC), without format characters (zero-width
+     * marks). ASCII text is its own normal form and holds no format character, so it is returned
+     * as it is: nearly every attribute value is ASCII, and this runs for each of their words.
+     */
+    static String normalised(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 128) {
+                return FORMAT.matcher(Normalizer.normalize(text, Normalizer.Form.NFKC)).replaceAll("");
+            }
+        }
+        return text;
+    }
+
+    private static boolean asciiWithoutDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 128 || (c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasDigit(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isDigit(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean inPiece(int cp) {

@@ -2,6 +2,7 @@ package org.tonle.pipelines;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,7 +64,7 @@ public final class Pseudonymise {
             if (record == null) {
                 continue;
             }
-            JsonNode key = record.at("/subject/key");
+            JsonNode key = record.path("subject").path("key");
             if (key.isTextual()) {
                 try {
                     inSubmission.add(UUID.fromString(key.asText()));
@@ -130,12 +131,19 @@ public final class Pseudonymise {
      * member and refuses the record.
      */
     private void hashUnknown(ObjectNode object, Set<String> known) {
-        List<String> unknown = new ArrayList<>();
-        object.fieldNames().forEachRemaining(name -> {
+        List<String> unknown = null;
+        for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
             if (!known.contains(name)) {
+                if (unknown == null) {
+                    unknown = new ArrayList<>();
+                }
                 unknown.add(name);
             }
-        });
+        }
+        if (unknown == null) {
+            return;
+        }
         for (String name : unknown) {
             JsonNode value = object.remove(name);
             String text = value.isValueNode() ? value.asText() : value.toString();

@@ -337,10 +337,9 @@ public final class Validate {
         if (node != null && !node.isNull()) {
             for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = fields.next();
-                String path = "attributes." + field.getKey();
                 Attribute attribute = activity.attribute(field.getKey()).orElse(null);
                 if (attribute == null) {
-                    path = "attributes." + (SHOWN.matcher(field.getKey()).matches() ? field.getKey() : NOT_SHOWN);
+                    String path = "attributes." + (SHOWN.matcher(field.getKey()).matches() ? field.getKey() : NOT_SHOWN);
                     v.add(new Violation(path, "unknown_attribute", shown(field.getKey()) + " is not an attribute of " + activity.id()
                             + (activity.attributes().isEmpty() ? " (it has none)" : " (it has: "
                             + String.join(", ", activity.attributes().stream().map(Attribute::name).toList()) + ")")));
@@ -349,7 +348,7 @@ public final class Validate {
                 if (field.getValue().isNull()) {
                     continue;
                 }
-                Object value = attributeValue(attribute, field.getValue(), path, v);
+                Object value = attributeValue(attribute, field.getValue(), field.getKey(), v);
                 if (value != null) {
                     values.put(attribute.name(), value);
                 }
@@ -365,20 +364,21 @@ public final class Validate {
         return values;
     }
 
-    private static Object attributeValue(Attribute attribute, JsonNode value, String path, List<Violation> v) {
+    private static Object attributeValue(Attribute attribute, JsonNode value, String name, List<Violation> v) {
+        // The field's path is spelled out only for a violation: most values are valid.
         switch (attribute.type()) {
             case ENUM -> {
                 if (value.isTextual() && attribute.values().contains(value.asText())) {
                     return value.asText();
                 }
-                v.add(new Violation(path, "enum", path + " must be one of " + String.join(", ", attribute.values())
+                v.add(new Violation(at(name), "enum", at(name) + " must be one of " + String.join(", ", attribute.values())
                         + (value.isTextual() && SHOWN.matcher(value.asText()).matches() ? " (it was '" + value.asText() + "')" : "")));
             }
             case TEXT -> {
                 if (!value.isTextual()) {
-                    v.add(new Violation(path, "type", path + " must be text"));
+                    v.add(new Violation(at(name), "type", at(name) + " must be text"));
                 } else if (value.asText().length() > attribute.maxLength()) {
-                    v.add(new Violation(path, "max_length", path + " is " + value.asText().length()
+                    v.add(new Violation(at(name), "max_length", at(name) + " is " + value.asText().length()
                             + " characters long; at most " + attribute.maxLength() + " are allowed"));
                 } else {
                     return value.asText();
@@ -386,10 +386,10 @@ public final class Validate {
             }
             case INTEGER -> {
                 if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-                    v.add(new Violation(path, "type", path + " must be a whole number"));
+                    v.add(new Violation(at(name), "type", at(name) + " must be a whole number"));
                 } else if ((attribute.min() != null && value.asLong() < attribute.min())
                         || (attribute.max() != null && value.asLong() > attribute.max())) {
-                    v.add(new Violation(path, "range", path + " must be from " + (attribute.min() == null ? "any" : attribute.min())
+                    v.add(new Violation(at(name), "range", at(name) + " must be from " + (attribute.min() == null ? "any" : attribute.min())
                             + " to " + (attribute.max() == null ? "any" : attribute.max()) + " (it was " + value.asLong() + ")"));
                 } else {
                     return value.asLong();
@@ -399,7 +399,7 @@ public final class Validate {
                 if (value.isBoolean()) {
                     return value.asBoolean();
                 }
-                v.add(new Violation(path, "type", path + " must be true or false"));
+                v.add(new Violation(at(name), "type", at(name) + " must be true or false"));
             }
             case DATE -> {
                 try {
@@ -409,10 +409,14 @@ public final class Validate {
                 } catch (DateTimeException ignored) {
                     // reported below
                 }
-                v.add(new Violation(path, "format", path + " must be a day written YYYY-MM-DD"));
+                v.add(new Violation(at(name), "format", at(name) + " must be a day written YYYY-MM-DD"));
             }
         }
         return null;
+    }
+
+    private static String at(String attribute) {
+        return "attributes." + attribute;
     }
 
     private static List<ParticipantTally> participants(JsonNode node, Activity activity, List<Violation> v) {
