@@ -89,9 +89,10 @@ public final class IngestBenchmark {
             double pipelineCpu = (processCpuNanos() - cpu) / 1e3 / records;
             GroupCommitWriter.Stats writerAfter = node.ingest().writerStats();
             System.out.printf("pipeline  parse..load:        %,10.0f records/s  (%.1f s; %.1f µs CPU a record, all threads;"
-                            + " writer busy %.0f %%, %.1f µs a record)%n", pipeline, seconds, pipelineCpu,
+                            + " writer busy %.0f %%, %.1f µs a record, %.1f µs of its CPU)%n", pipeline, seconds, pipelineCpu,
                     100.0 * (writerAfter.busyNanos() - writerBefore.busyNanos()) / (seconds * 1e9),
-                    (writerAfter.busyNanos() - writerBefore.busyNanos()) / 1e3 / records);
+                    (writerAfter.busyNanos() - writerBefore.busyNanos()) / 1e3 / records,
+                    (writerAfter.busyCpuNanos() - writerBefore.busyCpuNanos()) / 1e3 / records);
 
             double baseline = baseline(node, root.resolve("baseline.duckdb"));
             System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 1.0)%n", pipeline / baseline);
@@ -241,9 +242,10 @@ public final class IngestBenchmark {
         node.warehouse().checkpoint();
         long ended = System.nanoTime();
         double rate = records / ((ended - started) / 1e9);
-        System.out.printf("          %2d clients: %,7.0f records/s: posting %.1f s (writer busy %.0f %%, %.1f requests a commit),"
-                        + " CHECKPOINT %.1f s, %.1f µs CPU a record (all threads)%n",
+        System.out.printf("          %2d clients: %,7.0f records/s: posting %.1f s (writer busy %.0f %%, %.1f µs of its CPU a record,"
+                        + " %.1f requests a commit), CHECKPOINT %.1f s, %.1f µs CPU a record (all threads)%n",
                 clients, rate, (posted - started) / 1e9, 100.0 * (after.busyNanos() - before.busyNanos()) / (posted - started),
+                (after.busyCpuNanos() - before.busyCpuNanos()) / 1e3 / records,
                 (double) (after.submissions() - before.submissions()) / (after.groups() - before.groups()), (ended - posted) / 1e9,
                 (processCpuNanos() - cpu) / 1e3 / records);
         return rate;

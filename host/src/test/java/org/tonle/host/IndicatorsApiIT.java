@@ -11,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -87,6 +91,35 @@ class IndicatorsApiIT {
         assertThat(node.send("DELETE", "/api/v1/activities/" + a, TestNode.ADMIN_TOKEN, null, null, "application/json").status())
                 .isIn(200, 204);
         assertThat(column(values("period=2017-Q1..2017-Q2"))).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void underConcurrentWritesEveryClientSeesItsAcknowledgedWritesInItsNextQuery() throws Exception {
+        // The cube applies commits on its own thread after the writer acknowledged them; each
+        // client writes new persons into a month of its own, and each query right after a write
+        // must count every write of that client so far, exactly, while the others keep writing.
+        assertThat(column(values("period=2019-01..2019-04"))).containsExactly(0L, 0L, 0L, 0L);
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 1; c <= 4; c++) {
+                String month = "2019-0" + c;
+                done.add(clients.submit(() -> {
+                    for (int i = 1; i <= 30; i++) {
+                        String record = contact(UUID.randomUUID().toString(), "RYW-" + month + "-" + i, "F", month + "-10", "PNH");
+                        assertThat(node.post("/api/v1/activities", "[" + record + "]").status()).isEqualTo(200);
+                        assertThat(column(values("period=" + month))).as("%s after write %d", month, i).containsExactly((long) i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> client : done) {
+                client.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(column(values("period=2019-01..2019-04"))).containsExactly(30L, 30L, 30L, 30L);
     }
 
     @Test

@@ -42,29 +42,26 @@ final class Deduplicate {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
         List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(known::mightContain).distinct().toList();
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
-        Map<UUID, List<String>> hashes = new HashMap<>();
-        Map<UUID, Integer> versions = new HashMap<>();
-        Map<UUID, Boolean> live = new HashMap<>();
-        stored.forEach((id, history) -> {
-            hashes.put(id, new ArrayList<>(history.hashes()));
-            versions.put(id, history.lastVersion());
-            live.put(id, history.live());
-        });
-        List<Change> changes = new ArrayList<>();
-        List<Item> accepted = new ArrayList<>();
+        // One entry per id of the batch or of its stored history (one map, not three: this runs
+        // for every record on the writer's thread).
+        Map<UUID, Seen> seen = new HashMap<>(Math.max(16, (batch.size() + stored.size()) * 4 / 3 + 1));
+        stored.forEach((id, history) -> seen.put(id, new Seen(new ArrayList<>(history.hashes()), history.lastVersion(), history.live())));
+        List<Change> changes = new ArrayList<>(batch.size());
+        List<Item> accepted = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             Item item = p.item();
             Submission submission = p.submission();
             UUID id = item.id();
-            List<String> storedHashes = hashes.get(id);
-            int version = versions.getOrDefault(id, 0) + 1;
+            Seen before = seen.get(id);
+            List<String> storedHashes = before == null ? null : before.hashes;
+            int version = (before == null ? 0 : before.version) + 1;
             if (submission.mode() == Submission.Mode.VOID) {
-                if (!live.getOrDefault(id, false)) {
+                if (before == null || !before.live) {
                     item.reject(new Violation("id", "not_found", "there is no live record " + id + " to void"));
                     continue;
                 }
-                versions.put(id, version);
-                live.put(id, false);
+                before.version = version;
+                before.live = false;
                 changes.add(new Change(id, version, Change.Action.VOID, Canonical.sha256("void " + id + " " + version), null, null,
                         submission.principal(), submission.source(), now));
                 accepted.add(item);
@@ -88,14 +85,33 @@ final class Deduplicate {
             } else {
                 action = Change.Action.CREATE;
             }
-            versions.put(id, version);
-            live.put(id, true);
-            hashes.computeIfAbsent(id, k -> new ArrayList<>()).add(item.contentHash());
+            if (before == null) {
+                Seen first = new Seen(new ArrayList<>(1), version, true);
+                first.hashes.add(item.contentHash());
+                seen.put(id, first);
+            } else {
+                before.version = version;
+                before.live = true;
+                before.hashes.add(item.contentHash());
+            }
             changes.add(new Change(id, version, action, item.contentHash(), item.canonical(), item.record(),
                     submission.principal(), submission.source(), now));
             accepted.add(item);
         }
         return new Decision(changes, accepted);
+    }
+
+    /** What the batch so far and the stored history say of one id: its content hashes, newest version, and whether it is live. */
+    private static final class Seen {
+        final List<String> hashes;
+        int version;
+        boolean live;
+
+        Seen(List<String> hashes, int version, boolean live) {
+            this.hashes = hashes;
+            this.version = version;
+            this.live = live;
+        }
     }
 
     /** Remembers the ids a decision's commit stored. */

@@ -2,6 +2,8 @@ package org.tonle.pipelines;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 import org.tonle.programme.api.Violation;
@@ -28,12 +30,25 @@ public final class PeriodLock {
     }
 
     void check(Submission submission) {
+        // Runs for every record on the writer's thread: with no approved cell at all there is
+        // nothing to look up, and otherwise each cell of the submission is looked up once
+        // (exact: approvals change only between the writer's groups).
+        boolean anyApproved = periods.anyApproved();
+        Map<Cell, Boolean> lockedCells = new HashMap<>();
         for (Item item : submission.items()) {
             if (!item.pending()) {
                 continue;
             }
-            if (item.record() != null) {
-                Violation v = locked(item.record().program(), item.record().office(), item.record().date());
+            if (item.record() != null && anyApproved) {
+                String program = item.record().program();
+                String office = item.record().office();
+                LocalDate date = item.record().date();
+                Cell cell = new Cell(program, office, date.getYear() * 12 + date.getMonthValue());
+                Boolean locked = lockedCells.get(cell);
+                Violation v = Boolean.FALSE.equals(locked) ? null : locked(program, office, date);
+                if (locked == null) {
+                    lockedCells.put(cell, v != null);
+                }
                 if (v != null) {
                     item.reject(v);
                     continue;
@@ -44,6 +59,9 @@ public final class PeriodLock {
                 places.placeOf(target).map(p -> locked(p.program(), p.office(), p.date())).ifPresent(item::reject);
             }
         }
+    }
+
+    private record Cell(String program, String office, int month) {
     }
 
     private Violation locked(String program, String office, LocalDate date) {

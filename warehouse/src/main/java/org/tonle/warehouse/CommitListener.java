@@ -6,14 +6,17 @@ import java.util.concurrent.locks.Lock;
 /**
  * Told of every commit of {@link RecordStore}, so that figures kept beside the warehouse (the
  * indicator cube) stay equal to the facts. Called after the transaction is durable and before
- * {@code commit} returns, so the next query sees the commit.
+ * {@code commit} returns: a listener takes the commit over there (the cube numbers and queues
+ * it, and applies it on its own thread), so that a query begun after the write was acknowledged
+ * can wait for it.
  */
 public interface CommitListener {
 
     /**
-     * A lock the store holds from before its transaction until {@link #committed} has returned.
-     * A listener that rebuilds state from the warehouse takes it too, so that it never sees a
-     * commit both in the tables and as a call.
+     * A lock the store holds from before its transaction until {@link #committed} has returned:
+     * while {@code committed} runs, the commit is the warehouse's newest. A listener that
+     * rebuilds state from the warehouse takes it too, so that it never sees a commit both in the
+     * tables and as a call.
      */
     Lock commitLock();
 

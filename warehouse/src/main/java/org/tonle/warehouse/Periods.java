@@ -64,6 +64,11 @@ public final class Periods {
         return period + "|" + office + "|" + program;
     }
 
+    /** Whether any cell is approved at all (most records then need no lookup). */
+    public boolean anyApproved() {
+        return !approved.isEmpty();
+    }
+
     /** Whether the cell of this month ({@code yyyy-mm}), office and programme is approved. */
     public boolean approved(String period, String office, String program) {
         return approved.contains(key(period, office, program));

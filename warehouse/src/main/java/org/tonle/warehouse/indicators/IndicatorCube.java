@@ -20,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,10 +33,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -77,10 +82,15 @@ import org.tonle.warehouse.WarehouseException;
  * Participant tallies are kept per month, office, group, sex and enum attribute values.
  *
  * <p>A slice is built from the fact tables the first time an indicator needs it (and again when
- * the declaration's enum attributes change), and from then on kept equal to the facts by
- * {@link #committed}, which {@code RecordStore.commit} calls before it returns: so a committed
- * record shows in the next query. A correction or void takes a person out of a cell only when
- * no other live record of that person falls in it, checked against the warehouse.
+ * the declaration's enum attributes change), and from then on kept equal to the facts by the
+ * commits {@link #committed} takes over from {@code RecordStore.commit} before it returns: each
+ * gets a number and is applied in order on the cube's own applier thread, off the writer's
+ * path. A query first waits until every commit handed over before it began is applied, so an
+ * acknowledged write shows in the next query; should the applier not get there in time, or a
+ * commit fail to apply (every slice is then dropped and rebuilt), the query is answered by SQL
+ * from scratch ({@link NotCaughtUp}). A correction or void takes a person out of a cell only
+ * when no other live record of that person falls in it, read from the warehouse by the writer
+ * as the commit lands.
  */
 public final class IndicatorCube implements CommitListener {
 
@@ -88,13 +98,38 @@ public final class IndicatorCube implements CommitListener {
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final int CHUNK = 500;
 
+    /** Commits taken but not yet applied, at most: beyond, the writer waits for the applier. */
+    private static final int MAX_PENDING = 32;
+
     private final Warehouse warehouse;
     /**
-     * Held by a commit while it lands and the cube follows it, and briefly by a slice build
-     * while it takes its snapshot and while it catches up: a build itself runs without it, so
-     * commits never wait for one.
+     * Held by the record store while a commit lands and is handed to the cube (numbered and
+     * queued), and by a slice build while it takes its snapshot, by persist and by restore: while
+     * it is held no commit lands, so once the applier has caught up the cube equals the
+     * warehouse. A build itself runs without it, so commits never wait for one.
      */
     private final ReentrantLock commitLock = new ReentrantLock();
+    /**
+     * Held by the applier while it applies one commit, and by whoever registers, catches up or
+     * publishes a build: guards {@link #building}, {@link #inProgress} and the builds' commits.
+     * Taken after {@link #commitLock} when both are needed; the applier never takes commitLock.
+     */
+    private final ReentrantLock applyLock = new ReentrantLock();
+    /** Commits handed over by the writer, applied in order by the applier thread. */
+    private final BlockingQueue<Commit> pending = new ArrayBlockingQueue<>(MAX_PENDING);
+    /** The number of the last commit handed over (guarded by commitLock) and of the last applied. */
+    private volatile long committedSeq;
+    private volatile long appliedSeq;
+    /** Notified each time the applier has applied a commit. */
+    private final Object progress = new Object();
+    private Thread applier;
+    /** How long a query waits for the applier before it is answered from scratch by SQL. */
+    private volatile long maxWaitNanos = TimeUnit.SECONDS.toNanos(10);
+    /** Commits the applier could not apply (each dropped every slice); queries answered by SQL because it lagged. */
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong fallbacks = new AtomicLong();
+    /** Runs on the applier before each commit is applied; for tests that delay or break it. */
+    private volatile Runnable beforeApply = () -> { };
     /** Readers are queries; the writer applies a commit or publishes a slice. */
     private final ReentrantReadWriteLock state = new ReentrantReadWriteLock();
     /** Each person's dense number, for the bitmaps: shared by every slice, never reused. */
@@ -106,7 +141,7 @@ public final class IndicatorCube implements CommitListener {
     /**
      * The newest build of each slice, and every build in progress (an older one, overtaken by a
      * new declaration, still serves the queries that wait for it), each collecting the commits
-     * that land after its snapshot; both guarded by commitLock.
+     * applied after its snapshot; both guarded by applyLock.
      */
     private final Map<SliceId, Build> building = new HashMap<>();
     private final Set<Build> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -127,11 +162,35 @@ public final class IndicatorCube implements CommitListener {
     /** A slice being built from a snapshot, and the commits it must catch up with before it is published. */
     private static final class Build {
         final List<String> attributes;
-        final List<List<FactRow>[]> commits = new ArrayList<>();
+        final List<Commit> commits = new ArrayList<>();
         final CompletableFuture<Slice> done = new CompletableFuture<>();
 
         Build(List<String> attributes) {
             this.attributes = attributes;
+        }
+    }
+
+    /**
+     * One commit as the writer handed it over: its number, the facts it removed and added, and
+     * where the persons of the removed facts still had live facts once it committed (read by the
+     * writer while the commit was the warehouse's newest), or why that could not be read.
+     */
+    private record Commit(long seq, List<FactRow> removed, List<FactRow> added, Map<SliceId, List<LiveFact>> stillLive,
+                          RuntimeException unreadable) {
+    }
+
+    /** A live fact of a person, as cube-live-persons.sql reads it. */
+    private record LiveFact(int month, String office, String role, String sex, String ageBand, Map<String, Object> attributes,
+                            UUID subject) {
+    }
+
+    /**
+     * A query asked for a state of the cube the applier has not reached in time, or the slices it
+     * read were dropped meanwhile: {@link IndicatorEngine} answers it from scratch by SQL.
+     */
+    public static final class NotCaughtUp extends RuntimeException {
+        NotCaughtUp(String message) {
+            super(message);
         }
     }
 
@@ -164,6 +223,15 @@ public final class IndicatorCube implements CommitListener {
     }
 
     private static final class Slice {
+        /**
+         * NEW: built, not published (an overtaken build's slice, caught up once for the queries
+         * that waited for it); FOLLOWED: published, the applier applies every commit to it;
+         * DROPPED: no longer published, so no longer followed.
+         */
+        static final int NEW = 0;
+        static final int FOLLOWED = 1;
+        static final int DROPPED = 2;
+        volatile int status = NEW;
         final List<String> attributes;
         final Map<Integer, Map<Key, Counts>> cells = new HashMap<>();
         final Map<Integer, Map<Key, long[]>> tallies = new HashMap<>();
@@ -204,17 +272,24 @@ public final class IndicatorCube implements CommitListener {
      * {@link IndicatorEngine} expects them; combinations without facts are absent.
      */
     public Map<List<String>, Number> values(IndicatorQuery query, List<Activity> activities) {
+        // Every commit acknowledged before this query began has a number up to the one handed
+        // over last: the query reads the cube only once the applier has applied them all.
+        // (Read again once the slices are at hand: a published slice then also holds the commits
+        // that landed while it was built; a build overtaken by a newer declaration, never
+        // published, was caught up with every commit handed over before it finished.)
         Indicator indicator = query.indicator();
         List<Slice> used = new ArrayList<>();
         for (Activity activity : activities) {
             used.add(slice(indicator.programme(), activity));
         }
+        awaitApplied(committedSeq);
         Measure measure = indicator.measure();
         boolean coarse = measure != Measure.PARTICIPANTS && Stream.concat(query.by().stream(),
                 indicator.where().keySet().stream()).allMatch(d -> d.equals(Dimensions.OFFICE) || d.equals(Dimensions.SEX));
         if (measure == Measure.DISTINCT_SUBJECTS && query.by().stream().anyMatch(Dimensions::isPersonAttribute)) {
             state.readLock().lock();
             try {
+                checkCurrent(used);
                 return byLatestPersonValues(query, used, coarse);
             } finally {
                 state.readLock().unlock();
@@ -223,6 +298,7 @@ public final class IndicatorCube implements CommitListener {
         Map<List<String>, Accumulator> groups = new HashMap<>();
         state.readLock().lock();
         try {
+            checkCurrent(used);
             for (Period period : query.periods()) {
                 for (int month = month(period.start()); month < month(period.end()); month++) {
                     for (Slice slice : used) {
@@ -251,6 +327,53 @@ public final class IndicatorCube implements CommitListener {
             return values;
         } finally {
             state.readLock().unlock();
+        }
+    }
+
+    /**
+     * Waits until the applier has applied commit {@code target}, at most the configured time.
+     *
+     * @throws NotCaughtUp when it did not in time (the query is then answered by SQL)
+     */
+    private void awaitApplied(long target) {
+        if (appliedSeq >= target) {
+            return;
+        }
+        long deadline = System.nanoTime() + maxWaitNanos;
+        synchronized (progress) {
+            while (appliedSeq < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fallbacks.incrementAndGet();
+                    throw new NotCaughtUp("the indicator cube has applied commit " + appliedSeq + " of " + target + " after "
+                            + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(progress, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new NotCaughtUp("interrupted while waiting for the indicator cube");
+                }
+            }
+        }
+    }
+
+    /** Waits until every commit handed over so far is applied; the caller holds commitLock, so none comes in. */
+    private void awaitCaughtUp() {
+        awaitApplied(committedSeq);
+    }
+
+    /**
+     * Called holding the state read lock, once the applier has caught up: no slice a query took
+     * was dropped since (after a commit the applier could not apply, or replaced by a newer
+     * declaration's build), so every one of them holds every commit the query waited for.
+     */
+    private void checkCurrent(List<Slice> used) {
+        for (Slice slice : used) {
+            if (slice.status == Slice.DROPPED) {
+                fallbacks.incrementAndGet();
+                throw new NotCaughtUp("the indicator cube dropped a slice while a query read it");
+            }
         }
     }
 
@@ -513,12 +636,26 @@ public final class IndicatorCube implements CommitListener {
             if (slice != null && slice.attributes.equals(attributes)) {
                 return slice;
             }
-            build = building.get(id);
+            applyLock.lock();
+            try {
+                build = building.get(id);
+            } finally {
+                applyLock.unlock();
+            }
             if (build == null || !build.attributes.equals(attributes)) {
+                // No commit lands while commitLock is held: once the applier has applied every
+                // commit handed over, the snapshot and the cube reflect the same commit, and the
+                // build catches up with exactly the commits applied after it.
+                awaitCaughtUp();
                 snapshot = snapshot();
                 build = new Build(attributes);
-                building.put(id, build);
-                inProgress.add(build);
+                applyLock.lock();
+                try {
+                    building.put(id, build);
+                    inProgress.add(build);
+                } finally {
+                    applyLock.unlock();
+                }
             }
         } finally {
             commitLock.unlock();
@@ -551,29 +688,48 @@ public final class IndicatorCube implements CommitListener {
             builds.incrementAndGet();
             built = build(snapshot, id, build.attributes);
         } catch (RuntimeException e) {
-            commitLock.lock();
+            applyLock.lock();
             try {
                 building.remove(id, build);
                 inProgress.remove(build);
             } finally {
-                commitLock.unlock();
+                applyLock.unlock();
             }
             build.done.completeExceptionally(e);
             throw e;
         } finally {
             closeQuietly(snapshot);
         }
-        commitLock.lock();
         try {
-            for (List<FactRow>[] commit : build.commits) {
-                apply(commit[0], commit[1], sliceId -> sliceId.equals(id) ? built : null);
+            // Every commit handed over by now is in the build's catch-up: a build that is not
+            // published (overtaken) then still answers its waiters with what they wait for.
+            awaitApplied(committedSeq);
+        } catch (NotCaughtUp e) {
+            applyLock.lock();
+            try {
+                building.remove(id, build);
+                inProgress.remove(build);
+            } finally {
+                applyLock.unlock();
+            }
+            build.done.completeExceptionally(e);
+            throw e;
+        }
+        applyLock.lock();
+        try {
+            for (Commit commit : build.commits) {
+                apply(commit, sliceId -> sliceId.equals(id) ? built : null);
             }
             inProgress.remove(build);
             // A build overtaken by a newer declaration serves its own waiters, and is not published.
             if (building.remove(id, build)) {
                 state.writeLock().lock();
                 try {
-                    slices.put(id, built);
+                    built.status = Slice.FOLLOWED;
+                    Slice replaced = slices.put(id, built);
+                    if (replaced != null) {
+                        replaced.status = Slice.DROPPED;
+                    }
                 } finally {
                     state.writeLock().unlock();
                 }
@@ -584,7 +740,7 @@ public final class IndicatorCube implements CommitListener {
             build.done.completeExceptionally(e);
             throw e;
         } finally {
-            commitLock.unlock();
+            applyLock.unlock();
         }
         build.done.complete(built);
         LOG.info("Indicator cube: {}/{} built from the warehouse in {} ms ({} commits caught up)", id.program(), id.activity(),
@@ -617,10 +773,14 @@ public final class IndicatorCube implements CommitListener {
         return activity.attributes().stream().filter(a -> a.type() == AttributeType.ENUM).map(a -> a.name()).toList();
     }
 
-    /** Drops every slice; each is rebuilt from the warehouse when next needed. */
+    /**
+     * Drops every slice; each is rebuilt from the warehouse when next needed. Queries that took a
+     * dropped slice are answered by SQL instead ({@link #checkCurrent}).
+     */
     public void invalidate() {
         state.writeLock().lock();
         try {
+            slices.values().forEach(slice -> slice.status = Slice.DROPPED);
             slices.clear();
         } finally {
             state.writeLock().unlock();
@@ -722,23 +882,136 @@ public final class IndicatorCube implements CommitListener {
         return date.getYear() * 12 + date.getMonthValue() - 1;
     }
 
+    /**
+     * Takes a commit over from the writer: numbers it and queues it for the applier thread, which
+     * applies commits in order; a query waits until every commit acknowledged before it began is
+     * applied. Called by the record store holding {@link #commitLock}, with the commit the
+     * warehouse's newest: so where the persons of removed facts still have live facts is read
+     * here (corrections and voids only), as of this commit. Waits only when {@value #MAX_PENDING}
+     * commits are already queued.
+     */
     @Override
-    @SuppressWarnings("unchecked")
     public void committed(List<FactRow> removed, List<FactRow> added) {
-        // Called under the commit lock: builds in progress catch up with this commit when they finish.
-        for (Build build : inProgress) {
-            build.commits.add(new List[] {removed, added});
-        }
+        Map<SliceId, List<LiveFact>> stillLive = Map.of();
+        RuntimeException unreadable = null;
         try {
-            apply(removed, added, slices::get);
+            stillLive = stillLive(removed);
         } catch (RuntimeException e) {
-            // The facts are committed whatever happens here; rebuilding is always correct.
-            LOG.warn("Indicator cube could not follow a commit ({}); it will be rebuilt from the warehouse", e.toString());
-            invalidate();
+            // The facts are committed whatever happens here; the applier drops the cube instead.
+            unreadable = e;
+        }
+        Commit commit = new Commit(committedSeq + 1, removed, added, stillLive, unreadable);
+        startApplier();
+        // The applier always goes on (it waits for nothing but applyLock, held briefly), so this
+        // waits only while it works off the queue; an interrupt is kept for later, the commit is not lost.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                pending.put(commit);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        committedSeq = commit.seq();
+    }
+
+    private synchronized void startApplier() {
+        if (applier == null) {
+            applier = new Thread(this::applyForever, "tonle-cube-applier");
+            applier.setDaemon(true);
+            applier.start();
         }
     }
 
-    private void apply(List<FactRow> removed, List<FactRow> added, Function<SliceId, Slice> target) {
+    /**
+     * The applier thread: applies each commit to the slices and hands it to the builds in
+     * progress. A commit it cannot apply drops every slice (each is rebuilt from the warehouse
+     * when next needed, which is always correct), is logged and counted, and the applier goes on.
+     */
+    private void applyForever() {
+        while (true) {
+            Commit commit;
+            try {
+                commit = pending.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            applyLock.lock();
+            try {
+                // Builds in progress catch up with this commit when they finish.
+                for (Build build : inProgress) {
+                    build.commits.add(commit);
+                }
+                try {
+                    beforeApply.run();
+                    apply(commit, slices::get);
+                } catch (RuntimeException | Error e) {
+                    failures.incrementAndGet();
+                    LOG.error("Indicator cube could not follow commit {} ({}); every slice will be rebuilt from the warehouse",
+                            commit.seq(), e.toString(), e);
+                    invalidate();
+                }
+            } finally {
+                appliedSeq = commit.seq();
+                applyLock.unlock();
+            }
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+        }
+    }
+
+    /** The live facts, as of now, of the persons whose facts a commit removed, per activity. */
+    private Map<SliceId, List<LiveFact>> stillLive(List<FactRow> removed) {
+        Map<SliceId, Set<UUID>> subjects = new HashMap<>();
+        for (FactRow row : removed) {
+            if (row.subjectKey() != null) {
+                subjects.computeIfAbsent(new SliceId(row.program(), row.activity()), k -> new HashSet<>()).add(row.subjectKey());
+            }
+        }
+        if (subjects.isEmpty()) {
+            return Map.of();
+        }
+        Map<SliceId, List<LiveFact>> live = new HashMap<>();
+        try (Connection c = warehouse.connect()) {
+            for (Map.Entry<SliceId, Set<UUID>> entry : subjects.entrySet()) {
+                SliceId id = entry.getKey();
+                List<LiveFact> facts = live.computeIfAbsent(id, k -> new ArrayList<>());
+                List<UUID> all = new ArrayList<>(entry.getValue());
+                for (int from = 0; from < all.size(); from += CHUNK) {
+                    List<UUID> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+                    String sql = Sql.load("sql/cube-live-persons.sql").replace("${subjects}", IndicatorEngine.marks(chunk.size()));
+                    try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        ps.setString(1, id.program());
+                        ps.setString(2, id.activity());
+                        for (int i = 0; i < chunk.size(); i++) {
+                            ps.setObject(3 + i, chunk.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                facts.add(new LiveFact(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                                        attributes(rs.getString(6)), rs.getObject(7, UUID.class)));
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot follow a correction in the indicator cube: " + e.getMessage(), e);
+        }
+        return live;
+    }
+
+    private void apply(Commit commit, Function<SliceId, Slice> target) {
+        if (commit.unreadable() != null) {
+            throw commit.unreadable();
+        }
+        List<FactRow> removed = commit.removed();
+        List<FactRow> added = commit.added();
         Map<SliceId, Set<UUID>> candidates = new HashMap<>();
         state.writeLock().lock();
         try {
@@ -793,56 +1066,32 @@ public final class IndicatorCube implements CommitListener {
                     slice.tally(month, tallyKey(row, tally, slice.attributes))[0] += tally.count();
                 }
             }
+            candidates.forEach((id, subjects) -> dropGonePersons(target.apply(id), subjects,
+                    commit.stillLive().getOrDefault(id, List.of())));
         } finally {
             state.writeLock().unlock();
         }
-        candidates.forEach((id, subjects) -> dropGonePersons(target.apply(id), id, subjects));
     }
 
     /**
      * After a correction or void, keeps each of these persons only in the cells where a live
-     * fact of theirs still falls (the warehouse already holds the commit).
+     * fact of theirs still fell once the commit landed. Called holding the state write lock.
      */
-    private void dropGonePersons(Slice slice, SliceId id, Set<UUID> subjects) {
+    private void dropGonePersons(Slice slice, Set<UUID> subjects, List<LiveFact> stillLive) {
         Map<Integer, Map<Key, Set<Integer>>> live = new HashMap<>();
         Map<Integer, Map<Key, Set<Integer>>> liveRolled = new HashMap<>();
-        List<UUID> all = new ArrayList<>(subjects);
-        try (Connection c = warehouse.connect()) {
-            for (int from = 0; from < all.size(); from += CHUNK) {
-                List<UUID> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-                String sql = Sql.load("sql/cube-live-persons.sql").replace("${subjects}", String.join(", ", Collections.nCopies(chunk.size(), "?")));
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    ps.setString(1, id.program());
-                    ps.setString(2, id.activity());
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setObject(3 + i, chunk.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            Map<String, Object> attributes = attributes(rs.getString(6));
-                            Key key = new Key(rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), null,
-                                    attributeValues(attributes, slice.attributes));
-                            int number = person(rs.getObject(7, UUID.class));
-                            live.computeIfAbsent(rs.getInt(1), m -> new HashMap<>()).computeIfAbsent(key, k -> new HashSet<>())
-                                    .add(number);
-                            liveRolled.computeIfAbsent(rs.getInt(1), m -> new HashMap<>())
-                                    .computeIfAbsent(Slice.coarse(key), k -> new HashSet<>()).add(number);
-                        }
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw new WarehouseException("cannot follow a correction in the indicator cube: " + e.getMessage(), e);
+        for (LiveFact fact : stillLive) {
+            Key key = new Key(fact.office(), fact.role(), fact.sex(), fact.ageBand(), null,
+                    attributeValues(fact.attributes(), slice.attributes));
+            int number = person(fact.subject());
+            live.computeIfAbsent(fact.month(), m -> new HashMap<>()).computeIfAbsent(key, k -> new HashSet<>()).add(number);
+            liveRolled.computeIfAbsent(fact.month(), m -> new HashMap<>()).computeIfAbsent(Slice.coarse(key), k -> new HashSet<>())
+                    .add(number);
         }
         Set<Integer> numbers = new HashSet<>();
         subjects.forEach(s -> numbers.add(person(s)));
-        state.writeLock().lock();
-        try {
-            prune(slice.cells, live, numbers);
-            prune(slice.rollup, liveRolled, numbers);
-        } finally {
-            state.writeLock().unlock();
-        }
+        prune(slice.cells, live, numbers);
+        prune(slice.rollup, liveRolled, numbers);
     }
 
     /** Takes each of {@code numbers} out of every cell where {@code live} does not keep it. */
@@ -905,7 +1154,8 @@ public final class IndicatorCube implements CommitListener {
      * Writes every built slice to {@code file}, with the fingerprint of the facts it reflects
      * (count and digest per activity, read from the warehouse while no commit can land), so that
      * a restart can take it back instead of scanning the warehouse. Holds the commit lock while
-     * it writes: a node calls it when it stops, after the last commit. Written to a temporary
+     * it writes, once the applier has applied every commit (or writes nothing when it does not
+     * within the queries' wait): a node calls it when it stops, after the last commit. Written to a temporary
      * file and moved into place, so a crash leaves the previous file or none, never half of one.
      */
     public void persist(Path file) {
@@ -915,7 +1165,17 @@ public final class IndicatorCube implements CommitListener {
         int written;
         commitLock.lock();
         try {
+            try {
+                awaitCaughtUp();
+            } catch (NotCaughtUp e) {
+                // The file of the last persist stays: a restart checks its fingerprints anyway.
+                LOG.warn("Indicator cube not written to {}: {}", file, e.getMessage());
+                return;
+            }
+            // No commit lands (commitLock) and none is left to apply: the slices, the fingerprints
+            // and the warehouse all reflect the same, last commit.
             Map<SliceId, String> fingerprints = fingerprints();
+            applyLock.lock();
             state.readLock().lock();
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
@@ -932,6 +1192,7 @@ public final class IndicatorCube implements CommitListener {
                 channel.force(true);
             } finally {
                 state.readLock().unlock();
+                applyLock.unlock();
             }
         } catch (IOException e) {
             throw new WarehouseException("cannot write the indicator cube to " + file + ": " + e.getMessage(), e);
@@ -970,13 +1231,21 @@ public final class IndicatorCube implements CommitListener {
      * Takes back the slices of a {@link #persist persisted} cube whose fingerprint still equals
      * the warehouse's; the others (the activity had commits since, e.g. after a crash between a
      * commit and the next persist, or a restore of a backup) are left to be built from the
-     * warehouse. Runs under the commit lock, so no commit lands between the fingerprint and the
+     * warehouse. Runs under the commit lock once every commit is applied, so no commit lands between the fingerprint and the
      * slices being published. Only into an empty cube (at start, before any query); an
      * unreadable file is ignored.
      */
     public Restored restore(Path file) {
         long started = System.nanoTime();
         commitLock.lock();
+        try {
+            awaitCaughtUp();
+        } catch (NotCaughtUp e) {
+            commitLock.unlock();
+            LOG.warn("Indicator cube: not restored from {}: {}", file, e.getMessage());
+            return new Restored(0, 0, 0);
+        }
+        applyLock.lock();
         try {
             if (!slices.isEmpty() || !inProgress.isEmpty() || !personNumbers.isEmpty()) {
                 LOG.info("Indicator cube: not restored from {}, slices were already built", file);
@@ -1004,6 +1273,7 @@ public final class IndicatorCube implements CommitListener {
             try {
                 for (Map.Entry<SliceId, Slice> slice : read.entrySet()) {
                     if (current.getOrDefault(slice.getKey(), NO_FACTS).equals(persisted.get(slice.getKey()))) {
+                        slice.getValue().status = Slice.FOLLOWED;
                         slices.put(slice.getKey(), slice.getValue());
                     } else {
                         stale++;
@@ -1017,6 +1287,7 @@ public final class IndicatorCube implements CommitListener {
                     restored.stale(), restored.millis());
             return restored;
         } finally {
+            applyLock.unlock();
             commitLock.unlock();
         }
     }
@@ -1211,6 +1482,31 @@ public final class IndicatorCube implements CommitListener {
         String value = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
         in.position(in.position() + length);
         return value.intern();
+    }
+
+    /** How long a query waits for the applier before it is answered by SQL from scratch (default 10 s). */
+    public void maxWait(Duration wait) {
+        this.maxWaitNanos = wait.toNanos();
+    }
+
+    /** Commits the applier could not apply since start (each dropped every slice, rebuilt when next needed). */
+    public long failures() {
+        return failures.get();
+    }
+
+    /** Queries answered by SQL from scratch because the applier had not caught up in time, or dropped their slices. */
+    public long fallbacks() {
+        return fallbacks.get();
+    }
+
+    /** Commits handed over but not yet applied (operators: a lag that grows means the applier cannot keep up). */
+    public long lag() {
+        return Math.max(0, committedSeq - appliedSeq);
+    }
+
+    /** Test hook: runs on the applier before each commit is applied; what it throws counts as a failure to apply. */
+    void beforeApply(Runnable hook) {
+        this.beforeApply = hook;
     }
 
     /** How many slices were built from the warehouse (not restored) since this cube was made. */
