@@ -271,7 +271,7 @@ public final class Node implements AutoCloseable {
         NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
                 config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
         parts.add(0, transport);
-        StatusService status = new StatusService(options.office(), registry, transport, ingest);
+        StatusService status = new StatusService(options.office(), registry, transport, ingest, cube);
         DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
             config = reloaded;
             syncOfficeDimension();

@@ -306,6 +306,10 @@ class PipelinesIT {
         double used = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
         assertThat(used).as(metrics).isGreaterThan(1e6);
         assertThat(metrics).contains("jvm_memory_max_bytes{area=\"heap\"", "jvm_threads_live_threads", "process_cpu_usage");
+        // The cube's applier: nothing queued once idle, nothing failed, no query fell back to SQL.
+        assertThat(metrics.lines().filter(l -> l.startsWith("tonle_indicators_cube_")).toList())
+                .contains("tonle_indicators_cube_failures_total 0.0", "tonle_indicators_cube_fallbacks_total 0.0")
+                .anyMatch(l -> l.startsWith("tonle_indicators_cube_lag "));
     }
 
     private Map<String, Double> ingestMetrics() {

@@ -22,6 +22,7 @@ import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.transport.NodeTransport;
 import org.tonle.host.transport.TransportMetrics;
 import org.tonle.pipelines.Ingest;
+import org.tonle.warehouse.indicators.IndicatorCube;
 
 /**
  * The node's state for operators: {@code GET /api/v1/status} as JSON and the same figures for
@@ -38,7 +39,7 @@ public final class StatusService {
     private final Map<String, Supplier<Object>> sections = new ConcurrentSkipListMap<>();
 
     /** @param office the node's --office, or null for every office */
-    public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport, Ingest ingest) {
+    public StatusService(String office, ProgrammeRegistry programmes, NodeTransport transport, Ingest ingest, IndicatorCube cube) {
         this.office = office;
         this.programmes = programmes;
         this.transport = transport;
@@ -52,6 +53,14 @@ public final class StatusService {
                 .description("group commits of the pipeline's writer (submissions committed together)").register(registry);
         FunctionCounter.builder("tonle.ingest.submissions", ingest, i -> i.writerStats().submissions())
                 .description("submissions (requests, import batches, bundle publishes) the writer committed").register(registry);
+        // The cube follows commits on its own thread (docs/INDICATORS.md): a lag that keeps growing,
+        // failures or fallbacks mean queries are being answered by SQL, correctly but slowly.
+        Gauge.builder("tonle.indicators.cube.lag", cube, IndicatorCube::lag)
+                .description("commits the indicator cube has taken over but not yet applied").register(registry);
+        FunctionCounter.builder("tonle.indicators.cube.failures", cube, IndicatorCube::failures)
+                .description("commits the indicator cube could not apply (each drops the cube, rebuilt from the warehouse)").register(registry);
+        FunctionCounter.builder("tonle.indicators.cube.fallbacks", cube, IndicatorCube::fallbacks)
+                .description("indicator queries answered by SQL from scratch because the cube had not caught up in time").register(registry);
         this.transportMetrics = new TransportMetrics(transport, registry);
         // Heap against bin/tonle's -Xmx, threads and CPU: what an operator watches before raising
         // the heap (docs/OPERATIONS.md, "Memory").
