@@ -13,21 +13,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 import ch.qos.logback.classic.Logger;
@@ -37,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.config.Settings;
-import org.tonle.warehouse.CommitListener;
-import org.tonle.warehouse.FactRow;
 import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.WarehouseKey;
 
@@ -117,7 +109,7 @@ class AnalystSnapshotsEncryptionTest {
                 try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
                     s.execute(facts(3000, 3500));
                 }
-                commit(snapshots, ids(3000, 3500));
+                AnalystSnapshotsTest.commit(snapshots, List.of(), AnalystSnapshotsTest.ids(3000, 3500));
                 assertThat(rows(workers, sandbox, "SELECT count(*), count(*) FILTER (subject_key = '" + SUBJECT + "') FROM activities"))
                         .containsExactly(List.of(3500L, 4L));
                 assertThat(snapshots.lastWasIncremental()).as("the second snapshot was made incrementally").isTrue();
@@ -259,39 +251,6 @@ class AnalystSnapshotsEncryptionTest {
         return "INSERT INTO fact_activity SELECT md5('record-' || i)::UUID, 'social', 'client_contact', 'ZQ7',"
                 + " DATE '2015-08-01' + (i % 28)::INTEGER, CASE WHEN i % 1000 = 7 THEN '" + SUBJECT + "'::UUID ELSE md5('person-' || i)::UUID END, 'client', 'F', 12::SMALLINT, '12-14', 1,"
                 + " '{\"setting\":\"" + SETTING + "\"}' FROM range(" + from + ", " + to + ") t(i)";
-    }
-
-    private static List<FactRow> ids(int from, int to) {
-        List<FactRow> rows = new ArrayList<>();
-        for (int i = from; i < to; i++) {
-            rows.add(new FactRow(recordId(i), null, null, null, null, null, null, null, null, 0, Map.of(), List.of()));
-        }
-        return rows;
-    }
-
-    /** The UUID DuckDB makes of {@code md5('record-' || i)}. */
-    private static UUID recordId(int i) {
-        try {
-            String hex = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(("record-" + i).getBytes(StandardCharsets.UTF_8)));
-            return UUID.fromString(hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void commit(AnalystSnapshots snapshots, List<FactRow> added) {
-        ReentrantLock lock = new ReentrantLock();
-        snapshots.counting(new CommitListener() {
-            @Override
-            public Lock commitLock() {
-                return lock;
-            }
-
-            @Override
-            public void committed(List<FactRow> removed, List<FactRow> added) {
-                // the cube's part; nothing here
-            }
-        }).committed(List.of(), added);
     }
 
     private static WarehouseKey key() {

@@ -157,7 +157,8 @@ class AnalystSnapshotsTest {
         return "md5('record-' || " + i + ")::UUID";
     }
 
-    private static List<FactRow> ids(int from, int to) {
+    /** Facts naming only the record ids DuckDB makes of {@code md5('record-' || i)}, as a commit names them. */
+    static List<FactRow> ids(int from, int to) {
         List<FactRow> rows = new ArrayList<>();
         for (int i = from; i < to; i++) {
             rows.add(new FactRow(recordId(i), null, null, null, null, null, null, null, null, 0, Map.of(), List.of()));
@@ -211,7 +212,8 @@ class AnalystSnapshotsTest {
         commit(snapshots, List.of(), List.of());
     }
 
-    private static void commit(AnalystSnapshots snapshots, List<FactRow> removed, List<FactRow> added) {
+    /** Tells the snapshots of a commit, as the record store does (no cube behind them). */
+    static void commit(AnalystSnapshots snapshots, List<FactRow> removed, List<FactRow> added) {
         ReentrantLock lock = new ReentrantLock();
         snapshots.counting(new CommitListener() {
             @Override

@@ -680,6 +680,19 @@ public final class IndicatorCube implements CommitListener {
         }
     }
 
+    /** Forgets a build that failed, tells its waiters why, and returns the cause to throw. */
+    private RuntimeException abandon(SliceId id, Build build, RuntimeException cause) {
+        applyLock.lock();
+        try {
+            building.remove(id, build);
+            inProgress.remove(build);
+        } finally {
+            applyLock.unlock();
+        }
+        build.done.completeExceptionally(cause);
+        return cause;
+    }
+
     private Slice buildAndPublish(SliceId id, Build build, Connection snapshot) {
         long started = System.nanoTime();
         Slice built;
@@ -688,15 +701,7 @@ public final class IndicatorCube implements CommitListener {
             builds.incrementAndGet();
             built = build(snapshot, id, build.attributes);
         } catch (RuntimeException e) {
-            applyLock.lock();
-            try {
-                building.remove(id, build);
-                inProgress.remove(build);
-            } finally {
-                applyLock.unlock();
-            }
-            build.done.completeExceptionally(e);
-            throw e;
+            throw abandon(id, build, e);
         } finally {
             closeQuietly(snapshot);
         }
@@ -705,15 +710,7 @@ public final class IndicatorCube implements CommitListener {
             // published (overtaken) then still answers its waiters with what they wait for.
             awaitApplied(committedSeq);
         } catch (NotCaughtUp e) {
-            applyLock.lock();
-            try {
-                building.remove(id, build);
-                inProgress.remove(build);
-            } finally {
-                applyLock.unlock();
-            }
-            build.done.completeExceptionally(e);
-            throw e;
+            throw abandon(id, build, e);
         }
         applyLock.lock();
         try {
