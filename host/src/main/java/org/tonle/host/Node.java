@@ -226,6 +226,7 @@ public final class Node implements AutoCloseable {
         // only now: the writer has just repaired facts after a crash (reconcile), which the cube does not follow.
         Path cubeFile = data.resolve("indicator-cube.bin");
         cube.restoreInBackground(cubeFile);
+        parts.add(0, cube);
         parts.add(0, () -> cube.persist(cubeFile));
         Periods periods = new Periods(warehouse);
         writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));

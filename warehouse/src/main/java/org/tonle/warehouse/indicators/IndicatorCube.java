@@ -92,7 +92,7 @@ import org.tonle.warehouse.WarehouseException;
  * when no other live record of that person falls in it, read from the warehouse by the writer
  * as the commit lands.
  */
-public final class IndicatorCube implements CommitListener {
+public final class IndicatorCube implements CommitListener, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndicatorCube.class);
     private static final ObjectMapper JSON = Json.MAPPER;
@@ -122,7 +122,7 @@ public final class IndicatorCube implements CommitListener {
     private volatile long appliedSeq;
     /** Notified each time the applier has applied a commit. */
     private final Object progress = new Object();
-    private Thread applier;
+    private volatile Thread applier;
     /** How long a query waits for the applier before it is answered from scratch by SQL. */
     private volatile long maxWaitNanos = TimeUnit.SECONDS.toNanos(10);
     /** Commits the applier could not apply (each dropped every slice); queries answered by SQL because it lagged. */
@@ -916,11 +916,29 @@ public final class IndicatorCube implements CommitListener {
         committedSeq = commit.seq();
     }
 
-    private synchronized void startApplier() {
+    private void startApplier() {
+        if (applier == null) { // every commit passes here: no monitor once it runs
+            startApplierOnce();
+        }
+    }
+
+    private synchronized void startApplierOnce() {
         if (applier == null) {
             applier = new Thread(this::applyForever, "tonle-cube-applier");
             applier.setDaemon(true);
             applier.start();
+        }
+    }
+
+    /**
+     * Ends the applier thread once the node stops (after the last commit and persist): it holds
+     * the whole cube, which would otherwise outlive the node in a JVM that starts another.
+     */
+    @Override
+    public synchronized void close() {
+        Thread running = applier;
+        if (running != null) {
+            running.interrupt();
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.AfterEach;
@@ -76,6 +77,7 @@ class IndicatorCubeApplierTest {
     void tearDown() {
         scheduler.shutdownNow();
         cube.beforeApply(() -> { });
+        cube.close();
         store.close();
         warehouse.close();
     }
@@ -118,6 +120,18 @@ class IndicatorCubeApplierTest {
         assertThat(people()).as("the acknowledged write is in the next query").isEqualTo(4);
         assertThat(cube.fallbacks()).as("answered by the cube, which waited, not by SQL").isZero();
         assertThat(cube.lag()).isZero();
+    }
+
+    @Test
+    void closingTheCubeEndsItsApplierThread() throws Exception {
+        AtomicReference<Thread> applier = new AtomicReference<>();
+        cube.beforeApply(() -> applier.set(Thread.currentThread()));
+        store.commit(List.of(contact(4, "B")));
+        assertThat(people()).isEqualTo(4);
+        assertThat(applier.get()).isNotNull();
+        cube.close();
+        applier.get().join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(applier.get().isAlive()).as("the applier holds the whole cube; it must not outlive the node").isFalse();
     }
 
     @Test
