@@ -14,7 +14,6 @@ import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
-
 /**
  * The log of every Tonle process, set up in code: logback finds this class through
  * {@code META-INF/services} before it would look for an XML file, and parsing one cost a node's
