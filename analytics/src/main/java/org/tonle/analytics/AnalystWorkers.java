@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AnalystWorkers implements AutoCloseable {
 
+    /** What a worker inherits of the node's environment: where it runs, nothing secret. */
+    static final Set<String> WORKER_ENVIRONMENT = Set.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR");
     private static final Logger LOG = LoggerFactory.getLogger(AnalystWorkers.class);
     /** How often the watchdog reads a busy worker's resident size. */
     static final Duration WATCH = Duration.ofMillis(5);
@@ -334,7 +336,11 @@ public final class AnalystWorkers implements AutoCloseable {
             // and cannot delete it when the worker is killed: the worker's own folder, deleted after it.
             args.add(args.indexOf("-cp"), "-Djava.io.tmpdir=" + folder);
             args.addAll(List.of(folder.toString(), limits.memoryLimit(), Integer.toString(limits.threads()), limits.maxTempSize()));
-            Process process = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            ProcessBuilder builder = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.PIPE);
+            // The node's environment may hold the warehouse key (warehouse.encryption.key_env) and
+            // the backup passphrase; a process that runs analysts' SQL gets none of it.
+            builder.environment().keySet().retainAll(WORKER_ENVIRONMENT);
+            Process process = builder.start();
             Worker worker = new Worker(number, process, folder);
             live.add(worker);
             worker.pumpErrors();

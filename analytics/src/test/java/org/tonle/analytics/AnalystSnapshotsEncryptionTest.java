@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -124,6 +125,12 @@ class AnalystSnapshotsEncryptionTest {
                             assertThat(text).as("worker %d's %s", pid, what).doesNotContain(key);
                         }
                     }
+                    // Nor anything of the node's environment beyond where to run (the warehouse
+                    // key's variable, the backup passphrase): only the allowed names.
+                    String environ = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.ISO_8859_1);
+                    assertThat(Arrays.stream(environ.split("\0")).filter(e -> !e.isEmpty()).map(e -> e.substring(0, e.indexOf('='))))
+                            .as("worker %d's environment (PWD is the JDK's launcher's own)", pid)
+                            .isSubsetOf(Stream.concat(AnalystWorkers.WORKER_ENVIRONMENT.stream(), Stream.of("PWD")).toList());
                 }
                 List<Path> snapshotFiles;
                 try (Stream<Path> files = Files.walk(warehouse.spillFolder().resolve("analyst-snapshot"))) {

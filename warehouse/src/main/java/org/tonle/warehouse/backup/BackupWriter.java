@@ -97,6 +97,13 @@ public final class BackupWriter {
                             + "' (FORMAT parquet, COMPRESSION zstd" + sealed + ")");
                     tables.add(new Manifest.Table(table, "tables/" + table + ".parquet", rows, sha256(file)));
                 }
+                if (encrypt) {
+                    // The key stays registered in this DuckDB instance, which every connection
+                    // shares: replace it with one nobody knows once the tables are staged.
+                    byte[] forget = new byte[32];
+                    RANDOM.nextBytes(forget);
+                    s.execute("PRAGMA add_parquet_key('" + PARQUET_KEY + "', '" + Base64.getEncoder().encodeToString(forget) + "')");
+                }
                 try (ResultSet rs = s.executeQuery("SELECT sequence_name, last_value FROM duckdb_sequences()"
                         + " WHERE database_name = current_database() AND schema_name = 'main' ORDER BY sequence_name")) {
                     while (rs.next()) {
@@ -132,6 +139,19 @@ public final class BackupWriter {
             throw new UncheckedIOException("cannot write the backup: " + e.getMessage(), e);
         } finally {
             deleteTree(staging);
+        }
+    }
+
+    /** Refuses a table key that is not 32 bytes in base64 (one from a manifest is spliced into SQL). */
+    static void checkParquetKey(String parquetKey) {
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(parquetKey);
+        } catch (IllegalArgumentException e) {
+            key = new byte[0];
+        }
+        if (key.length != 32 || !parquetKey.equals(Base64.getEncoder().encodeToString(key))) {
+            throw new BackupException("the manifest's parquet_key is not a 256-bit key in base64; is it a Tonle backup?");
         }
     }
 

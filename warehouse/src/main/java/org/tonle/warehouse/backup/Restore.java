@@ -212,6 +212,10 @@ public final class Restore {
             throw new BackupException("the escrowed key is not the key the warehouse was built with; the backup is damaged");
         }
         for (Manifest.Table table : manifest.tables()) {
+            if (!table.file().equals("tables/" + table.name() + ".parquet") || !BackupWriter.TABLE_NAME.matcher(table.name()).matches()) {
+                throw new BackupException("the manifest names table " + table.name() + " in '" + table.file()
+                        + "', not where a backup puts it; is it a Tonle backup?");
+            }
             Path file = staged(work, table.file());
             if (!Files.exists(file)) {
                 throw new BackupException("table " + table.name() + " is missing from the archive");
@@ -244,6 +248,9 @@ public final class Restore {
             Set<String> tables = Set.copyOf(BackupWriter.tableNames(s));
             String sealed = "";
             if (manifest.parquetKey() != null) {
+                // The manifest is the archive's word, not ours: a key that is not 32 bytes of
+                // base64 never reaches the statement (it is spliced into it).
+                BackupWriter.checkParquetKey(manifest.parquetKey());
                 // Reading needs no crypto module that writes: a plain warehouse restores these too.
                 s.execute("PRAGMA add_parquet_key('" + BackupWriter.PARQUET_KEY + "', '" + manifest.parquetKey() + "')");
                 sealed = ", encryption_config = {footer_key: '" + BackupWriter.PARQUET_KEY + "'}";

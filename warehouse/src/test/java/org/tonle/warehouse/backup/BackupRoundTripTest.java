@@ -20,7 +20,13 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -198,6 +204,48 @@ class BackupRoundTripTest {
             assertThat(rows(warehouse, "SELECT * FROM audit_log ORDER BY id")).isEqualTo(before);
         }
         assertThat(BackupWriter.withoutKey("near '" + written.parquetKey() + "'", written.parquetKey())).doesNotContain(written.parquetKey());
+    }
+
+    /**
+     * A backup sealed to a custodian's public key is not signed: anyone with that key can seal an
+     * archive. Its manifest's table key is spliced into the restore's SQL, and its file names
+     * into paths: one that is not a 256-bit base64 key, or a table file outside tables/, is
+     * refused before either is used.
+     */
+    @Test
+    void aHostileManifestCannotInjectSqlOrPointOutsideTheArchive(@TempDir Path dir) throws Exception {
+        byte[] plain = OpenPgp.decrypt(new ByteArrayInputStream(smallBackup(dir.resolve("source"))), Secret.passphrase(PASSPHRASE))
+                .readAllBytes();
+        String valid = Base64.getEncoder().encodeToString(new byte[32]);
+        for (String key : List.of(valid + "'); CREATE TABLE pwned AS SELECT 1 x; SELECT ('", "c2hvcnQ=", "not base64 at all")) {
+            byte[] hostile = rewriteManifest(plain, manifest -> manifest.put("parquet_key", key));
+            Path target = dir.resolve("target-" + Math.abs(key.hashCode()));
+            assertThatThrownBy(() -> Restore.restore(new ByteArrayInputStream(hostile), target, BackupRoundTripTest::fingerprint))
+                    .isInstanceOf(BackupException.class).hasMessageContaining("parquet_key");
+            assertThat(target).doesNotExist();
+        }
+        byte[] elsewhere = rewriteManifest(plain, manifest -> ((ObjectNode) manifest.withArray("tables").get(0)).put("file", "../../secrets/subject-key"));
+        assertThatThrownBy(() -> Restore.restore(new ByteArrayInputStream(elsewhere), dir.resolve("target-path"), BackupRoundTripTest::fingerprint))
+                .isInstanceOf(BackupException.class).hasMessageContaining("not where a backup puts it");
+    }
+
+    /** The same zip with its manifest changed. */
+    private static byte[] rewriteManifest(byte[] zip, Consumer<ObjectNode> change) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip)); ZipOutputStream rewritten = new ZipOutputStream(out)) {
+            for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                byte[] bytes = in.readAllBytes();
+                if (entry.getName().equals(Manifest.ENTRY)) {
+                    ObjectNode manifest = (ObjectNode) BackupWriter.JSON.readTree(bytes);
+                    change.accept(manifest);
+                    bytes = BackupWriter.JSON.writeValueAsBytes(manifest);
+                }
+                rewritten.putNextEntry(new ZipEntry(entry.getName()));
+                rewritten.write(bytes);
+                rewritten.closeEntry();
+            }
+        }
+        return out.toByteArray();
     }
 
     private static void inspect(Path staging, List<String> files, List<String> readable, String marker) throws IOException {
