@@ -24,9 +24,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +42,16 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.apache.arrow.flight.CallHeaders;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightClientMiddleware;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.auth2.BearerCredentialWriter;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.flight.sql.FlightSqlClient;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +61,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.tonle.analytics.flight.FlightSqlServer;
 import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
 
@@ -573,6 +586,46 @@ class AdHocSqlIT {
                         .header("Accept", "text/csv").POST(HttpRequest.BodyPublishers.ofString(body("SELECT 1", 1))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(csv.headers().firstValue("Tonle-As-Of")).hasValueSatisfying(v -> assertThat(Instant.parse(v)).isAfterOrEqualTo(before));
+    }
+
+    @Test
+    void flightSqlAnswersSayUpToWhenTheyHoldEveryCommit() throws Exception {
+        Instant before = Instant.now();
+        String record = "{\"id\":\"%s\",\"program\":\"awareness\",\"type\":\"training\",\"office\":\"SHV\",\"date\":\"2014-11-23\","
+                + "\"attributes\":{\"topic\":\"reporting\"},\"participants\":[{\"group\":\"student\",\"sex\":\"M\",\"count\":3}]}";
+        TestNode.Response posted = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/json",
+                record.formatted(UUID.randomUUID()), null);
+        assertThat(posted.status()).as(posted.body()).isEqualTo(200);
+        countsBefore = rawCounts();
+        Map<String, String> asOfHeaders = new ConcurrentHashMap<>();
+        FlightClientMiddleware.Factory headers = info -> new FlightClientMiddleware() {
+            @Override
+            public void onBeforeSendingHeaders(CallHeaders outgoing) {
+            }
+
+            @Override
+            public void onHeadersReceived(CallHeaders incoming) {
+                Optional.ofNullable(incoming.get(FlightSqlServer.AS_OF_HEADER)).ifPresent(v -> asOfHeaders.put(info.method().name(), v));
+            }
+
+            @Override
+            public void onCallCompleted(CallStatus status) {
+            }
+        };
+        try (RootAllocator allocator = new RootAllocator();
+             FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", node.node().flightPort()))
+                     .intercept(headers).build()) {
+            FlightSqlClient sql = new FlightSqlClient(client);
+            CredentialCallOption analyst = new CredentialCallOption(new BearerCredentialWriter(ANALYST_TOKEN));
+            FlightInfo info = sql.execute("SELECT 41 + 1 AS answer", analyst);
+            try (FlightStream stream = sql.getStream(info.getEndpoints().get(0).getTicket(), analyst)) {
+                assertThat(stream.next()).isTrue();
+                assertThat(stream.getRoot().getVector("answer").getObject(0)).isEqualTo(42);
+                String inSchema = stream.getSchema().getCustomMetadata().get(FlightSqlServer.AS_OF_METADATA);
+                assertThat(Instant.parse(inSchema)).isAfterOrEqualTo(before).isBeforeOrEqualTo(Instant.now());
+                assertThat(asOfHeaders).containsEntry("DO_GET", inSchema);
+            }
+        }
     }
 
     private static long rssKb() {

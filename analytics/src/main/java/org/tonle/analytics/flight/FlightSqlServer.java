@@ -1,9 +1,10 @@
 package org.tonle.analytics.flight;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,6 +43,7 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.analytics.AnalystWorkers;
 import org.tonle.analytics.SqlRefusedException;
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
@@ -156,16 +158,23 @@ public final class FlightSqlServer implements AutoCloseable {
 
     private static final FlightServerMiddleware.Key<Audited> AUDIT = FlightServerMiddleware.Key.of("tonle-audit");
 
+    /** The gRPC header of an answer's {@code as_of}, as {@code Tonle-As-Of} is over HTTP. */
+    public static final String AS_OF_HEADER = "tonle-as-of";
+    /** The same instant in the answer's Arrow schema, for clients that do not show headers (ADBC, pyarrow). */
+    public static final String AS_OF_METADATA = "tonle.as_of";
+
     /**
      * One audit entry for every Flight call that passed authentication, whatever it was
      * (statements, prepared statements, catalogue and schema calls, calls Tonle does not serve)
      * and however it ended; calls refused at authentication are audited by the authenticator.
-     * The statements themselves are audited with their text by {@link SqlService}.
+     * The statements themselves are audited with their text by {@link SqlService}. An answer's
+     * {@code as_of} leaves in this call's headers.
      */
     private static final class Audited implements FlightServerMiddleware {
         private final SqlService sql;
         private final String method;
         private final Caller caller;
+        private volatile Instant asOf;
 
         Audited(SqlService sql, String method, Caller caller) {
             this.sql = sql;
@@ -175,7 +184,10 @@ public final class FlightSqlServer implements AutoCloseable {
 
         @Override
         public void onBeforeSendingHeaders(CallHeaders outgoingHeaders) {
-            // nothing to add
+            Instant answeredAsOf = asOf;
+            if (answeredAsOf != null) {
+                outgoingHeaders.insert(AS_OF_HEADER, answeredAsOf.toString());
+            }
         }
 
         @Override
@@ -430,10 +442,20 @@ public final class FlightSqlServer implements AutoCloseable {
         /** Sends an answer the sandbox has already read within its caps (an answer too large is refused before any batch). */
         private void stream(Statement statement, CallContext context, ServerStreamListener listener) {
             try {
-                byte[] answer = guarded(() -> sql.arrow(caller(context), statement.sql(), ROW_CAP, ENDPOINT));
-                try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(answer), sql.allocator())) {
-                    listener.start(reader.getVectorSchemaRoot());
+                AnalystWorkers.Answer<byte[]> answer = guarded(() -> sql.arrowAnswer(caller(context), statement.sql(), ROW_CAP, ENDPOINT));
+                Audited call = context.getMiddleware(AUDIT);
+                if (call != null) {
+                    call.asOf = answer.asOf();
+                }
+                try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(answer.value()), sql.allocator())) {
+                    VectorSchemaRoot read = reader.getVectorSchemaRoot();
+                    Map<String, String> metadata = new HashMap<>(Optional.ofNullable(read.getSchema().getCustomMetadata()).orElse(Map.of()));
+                    metadata.put(AS_OF_METADATA, answer.asOf().toString());
+                    // The same vectors under a schema that also says as of when; the reader refills them batch by batch.
+                    VectorSchemaRoot sent = new VectorSchemaRoot(new Schema(read.getSchema().getFields(), metadata), read.getFieldVectors(), 0);
+                    listener.start(sent);
                     while (reader.loadNextBatch()) {
+                        sent.setRowCount(read.getRowCount());
                         listener.putNext();
                     }
                     listener.completed();
