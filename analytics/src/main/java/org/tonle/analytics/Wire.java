@@ -87,8 +87,8 @@ final class Wire {
         /** Never the key. */
         @Override
         public String toString() {
-            return "Request[snapshot=" + snapshot + ", encrypted=" + (key != null && !key.isEmpty()) + ", builtinCrypto=" + builtinCrypto + ", mode=" + mode
-                    + "]";
+            return "Request[snapshot=" + snapshot + ", encrypted=" + (key != null && !key.isEmpty()) + ", builtinCrypto=" + builtinCrypto
+                    + ", mode=" + mode + "]";
         }
     }
 
