@@ -256,6 +256,15 @@ public final class AnalystSnapshots implements AutoCloseable {
         return key == null ? null : key.text();
     }
 
+    /**
+     * Whether the node's configuration accepts DuckDB's built-in crypto module for the encrypted
+     * snapshots' spill where httpfs (OpenSSL) does not load (warehouse.encryption.builtin_crypto):
+     * the node's own decision, handed to the analyst workers with each statement.
+     */
+    boolean builtinCrypto() {
+        return warehouse.builtinCryptoAccepted();
+    }
+
     /** The views copied record by record in an incremental snapshot (for tests). */
     Set<String> recordViews() {
         return recordViews;

@@ -226,8 +226,9 @@ public final class AnalystWorkers implements AutoCloseable {
         boolean healthy = false;
         try {
             // The snapshot's key (an encrypted warehouse's) crosses the worker's standard input only.
-            worker.send(new Wire.Request(snapshot.file().toAbsolutePath().toString(), snapshots.keyText(), mode, sqlCap, rowLimit,
-                    limits.maxAnswerBytes(), checked));
+            // With it the node's consent to DuckDB's built-in crypto module: a worker without httpfs refuses otherwise.
+            worker.send(new Wire.Request(snapshot.file().toAbsolutePath().toString(), snapshots.keyText(), snapshots.builtinCrypto(),
+                    mode, sqlCap, rowLimit, limits.maxAnswerBytes(), checked));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             while (true) {
                 byte type = worker.out.readByte();

@@ -138,7 +138,7 @@ public final class SqlWorker {
         Wire.Frames frames = new Wire.Frames(out);
         String refusal;
         try {
-            Connection c = snapshot(request.snapshot(), request.key());
+            Connection c = snapshot(request.snapshot(), request.key(), request.builtinCrypto());
             String text = Sql.load("sql/sandbox-capped.sql").replace("${query}", request.sql())
                     .replace("${cap}", Long.toString(Math.max(0, request.sqlCap())));
             try (PreparedStatement statement = c.prepareStatement(text)) {
@@ -154,6 +154,8 @@ public final class SqlWorker {
             frames.flushFrame();
             Wire.frame(out, Wire.END, new byte[0], 0);
             return;
+        } catch (NoCrypto e) {
+            refusal = e.getMessage();
         } catch (TooLarge e) {
             refusal = "the answer is larger than the answer size cap of " + megabytes(request.maxAnswerBytes())
                     + " (sql.max_answer_bytes) and was refused; ask for fewer rows or columns, or aggregate";
@@ -173,9 +175,9 @@ public final class SqlWorker {
      * under its own name (the warehouse's catalogue, so qualified names resolve), with the key
      * the node sent where the warehouse is encrypted. Without the key DuckDB refuses the file.
      */
-    private Connection snapshot(String path, String key) throws SQLException {
+    private Connection snapshot(String path, String key, boolean builtinCrypto) throws SQLException {
         // The same file with another key (or none) is opened anew, and refused unless the key is right.
-        String opening = path + "\n" + (key == null ? "" : key);
+        String opening = path + "\n" + (key == null ? "" : key) + "\n" + builtinCrypto;
         if (opening.equals(openPath)) {
             return open;
         }
@@ -190,7 +192,7 @@ public final class SqlWorker {
         boolean encrypted = key != null && !key.isEmpty();
         try (Statement s = c.createStatement()) {
             if (encrypted) {
-                encryptSpill(c);
+                encryptSpill(c, builtinCrypto);
             }
             s.execute("ATTACH '" + path.replace("'", "''") + "' AS \"" + catalog.replace("\"", "\"\"") + "\" (READ_ONLY"
                     + (encrypted ? ", ENCRYPTION_KEY '" + key.replace("'", "''") + "'" : "") + ")");
@@ -207,6 +209,9 @@ public final class SqlWorker {
         } catch (SQLException e) {
             c.close();
             throw new SQLException(SnapshotKey.redacted(e.getMessage(), key));
+        } catch (NoCrypto e) {
+            c.close();
+            throw e;
         }
         open = c;
         openPath = opening;
@@ -215,14 +220,23 @@ public final class SqlWorker {
 
     /**
      * What a statement spills of an encrypted snapshot is encrypted too: with OpenSSL from
-     * DuckDB's httpfs extension where it is installed, else DuckDB's built-in module (the node
-     * runs only where one of them is accepted, docs/OPERATIONS.md).
+     * DuckDB's httpfs extension where it loads, else with DuckDB's built-in module only where the
+     * node's configuration accepts it ({@code builtinCrypto}, sent by the node as it decided at
+     * its start, docs/OPERATIONS.md); otherwise the statement is refused before the snapshot is
+     * even attached, so nothing of it is read or written.
      */
-    private static void encryptSpill(Connection c) throws SQLException {
+    private static void encryptSpill(Connection c, boolean builtinCrypto) throws SQLException {
         // The driver closes a statement that failed: one statement per step.
         try (Statement s = c.createStatement()) {
             s.execute("LOAD httpfs");
         } catch (SQLException noOpenSsl) {
+            if (!builtinCrypto) {
+                throw new NoCrypto("the query was not run: the analyst snapshot is encrypted, and this analyst worker cannot load"
+                        + " DuckDB's OpenSSL crypto module (its httpfs extension: " + firstLine(String.valueOf(noOpenSsl.getMessage()))
+                        + ") to encrypt what a query spills; DuckDB's built-in module is used only where"
+                        + " warehouse.encryption.builtin_crypto is true. Install httpfs for the node's DuckDB version, or accept the"
+                        + " built-in module (docs/OPERATIONS.md)");
+            }
             try (Statement s = c.createStatement()) {
                 s.execute("SET force_mbedtls_unsafe = true");
             }
@@ -312,6 +326,13 @@ public final class SqlWorker {
 
     private static String firstLine(String message) {
         return message.lines().filter(l -> !l.isBlank()).findFirst().orElse(message).strip();
+    }
+
+    /** An encrypted snapshot where neither OpenSSL loads nor the built-in module is accepted: refused, nothing run. */
+    private static final class NoCrypto extends RuntimeException {
+        NoCrypto(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static final class TooLarge extends RuntimeException {

@@ -58,14 +58,18 @@ final class Wire {
 
     /**
      * One statement for a worker: the snapshot to read, the key it is encrypted with (empty where
-     * it is plain; it crosses the worker's standard input only), the checked SQL and its caps.
+     * it is plain; it crosses the worker's standard input only), whether the node's configuration
+     * accepts DuckDB's built-in crypto module where httpfs (OpenSSL) does not load
+     * ({@code warehouse.encryption.builtin_crypto}), the checked SQL and its caps.
      */
-    record Request(String snapshot, String key, byte mode, long sqlCap, int rowLimit, long maxAnswerBytes, String sql) {
+    record Request(String snapshot, String key, boolean builtinCrypto, byte mode, long sqlCap, int rowLimit, long maxAnswerBytes,
+                   String sql) {
 
         void write(DataOutputStream out) throws IOException {
             out.writeInt(RUN);
             text(out, snapshot);
             text(out, key == null ? "" : key);
+            out.writeBoolean(builtinCrypto);
             out.writeByte(mode);
             out.writeLong(sqlCap);
             out.writeInt(rowLimit);
@@ -76,14 +80,15 @@ final class Wire {
 
         /** The rest of a request after its {@link #RUN}. */
         static Request read(DataInputStream in) throws IOException {
-            return new Request(text(in, 1 << 16), text(in, 1 << 10), in.readByte(), in.readLong(), in.readInt(), in.readLong(),
-                    text(in, 16 << 20));
+            return new Request(text(in, 1 << 16), text(in, 1 << 10), in.readBoolean(), in.readByte(), in.readLong(), in.readInt(),
+                    in.readLong(), text(in, 16 << 20));
         }
 
         /** Never the key. */
         @Override
         public String toString() {
-            return "Request[snapshot=" + snapshot + ", encrypted=" + (key != null && !key.isEmpty()) + ", mode=" + mode + "]";
+            return "Request[snapshot=" + snapshot + ", encrypted=" + (key != null && !key.isEmpty()) + ", builtinCrypto=" + builtinCrypto
+                    + ", mode=" + mode + "]";
         }
     }
 

@@ -189,7 +189,7 @@ class AnalystSnapshotsEncryptionTest {
 
     /** The worker's answer to one statement: "type:" and the text of its frames (rows as sent). */
     private static String ask(DataOutputStream in, DataInputStream out, String snapshot, String key, String sql) throws IOException {
-        new Wire.Request(snapshot, key, Wire.ROWS, 10, 10, 1 << 20, sql).write(in);
+        new Wire.Request(snapshot, key, true, Wire.ROWS, 10, 10, 1 << 20, sql).write(in);
         StringBuilder answer = new StringBuilder();
         while (true) {
             String frame = frame(out);

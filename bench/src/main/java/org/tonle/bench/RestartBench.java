@@ -47,7 +47,8 @@ import org.tonle.warehouse.indicators.Period;
  * scratch, computed here beforehand). Baseline in the same run: an empty node, from launch to
  * {@code /health}. For each size: the first start without a persisted cube, restarts after a
  * clean stop (the cube comes back from its file), and a restart after a record was committed
- * and the node killed with SIGKILL before it could persist (that activity's slice is stale).
+ * and the node killed with SIGKILL before it could persist (the file no longer matches the
+ * warehouse's state: nothing of it comes back, the cube is rebuilt).
  *
  * <pre>bin/bench restart [RECORDS[,RECORDS...]] [ROUNDS]   (defaults 3000000 and 3)</pre>
  */
@@ -117,7 +118,7 @@ public final class RestartBench {
                 median(restoredHealth), median(restored), median(restored) / baseline, list(restored));
         System.out.println("    " + lastLine(log, "Indicator cube:"));
 
-        // A commit the persisted cube does not hold, then SIGKILL: client_contact is stale.
+        // A commit the persisted cube does not hold, then SIGKILL: the file is not taken back.
         try (Server server = Server.start(data, log)) {
             server.post("{\"id\":\"" + UUID.randomUUID() + "\",\"program\":\"social\",\"type\":\"client_contact\",\"office\":\"PNH\","
                     + "\"date\":\"2015-06-01\",\"subject\":{\"ref\":\"RESTART-BENCH-" + UUID.randomUUID() + "\",\"role\":\"client\","

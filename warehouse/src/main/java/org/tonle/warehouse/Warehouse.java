@@ -29,6 +29,8 @@ public final class Warehouse implements AutoCloseable {
     private final Path file;
     private final DuckDBConnection root;
     private final boolean encrypted;
+    /** Whether the configuration accepts DuckDB's built-in crypto module where httpfs (OpenSSL) does not load. */
+    private final boolean builtinCrypto;
     /** Null for a plain warehouse; else what seals the indicator cube's file under the warehouse key. */
     private final SealedFiles cubeSeal;
 
@@ -36,6 +38,7 @@ public final class Warehouse implements AutoCloseable {
         this.file = file;
         this.root = root;
         this.encrypted = key != null;
+        this.builtinCrypto = key != null && key.builtinCrypto();
         this.cubeSeal = key == null ? null : new SealedFiles(key, "indicator cube");
     }
 
@@ -167,6 +170,15 @@ public final class Warehouse implements AutoCloseable {
     /** Whether the warehouse file is encrypted at rest. */
     public boolean encrypted() {
         return encrypted;
+    }
+
+    /**
+     * Whether the operator accepted DuckDB's built-in crypto module for this encrypted warehouse
+     * ({@code warehouse.encryption.builtin_crypto}): every other DuckDB instance that writes its
+     * data encrypted (the analyst workers' spill) may use it only then; false for a plain one.
+     */
+    public boolean builtinCryptoAccepted() {
+        return builtinCrypto;
     }
 
     /**

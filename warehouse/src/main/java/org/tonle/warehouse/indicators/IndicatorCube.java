@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,6 +28,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,7 @@ import org.tonle.core.declaration.Programme;
 import org.tonle.programme.api.ParticipantTally;
 import org.tonle.warehouse.CommitListener;
 import org.tonle.warehouse.FactRow;
+import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.SealedFiles;
 import org.tonle.warehouse.Sql;
 import org.tonle.warehouse.Warehouse;
@@ -1154,9 +1157,29 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
 
     /** "TNLC" and the layout's version: a file of another layout is not read (the cube is rebuilt). */
     private static final int MAGIC = 0x544E4C43;
-    private static final int LAYOUT = 2;
+    private static final int LAYOUT = 3;
     /** The fingerprint of an activity without facts. */
     private static final String NO_FACTS = "none";
+    /** The node_setting holding the token of the last persist, until the next start replaces it (sql/cube-file-state.sql). */
+    private static final String FILE_STATE = "indicator_cube_file";
+    private static final SecureRandom TOKENS = new SecureRandom();
+    /** Test hook: the restore takes the file's fingerprints for the warehouse's, as a forged collision would make them. */
+    private volatile boolean fingerprintsCollideForTests;
+
+    /**
+     * The warehouse state a persisted file is bound to: the token written into the warehouse with
+     * it (a random 128-bit value, a new one at every persist and every start) and the number of
+     * record versions stored then. Inside the sealed file where the warehouse is encrypted.
+     */
+    private record FileState(String token, long versions) {
+    }
+
+    /** A file bound to another warehouse state than the current one: taken back in no part. */
+    private static final class OtherState extends IOException {
+        OtherState(String message) {
+            super(message);
+        }
+    }
 
     /**
      * What a restore did: slices taken from the file as they were, slices left out because the
@@ -1167,11 +1190,13 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
 
     /**
      * Writes every built slice to {@code file}, with the fingerprint of the facts it reflects
-     * (count and digest per activity, read from the warehouse while no commit can land), so that
-     * a restart can take it back instead of scanning the warehouse. Holds the commit lock while
-     * it writes, once the applier has applied every commit (or writes nothing when it does not
-     * within the queries' wait): a node calls it when it stops, after the last commit. Written to a temporary
-     * file and moved into place, so a crash leaves the previous file or none, never half of one.
+     * (count and digest per activity, read from the warehouse while no commit can land) and the
+     * warehouse state it was written from (a new token, written into the warehouse too, and the
+     * number of record versions), so that a restart can take it back instead of scanning the
+     * warehouse. Holds the commit lock while it writes, once the applier has applied every
+     * commit (or writes nothing when it does not within the queries' wait): a node calls it when
+     * it stops, after the last commit. Written to a temporary file and moved into place, so a
+     * crash leaves the previous file or none, never half of one.
      */
     public void persist(Path file) {
         restoring.join();
@@ -1183,13 +1208,15 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
             try {
                 awaitCaughtUp();
             } catch (NotCaughtUp e) {
-                // The file of the last persist stays: a restart checks its fingerprints anyway.
+                // No file: the one of the last persist no longer matches the warehouse's token (replaced at start).
                 LOG.warn("Indicator cube not written to {}: {}", file, e.getMessage());
                 return;
             }
             // No commit lands (commitLock) and none is left to apply: the slices, the fingerprints
             // and the warehouse all reflect the same, last commit.
             Map<SliceId, String> fingerprints = fingerprints();
+            // Bound to this state: a new token in the warehouse (any older file no longer matches it) and the versions stored.
+            FileState stamped = stamp();
             applyLock.lock();
             state.readLock().lock();
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -1198,7 +1225,7 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                 SealedFiles seal = warehouse.cubeSeal();
                 OutputStream target = seal == null ? Channels.newOutputStream(channel) : seal.seal(Channels.newOutputStream(channel));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(target, 1 << 16));
-                written = write(out, fingerprints);
+                written = write(out, stamped, fingerprints);
                 out.flush();
                 if (seal != null) {
                     // writes the tag; the channel stays open
@@ -1243,19 +1270,27 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
     }
 
     /**
-     * Takes back the slices of a {@link #persist persisted} cube whose fingerprint still equals
-     * the warehouse's; the others (the activity had commits since, e.g. after a crash between a
-     * commit and the next persist, or a restore of a backup) are left to be built from the
-     * warehouse. Runs under the commit lock once every commit is applied, so no commit lands between the fingerprint and the
-     * slices being published. Only into an empty cube (at start, before any query); an
-     * unreadable file is ignored.
+     * Takes back the slices of a {@link #persist persisted} cube, only where the file was written
+     * from the warehouse exactly as it is now: bound to the token the persist wrote into the
+     * warehouse (which this call replaces, whatever it finds: a file is taken back once, by the
+     * start after the clean stop that wrote it) and to the number of record versions stored. A
+     * file of another state (commits since, as after a crash between a commit and the next
+     * persist; an older file put back; another warehouse) is not read further, and every slice is
+     * built from the warehouse. Of a file of this state, the slices whose fingerprint still equals
+     * the warehouse's come back (the others: the start's repair of facts changed them, or their
+     * declaration did). Runs under the commit lock once every commit is applied, so no commit
+     * lands between the checks and the slices being published. Only into an empty cube (at start,
+     * before any query); an unreadable file is ignored.
      */
     public Restored restore(Path file) {
         long started = System.nanoTime();
         commitLock.lock();
+        FileState now;
         try {
+            // From here on no file written before describes the warehouse, whatever follows.
+            now = consume();
             awaitCaughtUp();
-        } catch (NotCaughtUp e) {
+        } catch (NotCaughtUp | WarehouseException e) {
             commitLock.unlock();
             LOG.warn("Indicator cube: not restored from {}: {}", file, e.getMessage());
             return new Restored(0, 0, 0);
@@ -1266,14 +1301,17 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                 LOG.info("Indicator cube: not restored from {}, slices were already built", file);
                 return new Restored(0, 0, 0);
             }
-            Map<SliceId, String> current = fingerprints();
             Map<SliceId, Slice> read = new HashMap<>();
             Map<SliceId, String> persisted = new HashMap<>();
             try {
                 byte[] bytes = Files.readAllBytes(file);
-                read(ByteBuffer.wrap(warehouse.cubeSeal() == null ? bytes : warehouse.cubeSeal().open(bytes)), read, persisted);
+                read(ByteBuffer.wrap(warehouse.cubeSeal() == null ? bytes : warehouse.cubeSeal().open(bytes)), now, read, persisted);
             } catch (NoSuchFileException e) {
                 return new Restored(0, 0, 0);
+            } catch (OtherState e) {
+                LOG.info("Indicator cube: not restored from {}: it was not written from the warehouse as it is now ({});"
+                        + " every slice is built from the warehouse", file, e.getMessage());
+                return new Restored(0, 0, (System.nanoTime() - started) / 1_000_000);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Indicator cube: {} is unreadable ({}); the cube is built from the warehouse", file, e.toString());
                 synchronized (subjectsByNumber) {
@@ -1283,6 +1321,7 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                 }
                 return new Restored(0, 0, 0);
             }
+            Map<SliceId, String> current = fingerprintsCollideForTests ? persisted : fingerprints();
             int stale = 0;
             state.writeLock().lock();
             try {
@@ -1305,6 +1344,41 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
             applyLock.unlock();
             commitLock.unlock();
         }
+    }
+
+    /** At persist: a new token in the warehouse, and the state the file is bound to. */
+    private FileState stamp() {
+        new NodeSettings(warehouse).put(FILE_STATE, HexFormat.of().formatHex(token()));
+        return fileState();
+    }
+
+    /** At start: the state as the last persist left it, and a new token no file holds in the warehouse. */
+    private FileState consume() {
+        FileState state = fileState();
+        new NodeSettings(warehouse).put(FILE_STATE, HexFormat.of().formatHex(token()));
+        return state;
+    }
+
+    private static byte[] token() {
+        byte[] token = new byte[16];
+        TOKENS.nextBytes(token);
+        return token;
+    }
+
+    private FileState fileState() {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(Sql.load("sql/cube-file-state.sql"))) {
+            rs.next();
+            String token = rs.getString(2);
+            return new FileState(token == null ? "" : token, rs.getLong(1));
+        } catch (SQLException e) {
+            throw new WarehouseException("cannot read the warehouse for the indicator cube: " + e.getMessage(), e);
+        }
+    }
+
+    /** Test hook: the restore compares each slice's fingerprint in the file with itself, as a forged collision would. */
+    void fingerprintsCollideForTests() {
+        this.fingerprintsCollideForTests = true;
     }
 
     /** Each activity's facts as a count and an order-free digest (cube-fingerprint-*.sql). */
@@ -1331,9 +1405,11 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
         return fingerprints;
     }
 
-    private int write(DataOutputStream out, Map<SliceId, String> fingerprints) throws IOException {
+    private int write(DataOutputStream out, FileState state, Map<SliceId, String> fingerprints) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(LAYOUT);
+        writeString(out, state.token());
+        out.writeLong(state.versions());
         UUID[] byNumber;
         synchronized (subjectsByNumber) {
             byNumber = subjectsByNumber.toArray(new UUID[0]);
@@ -1368,11 +1444,22 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
         return slices.size();
     }
 
-    /** Reads what {@link #write} wrote; from memory, as bulk reads (bitmaps straight from the buffer). */
-    private void read(ByteBuffer in, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
+    /**
+     * Reads what {@link #write} wrote; from memory, as bulk reads (bitmaps straight from the
+     * buffer). A file bound to another state than {@code now} is refused before anything of it is taken.
+     */
+    private void read(ByteBuffer in, FileState now, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
         try {
             if (in.getInt() != MAGIC || in.getInt() != LAYOUT) {
                 throw new IOException("not an indicator cube of this release");
+            }
+            String token = readString(in);
+            long versions = in.getLong();
+            if (now.token().isEmpty() || !now.token().equals(token)) {
+                throw new OtherState("the warehouse holds another persist's token: the node started since, or the file is older");
+            }
+            if (versions != now.versions()) {
+                throw new OtherState("record versions stored: " + now.versions() + " now, " + versions + " in the file");
             }
             int persons = in.getInt();
             synchronized (subjectsByNumber) {
