@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -16,7 +17,9 @@ public final class Item {
     public enum Outcome { PENDING, ACCEPTED, DUPLICATE, REJECTED }
 
     private final int line;
-    private final ObjectNode node;
+    private ObjectNode node;
+    private Draft draft;
+    private Consumer<ObjectNode> pseudonymised;
     private String unparsed;
     private Integer lineLength;
     private String lineHash;
@@ -40,6 +43,13 @@ public final class Item {
         }
     }
 
+    /** A record read as a {@link Draft}; its tree is built only if it is needed. */
+    Item(int line, Draft draft) {
+        this(line, null, null);
+        this.draft = draft;
+        this.recordId = draft.id;
+    }
+
     /** The item of a void: it names a record and carries none. */
     static Item voiding(UUID id) {
         Item item = new Item(1, null, null);
@@ -55,7 +65,29 @@ public final class Item {
 
     /** The record as sent, with its subject ref already pseudonymised after the first step. */
     public ObjectNode node() {
+        if (node == null && draft != null) {
+            // Built from the same bytes, then given what Pseudonymise did to the draft.
+            node = draft.tree();
+            if (pseudonymised != null) {
+                pseudonymised.accept(node);
+            }
+        }
         return node;
+    }
+
+    /** The draft of a record read without a tree; null for a tree, a malformed line or a void. */
+    Draft draft() {
+        return draft;
+    }
+
+    /** Whether the record's tree exists (always, unless it is a draft not yet needed as a tree). */
+    boolean hasTree() {
+        return node != null;
+    }
+
+    /** What Pseudonymise does to this draft's tree, should it be built. */
+    void pseudonymised(Consumer<ObjectNode> step) {
+        this.pseudonymised = step;
     }
 
     /**

@@ -36,9 +36,22 @@ public final class Pseudonymise {
     }
 
     public void process(Submission submission) {
+        boolean trusted = submission.trusted();
         for (Item item : submission.items()) {
-            if (item.node() != null) {
-                pseudonymise(item.node(), submission.trusted());
+            if (item.draft() != null && !item.hasTree()) {
+                Draft draft = item.draft();
+                if (draft.ref != null && !draft.ref.isBlank()) {
+                    draft.key = keys.pseudonym(draft.ref);
+                }
+                // Should its tree be needed (a rejection, the dead letter), it gets the same treatment.
+                item.pseudonymised(node -> {
+                    pseudonymise(node, trusted);
+                    if (draft.redacted != null && node.get("attributes") instanceof ObjectNode attributes) {
+                        draft.redacted.forEach(attributes::put);
+                    }
+                });
+            } else if (item.node() != null) {
+                pseudonymise(item.node(), trusted);
             } else if (item.unparsed() != null) {
                 // A line that is not JSON cannot be searched for its ref reliably (escapes,
                 // quotes, cut-off text), so none of it is kept: only its length and keyed hash.
@@ -55,11 +68,25 @@ public final class Pseudonymise {
      * record of the child it names.
      */
     private void redactCaseCodes(Submission submission) {
-        List<ObjectNode> owners = new ArrayList<>();
+        List<Object> owners = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<String> texts = new ArrayList<>();
         Set<UUID> inSubmission = new HashSet<>();
         for (Item item : submission.items()) {
+            if (item.draft() != null && !item.hasTree()) {
+                Draft draft = item.draft();
+                if (draft.key != null) {
+                    inSubmission.add(draft.key);
+                }
+                for (int i = 0; i < draft.attributeValues.size(); i++) {
+                    if (draft.attributeValues.get(i) instanceof String text) {
+                        owners.add(draft);
+                        names.add(draft.attributeNames.get(i));
+                        texts.add(text);
+                    }
+                }
+                continue;
+            }
             ObjectNode record = item.node();
             if (record == null) {
                 continue;
@@ -88,7 +115,11 @@ public final class Pseudonymise {
         List<String> redacted = codes.redact(texts, inSubmission);
         for (int i = 0; i < texts.size(); i++) {
             if (!redacted.get(i).equals(texts.get(i))) {
-                owners.get(i).put(names.get(i), redacted.get(i));
+                if (owners.get(i) instanceof Draft draft) {
+                    draft.redact(names.get(i), redacted.get(i));
+                } else {
+                    ((ObjectNode) owners.get(i)).put(names.get(i), redacted.get(i));
+                }
             }
         }
     }

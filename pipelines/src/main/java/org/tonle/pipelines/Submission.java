@@ -2,6 +2,7 @@ package org.tonle.pipelines;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -119,6 +120,15 @@ public final class Submission {
     /** Makes an item from a parsed JSON object. */
     public static Item item(int line, ObjectNode node) {
         return new Item(line, node, null);
+    }
+
+    /**
+     * Makes an item from a line of ASCII bytes read straight into a record, without a tree, when
+     * it has the usual shape ({@link Draft}); null when it has not, and its tree must be read.
+     */
+    public static Item read(int line, byte[] bytes, int from, int to, Map<String, String> defaults) {
+        Draft draft = Draft.of(bytes, from, to, defaults);
+        return draft == null ? null : new Item(line, draft);
     }
 
     /**

@@ -219,6 +219,11 @@ public final class NdjsonSource implements RecordSource {
                 return item(line, new String(bytes, from, to - from, StandardCharsets.UTF_8), defaults, wording);
             }
         }
+        // The usual record is read straight from its bytes, without a tree (Draft); any other line as before.
+        Item read = Submission.read(line, bytes, from, to, defaults);
+        if (read != null) {
+            return read;
+        }
         try {
             Item item = item(line, JSON.readTree(bytes, from, to - from), defaults);
             return item != null ? item : notAnObject(line, new String(bytes, from, to - from, StandardCharsets.ISO_8859_1), wording);
