@@ -267,7 +267,7 @@ public final class GroupCommitWriter {
             program = WithheldValues.WITHHELD.equals(program) ? null : program;
             office = WithheldValues.WITHHELD.equals(office) ? null : office;
             for (Violation v : item.violations()) {
-                letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.recordId(),
+                letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.storableId(),
                         program, office, v.field(), v.rule(), v.reason(), body, item.lineLength(), item.lineHash(), "open"));
             }
         }

@@ -118,6 +118,16 @@ public final class Item {
         return recordId;
     }
 
+    /**
+     * The record's id where it may be stored (the dead letter): only a UUID. Any other text sent
+     * as the id (a case code typed into the wrong field) is refused by validation and withheld
+     * from the dead letter's body, so it is not kept beside it either (DESIGN.md 2); the line
+     * names the record.
+     */
+    public String storableId() {
+        return recordId != null && Validate.isUuid(recordId) ? recordId : null;
+    }
+
     /** The record's id as a UUID, once it is valid (parsed on the submitting thread, not the writer's). */
     public UUID id() {
         return record != null ? record.id() : target;
