@@ -3,8 +3,10 @@ package org.tonle.pipelines;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -41,6 +43,9 @@ final class Draft {
     }
 
     private static final NotADraft NOT_A_DRAFT = new NotADraft();
+
+    /** Attribute names checked for a repeat by a scan; more are checked with a set. */
+    private static final int FEW_ATTRIBUTES = 16;
 
     /** The value of an attribute that was sent as JSON null. */
     static final Object NULL = new Object();
@@ -195,9 +200,15 @@ final class Draft {
         if (value != JsonToken.START_OBJECT) {
             throw NOT_A_DRAFT;
         }
+        // A scan of the names read so far is quickest for the few a record has; a line of very many
+        // (a body may be 64 MB) would make it quadratic, so from a few on a set checks them.
+        Set<String> names = null;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String name = p.currentName();
-            if (attributeNames.contains(name)) {
+            if (names == null && attributeNames.size() == FEW_ATTRIBUTES) {
+                names = new HashSet<>(attributeNames);
+            }
+            if (names != null ? !names.add(name) : attributeNames.contains(name)) {
                 throw NOT_A_DRAFT;
             }
             JsonToken v = p.nextToken();
