@@ -288,9 +288,9 @@ final class Draft {
         return true;
     }
 
-    /** Replaces a text attribute's value by its redacted form (for the draft and for its tree, if one is built). */
-    void redact(String name, String text) {
-        attributeValues.set(attributeNames.indexOf(name), text);
+    /** Replaces the text of the attribute at place (named name) by its redacted form (for the draft and for its tree, if one is built). */
+    void redact(int place, String name, String text) {
+        attributeValues.set(place, text);
         if (redacted == null) {
             redacted = new HashMap<>();
         }

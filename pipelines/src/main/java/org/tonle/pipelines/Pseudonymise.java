@@ -71,6 +71,9 @@ public final class Pseudonymise {
         List<Object> owners = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<String> texts = new ArrayList<>();
+        // A draft's text is replaced at its place in the draft: looking its name up again would be
+        // quadratic in a line of very many attributes.
+        List<Integer> places = new ArrayList<>();
         Set<UUID> inSubmission = new HashSet<>();
         for (Item item : submission.items()) {
             if (item.draft() != null && !item.hasTree()) {
@@ -83,6 +86,7 @@ public final class Pseudonymise {
                         owners.add(draft);
                         names.add(draft.attributeNames.get(i));
                         texts.add(text);
+                        places.add(i);
                     }
                 }
                 continue;
@@ -105,6 +109,7 @@ public final class Pseudonymise {
                         owners.add(attributes);
                         names.add(field.getKey());
                         texts.add(field.getValue().asText());
+                        places.add(-1);
                     }
                 }
             }
@@ -116,7 +121,7 @@ public final class Pseudonymise {
         for (int i = 0; i < texts.size(); i++) {
             if (!redacted.get(i).equals(texts.get(i))) {
                 if (owners.get(i) instanceof Draft draft) {
-                    draft.redact(names.get(i), redacted.get(i));
+                    draft.redact(places.get(i), names.get(i), redacted.get(i));
                 } else {
                     ((ObjectNode) owners.get(i)).put(names.get(i), redacted.get(i));
                 }
