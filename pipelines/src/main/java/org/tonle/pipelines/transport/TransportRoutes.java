@@ -11,7 +11,8 @@ import org.tonle.core.config.Settings;
  * Kafka endpoints point:
  * <ul>
  * <li>{@code transport-forward} (office): every {@value #FORWARD_PERIOD_MS} ms, the oldest
- *     changes in the outbox go to the node's own topic, keyed by record id, acknowledged by all
+ *     changes in the outbox go to the node's own topic, many changes a message, keyed by the
+ *     node (so on one partition, in commit order), acknowledged by all
  *     in-sync replicas, with an idempotent producer so that retries keep their order; while a
  *     backlog lasts (a full batch was sent), batches follow back to back;</li>
  * <li>{@code transport-receive} (headquarters): batches from the topic go into the ingest
@@ -51,6 +52,7 @@ public final class TransportRoutes extends RouteBuilder {
 
     /** Headquarters reads the topic of every office node it knows. */
     public static TransportRoutes headquarters(Settings.Transport transport, KafkaSecurity security, Receiver receiver, Senders senders) {
+        receiver.changesPerTransaction(transport.kafka().maxPollRecords());
         return new TransportRoutes(transport, security, null, receiver, "tonle-headquarters", senders.topics());
     }
 
@@ -71,6 +73,17 @@ public final class TransportRoutes extends RouteBuilder {
     }
 
     /**
+     * Kafka messages headquarters takes into one batch: a message holds up to a few thousand
+     * changes ({@link Envelope#MESSAGE_BYTES} at most), so a batch of {@code max_poll_records}
+     * messages could hold millions; a hundredth of it (50 by default) bounds a batch to about
+     * 25 MB of messages, loaded in transactions of {@code max_poll_records} changes. Messages of
+     * offices that still send one change each come 50 to a batch.
+     */
+    static int messagesPerPoll(int maxPollRecords) {
+        return Math.max(1, maxPollRecords / 100);
+    }
+
+    /**
      * The consumer endpoint: batches, no automatic commit, a failed batch breaks and is consumed
      * again. A crashed headquarters node leaves the group after 10 s (not Kafka's default 45 s),
      * so its restart, or another node, takes the partitions over soon.
@@ -79,7 +92,7 @@ public final class TransportRoutes extends RouteBuilder {
         Settings.Kafka kafka = transport.kafka();
         return COMPONENT + ":" + String.join(",", topics) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&groupId=" + kafka.group() + "&autoOffsetReset=earliest"
-                + "&batching=true&maxPollRecords=" + kafka.maxPollRecords() + "&pollTimeoutMs=100&batchingIntervalMs=200"
+                + "&batching=true&maxPollRecords=" + messagesPerPoll(kafka.maxPollRecords()) + "&pollTimeoutMs=100&batchingIntervalMs=200"
                 + "&autoCommitEnable=false&allowManualCommit=true&breakOnFirstError=true&reconnectBackoffMaxMs=2000"
                 + "&sessionTimeoutMs=10000&heartbeatIntervalMs=3000";
     }
