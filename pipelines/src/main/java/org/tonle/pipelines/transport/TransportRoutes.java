@@ -58,8 +58,9 @@ public final class TransportRoutes extends RouteBuilder {
 
     /**
      * The producer endpoint: waits until every message of a batch is acknowledged, gives up
-     * after eight seconds. Kafka batches of 256 KB (not 16 KB) carry an outbox batch of a few
-     * thousand changes in a few produce requests rather than dozens of round trips, compressed
+     * after eight seconds. An outbox batch of a few thousand changes is a few messages of up to
+     * {@link Envelope#MESSAGE_BYTES} (a message larger than the producer's 256 KB batch is a
+     * batch of its own; smaller ones share one), compressed
      * with LZ4 (JSON shrinks to about a fifth, so the broker encrypts, stores and sends a fifth
      * of the bytes, for little CPU at the office). The producer keeps the topic's metadata while the brokers are away
      * (no re-bootstrap): without it, every single send would block for max.block.ms.
