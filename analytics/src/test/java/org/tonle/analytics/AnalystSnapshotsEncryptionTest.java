@@ -172,13 +172,13 @@ class AnalystSnapshotsEncryptionTest {
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (DataOutputStream in = new DataOutputStream(new BufferedOutputStream(worker.getOutputStream()));
                  DataInputStream out = new DataInputStream(new BufferedInputStream(worker.getInputStream()))) {
-                assertThat(frame(out)).isEqualTo("R:");
-                assertThat(ask(in, out, snapshot, "", sql)).startsWith("X:").contains("without a key").doesNotContain(OFFICE_NAME);
-                assertThat(ask(in, out, snapshot, other, sql)).startsWith("X:").contains("Wrong encryption key").doesNotContain(OFFICE_NAME)
+                assertThat(WorkerFrames.frame(out)).isEqualTo("R:");
+                assertThat(WorkerFrames.ask(in, out, snapshot, "", true, sql)).startsWith("X:").contains("without a key").doesNotContain(OFFICE_NAME);
+                assertThat(WorkerFrames.ask(in, out, snapshot, other, true, sql)).startsWith("X:").contains("Wrong encryption key").doesNotContain(OFFICE_NAME)
                         .doesNotContain(other);
-                assertThat(ask(in, out, snapshot, snapshots.keyText(), sql)).startsWith("D:").contains(OFFICE_NAME);
+                assertThat(WorkerFrames.ask(in, out, snapshot, snapshots.keyText(), true, sql)).startsWith("D:").contains(OFFICE_NAME);
                 // Once open with the key, the same file without it is refused all the same.
-                assertThat(ask(in, out, snapshot, "", sql)).startsWith("X:").contains("without a key");
+                assertThat(WorkerFrames.ask(in, out, snapshot, "", true, sql)).startsWith("X:").contains("without a key");
                 in.writeInt(Wire.QUIT);
                 in.flush();
             } finally {
@@ -187,24 +187,6 @@ class AnalystSnapshotsEncryptionTest {
         }
     }
 
-    /** The worker's answer to one statement: "type:" and the text of its frames (rows as sent). */
-    private static String ask(DataOutputStream in, DataInputStream out, String snapshot, String key, String sql) throws IOException {
-        new Wire.Request(snapshot, key, true, Wire.ROWS, 10, 10, 1 << 20, sql).write(in);
-        StringBuilder answer = new StringBuilder();
-        while (true) {
-            String frame = frame(out);
-            answer.append(frame);
-            if (!frame.startsWith("D:")) {
-                return answer.toString();
-            }
-        }
-    }
-
-    private static String frame(DataInputStream out) throws IOException {
-        byte type = out.readByte();
-        byte[] bytes = out.readNBytes(out.readInt());
-        return (char) type + ":" + new String(bytes, StandardCharsets.ISO_8859_1);
-    }
 
     /** "file: what" for each file that holds a distinctive value or is a plain DuckDB database. */
     static List<String> scan(List<Path> files) throws IOException {

@@ -7,7 +7,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -59,19 +58,19 @@ class SqlWorkerBuiltinCryptoTest {
             Process worker = builder.start();
             try (DataOutputStream in = new DataOutputStream(new BufferedOutputStream(worker.getOutputStream()));
                  DataInputStream out = new DataInputStream(new BufferedInputStream(worker.getInputStream()))) {
-                assertThat(frame(out)).isEqualTo("R:");
+                assertThat(WorkerFrames.frame(out)).isEqualTo("R:");
                 String sql = "SELECT name, 'spill encrypted: ' || current_setting('temp_file_encryption')::VARCHAR AS spill FROM offices";
 
-                String refused = ask(in, out, snapshot, key, false, sql);
+                String refused = WorkerFrames.ask(in, out, snapshot, key, false, sql);
                 assertThat(refused).startsWith("X:").contains("the query was not run").contains("httpfs")
                         .contains("warehouse.encryption.builtin_crypto is true").doesNotContain(OFFICE_NAME).doesNotContain(key);
                 assertThat(filesUnder(spill)).as("nothing spilled or written by the refused statement").isEmpty();
 
-                String answered = ask(in, out, snapshot, key, true, sql);
+                String answered = WorkerFrames.ask(in, out, snapshot, key, true, sql);
                 assertThat(answered).startsWith("D:").contains(OFFICE_NAME).contains("spill encrypted: true");
 
                 // Consent is the node's, statement by statement: withdrawn, the open snapshot is refused again.
-                assertThat(ask(in, out, snapshot, key, false, sql)).startsWith("X:").contains("the query was not run")
+                assertThat(WorkerFrames.ask(in, out, snapshot, key, false, sql)).startsWith("X:").contains("the query was not run")
                         .doesNotContain(OFFICE_NAME);
                 in.writeInt(Wire.QUIT);
                 in.flush();
@@ -99,8 +98,8 @@ class SqlWorkerBuiltinCryptoTest {
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (DataOutputStream in = new DataOutputStream(new BufferedOutputStream(worker.getOutputStream()));
                  DataInputStream out = new DataInputStream(new BufferedInputStream(worker.getInputStream()))) {
-                assertThat(frame(out)).isEqualTo("R:");
-                assertThat(ask(in, out, snapshot, "", false, "SELECT name FROM offices")).startsWith("D:").contains(OFFICE_NAME);
+                assertThat(WorkerFrames.frame(out)).isEqualTo("R:");
+                assertThat(WorkerFrames.ask(in, out, snapshot, "", false, "SELECT name FROM offices")).startsWith("D:").contains(OFFICE_NAME);
                 in.writeInt(Wire.QUIT);
                 in.flush();
             } finally {
@@ -115,25 +114,6 @@ class SqlWorkerBuiltinCryptoTest {
         }
     }
 
-    /** The worker's answer to one statement: "type:" and the text of its frames (rows as sent). */
-    private static String ask(DataOutputStream in, DataInputStream out, String snapshot, String key, boolean builtinCrypto, String sql)
-            throws IOException {
-        new Wire.Request(snapshot, key, builtinCrypto, Wire.ROWS, 10, 10, 1 << 20, sql).write(in);
-        StringBuilder answer = new StringBuilder();
-        while (true) {
-            String frame = frame(out);
-            answer.append(frame);
-            if (!frame.startsWith("D:")) {
-                return answer.toString();
-            }
-        }
-    }
-
-    private static String frame(DataInputStream out) throws IOException {
-        byte type = out.readByte();
-        byte[] bytes = out.readNBytes(out.readInt());
-        return (char) type + ":" + new String(bytes, StandardCharsets.ISO_8859_1);
-    }
 
     /** The node's own start needs the built-in module here (the build machines have no httpfs). */
     private static WarehouseKey key(boolean builtinCrypto) {

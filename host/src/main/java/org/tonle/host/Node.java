@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -137,6 +139,8 @@ public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     private static final String KEY_FINGERPRINT = "subject_key_fingerprint";
     private static final String ID_NAMESPACE = "id_namespace";
+    /** The longest the cube's warm-up waits for {@code /health}'s first ready answer. */
+    private static final Duration WARM_UP_WAIT = Duration.ofSeconds(2);
 
     /**
      * How to start a node (the options of {@code bin/tonle serve}).
@@ -172,6 +176,8 @@ public final class Node implements AutoCloseable {
     private FlightSqlServer flight;
     private AnalyticsDictionary analyticsDictionary;
     private final AtomicBoolean ready = new AtomicBoolean();
+    /** Open once {@code /health} has first answered ready, or the node stops: the cube's warm-up waits for it. */
+    private final CountDownLatch firstReadyAnswer = new CountDownLatch(1);
 
     private Node(Options options) {
         this.options = options;
@@ -311,7 +317,7 @@ public final class Node implements AutoCloseable {
                 new UsersResource(accounts),
                 new CallerInjection(),
                 new LanguageInjection(),
-                new HealthResource(ready::get),
+                new HealthResource(this::answersReady),
                 new ActivitiesResource(new ActivityService(ingest, config.settings().ingest().maxBodyBytes(),
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
@@ -391,18 +397,36 @@ public final class Node implements AutoCloseable {
         return ready.get();
     }
 
+    /** What {@code /health} reads: the first ready answer lets the cube's warm-up begin. */
+    private boolean answersReady() {
+        boolean answers = ready.get();
+        if (answers) {
+            firstReadyAnswer.countDown();
+        }
+        return answers;
+    }
+
     /**
      * Builds the indicator cube in the background once the node serves, so that the first
      * donor query does not wait for it. Stopping the node lets the slice being built finish,
-     * then stops.
+     * then stops. It begins once {@code /health} has first answered ready (at the latest
+     * {@link #WARM_UP_WAIT} after the node serves): on two cores, DuckDB's threads building
+     * slices beside the first request made the start to healthy slower by about a tenth
+     * (docs/PERFORMANCE.md, "Start to healthy").
      */
     private void warmUp(IndicatorCube cube) {
         AtomicBoolean stopping = new AtomicBoolean();
         Thread thread = new Thread(() -> {
             try {
+                firstReadyAnswer.await(WARM_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                if (stopping.get()) {
+                    return;
+                }
                 long began = System.nanoTime();
                 int built = cube.warm(registry.programmes(), stopping::get);
                 LOG.info("Indicator cube ready: {} slices built in {} ms", built, (System.nanoTime() - began) / 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 if (!stopping.get()) {
                     LOG.warn("Indicator cube not built ahead ({}); each slice is built by the first query that needs it", e.getMessage());
@@ -413,6 +437,7 @@ public final class Node implements AutoCloseable {
         thread.start();
         parts.add(0, () -> {
             stopping.set(true);
+            firstReadyAnswer.countDown();
             thread.join();
         });
     }

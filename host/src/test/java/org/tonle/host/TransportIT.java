@@ -21,9 +21,15 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,6 +237,67 @@ class TransportIT {
                 assertThat(rs.getLong(2)).isEqualTo(3_000);
             }
         }
+    }
+
+    @Test
+    void aMessageOfManyChangesLoadsItsGoodOnesOnceAndNamesItsBadOnes() throws Exception {
+        broker.createTopic("tonle.batched.PNH", 1);
+        try (TestNode hq = node("hq-batched", null, "headquarters", "tonle.batched", "hq-batched", 1000, 1_000_000);
+             KafkaProducer<String, String> producer = plainProducer()) {
+            List<String> good = cases("PNH", 4, "hotline").lines().toList();
+            String invalidId = UUID.randomUUID().toString();
+            String invalid = good.get(0).replaceFirst("\"id\":\"[^\"]+\"", "\"id\":\"" + invalidId + "\"")
+                    .replaceFirst("\"date\":\"[^\"]+\"", "\"date\":\"2016-02-30\"");
+            // One message of five changes, as an office writes them (one a line): two good creates, a line that is
+            // not JSON, a record that fails validation, a good create.
+            String batch = String.join("\n", change(good.get(0)), change(good.get(1)), "{\"origin\":\"PNH\",\"action\":",
+                    change(invalid), change(good.get(2)));
+            send(producer, "tonle.batched.PNH", batch);
+            // An office before batched messages sent one change a message: still loaded.
+            send(producer, "tonle.batched.PNH", change(good.get(3)));
+            Waiting.until("headquarters loaded the good changes", Duration.ofSeconds(60),
+                    () -> value(hq, "investigation.cases_received", "2016", "&office=PNH") == 4 && lag(hq) == 0);
+
+            // The whole message again (a batch re-sent after a lost acknowledgement), and its first two changes
+            // alone (a partial batch): duplicates, nothing counted twice.
+            send(producer, "tonle.batched.PNH", batch);
+            send(producer, "tonle.batched.PNH", String.join("\n", change(good.get(0)), change(good.get(1))));
+            Waiting.until("headquarters consumed the repeats", Duration.ofSeconds(60), () -> lag(hq) == 0
+                    && hq.get("/api/v1/status").json().path("transport").path("offices").path("PNH").path("duplicates").asLong() >= 5);
+            assertThat(value(hq, "investigation.cases_received", "2016", "&office=PNH")).isEqualTo(4);
+            JsonNode pnh = hq.get("/api/v1/status").json().path("transport").path("offices").path("PNH");
+            assertThat(pnh.path("loaded").asLong()).as(pnh.toString()).isEqualTo(4);
+            try (Connection c = hq.node().warehouse().connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT record_id) FROM record_version")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(4);
+                assertThat(rs.getLong(2)).isEqualTo(4);
+            }
+            // The bad ones are in the dead-letter store, each saying where it was and what is wrong.
+            String letters = hq.get("/api/v1/rejections").body();
+            assertThat(letters).contains("topic tonle.batched.PNH, partition 0, offset 0, change 3 of 5: the message is not JSON");
+            JsonNode rejected = StreamSupport.stream(hq.get("/api/v1/rejections").json().spliterator(), false)
+                    .filter(r -> r.toString().contains(invalidId)).findFirst().orElseThrow(() -> new AssertionError(letters));
+            assertThat(rejected.path("field").asText()).as(rejected.toString()).isEqualTo("date");
+            assertThat(rejected.path("rule").asText()).as(rejected.toString()).isNotBlank();
+        }
+    }
+
+    private static String change(String record) throws IOException {
+        String id = JSON.readTree(record).path("id").asText();
+        return "{\"origin\":\"PNH\",\"action\":\"create\",\"id\":\"" + id + "\",\"version\":1,\"recorded_by\":\"pnh-staff\","
+                + "\"recorded_at\":\"2026-12-01T01:00:00Z\",\"forwarded_at\":\"2026-12-01T01:00:01Z\",\"record\":" + record + "}";
+    }
+
+    private KafkaProducer<String, String> plainProducer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10000);
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+    }
+
+    private static void send(KafkaProducer<String, String> producer, String topic, String value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, "PNH", value)).get(15, TimeUnit.SECONDS);
     }
 
     private static void awaitForwarded(TestNode office) {

@@ -20,7 +20,7 @@ public final class TonleCommand {
     public static int run(String... args) {
         // A node's start builds picocli's model of its own command only, not of all fifteen, and
         // --version none of them (docs/PERFORMANCE.md).
-        Object root = startsNode(args) ? new NodeCommands() : asksVersion(args) ? new VersionOnly() : new TonleCommand();
+        Object root = startsNode(args) ? nodeCommand(args[0]) : asksVersion(args) ? new VersionOnly() : new TonleCommand();
         return new CommandLine(root)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -45,10 +45,24 @@ public final class TonleCommand {
     static final class VersionOnly {
     }
 
-    /** The commands that run a node, under the same name: their usage and errors read as under {@link TonleCommand}. */
+    /**
+     * The command line of {@code serve} or {@code demo}, under the same name, with picocli's model
+     * of that command alone: its usage and errors read as under {@link TonleCommand}.
+     */
+    static Object nodeCommand(String command) {
+        return command.equals("serve") ? new ServeOnly() : new DemoOnly();
+    }
+
+    /** {@code tonle serve} alone. */
     @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
-            subcommands = {ServeCommand.class, DemoCommand.class})
-    static final class NodeCommands {
+            subcommands = {ServeCommand.class})
+    static final class ServeOnly {
+    }
+
+    /** {@code tonle demo} alone. */
+    @Command(name = "tonle", mixinStandardHelpOptions = true, versionProvider = TonleCommand.Version.class,
+            subcommands = {DemoCommand.class})
+    static final class DemoOnly {
     }
 
     static final class Version implements CommandLine.IVersionProvider {

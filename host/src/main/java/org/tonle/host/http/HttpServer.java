@@ -43,6 +43,10 @@ public final class HttpServer implements AutoCloseable {
     public static HttpServer start(String host, int port, int workers, List<Object> components, SSLContext tls) {
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
+                // Everything the application needs is registered below: no scan of the class path's
+                // META-INF/services nor auto-discovered features at start (docs/PERFORMANCE.md, "Start to healthy").
+                .property(ServerProperties.METAINF_SERVICES_LOOKUP_DISABLE, true)
+                .property(ServerProperties.FEATURE_AUTO_DISCOVERY_DISABLE, true)
                 .property(ServerProperties.BV_SEND_ERROR_IN_RESPONSE, false)
                 .register(JacksonFeature.withoutExceptionMappers())
                 .register(JsonMapper.class)

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /**
- * {@code tonle serve} and {@code tonle demo} are read by a command line of their own (picocli's
+ * {@code tonle serve} and {@code tonle demo} are each read by a command line of their own (picocli's
  * model of the other commands is not built at a node's start): what a person sees is the same.
  */
 class NodeCommandsTest {
@@ -19,8 +19,9 @@ class NodeCommandsTest {
     @ParameterizedTest
     @ValueSource(strings = {"serve", "demo"})
     void usageIsTheSameAsUnderTheWholeCommandLine(String command) {
+        assertThat(new CommandLine(TonleCommand.nodeCommand(command)).getSubcommands()).containsOnlyKeys(command);
         String whole = new CommandLine(new TonleCommand()).getSubcommands().get(command).getUsageMessage();
-        String own = new CommandLine(new TonleCommand.NodeCommands()).getSubcommands().get(command).getUsageMessage();
+        String own = new CommandLine(TonleCommand.nodeCommand(command)).getSubcommands().get(command).getUsageMessage();
         assertThat(own).isEqualTo(whole).contains("Usage: tonle " + command);
     }
 
@@ -30,7 +31,7 @@ class NodeCommandsTest {
         StringWriter whole = new StringWriter();
         int wholeCode = new CommandLine(new TonleCommand()).setErr(new PrintWriter(whole)).execute(command, "--no-such-option");
         StringWriter own = new StringWriter();
-        int ownCode = new CommandLine(new TonleCommand.NodeCommands()).setErr(new PrintWriter(own)).execute(command, "--no-such-option");
+        int ownCode = new CommandLine(TonleCommand.nodeCommand(command)).setErr(new PrintWriter(own)).execute(command, "--no-such-option");
         assertThat(ownCode).isEqualTo(wholeCode).isEqualTo(2);
         assertThat(own.toString()).isEqualTo(whole.toString()).contains("Unknown option: '--no-such-option'");
     }

@@ -2,6 +2,8 @@ package org.tonle.pipelines.transport;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -17,15 +19,25 @@ import org.tonle.core.Json;
 import org.tonle.warehouse.Outbox;
 
 /**
- * The value of a Kafka message between an office and headquarters (its key is the record id):
- * the office node, the change, and the pseudonymised canonical record, which never holds a
- * raw subject ref.
+ * One forwarded change between an office and headquarters: the office node, the change, and
+ * the pseudonymised canonical record, which never holds a raw subject ref.
  *
- * <pre>{"origin":"PNH","action":"create","version":1,"recorded_by":"pnh-staff",
+ * <pre>{"origin":"PNH","action":"create","id":"...","version":1,"recorded_by":"pnh-staff",
  *  "recorded_at":"...","forwarded_at":"...","record":{...canonical record...}}</pre>
+ *
+ * <p>A Kafka message carries a run of such changes, one per line, in commit order (newline-
+ * delimited JSON, at most {@link #MESSAGE_BYTES} bytes of UTF-8 unless a single change is
+ * larger); a message of one line is what offices before this format sent, one change per message.
  */
 record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, String recordedAtText,
                 String forwardedAtText, Instant forwardedAt, ObjectNode record) {
+
+    /**
+     * The most UTF-8 bytes the office puts into one message (one change larger than this goes
+     * alone): half of Kafka's default {@code max.request.size} and {@code message.max.bytes}
+     * (1 MB), which the producer checks before compression.
+     */
+    static final int MESSAGE_BYTES = 512 * 1024;
 
     private static final ObjectMapper JSON = Json.MAPPER;
     /** Reads the record in the middle of a message (the message's own end is checked after it). */
@@ -83,6 +95,49 @@ record Envelope(String origin, String action, UUID recordId, int version, String
             return out.append('}').toString();
         }
 
+        /**
+         * The messages of a batch of changes: each change one line, in order, a new message
+         * begun before one could exceed {@link #MESSAGE_BYTES} (counted as three bytes a
+         * character, so a message holds at least a third of it). A stored body is compact JSON;
+         * should it hold a line break (whitespace outside its strings: inside, JSON escapes
+         * them), it becomes a space, so that every change stays one line.
+         */
+        List<String> messages(List<Outbox.Entry> entries) {
+            List<String> messages = new ArrayList<>();
+            StringBuilder message = new StringBuilder();
+            long bytes = 0;
+            for (Outbox.Entry entry : entries) {
+                String line = write(entry);
+                if (line.indexOf('\n') >= 0) {
+                    line = line.replace('\n', ' ');
+                }
+                long size = utf8Length(line);
+                if (bytes > 0 && bytes + 1 + size > MESSAGE_BYTES) {
+                    messages.add(message.toString());
+                    message.setLength(0);
+                    bytes = 0;
+                }
+                if (bytes > 0) {
+                    message.append('\n');
+                    bytes++;
+                }
+                message.append(line);
+                bytes += size;
+            }
+            if (bytes > 0) {
+                messages.add(message.toString());
+            }
+            return messages;
+        }
+
+        /**
+         * At most the UTF-8 bytes of a text: three a UTF-16 char (a surrogate pair, two chars,
+         * is four bytes), without reading the text (counting exactly cost more than writing it).
+         */
+        private static long utf8Length(String text) {
+            return 3L * text.length();
+        }
+
         /** A JSON string, escaped as Jackson's generator escapes it; {@code null} for null. */
         private static String quoted(String text) {
             if (text == null) {
@@ -90,6 +145,29 @@ record Envelope(String origin, String action, UUID recordId, int version, String
             }
             return new StringBuilder(text.length() + 2).append('"').append(ESCAPE.quoteAsString(text)).append('"').toString();
         }
+    }
+
+    /**
+     * The changes of a Kafka message, one per line (a message of an office before batched
+     * messages is one line). Blank lines are skipped.
+     */
+    static List<String> lines(String value) {
+        List<String> lines = new ArrayList<>();
+        String text = value == null ? "" : value;
+        int start = 0;
+        while (start <= text.length()) {
+            int end = text.indexOf('\n', start);
+            end = end < 0 ? text.length() : end;
+            String line = text.substring(start, end);
+            if (!line.isBlank()) {
+                lines.add(line);
+            }
+            start = end + 1;
+        }
+        if (lines.isEmpty()) {
+            lines.add(text); // an empty message: refused as one malformed change
+        }
+        return lines;
     }
 
     /** When the office committed the change, or null when the message does not say (parsed when asked: headquarters does not need it). */

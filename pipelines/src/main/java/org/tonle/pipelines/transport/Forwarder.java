@@ -16,8 +16,9 @@ import org.tonle.warehouse.Outbox;
 
 /**
  * The office side: takes the oldest changes from the outbox (from memory while the office runs,
- * from its table after a start), hands them to the Kafka producer as one batch keyed by record
- * id, and lets them go only after Kafka acknowledged the whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
+ * from its table after a start), hands them to the Kafka producer as a few messages of many
+ * changes each ({@link Envelope.Writer#messages}), all keyed by the office node (one partition:
+ * the changes stay in commit order), and lets them go only after Kafka acknowledged the whole batch. A failed batch stays and is sent again, in the same order, after a back-off; a
  * change sent twice is recognised by headquarters as a duplicate. While the line is down, one
  * change at a time probes it.
  */
@@ -25,6 +26,7 @@ public final class Forwarder {
 
     private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final String LAST_SEQ = "tonle.outbox.lastSeq";
+    private static final String CHANGES = "tonle.outbox.changes";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final Outbox outbox;
@@ -53,6 +55,7 @@ public final class Forwarder {
         List<Message> messages = new ArrayList<>();
         exchange.getMessage().setBody(messages);
         exchange.removeProperty(LAST_SEQ);
+        exchange.removeProperty(CHANGES);
         if (now.isBefore(retryAt)) {
             return;
         }
@@ -62,14 +65,14 @@ public final class Forwarder {
         if (entries.isEmpty()) {
             return;
         }
-        Envelope.Writer writer = new Envelope.Writer(origin, now);
-        for (Outbox.Entry entry : entries) {
+        for (String value : new Envelope.Writer(origin, now).messages(entries)) {
             Message message = new DefaultMessage(exchange.getContext());
-            message.setHeader(KafkaConstants.KEY, entry.recordId().toString());
-            message.setBody(writer.write(entry));
+            message.setHeader(KafkaConstants.KEY, origin);
+            message.setBody(value);
             messages.add(message);
         }
         exchange.setProperty(LAST_SEQ, entries.get(entries.size() - 1).seq());
+        exchange.setProperty(CHANGES, entries.size());
     }
 
     /** Kafka acknowledged the batch: it leaves the outbox. */
@@ -79,7 +82,7 @@ public final class Forwarder {
             return;
         }
         outbox.acknowledge(last);
-        int count = exchange.getMessage().getBody(List.class).size();
+        int count = exchange.getProperty(CHANGES, 0, Integer.class);
         boolean wasDown = !state.link().up();
         state.forwarded(count, clock.instant());
         failures = 0;
@@ -97,8 +100,8 @@ public final class Forwarder {
      * forwarded back to back, not one batch per timer tick), else nothing until the next tick.
      */
     public void more(Exchange exchange) {
-        int sent = exchange.getMessage().getBody(List.class).size();
-        if (sent >= batch) {
+        Integer sent = exchange.getProperty(CHANGES, Integer.class);
+        if (sent != null && sent >= batch) {
             next(exchange);
         } else {
             exchange.getMessage().setBody(new ArrayList<Message>());

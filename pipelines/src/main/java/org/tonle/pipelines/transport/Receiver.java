@@ -53,6 +53,8 @@ public final class Receiver {
     private final RecordOffices places;
     private final DeadLetterStore deadLetters;
     private final RefusalNotices notices;
+    /** Creates loaded in one warehouse transaction at most (transport.kafka.max_poll_records). */
+    private int changesPerTransaction = 5000;
 
     public Receiver(Ingest ingest, TransportState state, Clock clock, Senders senders, RecordOffices places,
                     DeadLetterStore deadLetters, RefusalNotices notices) {
@@ -63,6 +65,11 @@ public final class Receiver {
         this.places = places;
         this.deadLetters = deadLetters;
         this.notices = notices;
+    }
+
+    /** Loads at most this many creates in one warehouse transaction (at least 1). */
+    void changesPerTransaction(int changes) {
+        this.changesPerTransaction = Math.max(1, changes);
     }
 
     /** What one consumed batch becomes, per office node. */
@@ -87,6 +94,15 @@ public final class Receiver {
         }
     }
 
+    /** Where a change was read: its message, and its place in the message when the message holds more than one. */
+    private record Where(String topic, Integer partition, Object offset, int change, int changes) {
+        @Override
+        public String toString() {
+            return "the Kafka message at topic " + topic + ", partition " + partition + ", offset " + offset
+                    + (changes > 1 ? ", change " + change + " of " + changes : "");
+        }
+    }
+
     /** A topic's partition, whose offset a batch commits. */
     private record Partition(String topic, Integer partition) {
     }
@@ -107,7 +123,6 @@ public final class Receiver {
         String node = null;
         for (Exchange record : records) {
             Message message = record.getMessage();
-            line++;
             String topic = message.getHeader(KafkaConstants.TOPIC, String.class);
             Integer number = message.getHeader(KafkaConstants.PARTITION, Integer.class);
             if (partition == null || !Objects.equals(partition.topic(), topic) || !Objects.equals(partition.partition(), number)) {
@@ -120,58 +135,12 @@ public final class Receiver {
                 partition = new Partition(topic, number);
             }
             last = message;
-            Envelope envelope;
-            try {
-                if (node == null) {
-                    throw new IllegalArgumentException("no office node of headquarters' transport.senders writes this topic");
-                }
-                envelope = Envelope.read(message.getBody(String.class), previous);
-                previous = envelope;
-            } catch (IllegalArgumentException e) {
-                String where = "topic " + topic + ", partition " + message.getHeader(KafkaConstants.PARTITION) + ", offset "
-                        + message.getHeader(KafkaConstants.OFFSET);
-                // Not an office's message: kept in the dead-letter store, never loaded, never retried forever.
-                LOG.warn("A Kafka message at {} is not a forwarded change: {}", where, e.getMessage());
-                String sender = node == null ? "unknown" : node;
-                batch.creates.computeIfAbsent(sender, k -> new ArrayList<>())
-                        .add(Submission.malformed(line, message.getBody(String.class), "the Kafka message at " + where + ": " + e.getMessage()));
-                continue;
-            }
-            batch.forwardedAt.merge(node, envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
-                    (a, b) -> b.isAfter(a) ? b : a);
-            String refused = envelope.origin().equals(node) ? null
-                    : "the message says it comes from office node " + shown(envelope.origin()) + ", but it was written on the topic of "
-                    + node + " (only " + node + " may write it)";
-            switch (envelope.action()) {
-                case "create" -> {
-                    Item item = Submission.item(line, envelope.record());
-                    refused = refused != null ? refused : notPermitted(node, envelope.record(), null);
-                    if (refused != null) {
-                        item.reject(new Violation("office", NOT_PERMITTED, refused));
-                    }
-                    batch.creates.computeIfAbsent(node, k -> new ArrayList<>()).add(item);
-                }
-                case "correct" -> {
-                    // A correction follows the creates before it in the batch, and its own record's history.
-                    batch.flush();
-                    Item item = Submission.item(line, envelope.record());
-                    refused = refused != null ? refused : notPermitted(node, envelope.record(), envelope.recordId());
-                    if (refused != null) {
-                        item.reject(new Violation("office", NOT_PERMITTED, refused));
-                    }
-                    submit(batch, node, "correct", new Submission(principal(node), source(node), offices(node), Submission.Mode.CORRECT,
-                            envelope.recordId().toString(), true, List.of(item)));
-                }
-                default -> {
-                    batch.flush();
-                    refused = refused != null ? refused : notPermitted(node, null, envelope.recordId());
-                    if (refused != null) {
-                        refuseVoid(batch, node, line, envelope.recordId(), refused);
-                    } else {
-                        boolean voided = ingest.voidRecord(envelope.recordId(), principal(node), source(node));
-                        state.loaded(node, batch.forwardedAt.get(node), clock.instant(), voided ? 1 : 0, voided ? 0 : 1, 0);
-                    }
-                }
+            String value = message.getBody(String.class);
+            List<String> changes = Envelope.lines(value);
+            for (int i = 0; i < changes.size(); i++) {
+                line++;
+                Where where = new Where(topic, number, message.getHeader(KafkaConstants.OFFSET), i + 1, changes.size());
+                previous = change(batch, node, line, changes.get(i), where, previous);
             }
         }
         if (partition != null) {
@@ -195,6 +164,70 @@ public final class Receiver {
                 commit.commit();
             }
         });
+    }
+
+    /**
+     * One change of a message: loaded with the batch, or, when it is not a change an office
+     * wrote, kept in the dead-letter store (saying where it was) while the others of its message load.
+     *
+     * @return the change read, or {@code previous} when this one could not be read
+     */
+    private Envelope change(Batch batch, String node, int line, String text, Where where, Envelope previous) {
+        Envelope envelope;
+        try {
+            if (node == null) {
+                throw new IllegalArgumentException("no office node of headquarters' transport.senders writes this topic");
+            }
+            envelope = Envelope.read(text, previous);
+        } catch (IllegalArgumentException e) {
+            // Not an office's change: kept in the dead-letter store, never loaded, never retried forever.
+            LOG.warn("{} is not a forwarded change: {}", where, e.getMessage());
+            String sender = node == null ? "unknown" : node;
+            batch.creates.computeIfAbsent(sender, k -> new ArrayList<>()).add(Submission.malformed(line, text, where + ": " + e.getMessage()));
+            return previous;
+        }
+        batch.forwardedAt.merge(node, envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
+                (a, b) -> b.isAfter(a) ? b : a);
+        String refused = envelope.origin().equals(node) ? null
+                : "the message says it comes from office node " + shown(envelope.origin()) + ", but it was written on the topic of "
+                + node + " (only " + node + " may write it)";
+        switch (envelope.action()) {
+            case "create" -> {
+                Item item = Submission.item(line, envelope.record());
+                refused = refused != null ? refused : notPermitted(node, envelope.record(), null);
+                if (refused != null) {
+                    item.reject(new Violation("office", NOT_PERMITTED, refused));
+                }
+                List<Item> creates = batch.creates.computeIfAbsent(node, k -> new ArrayList<>());
+                creates.add(item);
+                if (creates.size() >= changesPerTransaction) {
+                    // A message holds many changes: a long backlog is loaded in transactions of a bounded size.
+                    batch.flush();
+                }
+            }
+            case "correct" -> {
+                // A correction follows the creates before it in the batch, and its own record's history.
+                batch.flush();
+                Item item = Submission.item(line, envelope.record());
+                refused = refused != null ? refused : notPermitted(node, envelope.record(), envelope.recordId());
+                if (refused != null) {
+                    item.reject(new Violation("office", NOT_PERMITTED, refused));
+                }
+                submit(batch, node, "correct", new Submission(principal(node), source(node), offices(node), Submission.Mode.CORRECT,
+                        envelope.recordId().toString(), true, List.of(item)));
+            }
+            default -> {
+                batch.flush();
+                refused = refused != null ? refused : notPermitted(node, null, envelope.recordId());
+                if (refused != null) {
+                    refuseVoid(batch, node, line, envelope.recordId(), refused);
+                } else {
+                    boolean voided = ingest.voidRecord(envelope.recordId(), principal(node), source(node));
+                    state.loaded(node, batch.forwardedAt.get(node), clock.instant(), voided ? 1 : 0, voided ? 0 : 1, 0);
+                }
+            }
+        }
+        return envelope;
     }
 
     /**

@@ -11,7 +11,8 @@ import org.tonle.core.config.Settings;
  * Kafka endpoints point:
  * <ul>
  * <li>{@code transport-forward} (office): every {@value #FORWARD_PERIOD_MS} ms, the oldest
- *     changes in the outbox go to the node's own topic, keyed by record id, acknowledged by all
+ *     changes in the outbox go to the node's own topic, many changes a message, keyed by the
+ *     node (so on one partition, in commit order), acknowledged by all
  *     in-sync replicas, with an idempotent producer so that retries keep their order; while a
  *     backlog lasts (a full batch was sent), batches follow back to back;</li>
  * <li>{@code transport-receive} (headquarters): batches from the topic go into the ingest
@@ -51,13 +52,15 @@ public final class TransportRoutes extends RouteBuilder {
 
     /** Headquarters reads the topic of every office node it knows. */
     public static TransportRoutes headquarters(Settings.Transport transport, KafkaSecurity security, Receiver receiver, Senders senders) {
+        receiver.changesPerTransaction(transport.kafka().maxPollRecords());
         return new TransportRoutes(transport, security, null, receiver, "tonle-headquarters", senders.topics());
     }
 
     /**
      * The producer endpoint: waits until every message of a batch is acknowledged, gives up
-     * after eight seconds. Kafka batches of 256 KB (not 16 KB) carry an outbox batch of a few
-     * thousand changes in a few produce requests rather than dozens of round trips, compressed
+     * after eight seconds. An outbox batch of a few thousand changes is a few messages of up to
+     * {@link Envelope#MESSAGE_BYTES} (a message larger than the producer's 256 KB batch is a
+     * batch of its own; smaller ones share one), compressed
      * with LZ4 (JSON shrinks to about a fifth, so the broker encrypts, stores and sends a fifth
      * of the bytes, for little CPU at the office). The producer keeps the topic's metadata while the brokers are away
      * (no re-bootstrap): without it, every single send would block for max.block.ms.
@@ -71,6 +74,17 @@ public final class TransportRoutes extends RouteBuilder {
     }
 
     /**
+     * Kafka messages headquarters takes into one batch: a message holds up to a few thousand
+     * changes ({@link Envelope#MESSAGE_BYTES} at most), so a batch of {@code max_poll_records}
+     * messages could hold millions; a hundredth of it (50 by default) bounds a batch to about
+     * 25 MB of messages, loaded in transactions of {@code max_poll_records} changes. Messages of
+     * offices that still send one change each come 50 to a batch.
+     */
+    static int messagesPerPoll(int maxPollRecords) {
+        return Math.max(1, maxPollRecords / 100);
+    }
+
+    /**
      * The consumer endpoint: batches, no automatic commit, a failed batch breaks and is consumed
      * again. A crashed headquarters node leaves the group after 10 s (not Kafka's default 45 s),
      * so its restart, or another node, takes the partitions over soon.
@@ -79,7 +93,7 @@ public final class TransportRoutes extends RouteBuilder {
         Settings.Kafka kafka = transport.kafka();
         return COMPONENT + ":" + String.join(",", topics) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&groupId=" + kafka.group() + "&autoOffsetReset=earliest"
-                + "&batching=true&maxPollRecords=" + kafka.maxPollRecords() + "&pollTimeoutMs=100&batchingIntervalMs=200"
+                + "&batching=true&maxPollRecords=" + messagesPerPoll(kafka.maxPollRecords()) + "&pollTimeoutMs=100&batchingIntervalMs=200"
                 + "&autoCommitEnable=false&allowManualCommit=true&breakOnFirstError=true&reconnectBackoffMaxMs=2000"
                 + "&sessionTimeoutMs=10000&heartbeatIntervalMs=3000";
     }

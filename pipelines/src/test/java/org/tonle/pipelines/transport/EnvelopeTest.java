@@ -2,10 +2,13 @@ package org.tonle.pipelines.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -63,6 +66,63 @@ class EnvelopeTest {
         for (Outbox.Entry e : batch) {
             assertEquals(generated(origin, e, FORWARDED), writer.write(e));
         }
+    }
+
+    @Test
+    void aBatchBecomesMessagesOfOneChangeALineInOrderEachWithinTheByteBound() {
+        Instant at = Instant.parse("2026-11-30T22:10:00Z");
+        // Khmer letters are three bytes each in UTF-8: the bound is counted in bytes, not characters.
+        String body = "{\"program\":\"investigation\",\"attributes\":{\"note\":\"" + "ក".repeat(3000) + "\"}}";
+        List<Outbox.Entry> batch = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            batch.add(entry(i, i % 50 == 0 ? "void" : "create", i % 50 == 0 ? null : body, "pnh-staff", at));
+        }
+        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED);
+        List<String> messages = writer.messages(batch);
+        assertTrue(messages.size() > 1, "200 changes of ~9 KB are more than one message");
+        List<UUID> read = new ArrayList<>();
+        for (String message : messages) {
+            assertTrue(message.getBytes(StandardCharsets.UTF_8).length <= Envelope.MESSAGE_BYTES, "a message within the bound");
+            Envelope previous = null;
+            for (String line : Envelope.lines(message)) {
+                Envelope envelope = Envelope.read(line, previous);
+                read.add(envelope.recordId());
+                previous = envelope;
+            }
+        }
+        assertEquals(batch.stream().map(Outbox.Entry::recordId).toList(), read);
+
+        // One change larger than the bound travels alone, whole.
+        String huge = "{\"note\":\"" + "x".repeat(Envelope.MESSAGE_BYTES + 10) + "\"}";
+        List<String> alone = writer.messages(List.of(entry(1, "create", body, "s", at), entry(2, "create", huge, "s", at),
+                entry(3, "create", body, "s", at)));
+        assertEquals(3, alone.size());
+        assertEquals(1, Envelope.lines(alone.get(1)).size());
+        assertEquals(huge, Envelope.read(alone.get(1), null).record().toString());
+    }
+
+    @Test
+    void aLineBreakInAStoredBodyDoesNotSplitItsChange() {
+        Instant at = Instant.parse("2026-11-30T22:10:00Z");
+        String pretty = "{\n  \"program\" : \"investigation\",\n  \"attributes\" : {\"note\":\"two\\nlines\"}\n}";
+        List<String> messages = new Envelope.Writer("PNH", FORWARDED).messages(List.of(entry(1, "create", pretty, "s", at),
+                entry(2, "create", pretty, "s", at)));
+        assertEquals(1, messages.size());
+        List<String> lines = Envelope.lines(messages.get(0));
+        assertEquals(2, lines.size());
+        assertEquals("two\nlines", Envelope.read(lines.get(1), null).record().path("attributes").path("note").asText());
+    }
+
+    @Test
+    void aMessageOfOneChangeAsOfficesSentBeforeIsOneLine() {
+        Instant at = Instant.parse("2026-11-30T22:10:00Z");
+        String single = new Envelope.Writer("PNH", FORWARDED).write(entry(1, "create", "{\"program\":\"legal\"}", "s", at));
+        assertEquals(List.of(single), Envelope.lines(single));
+        assertEquals(List.of(single), Envelope.lines(single + "\n"));
+        assertEquals(List.of("a", "b"), Envelope.lines("a\n\n  \nb\n"));
+        // An empty message is one malformed change, not none.
+        assertEquals(List.of(""), Envelope.lines(""));
+        assertEquals(List.of(""), Envelope.lines(null));
     }
 
     @Test
