@@ -244,7 +244,7 @@ class TransportIT {
         broker.createTopic("tonle.batched.PNH", 1);
         try (TestNode hq = node("hq-batched", null, "headquarters", "tonle.batched", "hq-batched", 1000, 1_000_000);
              KafkaProducer<String, String> producer = plainProducer()) {
-            List<String> good = cases("PNH", 4, "hotline").lines().toList();
+            List<String> good = cases("PNH", 5, "hotline").lines().toList();
             String invalidId = UUID.randomUUID().toString();
             String invalid = good.get(0).replaceFirst("\"id\":\"[^\"]+\"", "\"id\":\"" + invalidId + "\"")
                     .replaceFirst("\"date\":\"[^\"]+\"", "\"date\":\"2016-02-30\"");
@@ -280,6 +280,17 @@ class TransportIT {
                     .filter(r -> r.toString().contains(invalidId)).findFirst().orElseThrow(() -> new AssertionError(letters));
             assertThat(rejected.path("field").asText()).as(rejected.toString()).isEqualTo("date");
             assertThat(rejected.path("rule").asText()).as(rejected.toString()).isNotBlank();
+
+            // A message of a good change and a thousand lines that are none (a broken or hostile office): the good
+            // one loads; the first 20 bad lines are kept one dead letter each, the other 980 are counted in one more.
+            long lettersBefore = hq.get("/api/v1/rejections").json().size();
+            String garbage = change(good.get(4)) + "\nx".repeat(1000);
+            send(producer, "tonle.batched.PNH", garbage);
+            Waiting.until("headquarters loaded the good change of the broken message", Duration.ofSeconds(60),
+                    () -> value(hq, "investigation.cases_received", "2016", "&office=PNH") == 5 && lag(hq) == 0);
+            JsonNode after = hq.get("/api/v1/rejections").json();
+            assertThat(after.size() - lettersBefore).as(after.toString()).isEqualTo(21);
+            assertThat(after.toString()).contains("980 more of its 1001 lines are not forwarded changes either (not kept)");
         }
     }
 

@@ -41,6 +41,8 @@ public final class GroupCommitWriter {
 
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** The problems of one rejected record kept in the dead-letter store (its sender's answer names them all). */
+    static final int MAX_KEPT_PER_RECORD = 50;
 
     private final RecordStore store;
     private final DeadLetterStore deadLetters;
@@ -266,9 +268,18 @@ public final class GroupCommitWriter {
             String office = item.node() != null && item.node().path("office").isTextual() ? item.node().get("office").asText() : null;
             program = WithheldValues.WITHHELD.equals(program) ? null : program;
             office = WithheldValues.WITHHELD.equals(office) ? null : office;
-            for (Violation v : item.violations()) {
+            // One row per problem, the body in the first only (DeadLetterStore.list gives it to each), and at most
+            // MAX_KEPT_PER_RECORD rows: a line of many problems must not leave storage growing with its square.
+            List<Violation> violations = item.violations();
+            int kept = Math.min(violations.size(), MAX_KEPT_PER_RECORD);
+            for (int i = 0; i < kept; i++) {
+                Violation v = violations.get(i);
+                String reason = i == kept - 1 && violations.size() > kept
+                        ? v.reason() + " (and " + (violations.size() - kept) + " more problems of this record, not kept: fix these"
+                                + " and replay it to see them)"
+                        : v.reason();
                 letters.add(new DeadLetter(0, now, submission.principal(), submission.source(), item.line(), item.storableId(),
-                        program, office, v.field(), v.rule(), v.reason(), body, item.lineLength(), item.lineHash(), "open"));
+                        program, office, v.field(), v.rule(), reason, i == 0 ? body : null, item.lineLength(), item.lineHash(), "open"));
             }
         }
         deadLetters.add(letters);

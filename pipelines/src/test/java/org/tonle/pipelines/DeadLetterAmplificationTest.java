@@ -11,20 +11,21 @@ import java.time.Clock;
 import java.util.List;
 
 import org.apache.camel.impl.DefaultCamelContext;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.warehouse.DeadLetter;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 
 /**
- * One record with many problems (here 3,000 unknown members, a 29 KB line) becomes one dead
+ * One record with many problems (here 3,000 unknown members, a 29 KB line) once became one dead
  * letter per problem, each holding the whole pseudonymised body (about 99 KB: every unknown
- * value is hashed into a longer mark): 3,000 rows, about 300 MB in the warehouse. The storage
- * grows with the square of the line: a 1 MB line (100,000 members) would write hundreds of GB,
- * from one request of any staff principal, an inbox file, or (at headquarters) one forwarded change.
+ * value is hashed into a longer mark): 3,000 rows, about 300 MB in the warehouse, growing with
+ * the square of the line (a 1 MB line would have written hundreds of GB, from one request of any
+ * staff principal, an inbox file, or at headquarters one forwarded change). Now the body is
+ * stored once and at most {@link GroupCommitWriter#MAX_KEPT_PER_RECORD} problems are kept.
  */
 class DeadLetterAmplificationTest {
 
@@ -32,8 +33,6 @@ class DeadLetterAmplificationTest {
     Path dir;
 
     @Test
-    @Disabled("finding left open (attack round, issue 22): the dead letter keeps the body once per violation; "
-            + "needs a decision on how many rows/bytes a rejected record may leave (attack report, round 22)")
     void aRecordWithManyProblemsDoesNotStoreItsBodyOncePerProblem() throws Exception {
         Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"));
         RecordStore store = new RecordStore(warehouse);
@@ -58,6 +57,12 @@ class DeadLetterAmplificationTest {
                 // A bound linear in the line (a few copies of its pseudonymised body), not in its square.
                 assertThat(rs.getLong(1)).isLessThan(20L * 4 * body.length);
             }
+            // At most MAX_KEPT_PER_RECORD rows, the last saying how many more there were; each shows the body.
+            List<DeadLetter> kept = new DeadLetterStore(warehouse).list(null, null, "open", null, null, 10_000);
+            assertThat(kept).hasSize(GroupCommitWriter.MAX_KEPT_PER_RECORD);
+            assertThat(kept).allSatisfy(d -> assertThat(d.body()).contains("\"program\":\"cases\""));
+            assertThat(kept).filteredOn(d -> d.reason().contains("more problems of this record, not kept")).singleElement()
+                    .satisfies(d -> assertThat(d.reason()).contains("and " + (3000 - GroupCommitWriter.MAX_KEPT_PER_RECORD) + " more"));
         } finally {
             camel.stop();
             store.close();

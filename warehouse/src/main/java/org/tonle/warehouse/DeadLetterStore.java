@@ -24,6 +24,16 @@ public final class DeadLetterStore {
         this.warehouse = warehouse;
     }
 
+    /**
+     * A row's body: a record's body is stored in its first row only (a record with many problems
+     * would otherwise store it once per problem), and every row of the record shows it.
+     */
+    private static final String BODY = "coalesce(body, (SELECT b.body FROM dead_letter b WHERE b.body IS NOT NULL"
+            + " AND b.received_at = dead_letter.received_at AND b.source IS NOT DISTINCT FROM dead_letter.source"
+            + " AND b.principal IS NOT DISTINCT FROM dead_letter.principal AND b.line IS NOT DISTINCT FROM dead_letter.line"
+            + " ORDER BY b.id LIMIT 1)) AS body";
+
+    /** Stores rejections; a record's body goes in the first of its rows only (see {@link #list}). */
     public void add(List<DeadLetter> letters) {
         if (letters.isEmpty()) {
             return;
@@ -73,7 +83,8 @@ public final class DeadLetterStore {
      *                principal sent (a malformed line names no office)
      */
     public List<DeadLetter> list(List<String> offices, String sender, String status, String program, String rule, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, body, status, line_length, line_hmac FROM dead_letter WHERE 1 = 1");
+        StringBuilder sql = new StringBuilder("SELECT id, received_at, principal, source, line, record_id, program, office, field, rule, reason, "
+                + BODY + ", status, line_length, line_hmac FROM dead_letter WHERE 1 = 1");
         List<Object> parameters = new ArrayList<>();
         if (offices != null) {
             sql.append(" AND (list_contains(?, office) OR (office IS NULL AND principal = ?))");

@@ -53,6 +53,8 @@ public final class Receiver {
     private final RecordOffices places;
     private final DeadLetterStore deadLetters;
     private final RefusalNotices notices;
+    /** Unreadable lines of one message kept as dead letters each; the rest are counted in one more. */
+    static final int MAX_UNREADABLE_KEPT = 20;
     /** Creates loaded in one warehouse transaction at most (transport.kafka.max_poll_records). */
     private int changesPerTransaction = 5000;
 
@@ -77,6 +79,8 @@ public final class Receiver {
         final Map<String, List<Item>> creates = new LinkedHashMap<>();
         final Map<String, Instant> forwardedAt = new LinkedHashMap<>();
         final Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
+        /** Lines of the message being read that were not changes. */
+        int unreadable;
 
         void refuse(String node, String id, String action, String rule, String reason) {
             refusals.computeIfAbsent(node, k -> new ArrayList<>()).add(new Refusal(id, action, rule, reason, clock.instant()));
@@ -137,10 +141,20 @@ public final class Receiver {
             last = message;
             String value = message.getBody(String.class);
             List<String> changes = Envelope.lines(value);
+            batch.unreadable = 0;
             for (int i = 0; i < changes.size(); i++) {
                 line++;
                 Where where = new Where(topic, number, message.getHeader(KafkaConstants.OFFSET), i + 1, changes.size());
                 previous = change(batch, node, line, changes.get(i), where, previous);
+            }
+            if (batch.unreadable > MAX_UNREADABLE_KEPT) {
+                // An office writes every line itself: a message of many unreadable lines is broken or hostile,
+                // and must not become as many dead letters (or log lines).
+                int more = batch.unreadable - MAX_UNREADABLE_KEPT;
+                String where = new Where(topic, number, message.getHeader(KafkaConstants.OFFSET), 0, 1).toString();
+                LOG.warn("{}: {} more of its {} lines are not forwarded changes either (not kept)", where, more, changes.size());
+                batch.creates.computeIfAbsent(node == null ? "unknown" : node, k -> new ArrayList<>()).add(Submission.malformed(line, "",
+                        where + ": " + more + " more of its " + changes.size() + " lines are not forwarded changes either (not kept)"));
             }
         }
         if (partition != null) {
@@ -180,10 +194,18 @@ public final class Receiver {
             }
             envelope = Envelope.read(text, previous);
         } catch (IllegalArgumentException e) {
-            // Not an office's change: kept in the dead-letter store, never loaded, never retried forever.
+            // Not an office's change: kept in the dead-letter store, never loaded, never retried forever
+            // (the first MAX_UNREADABLE_KEPT of a message; the caller counts the rest in one more).
+            if (++batch.unreadable > MAX_UNREADABLE_KEPT) {
+                return previous;
+            }
             LOG.warn("{} is not a forwarded change: {}", where, e.getMessage());
             String sender = node == null ? "unknown" : node;
-            batch.creates.computeIfAbsent(sender, k -> new ArrayList<>()).add(Submission.malformed(line, text, where + ": " + e.getMessage()));
+            List<Item> creates = batch.creates.computeIfAbsent(sender, k -> new ArrayList<>());
+            creates.add(Submission.malformed(line, text, where + ": " + e.getMessage()));
+            if (creates.size() >= changesPerTransaction) {
+                batch.flush();
+            }
             return previous;
         }
         batch.forwardedAt.merge(node, envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
