@@ -34,10 +34,13 @@ record Envelope(String origin, String action, UUID recordId, int version, String
 
     /**
      * The most UTF-8 bytes the office puts into one message (one change larger than this goes
-     * alone): half of Kafka's default {@code max.request.size} and {@code message.max.bytes}
-     * (1 MB), which the producer checks before compression.
+     * alone): an eighth of Kafka's default {@code max.request.size} and {@code message.max.bytes}
+     * (1 MB), which the producer checks before compression. Small enough that headquarters can
+     * take many messages into a batch (a tenth of {@code max_poll_records}: old offices' one-change
+     * messages come hundreds to a batch, not a few), large enough that a message carries dozens to
+     * hundreds of changes and its per-message cost is paid once for them all.
      */
-    static final int MESSAGE_BYTES = 512 * 1024;
+    static final int MESSAGE_BYTES = 128 * 1024;
 
     private static final ObjectMapper JSON = Json.MAPPER;
     /** Reads the record in the middle of a message (the message's own end is checked after it). */

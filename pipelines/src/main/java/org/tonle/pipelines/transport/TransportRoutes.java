@@ -59,8 +59,8 @@ public final class TransportRoutes extends RouteBuilder {
     /**
      * The producer endpoint: waits until every message of a batch is acknowledged, gives up
      * after eight seconds. An outbox batch of a few thousand changes is a few messages of up to
-     * {@link Envelope#MESSAGE_BYTES} (a message larger than the producer's 256 KB batch is a
-     * batch of its own; smaller ones share one), compressed
+     * {@link Envelope#MESSAGE_BYTES} (smaller than the producer's 256 KB batch, so
+     * messages share one), compressed
      * with LZ4 (JSON shrinks to about a fifth, so the broker encrypts, stores and sends a fifth
      * of the bytes, for little CPU at the office). The producer keeps the topic's metadata while the brokers are away
      * (no re-bootstrap): without it, every single send would block for max.block.ms.
@@ -76,12 +76,12 @@ public final class TransportRoutes extends RouteBuilder {
     /**
      * Kafka messages headquarters takes into one batch: a message holds up to a few thousand
      * changes ({@link Envelope#MESSAGE_BYTES} at most), so a batch of {@code max_poll_records}
-     * messages could hold millions; a hundredth of it (50 by default) bounds a batch to about
-     * 25 MB of messages, loaded in transactions of {@code max_poll_records} changes. Messages of
-     * offices that still send one change each come 50 to a batch.
+     * messages could hold hundreds of thousands; a tenth of it (500 by default) bounds a batch to
+     * 64 MB of messages, loaded in transactions of {@code max_poll_records} changes. Messages of
+     * offices that still send one change each (during an upgrade) come 500 to a batch.
      */
     static int messagesPerPoll(int maxPollRecords) {
-        return Math.max(1, maxPollRecords / 100);
+        return Math.max(1, maxPollRecords / 10);
     }
 
     /**
