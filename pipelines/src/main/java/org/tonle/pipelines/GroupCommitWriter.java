@@ -61,7 +61,7 @@ public final class GroupCommitWriter {
         this.deadLetters = deadLetters;
         this.batchSize = batchSize;
         this.clock = clock;
-        int repaired = store.reconcile();
+        int repaired = store.reconcileUnlessClosedCleanly();
         if (repaired > 0) {
             LoggerFactory.getLogger(GroupCommitWriter.class).warn("After an unclean stop, {} records had facts out of step with"
                     + " their stored versions; their facts were rebuilt from the stored records", repaired);
