@@ -6,7 +6,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
+import org.slf4j.LoggerFactory;
 import org.tonle.programme.api.Violation;
 import org.tonle.warehouse.Change;
 import org.tonle.warehouse.RecordHistory;
@@ -22,11 +27,59 @@ import org.tonle.warehouse.RecordStore;
 final class Deduplicate {
 
     private final RecordStore store;
-    private final KnownIds known = new KnownIds();
+    /** The ids the warehouse holds, once loaded; until then every id is looked up in the warehouse. */
+    private KnownIds known;
+    /** The load of {@link #known} (seconds for millions of records), on a thread of its own so that a start does not wait for it. */
+    private final CompletableFuture<KnownIds> loading;
+    /** Ids committed while {@link #loading} runs: the load may have read the warehouse before their commit. */
+    private final List<UUID> committedWhileLoading = new ArrayList<>();
+    private boolean loadFailed;
 
     Deduplicate(RecordStore store) {
+        this(store, task -> {
+            Thread thread = new Thread(task, "tonle-known-ids");
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /** With the executor that loads the known ids (tests hold it back). */
+    Deduplicate(RecordStore store, Executor loader) {
         this.store = store;
-        store.forEachRecordId(known::add);
+        this.loading = CompletableFuture.supplyAsync(() -> {
+            KnownIds ids = new KnownIds();
+            store.forEachRecordId(ids::add);
+            return ids;
+        }, loader);
+    }
+
+    /** On the writer's thread: takes the loaded ids once they are there, with what was committed meanwhile. */
+    private void takeLoadedIds() {
+        if (known != null || loadFailed || !loading.isDone()) {
+            return;
+        }
+        try {
+            KnownIds loaded = loading.join();
+            committedWhileLoading.forEach(loaded::add);
+            known = loaded;
+        } catch (CompletionException | CancellationException e) {
+            // Every id stays looked up in the warehouse: slower, never wrong.
+            loadFailed = true;
+            LoggerFactory.getLogger(Deduplicate.class).warn("The ids of the stored records could not be loaded ({});"
+                    + " every record's history is looked up in the warehouse", String.valueOf(e.getCause()));
+        }
+        committedWhileLoading.clear();
+    }
+
+    /** Whether the warehouse may hold this id: always, until the known ids are loaded. */
+    boolean mightBeStored(UUID id) {
+        return known == null || known.mightContain(id);
+    }
+
+    /** Whether the known ids are in memory (for tests). */
+    boolean idsLoaded() {
+        takeLoadedIds();
+        return known != null;
     }
 
     /** An item and the submission it came with (its mode, principal and source). */
@@ -40,7 +93,8 @@ final class Deduplicate {
     /** Marks duplicates and refusals on their items; returns what is left to commit. */
     Decision decide(List<Pending> batch, Instant now) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
-        List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(known::mightContain).distinct().toList();
+        takeLoadedIds();
+        List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(this::mightBeStored).distinct().toList();
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
         // One entry per id of the batch or of its stored history (one map, not three: this runs
         // for every record on the writer's thread).
@@ -116,6 +170,10 @@ final class Deduplicate {
 
     /** Remembers the ids a decision's commit stored. */
     void committed(Decision decision) {
-        decision.changes().forEach(c -> known.add(c.recordId()));
+        if (known != null) {
+            decision.changes().forEach(c -> known.add(c.recordId()));
+        } else if (!loadFailed) {
+            decision.changes().forEach(c -> committedWhileLoading.add(c.recordId()));
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.tonle.warehouse;
 
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -44,6 +45,7 @@ public final class RecordStore implements AutoCloseable {
      * reconciling scans every fact and version (about half a second for 3 M records).
      */
     private static final String CLOSED_CLEANLY = "record_store_closed_cleanly";
+    private final Warehouse warehouse;
     private final NodeSettings settings;
     private volatile boolean reconciled;
     private final DuckDBConnection connection;
@@ -64,6 +66,7 @@ public final class RecordStore implements AutoCloseable {
     }
 
     public RecordStore(Warehouse warehouse) {
+        this.warehouse = warehouse;
         this.settings = new NodeSettings(warehouse);
         this.connection = warehouse.connect();
         try (Statement s = connection.createStatement()) {
@@ -179,9 +182,12 @@ public final class RecordStore implements AutoCloseable {
                 n.path("office").asText(), LocalDate.parse(n.path("date").asText()), subject, n.path("count").asInt(1), attributes, tallies);
     }
 
-    /** Calls {@code sink} with the id of every stored record (streamed, for in-memory filters). */
+    /**
+     * Calls {@code sink} with the id of every stored record (streamed, for in-memory filters), on
+     * a connection of its own: it may run on a thread beside the writer.
+     */
     public void forEachRecordId(Consumer<UUID> sink) {
-        try (Statement s = connection.createStatement();
+        try (Connection apart = warehouse.connect(); Statement s = apart.createStatement();
              ResultSet rs = s.executeQuery("SELECT DISTINCT record_id FROM record_version")) {
             while (rs.next()) {
                 sink.accept(rs.getObject(1, UUID.class));

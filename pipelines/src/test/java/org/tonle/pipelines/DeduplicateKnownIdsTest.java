@@ -1,0 +1,83 @@
+package org.tonle.pipelines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.Warehouse;
+
+/**
+ * The ids of the stored records load on a thread of their own, so a start does not wait for
+ * them: until they are in memory every id is looked up in the warehouse, and the ids committed
+ * meanwhile join them when they arrive, so nothing is taken for new that the warehouse holds.
+ */
+class DeduplicateKnownIdsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void beforeTheIdsAreLoadedEveryIdIsLookedUpAndCommitsMeanwhileAreKnownAfter() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            UUID first = UUID.randomUUID();
+            UUID second = UUID.randomUUID();
+            // Stored before the node starts.
+            commit(new Deduplicate(store, Runnable::run), store, submission(pseudonymise, validate, first));
+
+            List<Runnable> held = new ArrayList<>();
+            Deduplicate deduplicate = new Deduplicate(store, held::add);
+            assertThat(deduplicate.idsLoaded()).isFalse();
+            // Not loaded yet: the warehouse is asked, and the record sent again is a duplicate.
+            Submission again = submission(pseudonymise, validate, first);
+            assertThat(commit(deduplicate, store, again)).isZero();
+            assertThat(again.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+            // A new record committed while the ids load...
+            assertThat(commit(deduplicate, store, submission(pseudonymise, validate, second))).isEqualTo(1);
+            // ... that the load did not see (as when it read the warehouse before that commit).
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM record_version WHERE record_id = '" + second + "'");
+            }
+            held.forEach(Runnable::run);
+
+            assertThat(deduplicate.idsLoaded()).isTrue();
+            assertThat(deduplicate.mightBeStored(first)).as("loaded from the warehouse").isTrue();
+            assertThat(deduplicate.mightBeStored(second)).as("committed while loading").isTrue();
+            assertThat(deduplicate.mightBeStored(UUID.randomUUID())).isFalse();
+        }
+    }
+
+    /** Decides and commits as the writer does; the number of records accepted. */
+    private static int commit(Deduplicate deduplicate, RecordStore store, Submission submission) {
+        List<Deduplicate.Pending> pending = submission.items().stream().filter(Item::pending)
+                .map(item -> new Deduplicate.Pending(submission, item)).toList();
+        Deduplicate.Decision decision = deduplicate.decide(pending, Instant.now());
+        store.commit(decision.changes(), List.of());
+        deduplicate.committed(decision);
+        decision.accepted().forEach(Item::accept);
+        return decision.accepted().size();
+    }
+
+    private static Submission submission(Pseudonymise pseudonymise, Validate validate, UUID id) {
+        String line = "{\"id\":\"" + id + "\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}";
+        Submission submission = Submission.create("tester", "test", null,
+                NdjsonSource.items(line.getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
+        pseudonymise.process(submission);
+        validate.process(submission);
+        assertThat(submission.items().get(0).violations()).isEmpty();
+        return submission;
+    }
+}
