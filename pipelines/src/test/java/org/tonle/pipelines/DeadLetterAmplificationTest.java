@@ -7,16 +7,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.List;
 
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.warehouse.DeadLetter;
 import org.tonle.warehouse.DeadLetterStore;
-import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 
 /**
@@ -34,16 +31,9 @@ class DeadLetterAmplificationTest {
 
     @Test
     void aRecordWithManyProblemsDoesNotStoreItsBodyOncePerProblem() throws Exception {
-        Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"));
-        RecordStore store = new RecordStore(warehouse);
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 3, Clock.systemUTC());
-        Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-        DefaultCamelContext camel = new DefaultCamelContext();
-        camel.addRoutes(new RouteErrors());
-        camel.addRoutes(new IngestRoutes(new Pseudonymise(SubjectKeys.of(new byte[32])), validate, writer));
-        camel.start();
-        try {
-            Ingest ingest = new Ingest(camel, writer);
+        try (IngestPipeline pipeline = new IngestPipeline(dir.resolve("w.duckdb"))) {
+            Warehouse warehouse = pipeline.warehouse;
+            Ingest ingest = pipeline.ingest;
             StringBuilder text = new StringBuilder("{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"program\":\"cases\",\"type\":\"meeting\","
                     + "\"office\":\"PNH\",\"date\":\"2015-01-01\"");
             for (int i = 0; i < 3000; i++) {
@@ -63,10 +53,6 @@ class DeadLetterAmplificationTest {
             assertThat(kept).allSatisfy(d -> assertThat(d.body()).contains("\"program\":\"cases\""));
             assertThat(kept).filteredOn(d -> d.reason().contains("more problems of this record, not kept")).singleElement()
                     .satisfies(d -> assertThat(d.reason()).contains("and " + (3000 - GroupCommitWriter.MAX_KEPT_PER_RECORD) + " more"));
-        } finally {
-            camel.stop();
-            store.close();
-            warehouse.close();
         }
     }
 }

@@ -8,19 +8,16 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import org.apache.camel.impl.DefaultCamelContext;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tonle.programme.api.PublishResult;
-import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 
@@ -34,28 +31,21 @@ class IngestRouteTest {
     @TempDir
     Path dir;
     Warehouse warehouse;
-    DefaultCamelContext camel;
+    IngestPipeline pipeline;
     Ingest ingest;
     RecordStore store;
 
     @BeforeEach
     void start() throws Exception {
-        warehouse = Warehouse.open(dir.resolve("w.duckdb"));
-        store = new RecordStore(warehouse);
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 3, Clock.systemUTC());
-        Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-        camel = new DefaultCamelContext();
-        camel.addRoutes(new RouteErrors());
-        camel.addRoutes(new IngestRoutes(new Pseudonymise(SubjectKeys.of(new byte[32])), validate, writer));
-        camel.start();
-        ingest = new Ingest(camel, writer);
+        pipeline = new IngestPipeline(dir.resolve("w.duckdb"));
+        warehouse = pipeline.warehouse;
+        store = pipeline.store;
+        ingest = pipeline.ingest;
     }
 
     @AfterEach
     void stop() {
-        camel.stop();
-        store.close();
-        warehouse.close();
+        pipeline.close();
     }
 
     PublishResult send(Submission.Mode mode, String target, String... records) {
