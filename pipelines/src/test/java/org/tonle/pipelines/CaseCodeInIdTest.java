@@ -14,8 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.programme.api.PublishResult;
-import org.tonle.warehouse.RecordStore;
-import org.tonle.warehouse.Warehouse;
 
 /**
  * A case code typed into a record's {@code id} (not a UUID, so refused): the dead letter withholds
@@ -26,17 +24,11 @@ class CaseCodeInIdTest {
 
     @TempDir
     Path dir;
-    Warehouse warehouse;
     IngestPipeline pipeline;
-    Ingest ingest;
-    RecordStore store;
 
     @BeforeEach
     void start() throws Exception {
         pipeline = new IngestPipeline(dir.resolve("w.duckdb"));
-        warehouse = pipeline.warehouse;
-        store = pipeline.store;
-        ingest = pipeline.ingest;
     }
 
     @AfterEach
@@ -50,7 +42,7 @@ class CaseCodeInIdTest {
         String draft = "{\"id\":\"PNH-C-0042\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}";
         String tree = "{\"id\":\"SRP/2015/7\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\",\"x\":1}";
         byte[] body = (draft + "\n" + tree).getBytes(StandardCharsets.UTF_8);
-        PublishResult result = ingest.submit(Submission.create("tester", "test", null, NdjsonSource.items(body, NdjsonSource.Wording.BODY)));
+        PublishResult result = pipeline.ingest.submit(Submission.create("tester", "test", null, NdjsonSource.items(body, NdjsonSource.Wording.BODY)));
 
         assertThat(result.rejected()).extracting(PublishResult.Rejection::rule).contains("format");
         assertThat(count("SELECT count(*) FROM dead_letter")).isPositive();
@@ -59,7 +51,7 @@ class CaseCodeInIdTest {
     }
 
     long count(String sql) throws Exception {
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = pipeline.warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
