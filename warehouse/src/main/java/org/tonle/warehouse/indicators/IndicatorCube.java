@@ -1250,8 +1250,10 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
     /**
      * Restores {@link #restore(Path)} on a thread of its own; queries that need a slice wait for
      * it, commits wait for it (it holds the commit lock), everything else goes on.
+     *
+     * @return done once the restore ended, whatever its outcome
      */
-    public void restoreInBackground(Path file) {
+    public CompletableFuture<Void> restoreInBackground(Path file) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         restoring = done;
         Thread thread = new Thread(() -> {
@@ -1265,6 +1267,7 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
         }, "tonle-cube-restore");
         thread.setDaemon(true);
         thread.start();
+        return done;
     }
 
     /**
