@@ -229,8 +229,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, snapshots);
         store.onCommit(snapshots.counting(cube));
         CompletableFuture<Void> cubeRestored = new CompletableFuture<>();
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC(),
-                afterStart(cubeRestored));
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(),
+                Clock.systemUTC(), afterStart(cubeRestored));
         // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md);
         // only now: the writer has just repaired facts after a crash (reconcile), which the cube does not follow.
         Path cubeFile = data.resolve("indicator-cube.bin");
