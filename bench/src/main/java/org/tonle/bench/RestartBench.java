@@ -70,6 +70,7 @@ public final class RestartBench {
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("TONLE_JAVA_OPTS", ""), rounds,
                 SqlSandboxBench.loadAverage());
         double[] empty = new double[rounds];
+        double[] emptyCpu = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             Path data = fresh(work.resolve("empty"));
             Path log = work.resolve("empty-" + r + ".log");
@@ -79,18 +80,20 @@ public final class RestartBench {
             long t0 = System.nanoTime();
             try (Server server = Server.start(data, log)) {
                 empty[r] = (System.nanoTime() - t0) / 1e6;
+                emptyCpu[r] = server.cpuMillis();
                 Files.writeString(log, LocalTime.now() + " healthy\n", StandardOpenOption.APPEND);
             }
         }
         double baseline = median(empty);
         System.out.printf("baseline: empty node, launch to healthy          median %7.0f ms  (%s; logs in %s/empty-*.log)%n",
                 baseline, list(empty), work);
+        System.out.printf("          server CPU (user + system) to healthy  median %7.0f ms  (%s)%n", median(emptyCpu), list(emptyCpu));
         for (long size : sizes) {
-            run(work, size, rounds, baseline);
+            run(work, size, rounds, baseline, median(emptyCpu));
         }
     }
 
-    private static void run(Path work, long size, int rounds, double baseline) throws Exception {
+    private static void run(Path work, long size, int rounds, double baseline, double baselineCpu) throws Exception {
         System.out.printf("%n== %,d records (social/client_contact, 2015) ==  load average %s%n", size, SqlSandboxBench.loadAverage());
         Path data = fresh(work.resolve(Long.toString(size)));
         Path log = work.resolve(size + ".log");
@@ -105,17 +108,21 @@ public final class RestartBench {
 
         double[] first = new double[1];
         double[] health = new double[1];
-        timedStart(data, log, expected, first, health, 0);
+        double[] firstCpu = new double[1];
+        timedStart(data, log, expected, first, health, firstCpu, 0);
         System.out.printf("  no persisted cube (first start)  healthy %7.0f ms, first correct answer %7.0f ms = %.2f x baseline%n",
                 health[0], first[0], first[0] / baseline);
 
         double[] restored = new double[rounds];
         double[] restoredHealth = new double[rounds];
+        double[] restoredCpu = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            timedStart(data, log, expected, restored, restoredHealth, r);
+            timedStart(data, log, expected, restored, restoredHealth, restoredCpu, r);
         }
         System.out.printf("  cube restored (clean restarts)   healthy %7.0f ms, first correct answer %7.0f ms = %.2f x baseline  (%s)%n",
                 median(restoredHealth), median(restored), median(restored) / baseline, list(restored));
+        System.out.printf("    server CPU (user + system) to the first answer: median %7.0f ms = %.2f x the empty node's to healthy  (%s)%n",
+                median(restoredCpu), median(restoredCpu) / baselineCpu, list(restoredCpu));
         System.out.println("    " + lastLine(log, "Indicator cube:"));
 
         // A commit the persisted cube does not hold, then SIGKILL: the file is not taken back.
@@ -128,7 +135,7 @@ public final class RestartBench {
         expected.merge(List.of("PNH", "F"), 1L, Long::sum);
         double[] crash = new double[1];
         double[] crashHealth = new double[1];
-        timedStart(data, log, expected, crash, crashHealth, 0);
+        timedStart(data, log, expected, crash, crashHealth, new double[1], 0);
         System.out.printf("  after SIGKILL past a commit      healthy %7.0f ms, first correct answer %7.0f ms = %.2f x baseline%n",
                 crashHealth[0], crash[0], crash[0] / baseline);
         System.out.println("    " + lastLine(log, "Indicator cube:"));
@@ -136,13 +143,14 @@ public final class RestartBench {
     }
 
     /** Launch, healthy, first correct answer; stopped cleanly (which persists the cube). */
-    private static void timedStart(Path data, Path log, Map<List<String>, Long> expected, double[] answer, double[] health, int slot)
-            throws Exception {
+    private static void timedStart(Path data, Path log, Map<List<String>, Long> expected, double[] answer, double[] health, double[] cpu,
+            int slot) throws Exception {
         long t0 = System.nanoTime();
         try (Server server = Server.start(data, log)) {
             health[slot] = (System.nanoTime() - t0) / 1e6;
             Map<List<String>, Long> got = server.values();
             answer[slot] = (System.nanoTime() - t0) / 1e6;
+            cpu[slot] = server.cpuMillis();
             if (slot == 0) {
                 System.out.println("    server memory after the first answer: " + server.memory());
             }
@@ -257,6 +265,11 @@ public final class RestartBench {
             if (answer.statusCode() != 200 || Json.MAPPER.readTree(answer.body()).path("accepted").asInt() != 1) {
                 throw new IllegalStateException("status " + answer.statusCode() + ": " + answer.body());
             }
+        }
+
+        /** CPU time (user + system, every thread) the server process has used so far. */
+        double cpuMillis() {
+            return node.process.info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
         }
 
         /** Resident set (now and peak) of the server process, from /proc. */

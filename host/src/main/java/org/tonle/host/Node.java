@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -227,11 +228,13 @@ public final class Node implements AutoCloseable {
                 config.settings().sql().snapshotMaxAge());
         parts.add(0, snapshots);
         store.onCommit(snapshots.counting(cube));
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC());
+        CompletableFuture<Void> cubeRestored = new CompletableFuture<>();
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(),
+                Clock.systemUTC(), afterStart(cubeRestored));
         // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md);
         // only now: the writer has just repaired facts after a crash (reconcile), which the cube does not follow.
         Path cubeFile = data.resolve("indicator-cube.bin");
-        cube.restoreInBackground(cubeFile);
+        cube.restoreInBackground(cubeFile).whenComplete((done, failed) -> cubeRestored.complete(null));
         parts.add(0, cube);
         parts.add(0, () -> cube.persist(cubeFile));
         Periods periods = new Periods(warehouse);
@@ -414,6 +417,30 @@ public final class Node implements AutoCloseable {
 
     public boolean isReady() {
         return ready.get();
+    }
+
+    /**
+     * Runs the load of de-duplication's id set (seconds of CPU for millions of records) on a thread
+     * of its own once the cube is restored and {@code /health} has first answered ready (at the
+     * latest {@link #WARM_UP_WAIT} after the restore): on two cores it took CPU from the start and
+     * the restore (docs/PERFORMANCE.md, "Restart at scale"). Until then the writer looks ids up in
+     * the warehouse.
+     */
+    private Executor afterStart(CompletableFuture<Void> cubeRestored) {
+        return task -> {
+            Thread thread = new Thread(() -> {
+                try {
+                    cubeRestored.join();
+                    firstReadyAnswer.await(WARM_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                task.run();
+            }, "tonle-known-ids");
+            thread.setDaemon(true);
+            thread.start();
+        };
     }
 
     /** What {@code /health} reads: the first ready answer lets the cube's warm-up begin. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -57,6 +58,14 @@ public final class GroupCommitWriter {
     private volatile PeriodLock periodLock;
 
     public GroupCommitWriter(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
+        this(store, deadLetters, batchSize, clock, null);
+    }
+
+    /**
+     * With the executor that loads the ids of the stored records for de-duplication (a thread of
+     * its own when null). Until it has, every id is looked up in the warehouse: slower, never wrong.
+     */
+    public GroupCommitWriter(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock, Executor knownIdsLoader) {
         this.store = store;
         this.deadLetters = deadLetters;
         this.batchSize = batchSize;
@@ -66,7 +75,7 @@ public final class GroupCommitWriter {
             LoggerFactory.getLogger(GroupCommitWriter.class).warn("After an unclean stop, {} records had facts out of step with"
                     + " their stored versions; their facts were rebuilt from the stored records", repaired);
         }
-        this.deduplicate = new Deduplicate(store);
+        this.deduplicate = knownIdsLoader == null ? new Deduplicate(store) : new Deduplicate(store, knownIdsLoader);
     }
 
     /** Checks every later record against the approved period cells; null checks nothing. */

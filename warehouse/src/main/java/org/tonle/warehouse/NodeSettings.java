@@ -9,6 +9,14 @@ import java.util.Optional;
 /** Small named facts the warehouse keeps about itself (node_setting). */
 public final class NodeSettings {
 
+    /**
+     * The token binding the persisted indicator cube to the warehouse state it was written from
+     * (docs/INDICATORS.md, "Restart"). Whatever changes facts without storing a record version
+     * (the start's repair after a crash) removes it in the same transaction, so that no file
+     * written before matches the warehouse.
+     */
+    public static final String INDICATOR_CUBE_FILE = "indicator_cube_file";
+
     private final Warehouse warehouse;
 
     public NodeSettings(Warehouse warehouse) {

@@ -135,7 +135,9 @@ public final class RecordStore implements AutoCloseable {
     /**
      * Brings facts back in line with the stored versions after a crash: orphan facts and tallies
      * leave, and live records without facts get them rebuilt from their stored body. A
-     * no-op on a healthy warehouse; run at start, before the first write.
+     * no-op on a healthy warehouse; run at start, before the first write. Where it changes any
+     * fact it removes the persisted indicator cube's token in the same transaction
+     * ({@link NodeSettings#INDICATOR_CUBE_FILE}): the cube file no longer describes the facts.
      *
      * @return the number of records whose facts were rebuilt or removed
      */
@@ -158,6 +160,13 @@ public final class RecordStore implements AutoCloseable {
                     }
                 }
                 appendFacts(rebuilt);
+                if (removed + rebuilt.size() > 0) {
+                    // Facts changed without a record version: no persisted cube describes them any more.
+                    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM node_setting WHERE name = ?")) {
+                        ps.setString(1, NodeSettings.INDICATOR_CUBE_FILE);
+                        ps.executeUpdate();
+                    }
+                }
                 tx.commit();
                 return removed + rebuilt.size();
             }

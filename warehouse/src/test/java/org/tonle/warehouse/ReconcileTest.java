@@ -28,7 +28,9 @@ class ReconcileTest {
             String body = "{\"attributes\":{\"topic\":\"grooming\"},\"count\":1,\"date\":\"2015-08-04\",\"id\":\"" + training
                     + "\",\"office\":\"SHV\",\"participants\":[{\"count\":12,\"group\":\"taxi_driver\",\"sex\":\"M\"}],\"program\":\"awareness\",\"type\":\"training\"}";
             store.commit(List.of(new Change(training, 1, Change.Action.CREATE, "h", body, record, "t", "t", Instant.now())));
+            new NodeSettings(warehouse).put(NodeSettings.INDICATOR_CUBE_FILE, "token");
             assertThat(store.reconcile()).as("healthy: nothing to do").isZero();
+            assertThat(new NodeSettings(warehouse).get(NodeSettings.INDICATOR_CUBE_FILE)).as("the cube file still describes the facts").contains("token");
 
             UUID orphan = UUID.randomUUID();
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
@@ -37,6 +39,7 @@ class ReconcileTest {
                         + orphan + "', 'awareness', 'training', 'SHV', DATE '2015-08-04', 1)");
             }
             assertThat(store.reconcile()).isEqualTo(3); // the orphan fact, the tally left without fact, the rebuilt record
+            assertThat(new NodeSettings(warehouse).get(NodeSettings.INDICATOR_CUBE_FILE)).as("facts changed: no cube file describes them").isEmpty();
 
             try (Connection c = warehouse.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT (SELECT string_agg(record_id::VARCHAR) FROM fact_activity),"

@@ -1155,23 +1155,24 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
 
     // ---- Persisted cube (docs/INDICATORS.md, "Restart") -------------------------------------
 
-    /** "TNLC" and the layout's version: a file of another layout is not read (the cube is rebuilt). */
+    /**
+     * "TNLC" and the layout's version: a file of another layout is not read (the cube is rebuilt).
+     * Layout 3 held a fingerprint of the facts per slice, checked against the warehouse at every
+     * restore; from 4 on the token alone proves the facts unchanged (docs/INDICATORS.md, "Restart").
+     */
     private static final int MAGIC = 0x544E4C43;
-    private static final int LAYOUT = 3;
-    /** The fingerprint of an activity without facts. */
-    private static final String NO_FACTS = "none";
+    private static final int LAYOUT = 4;
     /** The node_setting holding the token of the last persist, until the next start replaces it (sql/cube-file-state.sql). */
-    private static final String FILE_STATE = "indicator_cube_file";
+    private static final String FILE_STATE = NodeSettings.INDICATOR_CUBE_FILE;
     private static final SecureRandom TOKENS = new SecureRandom();
-    /** Test hook: the restore takes the file's fingerprints for the warehouse's, as a forged collision would make them. */
-    private volatile boolean fingerprintsCollideForTests;
 
     /**
      * The warehouse state a persisted file is bound to: the token written into the warehouse with
-     * it (a random 128-bit value, a new one at every persist and every start) and the number of
-     * record versions stored then. Inside the sealed file where the warehouse is encrypted.
+     * it (a random 128-bit value, a new one at every persist and every start; removed by whatever
+     * changes facts without storing a record version), the number of record versions stored then
+     * and the number of schema migrations applied. Inside the sealed file where the warehouse is encrypted.
      */
-    private record FileState(String token, long versions) {
+    private record FileState(String token, long versions, long migrations) {
     }
 
     /** A file bound to another warehouse state than the current one: taken back in no part. */
@@ -1182,20 +1183,19 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
     }
 
     /**
-     * What a restore did: slices taken from the file as they were, slices left out because the
-     * warehouse changed since (or their declaration did), each built again when next needed.
+     * What a restore did: slices taken from the file as they were (a slice whose declaration
+     * changed since is built again when next asked, as any slice is), and how long it took.
      */
-    public record Restored(int slices, int stale, long millis) {
+    public record Restored(int slices, long millis) {
     }
 
     /**
-     * Writes every built slice to {@code file}, with the fingerprint of the facts it reflects
-     * (count and digest per activity, read from the warehouse while no commit can land) and the
-     * warehouse state it was written from (a new token, written into the warehouse too, and the
-     * number of record versions), so that a restart can take it back instead of scanning the
-     * warehouse. Holds the commit lock while it writes, once the applier has applied every
-     * commit (or writes nothing when it does not within the queries' wait): a node calls it when
-     * it stops, after the last commit. Written to a temporary file and moved into place, so a
+     * Writes every built slice to {@code file}, with the warehouse state it was written from (a
+     * new token, written into the warehouse too, the number of record versions and of schema
+     * migrations), so that a restart can take it back instead of scanning the warehouse. Holds
+     * the commit lock while it writes, once the applier has applied every commit (or writes
+     * nothing when it does not within the queries' wait): a node calls it when it stops, after
+     * the last commit. Written to a temporary file and moved into place, so a
      * crash leaves the previous file or none, never half of one.
      */
     public void persist(Path file) {
@@ -1212,9 +1212,8 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                 LOG.warn("Indicator cube not written to {}: {}", file, e.getMessage());
                 return;
             }
-            // No commit lands (commitLock) and none is left to apply: the slices, the fingerprints
-            // and the warehouse all reflect the same, last commit.
-            Map<SliceId, String> fingerprints = fingerprints();
+            // No commit lands (commitLock) and none is left to apply: the slices and the warehouse
+            // reflect the same, last commit.
             // Bound to this state: a new token in the warehouse (any older file no longer matches it) and the versions stored.
             FileState stamped = stamp();
             applyLock.lock();
@@ -1225,7 +1224,7 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                 SealedFiles seal = warehouse.cubeSeal();
                 OutputStream target = seal == null ? Channels.newOutputStream(channel) : seal.seal(Channels.newOutputStream(channel));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(target, 1 << 16));
-                written = write(out, stamped, fingerprints);
+                written = write(out, stamped);
                 out.flush();
                 if (seal != null) {
                     // writes the tag; the channel stays open
@@ -1252,8 +1251,10 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
     /**
      * Restores {@link #restore(Path)} on a thread of its own; queries that need a slice wait for
      * it, commits wait for it (it holds the commit lock), everything else goes on.
+     *
+     * @return done once the restore ended, whatever its outcome
      */
-    public void restoreInBackground(Path file) {
+    public CompletableFuture<Void> restoreInBackground(Path file) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         restoring = done;
         Thread thread = new Thread(() -> {
@@ -1267,20 +1268,21 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
         }, "tonle-cube-restore");
         thread.setDaemon(true);
         thread.start();
+        return done;
     }
 
     /**
      * Takes back the slices of a {@link #persist persisted} cube, only where the file was written
      * from the warehouse exactly as it is now: bound to the token the persist wrote into the
      * warehouse (which this call replaces, whatever it finds: a file is taken back once, by the
-     * start after the clean stop that wrote it) and to the number of record versions stored. A
-     * file of another state (commits since, as after a crash between a commit and the next
-     * persist; an older file put back; another warehouse) is not read further, and every slice is
-     * built from the warehouse. Of a file of this state, the slices whose fingerprint still equals
-     * the warehouse's come back (the others: the start's repair of facts changed them, or their
-     * declaration did). Runs under the commit lock once every commit is applied, so no commit
-     * lands between the checks and the slices being published. Only into an empty cube (at start,
-     * before any query); an unreadable file is ignored.
+     * start after the clean stop that wrote it; the start's repair of facts after a crash removes
+     * it), to the number of record versions stored and of schema migrations applied. A file of
+     * another state (commits since, as after a crash between a commit and the next persist; facts
+     * repaired; an older file put back; another warehouse) is not read further, and every slice is
+     * built from the warehouse; of a file of this state every slice comes back, without a scan of
+     * the facts. Runs under the commit lock once every commit is applied, so no commit lands
+     * between the check and the slices being published. Only into an empty cube (at start, before
+     * any query); an unreadable file, or one of another layout, is ignored.
      */
     public Restored restore(Path file) {
         long started = System.nanoTime();
@@ -1293,25 +1295,24 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
         } catch (NotCaughtUp | WarehouseException e) {
             commitLock.unlock();
             LOG.warn("Indicator cube: not restored from {}: {}", file, e.getMessage());
-            return new Restored(0, 0, 0);
+            return new Restored(0, 0);
         }
         applyLock.lock();
         try {
             if (!slices.isEmpty() || !inProgress.isEmpty() || !personNumbers.isEmpty()) {
                 LOG.info("Indicator cube: not restored from {}, slices were already built", file);
-                return new Restored(0, 0, 0);
+                return new Restored(0, 0);
             }
             Map<SliceId, Slice> read = new HashMap<>();
-            Map<SliceId, String> persisted = new HashMap<>();
             try {
                 byte[] bytes = Files.readAllBytes(file);
-                read(ByteBuffer.wrap(warehouse.cubeSeal() == null ? bytes : warehouse.cubeSeal().open(bytes)), now, read, persisted);
+                read(ByteBuffer.wrap(warehouse.cubeSeal() == null ? bytes : warehouse.cubeSeal().open(bytes)), now, read);
             } catch (NoSuchFileException e) {
-                return new Restored(0, 0, 0);
+                return new Restored(0, 0);
             } catch (OtherState e) {
                 LOG.info("Indicator cube: not restored from {}: it was not written from the warehouse as it is now ({});"
                         + " every slice is built from the warehouse", file, e.getMessage());
-                return new Restored(0, 0, (System.nanoTime() - started) / 1_000_000);
+                return new Restored(0, (System.nanoTime() - started) / 1_000_000);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Indicator cube: {} is unreadable ({}); the cube is built from the warehouse", file, e.toString());
                 synchronized (subjectsByNumber) {
@@ -1319,26 +1320,22 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
                     subjectsByNumber.clear();
                     nextPerson.set(0);
                 }
-                return new Restored(0, 0, 0);
+                return new Restored(0, 0);
             }
-            Map<SliceId, String> current = fingerprintsCollideForTests ? persisted : fingerprints();
-            int stale = 0;
+            // The warehouse is as the persist left it (same token, versions and migrations), so the
+            // facts are the ones every slice reflects: nothing changes facts without storing a
+            // version, except the start's repair, which removes the token (RecordStore.reconcile).
             state.writeLock().lock();
             try {
                 for (Map.Entry<SliceId, Slice> slice : read.entrySet()) {
-                    if (current.getOrDefault(slice.getKey(), NO_FACTS).equals(persisted.get(slice.getKey()))) {
-                        slice.getValue().status = Slice.FOLLOWED;
-                        slices.put(slice.getKey(), slice.getValue());
-                    } else {
-                        stale++;
-                    }
+                    slice.getValue().status = Slice.FOLLOWED;
+                    slices.put(slice.getKey(), slice.getValue());
                 }
             } finally {
                 state.writeLock().unlock();
             }
-            Restored restored = new Restored(read.size() - stale, stale, (System.nanoTime() - started) / 1_000_000);
-            LOG.info("Indicator cube: {} slices restored from {}, {} stale (rebuilt when needed), in {} ms", restored.slices(), file,
-                    restored.stale(), restored.millis());
+            Restored restored = new Restored(read.size(), (System.nanoTime() - started) / 1_000_000);
+            LOG.info("Indicator cube: {} slices restored from {} in {} ms", restored.slices(), file, restored.millis());
             return restored;
         } finally {
             applyLock.unlock();
@@ -1370,46 +1367,18 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
              ResultSet rs = s.executeQuery(Sql.load("sql/cube-file-state.sql"))) {
             rs.next();
             String token = rs.getString(2);
-            return new FileState(token == null ? "" : token, rs.getLong(1));
+            return new FileState(token == null ? "" : token, rs.getLong(1), rs.getLong(3));
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the warehouse for the indicator cube: " + e.getMessage(), e);
         }
     }
 
-    /** Test hook: the restore compares each slice's fingerprint in the file with itself, as a forged collision would. */
-    void fingerprintsCollideForTests() {
-        this.fingerprintsCollideForTests = true;
-    }
-
-    /** Each activity's facts as a count and an order-free digest (cube-fingerprint-*.sql). */
-    private Map<SliceId, String> fingerprints() {
-        Map<SliceId, String> facts = new HashMap<>();
-        Map<SliceId, String> tallies = new HashMap<>();
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
-            for (Map<SliceId, String> target : List.of(facts, tallies)) {
-                String sql = Sql.load(target == facts ? "sql/cube-fingerprint-facts.sql" : "sql/cube-fingerprint-tallies.sql");
-                try (ResultSet rs = s.executeQuery(sql)) {
-                    while (rs.next()) {
-                        target.put(new SliceId(rs.getString(1), rs.getString(2)), rs.getLong(3) + ":" + rs.getString(4));
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            throw new WarehouseException("cannot read the warehouse for the indicator cube: " + e.getMessage(), e);
-        }
-        Map<SliceId, String> fingerprints = new HashMap<>();
-        for (SliceId id : facts.keySet()) {
-            fingerprints.put(id, facts.get(id) + "|" + tallies.getOrDefault(id, NO_FACTS));
-        }
-        tallies.forEach((id, tally) -> fingerprints.putIfAbsent(id, NO_FACTS + "|" + tally));
-        return fingerprints;
-    }
-
-    private int write(DataOutputStream out, FileState state, Map<SliceId, String> fingerprints) throws IOException {
+    private int write(DataOutputStream out, FileState state) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(LAYOUT);
         writeString(out, state.token());
         out.writeLong(state.versions());
+        out.writeLong(state.migrations());
         UUID[] byNumber;
         synchronized (subjectsByNumber) {
             byNumber = subjectsByNumber.toArray(new UUID[0]);
@@ -1426,7 +1395,6 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
             Slice slice = entry.getValue();
             writeString(out, id.program());
             writeString(out, id.activity());
-            writeString(out, fingerprints.getOrDefault(id, NO_FACTS));
             writeStrings(out, slice.attributes);
             writeCells(out, slice.cells);
             writeCells(out, slice.rollup);
@@ -1448,18 +1416,26 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
      * Reads what {@link #write} wrote; from memory, as bulk reads (bitmaps straight from the
      * buffer). A file bound to another state than {@code now} is refused before anything of it is taken.
      */
-    private void read(ByteBuffer in, FileState now, Map<SliceId, Slice> read, Map<SliceId, String> fingerprints) throws IOException {
+    private void read(ByteBuffer in, FileState now, Map<SliceId, Slice> read) throws IOException {
         try {
-            if (in.getInt() != MAGIC || in.getInt() != LAYOUT) {
-                throw new IOException("not an indicator cube of this release");
+            if (in.getInt() != MAGIC) {
+                throw new IOException("not an indicator cube");
+            }
+            int layout = in.getInt();
+            if (layout != LAYOUT) {
+                throw new OtherState("written by another release (layout " + layout + ", this release reads " + LAYOUT + ")");
             }
             String token = readString(in);
             long versions = in.getLong();
+            long migrations = in.getLong();
             if (now.token().isEmpty() || !now.token().equals(token)) {
                 throw new OtherState("the warehouse holds another persist's token: the node started since, or the file is older");
             }
             if (versions != now.versions()) {
                 throw new OtherState("record versions stored: " + now.versions() + " now, " + versions + " in the file");
+            }
+            if (migrations != now.migrations()) {
+                throw new OtherState("schema migrations applied: " + now.migrations() + " now, " + migrations + " in the file");
             }
             int persons = in.getInt();
             synchronized (subjectsByNumber) {
@@ -1477,7 +1453,6 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
             int count = in.getInt();
             for (int i = 0; i < count; i++) {
                 SliceId id = new SliceId(readString(in), readString(in));
-                fingerprints.put(id, readString(in));
                 Slice slice = new Slice(readStrings(in));
                 readCells(in, slice.cells);
                 readCells(in, slice.rollup);

@@ -2,12 +2,16 @@ package org.tonle.warehouse.indicators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -40,9 +44,10 @@ import org.tonle.warehouse.WarehouseKey;
  * The persisted cube across restarts: after a clean stop every slice comes back from the file
  * and answers exactly as SQL from scratch; a file not written from the warehouse exactly as it is
  * now (commits that never reached it, as after a crash between a commit and the next persist; a
- * second start from the same file; an older genuine file put back, even where its fingerprints
- * are made to collide with the warehouse's) is taken back in no part and every slice is rebuilt;
- * an unreadable file is ignored. Every figure is compared with SQL from scratch.
+ * second start from the same file; facts repaired at start; an older genuine file put back, even
+ * where the record versions are made to match its count) is taken back in no part and every
+ * slice is rebuilt; a slice whose declaration changed is built again; an unreadable file is
+ * ignored. Every figure is compared with SQL from scratch.
  */
 class IndicatorCubeRestartTest {
 
@@ -122,7 +127,6 @@ class IndicatorCubeRestartTest {
         open();
         IndicatorCube.Restored restored = cube.restore(file);
         assertThat(restored.slices()).isEqualTo(slices);
-        assertThat(restored.stale()).isZero();
         assertCubeEqualsSql();
         assertThat(cube.builds()).as("slices built again").isZero();
 
@@ -236,13 +240,85 @@ class IndicatorCubeRestartTest {
         assertThat(cube.builds()).isEqualTo(3);
     }
 
+    /**
+     * The restore does not look at the facts, so whatever changes them without storing a record
+     * version must unbind the file: the start's repair after a crash. Here a fact without a stored
+     * version (what a crash can bring back from the WAL) was in the warehouse when the cube was
+     * built and persisted; the repair removes it, and the file, which counts it, must not come back.
+     */
     @Test
-    void anOlderGenuineFilePutBackIsRejectedEvenWhenItsFingerprintsCollide() throws Exception {
+    void factsRepairedAtStartRebuildEverySlice() throws Exception {
+        commit(1000, false);
+        UUID orphan = UUID.randomUUID();
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO fact_activity"
+                    + " (record_id, program, activity, office, activity_date, subject_key, role, sex, age_band, count, attributes)"
+                    + " VALUES ('" + orphan + "', 'testprog', 'visit', 'PNH', DATE '2015-03-04', '" + UUID.randomUUID()
+                    + "', 'victim', 'F', '0-4', 1, '{\"place\":\"home\"}')");
+        }
+        assertCubeEqualsSql();
+        cube.persist(file);
+        stop();
+
+        open();
+        assertThat(store.reconcile()).as("the fact without a version leaves").isEqualTo(1);
+        IndicatorCube.Restored restored = cube.restore(file);
+        // The figures first: taken back, the file would still count the removed fact.
+        assertCubeEqualsSql();
+        assertThat(restored.slices()).as("the facts are no longer the file's").isZero();
+        assertThat(cube.builds()).isEqualTo(3);
+    }
+
+    /** A repair that finds nothing to do leaves the file bound: the facts are the persisted ones. */
+    @Test
+    void aReconcileThatChangesNothingKeepsTheFile() {
+        commit(1000, true);
+        assertCubeEqualsSql();
+        cube.persist(file);
+        stop();
+
+        open();
+        assertThat(store.reconcile()).isZero();
+        assertThat(cube.restore(file).slices()).isEqualTo(3);
+        assertCubeEqualsSql();
+        assertThat(cube.builds()).isZero();
+    }
+
+    /**
+     * The cells of a slice are keyed by its activity's enum attributes as declared when it was
+     * built: restored under a declaration that changed them, it is built again when asked, the
+     * other slices stay as restored.
+     */
+    @Test
+    void aSliceWhoseDeclarationChangedIsBuiltAgain() throws Exception {
+        commit(1000, true);
+        assertCubeEqualsSql();
+        cube.persist(file);
+        stop();
+
+        String yaml;
+        try (InputStream in = getClass().getResourceAsStream("testprog.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String note = "      - {name: note, type: text, max_length: 50}\n";
+        String changed = yaml.replace(note, note + "      - {name: channel, type: enum, values: [walk, call]}\n");
+        assertThat(changed).isNotEqualTo(yaml);
+        programme = new DeclarationReader().read(new ByteArrayInputStream(changed.getBytes(StandardCharsets.UTF_8)), "testprog.yaml");
+        registry = new ProgrammeRegistry();
+        registry.add(1, "testprog", "1.0.1", programme);
+        open();
+        assertThat(cube.restore(file).slices()).isEqualTo(3);
+        assertCubeEqualsSql();
+        assertThat(cube.builds()).as("the visit slice only").isEqualTo(1);
+    }
+
+    @Test
+    void anOlderGenuineFilePutBackIsRejectedEvenWhereTheVersionsMatch() throws Exception {
         replayOlderFile();
     }
 
     @Test
-    void anEncryptedWarehousesOlderSealedFilePutBackIsRejectedEvenWhenItsFingerprintsCollide() throws Exception {
+    void anEncryptedWarehousesOlderSealedFilePutBackIsRejectedEvenWhereTheVersionsMatch() throws Exception {
         stop();
         key = key(3);
         open();
@@ -250,11 +326,11 @@ class IndicatorCubeRestartTest {
     }
 
     /**
-     * Someone who can write the data folder and enter records keeps a genuine file, lets the
-     * warehouse move on (records entered, a clean stop writes a newer file), puts the old file
-     * back and makes the facts' unkeyed fingerprints collide with the old file's (simulated: the
-     * restore is made to see the file's own fingerprints as the warehouse's). Without the file's
-     * binding to the warehouse's state the old figures would come back; they must not.
+     * Someone who can write the data folder keeps a genuine file, lets the warehouse move on
+     * (records entered and corrected, a clean stop writes a newer file), puts the old file back
+     * and makes the number of record versions equal the old file's again (the restore does not
+     * look at the facts). Only the token tells the file from the warehouse's state; without it the
+     * old figures would come back; they must not.
      */
     private void replayOlderFile() throws Exception {
         commit(2000, false);
@@ -262,6 +338,10 @@ class IndicatorCubeRestartTest {
         cube.persist(file);
         Path older = dir.resolve("older-cube.bin");
         Files.copy(file, older);
+        long olderVersions;
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            olderVersions = versions(s);
+        }
         stop();
 
         open();
@@ -273,12 +353,24 @@ class IndicatorCubeRestartTest {
 
         Files.copy(older, file, StandardCopyOption.REPLACE_EXISTING);
         open();
-        cube.fingerprintsCollideForTests();
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+            long now = versions(s);
+            s.execute("DELETE FROM record_version WHERE rowid IN (SELECT rowid FROM record_version ORDER BY rowid DESC LIMIT "
+                    + (now - olderVersions) + ")");
+            assertThat(versions(s)).isEqualTo(olderVersions);
+        }
         IndicatorCube.Restored restored = cube.restore(file);
         // The figures first: taken back, the older file would answer with its stale cells.
         assertCubeEqualsSql();
         assertThat(restored.slices()).as("nothing of the older file comes back").isZero();
         assertThat(cube.builds()).as("every slice built from the warehouse").isEqualTo(3);
+    }
+
+    private static long versions(Statement s) throws Exception {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM record_version")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test
