@@ -28,6 +28,7 @@ import com.sun.management.OperatingSystemMXBean;
 
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.tonle.core.config.Settings;
 import org.tonle.host.Node;
 import org.tonle.pipelines.GroupCommitWriter;
 import org.tonle.pipelines.imports.ImportJob;
@@ -136,10 +137,15 @@ public final class IngestBenchmark {
         System.gc();
     }
 
-    /** A node of the repository's config and bundles, its data in {@code root}/data, on free loopback ports. */
+    /**
+     * A node of the repository's config (or the folder {@code -Dtonle.bench.config} names, e.g. a
+     * copy with another {@code warehouse.threads}) and bundles, its data in {@code root}/data, on
+     * free loopback ports.
+     */
     static Node node(Path root) {
         Path repository = Path.of("").toAbsolutePath();
-        return Node.start(new Node.Options(repository.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+        Path config = Path.of(System.getProperty("tonle.bench.config", repository.resolve("config").toString())).toAbsolutePath();
+        return Node.start(new Node.Options(config, root.resolve("data"), "127.0.0.1", 0, 0, null,
                 repository.resolve("host/target/bundles"), "bench-token"));
     }
 
@@ -180,20 +186,27 @@ public final class IngestBenchmark {
         StoredRows stored = StoredRows.read(node.warehouse());
         System.gc();
         long cpu = processCpuNanos();
-        double baseline = baseline(file, stored, node.config().settings().ingest().batchSize());
+        Settings.Warehouse settings = node.config().settings().warehouse();
+        double baseline = baseline(file, stored, node.config().settings().ingest().batchSize(), settings);
         System.out.printf("baseline  raw Appender:       %,10.0f records/s  (the same %,d versions, %,d facts, %,d tallies;"
-                        + " %.1f µs CPU a record)%n", baseline, stored.versions().size(), stored.facts().size(), stored.tallies().size(),
-                (processCpuNanos() - cpu) / 1e3 / stored.versions().size());
+                        + " %.1f µs CPU a record; DuckDB threads %s as the node's warehouse.threads)%n", baseline, stored.versions().size(),
+                stored.facts().size(), stored.tallies().size(), (processCpuNanos() - cpu) / 1e3 / stored.versions().size(),
+                settings.threads() == 0 ? "one per core" : settings.threads());
         return baseline;
     }
 
     static double baseline(Path file, StoredRows stored, int batchSize) throws Exception {
+        return baseline(file, stored, batchSize, new Settings.Warehouse(null));
+    }
+
+    /** The baseline in a warehouse with the node's {@code warehouse} settings (its DuckDB threads), like for like. */
+    static double baseline(Path file, StoredRows stored, int batchSize, Settings.Warehouse settings) throws Exception {
         List<Object[]> versions = stored.versions();
         List<Object[]> facts = stored.facts();
         if (facts.size() != versions.size()) {
             throw new IllegalStateException("expected one version and one fact per record");
         }
-        try (Warehouse warehouse = Warehouse.open(file); DuckDBConnection c = warehouse.connect()) {
+        try (Warehouse warehouse = Warehouse.open(file, settings, new Settings.Sql(0), null); DuckDBConnection c = warehouse.connect()) {
             long started = System.nanoTime();
             for (int from = 0; from < versions.size(); from += batchSize) {
                 int to = Math.min(versions.size(), from + batchSize);

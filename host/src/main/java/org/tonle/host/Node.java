@@ -208,7 +208,7 @@ public final class Node implements AutoCloseable {
         Path data = options.data();
         ownerOnly(data);
         // Encrypted at rest where tonle.yaml asks for it (warehouse.encryption), with a key outside the data folder.
-        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse().checkpointWal(),
+        warehouse = Warehouse.open(data.resolve("tonle.duckdb"), config.settings().warehouse(),
                 config.settings().sql(), WarehouseKey.configured(config.settings(), config.directory(), data, System::getenv));
         parts.add(warehouse::checkpoint);
         parts.add(warehouse::close);

@@ -57,11 +57,11 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /**
-     * @param limits the instance's memory, threads and spill space, which analysts' statements
-     *               share with the node's own work (DuckDB caps them per instance)
+     * @param limits the instance's memory and spill space (its threads: {@code warehouse.threads},
+     *               default 1, see {@link Settings.Warehouse})
      */
     public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits) {
-        return open(file, checkpointWal, Schema.release(), limits, null);
+        return open(file, new Settings.Warehouse(checkpointWal), limits, null);
     }
 
     /**
@@ -69,15 +69,24 @@ public final class Warehouse implements AutoCloseable {
      *            plain file; a new file is created encrypted with it
      */
     public static Warehouse open(Path file, String checkpointWal, Settings.Sql limits, WarehouseKey key) {
-        return open(file, checkpointWal, Schema.release(), limits, key);
+        return open(file, new Settings.Warehouse(checkpointWal), limits, key);
+    }
+
+    /**
+     * @param settings {@code warehouse} of tonle.yaml: the log size for checkpoints and DuckDB's
+     *                 threads in this instance ({@code threads}, default 1: see
+     *                 {@link Settings.Warehouse})
+     */
+    public static Warehouse open(Path file, Settings.Warehouse settings, Settings.Sql limits, WarehouseKey key) {
+        return open(file, settings.checkpointWal(), settings.threads(), Schema.release(), limits, key);
     }
 
     /** As {@link #open(Path, String)}, bringing the file to {@code schema}: tests stand for other releases with it. */
     static Warehouse open(Path file, String checkpointWal, Schema schema) {
-        return open(file, checkpointWal, schema, new Settings.Sql(0), null);
+        return open(file, checkpointWal, new Settings.Warehouse(checkpointWal).threads(), schema, new Settings.Sql(0), null);
     }
 
-    private static Warehouse open(Path file, String checkpointWal, Schema schema, Settings.Sql limits, WarehouseKey key) {
+    private static Warehouse open(Path file, String checkpointWal, int threads, Schema schema, Settings.Sql limits, WarehouseKey key) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Properties properties = new Properties();
@@ -97,7 +106,7 @@ public final class Warehouse implements AutoCloseable {
                     attachEncrypted(root, file, key);
                 }
                 warehouse.migrate(schema);
-                warehouse.lockDown(limits);
+                warehouse.lockDown(limits, threads);
             } catch (SQLException | RuntimeException e) {
                 // Let go of the file: DuckDB locks it until the last connection closes.
                 warehouse.close();
@@ -237,7 +246,7 @@ public final class Warehouse implements AutoCloseable {
      * node's own work needs no file access through SQL: the database file and its WAL are the
      * storage layer's, not the statements'.
      */
-    private void lockDown(Settings.Sql limits) throws SQLException, IOException {
+    private void lockDown(Settings.Sql limits, int threads) throws SQLException, IOException {
         Path spill = Files.createDirectories(spillFolder(file));
         String folder = spill.toString().replace("'", "''");
         try (Statement s = root.createStatement()) {
@@ -247,8 +256,9 @@ public final class Warehouse implements AutoCloseable {
             }
             s.execute("SET max_temp_directory_size = '" + quoted(limits.maxTempSize()) + "'");
             s.execute("SET memory_limit = '" + quoted(limits.memoryLimit()) + "'");
-            if (limits.threads() > 0) {
-                s.execute("SET threads = " + limits.threads());
+            // The node's own threads (warehouse.threads), not the analyst workers' (sql.threads).
+            if (threads > 0) {
+                s.execute("SET threads = " + threads);
             }
             s.execute("SET allowed_directories = ['" + folder + "/']");
             s.execute("SET enable_external_access = false");

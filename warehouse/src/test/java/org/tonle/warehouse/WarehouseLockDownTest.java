@@ -11,6 +11,7 @@ import java.sql.Statement;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tonle.core.config.Settings;
 
 /**
  * The instance-wide lock of the warehouse (no file outside its spill folder, not even in the
@@ -72,6 +73,26 @@ class WarehouseLockDownTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("small.duckdb"), "128MB")) {
             assertThat(setting(warehouse, "checkpoint_threshold")).isEqualTo("122.0 MiB");
             assertThat(refusal(warehouse, "SET checkpoint_threshold = '1MB'")).contains("locked");
+        }
+    }
+
+    /** warehouse.threads: one DuckDB thread by default (DuckDB 1.5 busy-spins with more), N when configured, locked. */
+    @Test
+    void theInstanceRunsOnTheConfiguredThreadsAndThatStaysLocked(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("default.duckdb"))) {
+            assertThat(setting(warehouse, "threads")).isEqualTo("1");
+            assertThat(refusal(warehouse, "SET threads = 8")).contains("locked");
+            assertThat(refusal(warehouse, "RESET threads")).contains("locked");
+        }
+        // sql.threads is the analyst workers', not this instance's.
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("three.duckdb"), new Settings.Warehouse(null, null, 3),
+                new Settings.Sql(5, "300MB", 2, "100MB", 0, 1), null)) {
+            assertThat(setting(warehouse, "threads")).isEqualTo("3");
+            assertThat(refusal(warehouse, "SET threads = 1")).contains("locked");
+        }
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("cores.duckdb"), new Settings.Warehouse(null, null, 0),
+                new Settings.Sql(5), null)) {
+            assertThat(setting(warehouse, "threads")).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
         }
     }
 

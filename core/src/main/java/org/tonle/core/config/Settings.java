@@ -50,15 +50,26 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      *                      thousands of records, and each checkpoint recompresses the row groups
      *                      it touched: one row group is rewritten several times and commits cost
      *                      more than the appends (docs/PERFORMANCE.md).
+     * @param threads       DuckDB's threads in the node's own warehouse instance (absent: 1; 0: one
+     *                      per core). One by default: with more, the thread running a statement
+     *                      busy-spins while a DuckDB worker has its task (DuckDB 1.5, duckdb#22178),
+     *                      which doubles a commit's CPU (docs/PERFORMANCE.md). Analyst workers
+     *                      take {@code sql.threads} instead.
      */
-    public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal, Encryption encryption) {
+    public record Warehouse(@JsonProperty("checkpoint_wal") String checkpointWal, Encryption encryption,
+                            @JsonProperty("threads") Integer threads) {
         public Warehouse {
             checkpointWal = checkpointWal == null || checkpointWal.isBlank() ? "256MB" : checkpointWal;
             encryption = encryption == null ? new Encryption(false, null, null, false) : encryption;
+            threads = threads == null ? 1 : Math.max(0, threads);
+        }
+
+        public Warehouse(String checkpointWal, Encryption encryption) {
+            this(checkpointWal, encryption, null);
         }
 
         public Warehouse(String checkpointWal) {
-            this(checkpointWal, null);
+            this(checkpointWal, null, null);
         }
     }
 
@@ -207,7 +218,8 @@ public record Settings(Disclosure disclosure, Ingest ingest, Pseudonymisation ps
      *
      * @param timeoutSeconds    a statement running longer is cancelled and its caller answered
      * @param memoryLimit       DuckDB's memory_limit for the instance, e.g. {@code 2GB}
-     * @param threads           DuckDB's threads for the instance; 0: one per core
+     * @param threads           DuckDB's threads in each analyst worker; 0: one per core (the node's
+     *                          own instance takes {@code warehouse.threads})
      * @param maxTempSize       disk the instance may spill to, in its own spill folder, e.g. {@code 4GB}
      * @param maxAnswerBytes    an answer past this is cut (JSON, CSV, table) or refused (Arrow, Flight SQL)
      * @param concurrentQueries analysts' statements running at once; others wait within their time limit

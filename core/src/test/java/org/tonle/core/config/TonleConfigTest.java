@@ -79,6 +79,16 @@ class TonleConfigTest {
     }
 
     @Test
+    void theNodesWarehouseRunsOnOneDuckDbThreadUnlessConfiguredAndAnalystsKeepSqlThreads() {
+        assertThat(CONFIG.settings().warehouse().threads()).isEqualTo(1);
+        assertThat(CONFIG.settings().sql().threads()).isZero();
+        assertThat(Settings.defaults().warehouse().threads()).isEqualTo(1);
+        assertThat(new Settings.Warehouse(null, null, 0).threads()).isZero();
+        assertThat(new Settings.Warehouse(null, null, 4).threads()).isEqualTo(4);
+        assertThat(new Settings.Warehouse(null, null, -2).threads()).isZero();
+    }
+
+    @Test
     void theServerHasMoreRequestThreadsThanCoresByDefault() {
         assertThat(CONFIG.settings().http().workers()).isEqualTo(32);
         assertThat(Settings.defaults().http().workers()).isEqualTo(32);

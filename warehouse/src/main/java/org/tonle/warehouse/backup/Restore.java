@@ -38,6 +38,8 @@ import org.tonle.warehouse.WarehouseKey;
 public final class Restore {
 
     private static final String WAREHOUSE_FILE = "tonle.duckdb";
+    /** A restore runs on its own, before any node: DuckDB's threads one per core, for loading Parquet in parallel. */
+    private static final Settings.Warehouse RESTORE_SETTINGS = new Settings.Warehouse(null, null, 0);
 
     private Restore() {
     }
@@ -242,7 +244,7 @@ public final class Restore {
 
     /** A warehouse at this release's schema, filled from the Parquet files in one transaction. */
     private static void load(Manifest manifest, Path work, WarehouseKey key) {
-        try (Warehouse warehouse = Warehouse.open(work.resolve(WAREHOUSE_FILE), new Settings.Warehouse(null).checkpointWal(),
+        try (Warehouse warehouse = Warehouse.open(work.resolve(WAREHOUSE_FILE), RESTORE_SETTINGS,
                 new Settings.Sql(0), key); Connection c = warehouse.connect();
              Statement s = c.createStatement()) {
             Set<String> tables = Set.copyOf(BackupWriter.tableNames(s));
