@@ -428,6 +428,7 @@ public final class Node implements AutoCloseable {
      */
     private Executor afterStart(CompletableFuture<Void> cubeRestored) {
         return task -> {
+            AtomicBoolean stopping = new AtomicBoolean();
             Thread thread = new Thread(() -> {
                 try {
                     cubeRestored.join();
@@ -436,10 +437,19 @@ public final class Node implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                task.run();
+                if (!stopping.get()) {
+                    task.run();
+                }
             }, "tonle-known-ids");
             thread.setDaemon(true);
             thread.start();
+            // A stop waits for a load under way (its scan must not outlive the warehouse) and skips one not begun.
+            parts.add(0, () -> {
+                stopping.set(true);
+                cubeRestored.complete(null); // a start that failed before the restore began never completes it
+                firstReadyAnswer.countDown();
+                thread.join();
+            });
         };
     }
 

@@ -78,6 +78,8 @@ public final class Outbox implements RecordStore.CommitHook {
     private long trimmedUpTo;
     private long trimmedAt = System.nanoTime();
     private boolean trimming;
+    /** Test hook: runs between a read of the table and its result joining the queue. */
+    private volatile Runnable afterTableRead = () -> { };
 
     public Outbox(Warehouse warehouse, long capacity) {
         this(warehouse, capacity, MEMORY);
@@ -179,18 +181,35 @@ public final class Outbox implements RecordStore.CommitHook {
      * same changes come again. From memory, or from the table after what the queue holds.
      */
     public List<Entry> next(int limit) {
+        boolean fromTable;
+        long from;
+        int wanted;
+        long nextSeqBefore;
+        synchronized (lock) {
+            fromTable = !live && queue.size() < limit;
+            from = queuedUpTo;
+            wanted = Math.max(limit, memory) - queue.size();
+            nextSeqBefore = nextSeq;
+        }
+        if (fromTable) {
+            // Outside the lock: the read joins record_version (no index), and every commit of the
+            // writer takes this lock. Read up to what the queue holds: fewer, larger reads.
+            Read read = readAfter(from, wanted);
+            afterTableRead.run();
+            synchronized (lock) {
+                if (!live && queuedUpTo == from) {
+                    queue.addAll(read.entries());
+                    queuedUpTo = read.lastSeq();
+                    waiting -= read.missing();
+                    // Live only if the read reached the table's end and no commit reported itself (nor
+                    // a resync found one) since it began: such a commit did not join the queue, and the
+                    // read may not hold it, so the next call reads again from here.
+                    live = read.rows() < wanted && nextSeq == nextSeqBefore;
+                }
+            }
+        }
         List<Entry> entries = new ArrayList<>(Math.min(limit, MEMORY));
         synchronized (lock) {
-            if (!live && queue.size() < limit) {
-                // Under the lock, so that no commit reports itself between this read and going live.
-                // Read up to what the queue holds: each read joins record_version, so fewer, larger reads.
-                int wanted = Math.max(limit, memory) - queue.size();
-                Read read = readAfter(queuedUpTo, wanted);
-                queue.addAll(read.entries());
-                queuedUpTo = read.lastSeq();
-                waiting -= read.missing();
-                live = read.rows() < wanted;
-            }
             Iterator<Entry> it = queue.iterator();
             while (entries.size() < limit && it.hasNext()) {
                 entries.add(it.next());
@@ -200,6 +219,11 @@ public final class Outbox implements RecordStore.CommitHook {
             trim(false);
         }
         return entries;
+    }
+
+    /** Test hook: {@code hook} runs after each read of the table, before its changes join the queue. */
+    void afterTableReadForTests(Runnable hook) {
+        this.afterTableRead = hook;
     }
 
     /** What one read of the table gave: the changes, the outbox rows read, the last sequence number, and rows whose version is missing. */
