@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * {@code bin/tonle serve} does by default; without it Flight SQL is off, as in the first
  * measurements (docs/PERFORMANCE.md).
  *
- * <pre>bin/bench start [ROUNDS] [--flight]   (default 7; TONLE_JAVA_OPTS go to the server, as bin/tonle passes them)</pre>
+ * <pre>bin/bench start [ROUNDS] [--flight] [--archive-only]   (default 7; --archive-only: without the TONLE_CDS=0 start; TONLE_JAVA_OPTS go to the server, as bin/tonle passes them)</pre>
  */
 public final class StartBench {
 
@@ -55,15 +55,19 @@ public final class StartBench {
         phases.put("JVM launch, CLI, logging, first classes", "Warehouse migration 001");
         phases.put("warehouse open, migrations, views", "Warehouse views re-created");
         phases.put("keys, Camel, record store, Felix start", "Generated the namespace");
-        phases.put("the four bundles resolved, programmes live", "Programme social is live");
-        phases.put("transport, access, accounts, backup, SQL service", "ProtectedNames");
-        phases.put("Jersey/Grizzly/HK2 with the resources", "Tonle serves at");
+        // Since the fifth pass: the services the resources need, then the bundles with Jersey's
+        // application built beside them, then the transport and the port bound.
+        phases.put("access, accounts, backup, SQL service", "ProtectedNames");
+        phases.put("the four bundles live (Jersey built beside)", "Programme social is live");
+        phases.put("transport, status, Jersey joined, port bound", "Tonle serves at");
         return phases;
     }
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         flight = Arrays.asList(args).contains("--flight");
+        // Only the start with the archive (interleaved comparisons under load: half the time a round).
+        boolean archiveOnly = Arrays.asList(args).contains("--archive-only");
         Path work = Path.of("bench/target/start-bench").toAbsolutePath();
         Path tonle = Path.of("bin/tonle").toAbsolutePath();
         System.out.printf("StartBench: %d cores, TONLE_JAVA_OPTS '%s', %d rounds, Flight SQL %s; load average %s%n",
@@ -103,10 +107,12 @@ public final class StartBench {
                 sharedCpu[r] = server.cpuMillis;
                 sharedMain[r] = server.mainCpuMillis;
             }
-            try (Server server = start(tonle, fresh(work.resolve("plain")), work.resolve("plain-" + r + ".log"), false)) {
-                plain[r] = server.millis;
-                plainCpu[r] = server.cpuMillis;
-                plainMain[r] = server.mainCpuMillis;
+            if (!archiveOnly) {
+                try (Server server = start(tonle, fresh(work.resolve("plain")), work.resolve("plain-" + r + ".log"), false)) {
+                    plain[r] = server.millis;
+                    plainCpu[r] = server.cpuMillis;
+                    plainMain[r] = server.mainCpuMillis;
+                }
             }
             System.out.printf("  round %d: --version %5.0f ms, serve %5.0f ms (cpu %5.0f, main thread %5.0f), without archive %5.0f ms (cpu %5.0f, main thread %5.0f); load %s%n",
                     r + 1, floor[r], shared[r], sharedCpu[r], sharedMain[r], plain[r], plainCpu[r], plainMain[r], SqlSandboxBench.loadAverage());

@@ -274,34 +274,16 @@ public final class Node implements AutoCloseable {
         ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
                 id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes)
                 .withTrust(osgi.trust());
-        extender.open();
-        parts.add(0, extender::close);
-        syncOfficeDimension();
-        // After the programmes are live: headquarters validates what it consumes against them.
-        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
-                config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
-        parts.add(0, transport);
-        StatusService status = new StatusService(options.office(), registry, transport, ingest, cube);
-        DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
-            config = reloaded;
-            syncOfficeDimension();
-            extender.redeploy();
-        });
-        parts.add(0, deployments);
-        status.section("deployments", deployments::status);
-
+        // What the resources need is built before the bundles start (none of it reads the programmes
+        // until a request comes), so that Jersey builds its application beside them.
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
-        status.section("access", access::status);
         AuditLog audit = new AuditLog(warehouse);
         accounts = new Accounts(UserFile.in(config.directory()), audit,
                 Duration.ofMinutes(config.settings().http().sessionIdleMinutes()));
-        status.section("users", accounts::status);
         oidc = OidcSignIn.configure(config.settings().oidc(), secretsFolder(data), accounts, audit);
         BackupService backups = new BackupService(warehouse, writer, keyFile(data), warehouse.spillFolder().resolve("backup-staging"), audit);
         parts.add(0, backups);
-        backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
-        status.section("backup", backups::status);
         SqlService sql = startSql(audit, snapshots);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
@@ -309,10 +291,10 @@ public final class Node implements AutoCloseable {
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
-        // Arrow Flight SQL starts on a thread of its own while the HTTP stack is built; both serve before the node is ready.
-        CompletableFuture<FlightSqlServer> flightStarting = startFlight(sql);
-        parts.add(0, () -> closeStarted(flightStarting));
-        http = HttpServer.start(options.host(), options.port(), config.settings().http().workers(), List.of(
+        // The status service needs the transport, which starts after the programmes are live: the
+        // two resources reading it are given it through this future, completed before the port is bound.
+        CompletableFuture<StatusService> statusService = new CompletableFuture<>();
+        List<Object> components = List.of(
                 new Authentication(access, accounts),
                 new SessionResource(accounts),
                 new OidcResource(oidc),
@@ -338,11 +320,44 @@ public final class Node implements AutoCloseable {
                 new LanguageResource(new LanguageService(new LanguagePreferences(warehouse), audit)),
                 new SqlResource(sql),
                 new PagesResource(),
-                new StatusResource(status),
+                new StatusResource(statusService::join),
                 new BackupResource(backups, this::backupRecipient),
-                new MetricsResource(status),
+                new MetricsResource(statusService::join),
                 new OpenApiResource(),
-                new OutboxFullMapper()), tlsContext());
+                new OutboxFullMapper());
+        // Jersey's application (the resource model of the resources above and its validation, about
+        // 0.4 s) is built on a thread of its own while this one starts the programmes' bundles (about
+        // 0.35 s): the two share nothing. The port is bound only once both are done, so every request
+        // finds the programmes live (docs/PERFORMANCE.md, "Start to healthy").
+        CompletableFuture<HttpServer.Application> application = CompletableFuture.supplyAsync(
+                () -> HttpServer.application(components), task -> new Thread(task, "tonle-http-build").start());
+        // A start that fails meanwhile waits for the build to end before it stops the rest.
+        parts.add(0, () -> application.exceptionally(failed -> null).join());
+        extender.open();
+        parts.add(0, extender::close);
+        syncOfficeDimension();
+        // Arrow Flight SQL starts on a thread of its own once the programmes are live (its queries read
+        // their views), while the transport starts and the HTTP server binds; both serve before the node is ready.
+        CompletableFuture<FlightSqlServer> flightStarting = startFlight(sql);
+        parts.add(0, () -> closeStarted(flightStarting));
+        // After the programmes are live: headquarters validates what it consumes against them.
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
+                config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
+        parts.add(0, transport);
+        StatusService status = new StatusService(options.office(), registry, transport, ingest, cube);
+        DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {
+            config = reloaded;
+            syncOfficeDimension();
+            extender.redeploy();
+        });
+        parts.add(0, deployments);
+        status.section("deployments", deployments::status);
+        status.section("access", access::status);
+        status.section("users", accounts::status);
+        backups.schedule(config.settings().backup(), config.directory(), System.getenv("TONLE_BACKUP_PASSPHRASE"));
+        status.section("backup", backups::status);
+        statusService.complete(status);
+        http = HttpServer.serve(options.host(), options.port(), config.settings().http().workers(), joined(application), tlsContext());
         parts.add(0, http);
         flight = joined(flightStarting);
         LOG.info("Tonle serves at {} ({} programmes live{}) after {} ms", url(), registry.programmes().size(),
@@ -369,8 +384,8 @@ public final class Node implements AutoCloseable {
                 task -> new Thread(task, "tonle-flight-start").start());
     }
 
-    /** The started Flight SQL server (null when off); its start's failure as it was thrown. */
-    private static FlightSqlServer joined(CompletableFuture<FlightSqlServer> starting) {
+    /** What a part started on a thread of its own gave (the Flight SQL server, null when off; Jersey's application); its failure as it was thrown. */
+    private static <T> T joined(CompletableFuture<T> starting) {
         try {
             return starting.join();
         } catch (CompletionException e) {

@@ -3,8 +3,10 @@ package org.tonle.pipelines;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -86,15 +88,19 @@ final class Deduplicate {
     record Pending(Submission submission, Item item) {
     }
 
-    /** The changes a batch makes, and the items they accept once committed. */
-    record Decision(List<Change> changes, List<Item> accepted) {
+    /**
+     * The changes a batch makes, and the items they accept once committed; {@code idsKnown} when
+     * its ids were added to the known ids as it was decided (else they are added once committed).
+     */
+    record Decision(List<Change> changes, List<Item> accepted, boolean idsKnown) {
     }
 
     /** Marks duplicates and refusals on their items; returns what is left to commit. */
     Decision decide(List<Pending> batch, Instant now) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.
         takeLoadedIds();
-        List<UUID> maybeStored = batch.stream().map(p -> p.item().id()).filter(this::mightBeStored).distinct().toList();
+        boolean idsKnown = known != null;
+        List<UUID> maybeStored = maybeStored(batch);
         Map<UUID, RecordHistory> stored = maybeStored.isEmpty() ? Map.of() : store.histories(maybeStored);
         // One entry per id of the batch or of its stored history (one map, not three: this runs
         // for every record on the writer's thread).
@@ -152,7 +158,37 @@ final class Deduplicate {
                     submission.principal(), submission.source(), now));
             accepted.add(item);
         }
-        return new Decision(changes, accepted);
+        return new Decision(changes, accepted, idsKnown);
+    }
+
+    /**
+     * The ids of a batch that the warehouse may hold. Once the known ids are loaded, each id is
+     * added to them here, in one probe, rather than looked up now and added after the commit: an
+     * id that was absent is new for sure, and if the commit fails the set merely holds ids the
+     * warehouse does not (they are looked up in vain, never missed).
+     */
+    private List<UUID> maybeStored(List<Pending> batch) {
+        List<UUID> maybe = new ArrayList<>();
+        if (known == null) {
+            for (Pending p : batch) {
+                maybe.add(p.item().id());
+            }
+            return maybe.stream().distinct().toList();
+        }
+        Set<UUID> asked = null;
+        for (Pending p : batch) {
+            UUID id = p.item().id();
+            if (!known.addIfAbsent(id)) {
+                // Known before, a fold collision, or a second item of this batch with the same id.
+                if (asked == null) {
+                    asked = new HashSet<>();
+                }
+                if (asked.add(id)) {
+                    maybe.add(id);
+                }
+            }
+        }
+        return maybe;
     }
 
     /** What the batch so far and the stored history say of one id: its content hashes, newest version, and whether it is live. */
@@ -170,7 +206,11 @@ final class Deduplicate {
 
     /** Remembers the ids a decision's commit stored. */
     void committed(Decision decision) {
+        if (decision.idsKnown()) {
+            return; // added when decided
+        }
         if (known != null) {
+            // Decided before the known ids were taken over: they may lack this commit's ids.
             decision.changes().forEach(c -> known.add(c.recordId()));
         } else if (!loadFailed) {
             decision.changes().forEach(c -> committedWhileLoading.add(c.recordId()));

@@ -60,6 +60,68 @@ class DeduplicateKnownIdsTest {
         }
     }
 
+    @Test
+    void idsAddedWhenDecidedAreNeverTakenForNewAndAFailedCommitOnlyCostsALookUp() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            Deduplicate deduplicate = new Deduplicate(store, Runnable::run);
+            assertThat(deduplicate.idsLoaded()).isTrue();
+
+            // A new id: added to the known ids as it is decided, once, and stored.
+            UUID stored = UUID.randomUUID();
+            assertThat(commit(deduplicate, store, submission(pseudonymise, validate, stored))).isEqualTo(1);
+            assertThat(deduplicate.mightBeStored(stored)).isTrue();
+            Submission again = submission(pseudonymise, validate, stored);
+            assertThat(commit(deduplicate, store, again)).isZero();
+            assertThat(again.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+
+            // Decided, then its commit fails: the id stays known, is looked up, and found new.
+            UUID lost = UUID.randomUUID();
+            Submission failed = submission(pseudonymise, validate, lost);
+            Deduplicate.Decision decision = deduplicate.decide(pending(failed), Instant.now());
+            assertThat(decision.changes()).hasSize(1);
+            assertThat(deduplicate.mightBeStored(lost)).isTrue();
+            Submission resent = submission(pseudonymise, validate, lost);
+            assertThat(commit(deduplicate, store, resent)).isEqualTo(1);
+            assertThat(resent.items().get(0).outcome()).isEqualTo(Item.Outcome.ACCEPTED);
+
+            // The same new id twice in one batch: the second is the first's duplicate, one version stored.
+            UUID twice = UUID.randomUUID();
+            Submission first = submission(pseudonymise, validate, twice);
+            Submission second = submission(pseudonymise, validate, twice);
+            List<Deduplicate.Pending> both = new ArrayList<>(pending(first));
+            both.addAll(pending(second));
+            Deduplicate.Decision pair = deduplicate.decide(both, Instant.now());
+            assertThat(pair.changes()).hasSize(1);
+            assertThat(second.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+        }
+    }
+
+    @Test
+    void aBatchDecidedBeforeTheIdsWereTakenOverJoinsThemWhenCommitted() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            List<Runnable> held = new ArrayList<>();
+            Deduplicate deduplicate = new Deduplicate(store, held::add);
+            UUID id = UUID.randomUUID();
+            Submission submission = submission(pseudonymise, validate, id);
+            Deduplicate.Decision decision = deduplicate.decide(pending(submission), Instant.now());
+            assertThat(decision.idsKnown()).isFalse();
+            // The load finishes (before this commit) and is taken over between decide and committed.
+            held.forEach(Runnable::run);
+            assertThat(deduplicate.idsLoaded()).isTrue();
+            store.commit(decision.changes(), List.of());
+            deduplicate.committed(decision);
+            assertThat(deduplicate.mightBeStored(id)).as("committed after the take-over").isTrue();
+        }
+    }
+
+    private static List<Deduplicate.Pending> pending(Submission submission) {
+        return submission.items().stream().filter(Item::pending).map(item -> new Deduplicate.Pending(submission, item)).toList();
+    }
+
     /** Decides and commits as the writer does; the number of records accepted. */
     private static int commit(Deduplicate deduplicate, RecordStore store, Submission submission) {
         List<Deduplicate.Pending> pending = submission.items().stream().filter(Item::pending)

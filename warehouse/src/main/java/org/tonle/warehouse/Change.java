@@ -25,8 +25,10 @@ public record Change(
     public enum Action {
         CREATE, CORRECT, VOID;
 
+        private final String id = name().toLowerCase(Locale.ROOT);
+
         public String id() {
-            return name().toLowerCase(Locale.ROOT);
+            return id;
         }
     }
 }

@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The office's durable outbox to headquarters (migration 005-outbox.sql). Changes enter the
+ * The office's durable outbox to headquarters (migrations 005-outbox.sql, 040-outbox-slim.sql). Changes enter the
  * table in the transaction that commits them to the office's own warehouse
  * ({@link RecordStore.CommitHook}), so an acknowledged record survives a killed process; they
  * leave only once Kafka acknowledged them. The outbox is bounded: a batch that would overfill it
@@ -33,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * waited than the queue holds, or when a commit's outcome is unknown; acknowledged changes are
  * deleted from it in runs ({@link #TRIM_ROWS} or once a second), so a crash may send a few
  * acknowledged changes again, which headquarters recognises as duplicates (id and content hash).
+ *
+ * <p>A row names its change only (sequence number, record id, version): what the change carries
+ * (action, body, who recorded it and when) is its record version's, written in the same
+ * transaction, and is joined from {@code record_version} when the table is read.
  */
 public final class Outbox implements RecordStore.CommitHook {
 
@@ -124,10 +127,6 @@ public final class Outbox implements RecordStore.CommitHook {
                         .append(seq)
                         .append(c.recordId())
                         .append(c.version())
-                        .append(c.action().id())
-                        .append(c.body())
-                        .append(c.recordedBy())
-                        .append(OffsetDateTime.ofInstant(c.recordedAt(), ZoneOffset.UTC))
                         .endRow();
                 entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
             }
@@ -184,13 +183,13 @@ public final class Outbox implements RecordStore.CommitHook {
         synchronized (lock) {
             if (!live && queue.size() < limit) {
                 // Under the lock, so that no commit reports itself between this read and going live.
-                int wanted = limit - queue.size();
-                List<Entry> read = readAfter(queuedUpTo, wanted);
-                for (Entry e : read) {
-                    queue.addLast(e);
-                    queuedUpTo = e.seq();
-                }
-                live = read.size() < wanted;
+                // Read up to what the queue holds: each read joins record_version, so fewer, larger reads.
+                int wanted = Math.max(limit, memory) - queue.size();
+                Read read = readAfter(queuedUpTo, wanted);
+                queue.addAll(read.entries());
+                queuedUpTo = read.lastSeq();
+                waiting -= read.missing();
+                live = read.rows() < wanted;
             }
             Iterator<Entry> it = queue.iterator();
             while (entries.size() < limit && it.hasNext()) {
@@ -203,18 +202,40 @@ public final class Outbox implements RecordStore.CommitHook {
         return entries;
     }
 
-    private List<Entry> readAfter(long seq, int limit) {
+    /** What one read of the table gave: the changes, the outbox rows read, the last sequence number, and rows whose version is missing. */
+    private record Read(List<Entry> entries, int rows, long lastSeq, int missing) {
+    }
+
+    private Read readAfter(long seq, int limit) {
         try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-after.sql"))) {
             ps.setLong(1, seq);
             ps.setInt(2, limit);
             List<Entry> entries = new ArrayList<>();
+            long last = seq;
+            int rows = 0;
+            int missing = 0;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    entries.add(new Entry(rs.getLong(1), rs.getObject(2, UUID.class), rs.getInt(3), rs.getString(4),
+                    long at = rs.getLong(1);
+                    UUID recordId = rs.getObject(2, UUID.class);
+                    if (at <= last) {
+                        continue; // a version stored twice: the change is forwarded once
+                    }
+                    last = at;
+                    rows++;
+                    String action = rs.getString(4);
+                    if (action == null) {
+                        missing++;
+                        // Written in the transaction of its outbox row, so only a tampered warehouse lacks it: nothing to send.
+                        LOG.error("Outbox change {} names record {} version {}, which the warehouse does not hold: skipped",
+                                at, recordId, rs.getInt(3));
+                        continue;
+                    }
+                    entries.add(new Entry(at, recordId, rs.getInt(3), action,
                             rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant()));
                 }
             }
-            return entries;
+            return new Read(entries, rows, last, missing);
         } catch (SQLException e) {
             throw new WarehouseException("cannot read the outbox: " + e.getMessage(), e);
         }

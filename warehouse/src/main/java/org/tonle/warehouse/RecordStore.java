@@ -1,6 +1,7 @@
 package org.tonle.warehouse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,6 +53,8 @@ public final class RecordStore implements AutoCloseable {
     private final Transaction.Statements transactions;
     private final AuditLog.Inserter auditLog;
     private final AttributesJson attributesJson = new AttributesJson();
+    /** The bytes of the text values rows repeat; only the writer's thread appends. */
+    private final Utf8Values utf8 = new Utf8Values();
     private volatile CommitListener listener;
     private volatile CommitHook commitHook;
 
@@ -351,12 +354,12 @@ public final class RecordStore implements AutoCloseable {
                 appender.beginRow()
                         .append(c.recordId())
                         .append(c.version())
-                        .append(c.action().id())
+                        .append(utf8.of(c.action().id()))
                         .append(c.contentHash())
                         .append(c.body())
                         .appendEpochMicros(epochMicros(c.recordedAt()))
-                        .append(c.recordedBy())
-                        .append(c.source())
+                        .append(utf8.of(c.recordedBy()))
+                        .append(utf8.of(c.source()))
                         .endRow();
             }
         }
@@ -385,9 +388,9 @@ public final class RecordStore implements AutoCloseable {
                 }
                 facts.beginRow()
                         .append(c.recordId())
-                        .append(r.program())
-                        .append(r.type())
-                        .append(r.office())
+                        .append(utf8.of(r.program()))
+                        .append(utf8.of(r.type()))
+                        .append(utf8.of(r.office()))
                         .append(r.date());
                 if (r.subjectKey() == null) {
                     facts.appendNull();
@@ -397,24 +400,24 @@ public final class RecordStore implements AutoCloseable {
                 if (r.subject() == null) {
                     facts.appendNull().appendNull().appendNull().appendNull();
                 } else {
-                    facts.append(r.subject().role()).append(r.subject().sex());
+                    facts.append(utf8.of(r.subject().role())).append(utf8.of(r.subject().sex()));
                     if (r.subject().age() == null) {
                         facts.appendNull();
                     } else {
                         facts.append(r.subject().age().shortValue());
                     }
-                    facts.append(Dimensions.ageBand(r.subject().age()));
+                    facts.append(utf8.of(Dimensions.ageBand(r.subject().age())));
                 }
                 facts.append(r.count()).append(attributesJson.of(r.attributes())).endRow();
                 for (ParticipantTally tally : r.participants()) {
                     tallies.beginRow()
                             .append(c.recordId())
-                            .append(r.program())
-                            .append(r.type())
-                            .append(r.office())
+                            .append(utf8.of(r.program()))
+                            .append(utf8.of(r.type()))
+                            .append(utf8.of(r.office()))
                             .append(r.date())
-                            .append(tally.group())
-                            .append(tally.sex())
+                            .append(utf8.of(tally.group()))
+                            .append(utf8.of(tally.sex()))
                             .append(tally.count())
                             .endRow();
                 }
@@ -425,19 +428,20 @@ public final class RecordStore implements AutoCloseable {
     /**
      * The JSON of recent attribute maps: records of one programme mostly repeat a few
      * attribute values (declared enums), and writing each map with Jackson was a tenth of the
-     * writer's time in a bulk import. Only the writer's thread uses it; it forgets everything
-     * when full.
+     * writer's time in a bulk import. It keeps the JSON as UTF-8 bytes, as the Appender takes
+     * them (the same bytes it would encode from the text). Only the writer's thread uses it; it
+     * forgets everything when full.
      */
     private static final class AttributesJson {
 
         private static final int CAPACITY = 4096;
-        private final Map<Map<String, Object>, String> recent = new HashMap<>();
+        private final Map<Map<String, Object>, byte[]> recent = new HashMap<>();
 
-        String of(Map<String, Object> attributes) {
-            String json = recent.get(attributes);
+        byte[] of(Map<String, Object> attributes) {
+            byte[] json = recent.get(attributes);
             if (json == null) {
                 try {
-                    json = JSON.writeValueAsString(attributes);
+                    json = JSON.writeValueAsString(attributes).getBytes(StandardCharsets.UTF_8);
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }

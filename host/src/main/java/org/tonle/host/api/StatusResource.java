@@ -1,5 +1,7 @@
 package org.tonle.host.api;
 
+import java.util.function.Supplier;
+
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,15 +15,20 @@ import org.tonle.host.service.StatusService;
 @RolesAllowed("admin")
 public final class StatusResource {
 
-    private final StatusService status;
+    private final Supplier<StatusService> status;
 
-    public StatusResource(StatusService status) {
+    /**
+     * @param status the node's status, given late: the service needs the transport, which starts
+     *               only once the programmes are live, after this resource is built (the node binds
+     *               its port after both, so no request comes first)
+     */
+    public StatusResource(Supplier<StatusService> status) {
         this.status = status;
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public StatusService.Status status() {
-        return status.status();
+        return status.get().status();
     }
 }

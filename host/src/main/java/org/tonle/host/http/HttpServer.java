@@ -41,6 +41,17 @@ public final class HttpServer implements AutoCloseable {
 
     /** @param tls the server's key for HTTPS; {@code null} for plain HTTP */
     public static HttpServer start(String host, int port, int workers, List<Object> components, SSLContext tls) {
+        return serve(host, port, workers, application(components), tls);
+    }
+
+    /**
+     * The node's Jersey application, built (resource model, its validation, the injection
+     * manager) but not yet listening: the costly half of a start, which the node builds on a
+     * thread of its own while the programmes' bundles start (docs/PERFORMANCE.md, "Start to healthy").
+     *
+     * @param components the resources and the request filters (authentication) the node composed
+     */
+    public static Application application(List<Object> components) {
         ResourceConfig app = new ResourceConfig()
                 .property(ServerProperties.WADL_FEATURE_DISABLE, true)
                 // Everything the application needs is registered below: no scan of the class path's
@@ -54,7 +65,28 @@ public final class HttpServer implements AutoCloseable {
                 .register(SecurityHeaders.class)
                 .registerClasses(ProblemMappers.ALL.toArray(Class<?>[]::new));
         app.registerInstances(components.toArray());
-        GrizzlyHttpContainer container = new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app);
+        return new Application(new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app));
+    }
+
+    /** A built Jersey application, not yet served: {@link #serve} binds it to its port. */
+    public static final class Application {
+
+        private final GrizzlyHttpContainer container;
+
+        private Application(GrizzlyHttpContainer container) {
+            this.container = container;
+        }
+    }
+
+    /**
+     * Binds the port and serves {@code application}: from here on requests reach it.
+     *
+     * @param workers request threads (config/tonle.yaml {@code http.workers}): Grizzly's default
+     *                of two per core leaves none free while writes wait for their commit
+     * @param tls     the server's key for HTTPS; {@code null} for plain HTTP
+     */
+    public static HttpServer serve(String host, int port, int workers, Application application, SSLContext tls) {
+        GrizzlyHttpContainer container = application.container;
         org.glassfish.grizzly.http.server.HttpServer server =
                 GrizzlyHttpServerFactory.createHttpServer(URI.create((tls == null ? "http://" : "https://") + host + ":" + port + "/"),
                         container, tls != null, tls == null ? null : new SSLEngineConfigurator(tls, false, false, false), false);
