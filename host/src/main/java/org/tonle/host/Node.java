@@ -229,8 +229,8 @@ public final class Node implements AutoCloseable {
         parts.add(0, snapshots);
         store.onCommit(snapshots.counting(cube));
         CompletableFuture<Void> cubeRestored = new CompletableFuture<>();
-        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(), Clock.systemUTC(),
-                afterStart(cubeRestored));
+        GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), config.settings().ingest().batchSize(),
+                Clock.systemUTC(), afterStart(cubeRestored));
         // The cube of the last clean stop, where the warehouse has not changed since (docs/INDICATORS.md);
         // only now: the writer has just repaired facts after a crash (reconcile), which the cube does not follow.
         Path cubeFile = data.resolve("indicator-cube.bin");
@@ -329,8 +329,12 @@ public final class Node implements AutoCloseable {
         // 0.4 s) is built on a thread of its own while this one starts the programmes' bundles (about
         // 0.35 s): the two share nothing. The port is bound only once both are done, so every request
         // finds the programmes live (docs/PERFORMANCE.md, "Start to healthy").
-        CompletableFuture<HttpServer.Application> application = CompletableFuture.supplyAsync(
-                () -> HttpServer.application(components), task -> new Thread(task, "tonle-http-build").start());
+        CompletableFuture<HttpServer.Application> application = CompletableFuture.supplyAsync(() -> {
+            HttpServer.Application built = HttpServer.application(components);
+            // The first request's own work, in memory: /health/live reads nothing of the node.
+            built.answerInMemory("/health/live");
+            return built;
+        }, task -> new Thread(task, "tonle-http-build").start());
         // A start that fails meanwhile waits for the build to end before it stops the rest.
         parts.add(0, () -> application.exceptionally(failed -> null).join());
         extender.open();

@@ -1,8 +1,10 @@
 package org.tonle.host.http;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 
 import javax.net.ssl.SSLContext;
 
@@ -12,7 +14,9 @@ import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainer;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpContainerProvider;
 import org.glassfish.jersey.grizzly2.httpserver.GrizzlyHttpServerFactory;
+import org.glassfish.jersey.internal.MapPropertiesDelegate;
 import org.glassfish.jersey.jackson.JacksonFeature;
+import org.glassfish.jersey.server.ContainerRequest;
 import org.glassfish.jersey.server.ExtendedResourceContext;
 import org.glassfish.jersey.server.ResourceConfig;
 import org.glassfish.jersey.server.ServerProperties;
@@ -75,6 +79,27 @@ public final class HttpServer implements AutoCloseable {
 
         private Application(GrizzlyHttpContainer container) {
             this.container = container;
+        }
+
+        /**
+         * Answers one {@code GET} of {@code path} in memory, through the application's request
+         * scope, filters, resource and JSON writer, without a socket: the work of the first request
+         * (Jersey's first request scope, the writers looked up, their code loaded) done before the
+         * port is bound, on the thread that built the application.
+         *
+         * @return the answer's status
+         */
+        public int answerInMemory(String path) {
+            ContainerRequest request = new ContainerRequest(URI.create("http://localhost/"), URI.create("http://localhost" + path), "GET",
+                    null, new MapPropertiesDelegate(), container.getConfiguration());
+            try {
+                return container.getApplicationHandler().apply(request, new ByteArrayOutputStream()).get().getStatus();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the application could not answer " + path + ": " + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the application answered " + path, e);
+            }
         }
     }
 

@@ -12,12 +12,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 
 import org.junit.jupiter.api.Test;
+import org.tonle.host.api.HealthResource;
 import org.tonle.host.auth.AccessControl;
 import org.tonle.host.auth.Authentication;
 
@@ -59,6 +61,34 @@ class HttpServerTest {
                 assertThat(answer.get(10, TimeUnit.SECONDS).body()).isEqualTo("done");
             }
             assertThat(blocking.arrived.tryAcquire(1, 5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /**
+     * The node builds its application apart from binding the port (on another thread, beside the
+     * bundles' start) and answers one request in memory before it binds: nothing of that answer
+     * may reach the node's state, and the application then serves over HTTP as one started whole.
+     */
+    @Test
+    void anApplicationBuiltApartAnswersInMemoryThenServesOnceBound() throws Exception {
+        AtomicBoolean ready = new AtomicBoolean();
+        AtomicBoolean asked = new AtomicBoolean();
+        HttpServer.Application application = HttpServer.application(List.of(new Authentication(new AccessControl(List.of(), "admin")),
+                new HealthResource(() -> {
+                    asked.set(true);
+                    return ready.get();
+                })));
+        assertThat(application.answerInMemory("/health/live")).isEqualTo(200);
+        assertThat(asked).as("liveness reads nothing of readiness").isFalse();
+        assertThat(application.answerInMemory("/nothing-here")).isEqualTo(404);
+        ready.set(true);
+        try (HttpServer server = HttpServer.serve("127.0.0.1", 0, 2, application, null)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("ready");
+            assertThat(server.resources()).isNotEmpty();
         }
     }
 }

@@ -1192,9 +1192,10 @@ public final class IndicatorCube implements CommitListener, AutoCloseable {
     /**
      * Writes every built slice to {@code file}, with the warehouse state it was written from (a
      * new token, written into the warehouse too, the number of record versions and of schema
-     * migrations), so that a restart can take it back instead of scanning the warehouse. Holds the commit lock while it writes, once the applier has applied every
-     * commit (or writes nothing when it does not within the queries' wait): a node calls it when
-     * it stops, after the last commit. Written to a temporary file and moved into place, so a
+     * migrations), so that a restart can take it back instead of scanning the warehouse. Holds
+     * the commit lock while it writes, once the applier has applied every commit (or writes
+     * nothing when it does not within the queries' wait): a node calls it when it stops, after
+     * the last commit. Written to a temporary file and moved into place, so a
      * crash leaves the previous file or none, never half of one.
      */
     public void persist(Path file) {

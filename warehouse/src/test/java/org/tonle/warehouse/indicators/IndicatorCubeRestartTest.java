@@ -251,7 +251,8 @@ class IndicatorCubeRestartTest {
         commit(1000, false);
         UUID orphan = UUID.randomUUID();
         try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO fact_activity (record_id, program, activity, office, activity_date, subject_key, role, sex, age_band, count, attributes)"
+            s.execute("INSERT INTO fact_activity"
+                    + " (record_id, program, activity, office, activity_date, subject_key, role, sex, age_band, count, attributes)"
                     + " VALUES ('" + orphan + "', 'testprog', 'visit', 'PNH', DATE '2015-03-04', '" + UUID.randomUUID()
                     + "', 'victim', 'F', '0-4', 1, '{\"place\":\"home\"}')");
         }
