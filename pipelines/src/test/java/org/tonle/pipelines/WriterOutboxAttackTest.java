@@ -90,6 +90,47 @@ class WriterOutboxAttackTest {
         }
     }
 
+    /**
+     * A voided record's original sent again (a client's retry after the void): with the known ids
+     * loaded, and again after a restart before they load (restart branch), it is a duplicate of a
+     * stored version, never new: the void is not undone and nothing is counted twice.
+     */
+    @Test
+    void aVoidedRecordSentAgainIsADuplicateWhetherTheIdsAreLoadedOrNot() throws Exception {
+        Path file = dir.resolve("office.duckdb");
+        Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+        Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+        UUID id = UUID.randomUUID();
+        try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
+            writer.process(submission(pseudonymise, validate, id));
+            Submission voiding = Submission.voiding("tester", "http", id);
+            writer.process(voiding);
+            assertThat(voiding.items().get(0).outcome()).isEqualTo(Item.Outcome.ACCEPTED);
+            Submission retry = submission(pseudonymise, validate, id);
+            writer.process(retry);
+            assertThat(retry.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+            assertThat(versions(warehouse, id)).isEqualTo(2);
+        }
+        try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
+            List<Runnable> held = new ArrayList<>();
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), held::add);
+            Submission retry = submission(pseudonymise, validate, id);
+            writer.process(retry);
+            assertThat(retry.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+            held.forEach(Runnable::run);
+            Submission later = submission(pseudonymise, validate, id);
+            writer.process(later);
+            assertThat(later.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
+            assertThat(versions(warehouse, id)).isEqualTo(2);
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM fact_activity WHERE record_id = '" + id + "'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("still voided").isZero();
+            }
+        }
+    }
+
     private static long versions(Warehouse warehouse, UUID id) throws Exception {
         try (Connection c = warehouse.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM record_version WHERE record_id = '" + id + "'")) {
