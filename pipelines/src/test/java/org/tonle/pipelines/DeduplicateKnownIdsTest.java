@@ -2,7 +2,6 @@ package org.tonle.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -14,7 +13,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 
@@ -36,17 +34,17 @@ class DeduplicateKnownIdsTest {
             UUID first = UUID.randomUUID();
             UUID second = UUID.randomUUID();
             // Stored before the node starts.
-            commit(new Deduplicate(store, Runnable::run), store, submission(pseudonymise, validate, first));
+            commit(new Deduplicate(store, Runnable::run), store, Fixtures.validSubmission(pseudonymise, validate, first));
 
             List<Runnable> held = new ArrayList<>();
             Deduplicate deduplicate = new Deduplicate(store, held::add);
             assertThat(deduplicate.idsLoaded()).isFalse();
             // Not loaded yet: the warehouse is asked, and the record sent again is a duplicate.
-            Submission again = submission(pseudonymise, validate, first);
+            Submission again = Fixtures.validSubmission(pseudonymise, validate, first);
             assertThat(commit(deduplicate, store, again)).isZero();
             assertThat(again.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             // A new record committed while the ids load...
-            assertThat(commit(deduplicate, store, submission(pseudonymise, validate, second))).isEqualTo(1);
+            assertThat(commit(deduplicate, store, Fixtures.validSubmission(pseudonymise, validate, second))).isEqualTo(1);
             // ... that the load did not see (as when it read the warehouse before that commit).
             try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM record_version WHERE record_id = '" + second + "'");
@@ -70,26 +68,26 @@ class DeduplicateKnownIdsTest {
 
             // A new id: added to the known ids as it is decided, once, and stored.
             UUID stored = UUID.randomUUID();
-            assertThat(commit(deduplicate, store, submission(pseudonymise, validate, stored))).isEqualTo(1);
+            assertThat(commit(deduplicate, store, Fixtures.validSubmission(pseudonymise, validate, stored))).isEqualTo(1);
             assertThat(deduplicate.mightBeStored(stored)).isTrue();
-            Submission again = submission(pseudonymise, validate, stored);
+            Submission again = Fixtures.validSubmission(pseudonymise, validate, stored);
             assertThat(commit(deduplicate, store, again)).isZero();
             assertThat(again.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
 
             // Decided, then its commit fails: the id stays known, is looked up, and found new.
             UUID lost = UUID.randomUUID();
-            Submission failed = submission(pseudonymise, validate, lost);
+            Submission failed = Fixtures.validSubmission(pseudonymise, validate, lost);
             Deduplicate.Decision decision = deduplicate.decide(pending(failed), Instant.now());
             assertThat(decision.changes()).hasSize(1);
             assertThat(deduplicate.mightBeStored(lost)).isTrue();
-            Submission resent = submission(pseudonymise, validate, lost);
+            Submission resent = Fixtures.validSubmission(pseudonymise, validate, lost);
             assertThat(commit(deduplicate, store, resent)).isEqualTo(1);
             assertThat(resent.items().get(0).outcome()).isEqualTo(Item.Outcome.ACCEPTED);
 
             // The same new id twice in one batch: the second is the first's duplicate, one version stored.
             UUID twice = UUID.randomUUID();
-            Submission first = submission(pseudonymise, validate, twice);
-            Submission second = submission(pseudonymise, validate, twice);
+            Submission first = Fixtures.validSubmission(pseudonymise, validate, twice);
+            Submission second = Fixtures.validSubmission(pseudonymise, validate, twice);
             List<Deduplicate.Pending> both = new ArrayList<>(pending(first));
             both.addAll(pending(second));
             Deduplicate.Decision pair = deduplicate.decide(both, Instant.now());
@@ -106,7 +104,7 @@ class DeduplicateKnownIdsTest {
             List<Runnable> held = new ArrayList<>();
             Deduplicate deduplicate = new Deduplicate(store, held::add);
             UUID id = UUID.randomUUID();
-            Submission submission = submission(pseudonymise, validate, id);
+            Submission submission = Fixtures.validSubmission(pseudonymise, validate, id);
             Deduplicate.Decision decision = deduplicate.decide(pending(submission), Instant.now());
             assertThat(decision.idsKnown()).isFalse();
             // The load finishes (before this commit) and is taken over between decide and committed.
@@ -131,15 +129,5 @@ class DeduplicateKnownIdsTest {
         deduplicate.committed(decision);
         decision.accepted().forEach(Item::accept);
         return decision.accepted().size();
-    }
-
-    private static Submission submission(Pseudonymise pseudonymise, Validate validate, UUID id) {
-        String line = "{\"id\":\"" + id + "\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}";
-        Submission submission = Submission.create("tester", "test", null,
-                NdjsonSource.items(line.getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
-        pseudonymise.process(submission);
-        validate.process(submission);
-        assertThat(submission.items().get(0).violations()).isEmpty();
-        return submission;
     }
 }

@@ -1,10 +1,13 @@
 package org.tonle.pipelines;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +17,7 @@ import org.tonle.core.config.Settings;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.DeclarationReader;
 import org.tonle.core.declaration.ProgrammeRegistry;
+import org.tonle.pipelines.imports.NdjsonSource;
 
 /** A small organisation for pipeline tests: two offices, two programmes. */
 final class Fixtures {
@@ -81,5 +85,16 @@ final class Fixtures {
     }
 
     private Fixtures() {
+    }
+
+    /** One valid record of {@code id} (programme "cases"), pseudonymised and validated as the route does before the writer. */
+    static Submission validSubmission(Pseudonymise pseudonymise, Validate validate, UUID id) {
+        String line = "{\"id\":\"" + id + "\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}";
+        Submission submission = Submission.create("tester", "test", null,
+                NdjsonSource.items(line.getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
+        pseudonymise.process(submission);
+        validate.process(submission);
+        assertThat(submission.items().get(0).violations()).isEmpty();
+        return submission;
     }
 }

@@ -3,7 +3,6 @@ package org.tonle.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,7 +14,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Outbox;
 import org.tonle.warehouse.OutboxFullException;
@@ -45,9 +43,9 @@ class WriterOutboxAttackTest {
             store.commitHook(outbox);
             // Known ids loaded at once: the writer's path that adds ids as it decides them.
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            writer.process(submission(pseudonymise, validate, UUID.randomUUID()));
-            writer.process(submission(pseudonymise, validate, UUID.randomUUID()));
-            Submission full = submission(pseudonymise, validate, refused);
+            writer.process(Fixtures.validSubmission(pseudonymise, validate, UUID.randomUUID()));
+            writer.process(Fixtures.validSubmission(pseudonymise, validate, UUID.randomUUID()));
+            Submission full = Fixtures.validSubmission(pseudonymise, validate, refused);
             assertThatThrownBy(() -> writer.process(full)).isInstanceOf(OutboxFullException.class);
             assertThat(versions(warehouse, refused)).isZero();
 
@@ -56,10 +54,10 @@ class WriterOutboxAttackTest {
             assertThat(sent).hasSize(2);
             outbox.acknowledge(sent.get(1).seq());
 
-            Submission again = submission(pseudonymise, validate, refused);
+            Submission again = Fixtures.validSubmission(pseudonymise, validate, refused);
             writer.process(again);
             assertThat(again.items().get(0).outcome()).isEqualTo(Item.Outcome.ACCEPTED);
-            Submission third = submission(pseudonymise, validate, refused);
+            Submission third = Fixtures.validSubmission(pseudonymise, validate, refused);
             writer.process(third);
             assertThat(third.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             assertThat(versions(warehouse, refused)).isEqualTo(1);
@@ -79,11 +77,11 @@ class WriterOutboxAttackTest {
             // A re-send after the restart, ids not yet loaded (the restart branch defers the load): still a duplicate.
             List<Runnable> held = new ArrayList<>();
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), held::add);
-            Submission fourth = submission(pseudonymise, validate, refused);
+            Submission fourth = Fixtures.validSubmission(pseudonymise, validate, refused);
             writer.process(fourth);
             assertThat(fourth.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             held.forEach(Runnable::run);
-            Submission fifth = submission(pseudonymise, validate, refused);
+            Submission fifth = Fixtures.validSubmission(pseudonymise, validate, refused);
             writer.process(fifth);
             assertThat(fifth.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             assertThat(versions(warehouse, refused)).isEqualTo(1);
@@ -103,11 +101,11 @@ class WriterOutboxAttackTest {
         UUID id = UUID.randomUUID();
         try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            writer.process(submission(pseudonymise, validate, id));
+            writer.process(Fixtures.validSubmission(pseudonymise, validate, id));
             Submission voiding = Submission.voiding("tester", "http", id);
             writer.process(voiding);
             assertThat(voiding.items().get(0).outcome()).isEqualTo(Item.Outcome.ACCEPTED);
-            Submission retry = submission(pseudonymise, validate, id);
+            Submission retry = Fixtures.validSubmission(pseudonymise, validate, id);
             writer.process(retry);
             assertThat(retry.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             assertThat(versions(warehouse, id)).isEqualTo(2);
@@ -115,11 +113,11 @@ class WriterOutboxAttackTest {
         try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
             List<Runnable> held = new ArrayList<>();
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), held::add);
-            Submission retry = submission(pseudonymise, validate, id);
+            Submission retry = Fixtures.validSubmission(pseudonymise, validate, id);
             writer.process(retry);
             assertThat(retry.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             held.forEach(Runnable::run);
-            Submission later = submission(pseudonymise, validate, id);
+            Submission later = Fixtures.validSubmission(pseudonymise, validate, id);
             writer.process(later);
             assertThat(later.items().get(0).outcome()).isEqualTo(Item.Outcome.DUPLICATE);
             assertThat(versions(warehouse, id)).isEqualTo(2);
@@ -137,15 +135,5 @@ class WriterOutboxAttackTest {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    private static Submission submission(Pseudonymise pseudonymise, Validate validate, UUID id) {
-        String line = "{\"id\":\"" + id + "\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}";
-        Submission submission = Submission.create("tester", "test", null,
-                NdjsonSource.items(line.getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
-        pseudonymise.process(submission);
-        validate.process(submission);
-        assertThat(submission.items().get(0).violations()).isEmpty();
-        return submission;
     }
 }
