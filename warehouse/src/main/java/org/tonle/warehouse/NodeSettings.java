@@ -45,4 +45,12 @@ public final class NodeSettings {
             throw new WarehouseException("cannot write setting " + name + ": " + e.getMessage(), e);
         }
     }
+
+    /** Removes a setting in the transaction under way on {@code connection}, so that it goes with that transaction's other writes. */
+    static void remove(Connection connection, String name) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM node_setting WHERE name = ?")) {
+            ps.setString(1, name);
+            ps.executeUpdate();
+        }
+    }
 }

@@ -162,10 +162,7 @@ public final class RecordStore implements AutoCloseable {
                 appendFacts(rebuilt);
                 if (removed + rebuilt.size() > 0) {
                     // Facts changed without a record version: no persisted cube describes them any more.
-                    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM node_setting WHERE name = ?")) {
-                        ps.setString(1, NodeSettings.INDICATOR_CUBE_FILE);
-                        ps.executeUpdate();
-                    }
+                    NodeSettings.remove(connection, NodeSettings.INDICATOR_CUBE_FILE);
                 }
                 tx.commit();
                 return removed + rebuilt.size();

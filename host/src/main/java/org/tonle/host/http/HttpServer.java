@@ -40,12 +40,7 @@ public final class HttpServer implements AutoCloseable {
      * @param components the resources and the request filters (authentication) the node composed
      */
     public static HttpServer start(String host, int port, int workers, List<Object> components) {
-        return start(host, port, workers, components, null);
-    }
-
-    /** @param tls the server's key for HTTPS; {@code null} for plain HTTP */
-    public static HttpServer start(String host, int port, int workers, List<Object> components, SSLContext tls) {
-        return serve(host, port, workers, application(components), tls);
+        return serve(host, port, workers, application(components), null);
     }
 
     /**
