@@ -73,11 +73,6 @@ final class Deduplicate {
         committedWhileLoading.clear();
     }
 
-    /** Whether the warehouse may hold this id: always, until the known ids are loaded. */
-    boolean mightBeStored(UUID id) {
-        return known == null || known.mightContain(id);
-    }
-
     /** Whether the known ids are in memory (for tests). */
     boolean idsLoaded() {
         takeLoadedIds();

@@ -31,14 +31,6 @@ final class KnownIds {
         return ids.add(fold(id));
     }
 
-    boolean mightContain(UUID id) {
-        return ids.contains(fold(id));
-    }
-
-    long size() {
-        return ids.size();
-    }
-
     private static long fold(UUID id) {
         return id.getMostSignificantBits() ^ id.getLeastSignificantBits();
     }
