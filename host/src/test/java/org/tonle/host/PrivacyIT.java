@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.SubjectKeys;
+import org.tonle.pipelines.Validate;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -183,6 +184,109 @@ class PrivacyIT {
             byte[] bytes = Files.readAllBytes(file);
             assertThat(indexOf(bytes, "CASE-8812".getBytes(StandardCharsets.UTF_8))).as("the code in " + file).isEqualTo(-1);
             assertThat(indexOf(bytes, ESCAPED.getBytes(StandardCharsets.UTF_8))).as("the escaped code in " + file).isEqualTo(-1);
+        }
+    }
+
+    static final String KNOWN = "PNH-C-7342";
+    /** The known code glued to its neighbours, in the shapes review r8 found kept in stored text. */
+    static final List<String> GLUED = List.of("met xPNH-C-7342 again", "met casePNH-C-7342 again", "met 2015PNH-C-7342th again",
+            "\u1787\u17bd\u1794PNH-C-7342\u1798\u17d2\u178f\u1784", "met \uff58\uff30\uff2e\uff28\uff0d\uff23\uff0d\uff17\uff13\uff14\uff12 again",
+            "met PNH-C-73\n42 again", "met xpnh-c-7342. again");
+    /** What must be found nowhere: the code in any case, its full-width digits, its wrapped halves. */
+    static final List<String> KNOWN_TRACES = List.of("C-7342", "c-7342", "\uff17\uff13\uff14\uff12", "C-73\n42", "C-73\\n42");
+
+    /**
+     * Review r8: the case code of a known subject, glued to letters, digits or Khmer text, in
+     * full-width forms or wrapped, in a highlight (accepted, or rejected into the dead letter);
+     * sent as a record's id (over HTTP, and in an import where it stays the id because the row
+     * has no office); in the participants column, whose rejection quoted it; as a header of an
+     * import whose cell a rejection names. None of it may be answered (the POST's rejections, the
+     * import job, the inbox report, the rejections API), logged or stored.
+     */
+    @Test
+    void aKnownCodeGluedOrSentInAnotherFieldLeavesNoTrace(@TempDir Path root) throws Exception {
+        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        rootLogger.addAppender(log);
+        List<String> answers = new ArrayList<>();
+        String highlight = "{\"id\": \"%s\", \"program\": \"social\", \"type\": \"highlight\", \"office\": \"PNH\","
+                + " \"date\": \"2015-08-20\", \"attributes\": {\"text\": %s, \"kind\": \"%s\"}}";
+        try (TestNode node = TestNode.start(root)) {
+            TestNode.Response known = node.post("/api/v1/activities", """
+                    {"id": "%s", "program": "social", "type": "client_contact", "office": "PNH", "date": "2015-08-03",
+                     "subject": {"ref": "%s", "role": "client", "sex": "F", "age": 12}}""".formatted(UUID.randomUUID(), KNOWN));
+            assertThat(known.body()).contains("\"accepted\":1");
+            StringBuilder ndjson = new StringBuilder();
+            for (String text : GLUED) {
+                String quoted = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(text);
+                ndjson.append(highlight.formatted(UUID.randomUUID(), quoted, "highlight")).append('\n');
+                ndjson.append(highlight.formatted(UUID.randomUUID(), quoted, "not_a_kind")).append('\n');
+            }
+            TestNode.Response highlights = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson",
+                    ndjson.toString(), null);
+            answers.add(highlights.body());
+            assertThat(highlights.json().path("accepted").asInt()).as(highlights.body()).isEqualTo(GLUED.size());
+            TestNode.Response asId = node.post("/api/v1/activities", """
+                    {"id": "%s", "program": "social", "type": "client_contact", "office": "PNH", "date": "2015-08-03",
+                     "subject": {"role": "client", "sex": "F"}}""".formatted(KNOWN));
+            answers.add(asId.body());
+            assertThat(asId.json().path("rejected")).isNotEmpty().allSatisfy(r -> assertThat(r.path("id").isNull()).isTrue());
+
+            String csv = "id,program,type,office,date,subject_role,subject_sex,participants," + KNOWN + "\n"
+                    + KNOWN + ",social,client_contact,,2015-08-04,client,F,,\n"
+                    + UUID.randomUUID() + ",awareness,training,PNH,2015-08-05,,," + KNOWN + ",\n"
+                    + UUID.randomUUID() + ",social,client_contact,PNH,2015-08-06,client,F,,\uFFFD\n";
+            TestNode.Response imported = node.send("POST", "/api/v1/imports", TestNode.ADMIN_TOKEN, "text/csv", csv, null);
+            assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+            answers.add(imported.body());
+            assertThat(imported.json().path("rejected").asInt()).isEqualTo(3);
+            assertThat(imported.json().path("rejections")).isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.path("id").isNull() || Validate.isUuid(r.path("id").asText())).as(r.toString()).isTrue());
+            answers.add(node.get("/api/v1/imports/" + imported.json().path("id").asText()).body());
+            answers.add(node.get("/api/v1/imports").body());
+
+            Path inbox = node.data().resolve("inbox/PNH");
+            Files.createDirectories(inbox);
+            Files.writeString(inbox.resolve(".known.csv.part"), csv);
+            Files.move(inbox.resolve(".known.csv.part"), inbox.resolve("known.csv"));
+            Waiting.until("the inbox file is handled", () -> Files.exists(inbox.resolve("failed/known.csv.report.json")));
+            answers.add(Files.readString(inbox.resolve("failed/known.csv.report.json")));
+
+            TestNode.Response rejections = node.get("/api/v1/rejections?limit=1000");
+            answers.add(rejections.body());
+            assertThat(rejections.json()).hasSizeGreaterThanOrEqualTo(GLUED.size() + 1);
+            answers.add(node.get("/api/v1/highlights?period=2015-08").body());
+
+            for (String table : tables(node)) {
+                for (String column : textColumns(node, table)) {
+                    try (var c = node.node().warehouse().connect(); var s = c.createStatement();
+                         var rs = s.executeQuery("SELECT count(*) FROM \"" + table + "\" WHERE \"" + column + "\" ILIKE '%C-7342%'"
+                                 + " OR \"" + column + "\" LIKE '%\uff17\uff13\uff14\uff12%' OR \"" + column + "\" LIKE '%C-73' || chr(10) || '42%'")) {
+                        rs.next();
+                        assertThat(rs.getLong(1)).as(table + "." + column).isZero();
+                    }
+                }
+            }
+        } finally {
+            rootLogger.detachAppender(log);
+        }
+        assertThat(answers).allSatisfy(answer -> KNOWN_TRACES.forEach(trace -> assertThat(answer).doesNotContainIgnoringCase(trace)));
+        assertThat(log.list).isNotEmpty().allSatisfy(event -> KNOWN_TRACES.forEach(trace -> {
+            assertThat(event.getFormattedMessage()).doesNotContainIgnoringCase(trace);
+            if (event.getThrowableProxy() != null) {
+                assertThat(event.getThrowableProxy().getMessage()).doesNotContainIgnoringCase(trace);
+            }
+        }));
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root.resolve("data"))) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        for (Path file : files) {
+            byte[] bytes = Files.readAllBytes(file);
+            for (String trace : KNOWN_TRACES) {
+                assertThat(indexOf(bytes, trace.getBytes(StandardCharsets.UTF_8))).as(trace + " in " + file).isEqualTo(-1);
+            }
         }
     }
 

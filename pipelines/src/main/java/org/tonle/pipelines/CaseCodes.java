@@ -2,10 +2,13 @@ package org.tonle.pipelines;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -23,7 +26,11 @@ import java.util.regex.Pattern;
  * writer may have meant it: as written, with its pieces joined by {@code -}, {@code _},
  * {@code /}, {@code .}, a space or nothing, each in upper and lower case too, after Unicode
  * compatibility normalisation (full-width digits, non-breaking hyphens and zero-width marks
- * between pieces make no difference). A candidate whose keyed pseudonym is the key of a subject
+ * between pieces make no difference), with digits of other scripts read as ASCII digits, and
+ * with a line break inside it read as nothing. A stretch need not stand alone: it may begin or
+ * end inside a run, after or before letters of any script or a digit run
+ * ({@code xPNH-C-0042}, {@code caseABC-C-0001}, {@code 2015PNH-C-0042}, {@code ជួបPNH-C-0042}),
+ * though never between two digits. A candidate whose keyed pseudonym is the key of a subject
  * the warehouse (or the same submission) knows is a case code: its stretch of text is replaced
  * by {@value #MARK}. A code-shaped word that is nobody's code (a date, "16-year-old") stays.
  */
@@ -35,6 +42,8 @@ public final class CaseCodes {
     private static final int MAX_CANDIDATE_LENGTH = 64;
     private static final List<String> JOINERS = List.of("-", "_", "/", ".", " ", "");
     private static final Pattern FORMAT = Pattern.compile("\\p{Cf}");
+    /** A line break and the spaces around it. */
+    private static final Pattern LINE_BREAK = Pattern.compile("\\h*(?:\\R\\h*)+");
 
     private final SubjectKeys keys;
     private final Function<Collection<UUID>, Set<UUID>> known;
@@ -47,8 +56,12 @@ public final class CaseCodes {
         this.known = known;
     }
 
-    /** A run of letters and digits in a text: its place and its compatibility-normalised content. */
-    record Piece(int start, int end, String text, boolean digit) {
+    /**
+     * A run of letters and digits in a text: its place, its compatibility-normalised content, and
+     * the places inside it where a code glued to its neighbours may begin ({@code starts}) or end
+     * ({@code ends}), its own start and end included.
+     */
+    record Piece(int start, int end, String text, boolean digit, int[] starts, int[] ends) {
     }
 
     /** A stretch of text that may be a case code, and the keys its readings would have. */
@@ -57,6 +70,14 @@ public final class CaseCodes {
 
     /** The code-shaped stretches of a text, each with the pseudonyms of its possible readings. */
     List<Candidate> candidates(String text) {
+        return candidates(text, new HashMap<>());
+    }
+
+    /**
+     * As {@link #candidates(String)}, with the pseudonyms already computed for other texts of the
+     * same call: a reading met again (a short code typed in many attributes) is hashed once.
+     */
+    private List<Candidate> candidates(String text, Map<String, UUID> pseudonyms) {
         if (asciiWithoutDigits(text)) {
             return List.of(); // every candidate has a digit, and ASCII normalises to itself
         }
@@ -68,34 +89,128 @@ public final class CaseCodes {
                 if (window.stream().noneMatch(Piece::digit)) {
                     continue;
                 }
-                Set<String> readings = new LinkedHashSet<>();
-                String written = normalised(text.substring(window.get(0).start(), window.get(n - 1).end()));
-                readings.add(written);
-                for (String joiner : JOINERS) {
-                    StringBuilder joined = new StringBuilder();
-                    for (Piece p : window) {
-                        if (!joined.isEmpty()) {
-                            joined.append(joiner);
+                Piece first = window.get(0);
+                Piece last = window.get(n - 1);
+                boolean[] wrapped = wrappedGaps(text, window);
+                // A code glued to what stands before or after it ("xPNH-C-0042", "ជួបPNH-C-0042")
+                // begins inside the window's first piece or ends inside its last: each edge is tried,
+                // the shortest stretches first so that the length limit ends the search early.
+                String[] tails = new String[last.ends().length];
+                for (int s = first.starts().length - 1; s >= 0; s--) {
+                    int from = first.starts()[s];
+                    String head = n == 1 ? null : part(text, first, from, first.end());
+                    boolean anyShortEnough = false;
+                    // Within one piece, the first end after the start (a run may be long: no scan from its start).
+                    int firstEnd = n == 1 ? firstAfter(last.ends(), from) : 0;
+                    for (int e = firstEnd; e < last.ends().length; e++) {
+                        int to = last.ends()[e];
+                        String tail = n == 1 ? null : tails[e] != null ? tails[e] : (tails[e] = part(text, last, last.start(), to));
+                        Set<String> readings = readings(text, window, from, to, head, tail, wrapped);
+                        if (readings.isEmpty()) {
+                            break; // longer stretches from here are longer still
                         }
-                        joined.append(p.text());
+                        anyShortEnough = true;
+                        if (readings.stream().noneMatch(CaseCodes::hasDigit)) {
+                            continue;
+                        }
+                        Set<UUID> keys = new LinkedHashSet<>();
+                        for (String reading : readings) {
+                            keys.add(pseudonyms.computeIfAbsent(reading, this.keys::pseudonym));
+                            keys.add(pseudonyms.computeIfAbsent(reading.toUpperCase(Locale.ROOT), this.keys::pseudonym));
+                            keys.add(pseudonyms.computeIfAbsent(reading.toLowerCase(Locale.ROOT), this.keys::pseudonym));
+                        }
+                        candidates.add(new Candidate(from, to, keys));
                     }
-                    readings.add(joined.toString());
-                }
-                Set<UUID> pseudonyms = new LinkedHashSet<>();
-                for (String reading : readings) {
-                    if (reading.length() > MAX_CANDIDATE_LENGTH) {
-                        continue;
+                    if (!anyShortEnough) {
+                        break;
                     }
-                    pseudonyms.add(keys.pseudonym(reading));
-                    pseudonyms.add(keys.pseudonym(reading.toUpperCase(Locale.ROOT)));
-                    pseudonyms.add(keys.pseudonym(reading.toLowerCase(Locale.ROOT)));
-                }
-                if (!pseudonyms.isEmpty()) {
-                    candidates.add(new Candidate(window.get(0).start(), window.get(n - 1).end(), pseudonyms));
                 }
             }
         }
         return candidates;
+    }
+
+    /** The index of the first of the ascending places that is after {@code place}. */
+    private static int firstAfter(int[] places, int place) {
+        int found = Arrays.binarySearch(places, place + 1);
+        return found >= 0 ? found : -found - 1;
+    }
+
+    /** The normalised text of a piece from {@code start} to {@code end}: its own content when whole. */
+    private static String part(String text, Piece piece, int start, int end) {
+        return start == piece.start() && end == piece.end() ? piece.text() : normalised(text.substring(start, end));
+    }
+
+    /**
+     * Which gaps between the window's pieces hold a line break (index p: the gap before piece p).
+     * A line break inside a code is where a form or an editor wrapped the line, not part of the
+     * code: such a gap is also read as nothing ("PNH-C-00" / "42"). Null when none does.
+     */
+    private static boolean[] wrappedGaps(String text, List<Piece> window) {
+        boolean[] wrapped = null;
+        for (int p = 1; p < window.size(); p++) {
+            if (LINE_BREAK.matcher(text).region(window.get(p - 1).end(), window.get(p).start()).find()) {
+                if (wrapped == null) {
+                    wrapped = new boolean[window.size()];
+                }
+                wrapped[p] = true;
+            }
+        }
+        return wrapped;
+    }
+
+    /**
+     * How the writer may have meant the stretch from {@code from} to {@code to} over the window's
+     * pieces ({@code head} and {@code tail}: the normalised parts of its first and last pieces
+     * inside it): as written, and with the pieces rejoined by each joiner; with digits of other
+     * scripts read as ASCII digits too. Empty when even its shortest reading is too long for a code.
+     */
+    private static Set<String> readings(String text, List<Piece> window, int from, int to, String head, String tail, boolean[] wrapped) {
+        int n = window.size();
+        Set<String> readings = new LinkedHashSet<>();
+        String written = normalised(text.substring(from, to));
+        if (n == 1) {
+            if (written.length() <= MAX_CANDIDATE_LENGTH) {
+                readings.add(written);
+            }
+        } else {
+            int shortest = head.length() + tail.length();
+            for (int p = 1; p < n - 1; p++) {
+                shortest += window.get(p).text().length();
+            }
+            if (shortest > MAX_CANDIDATE_LENGTH) {
+                return readings;
+            }
+            readings.add(written);
+            if (wrapped != null) {
+                readings.add(LINE_BREAK.matcher(written).replaceAll(""));
+            }
+            for (String joiner : JOINERS) {
+                readings.add(joined(window, head, tail, joiner, null));
+                if (wrapped != null) {
+                    readings.add(joined(window, head, tail, joiner, wrapped));
+                }
+            }
+            readings.removeIf(reading -> reading.length() > MAX_CANDIDATE_LENGTH);
+        }
+        List<String> folded = new ArrayList<>();
+        for (String reading : readings) {
+            String ascii = asciiDigits(reading);
+            if (!ascii.equals(reading)) {
+                folded.add(ascii);
+            }
+        }
+        readings.addAll(folded);
+        return readings;
+    }
+
+    /** The window's parts joined by {@code joiner}, or by nothing at the wrapped gaps when {@code wrapped} is given. */
+    private static String joined(List<Piece> window, String head, String tail, String joiner, boolean[] wrapped) {
+        StringBuilder out = new StringBuilder(head);
+        for (int p = 1; p < window.size(); p++) {
+            out.append(wrapped != null && wrapped[p] ? "" : joiner).append(p == window.size() - 1 ? tail : window.get(p).text());
+        }
+        return out.toString();
     }
 
     /**
@@ -106,8 +221,9 @@ public final class CaseCodes {
     public List<String> redact(List<String> texts, Set<UUID> alsoKnown) {
         List<List<Candidate>> all = new ArrayList<>();
         Set<UUID> asked = new LinkedHashSet<>();
+        Map<String, UUID> pseudonyms = new HashMap<>();
         for (String text : texts) {
-            List<Candidate> found = candidates(text);
+            List<Candidate> found = candidates(text, pseudonyms);
             all.add(found);
             found.forEach(c -> asked.addAll(c.keys()));
         }
@@ -160,12 +276,39 @@ public final class CaseCodes {
                 continue;
             }
             int start = i;
+            List<Integer> starts = new ArrayList<>();
+            List<Integer> ends = new ArrayList<>();
+            boolean previousDigit = false;
+            boolean previousEdge = false;
             while (i < text.length() && inPiece(text.codePointAt(i))) {
-                i += Character.charCount(text.codePointAt(i));
+                int c = text.codePointAt(i);
+                // A code glued to its neighbours begins at a Latin letter or a digit and ends after
+                // one, whatever stands beside it (other letters, Khmer text); marks and zero-width
+                // characters belong to the letter before them. A place between two digits is no
+                // edge: "PNH-C-00421" is another number, not PNH-C-0042 and a 1. Khmer letters are
+                // not cut between: a Khmer sentence is one run, and each place in it would cost a hash.
+                if (Character.isLetterOrDigit(c)) {
+                    boolean digit = Character.isDigit(c);
+                    boolean edge = digit || Character.UnicodeScript.of(c) == Character.UnicodeScript.LATIN;
+                    if (i > start && !(digit && previousDigit)) {
+                        if (edge) {
+                            starts.add(i);
+                        }
+                        if (previousEdge) {
+                            ends.add(i);
+                        }
+                    }
+                    previousDigit = digit;
+                    previousEdge = edge;
+                }
+                i += Character.charCount(c);
             }
+            starts.add(0, start);
+            ends.add(i);
             // A zero-width mark typed inside a code (PNH-C-00\u200B42) makes no difference.
             String content = normalised(text.substring(start, i));
-            pieces.add(new Piece(start, i, content, hasDigit(content)));
+            pieces.add(new Piece(start, i, content, hasDigit(content),
+                    starts.stream().mapToInt(Integer::intValue).toArray(), ends.stream().mapToInt(Integer::intValue).toArray()));
         }
         return pieces;
     }
@@ -192,6 +335,25 @@ public final class CaseCodes {
             }
         }
         return true;
+    }
+
+    /** The text with every decimal digit of any script (Khmer ០..៩, Arabic-Indic, ...) as its ASCII digit. */
+    static String asciiDigits(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            int width = Character.charCount(cp);
+            if (cp >= 128 && Character.isDigit(cp) && Character.digit(cp, 10) >= 0) {
+                if (out == null) {
+                    out = new StringBuilder(text.length()).append(text, 0, i);
+                }
+                out.append((char) ('0' + Character.digit(cp, 10)));
+            } else if (out != null) {
+                out.appendCodePoint(cp);
+            }
+            i += width;
+        }
+        return out == null ? text : out.toString();
     }
 
     private static boolean hasDigit(String text) {

@@ -105,7 +105,7 @@ public final class Submission {
                 case ACCEPTED -> accepted++;
                 case DUPLICATE -> duplicates++;
                 case REJECTED -> item.violations().forEach(v ->
-                        rejected.add(new PublishResult.Rejection(item.recordId(), item.line(), v.field(), v.rule(), v.reason())));
+                        rejected.add(new PublishResult.Rejection(item.storableId(), item.line(), v.field(), v.rule(), v.reason())));
                 case PENDING -> throw new IllegalStateException("item " + item.line() + " left the pipeline undecided");
             }
         }

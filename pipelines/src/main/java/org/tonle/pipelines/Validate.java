@@ -614,6 +614,11 @@ public final class Validate {
         return tallies;
     }
 
+    /** A name as a reason or a field may repeat it: itself when it is a plain word, otherwise {@value #NOT_SHOWN}. */
+    public static String shownName(String name) {
+        return SHOWN.matcher(name).matches() ? name : NOT_SHOWN;
+    }
+
     /** The value quoted when it is a plain word, otherwise a mention that it is not repeated. */
     static String shown(String value) {
         return SHOWN.matcher(value).matches() ? "'" + value + "'" : "(the value sent, not repeated here)";

@@ -63,6 +63,51 @@ class CaseCodesTest {
                 .doesNotContainIgnoringCase("0042").doesNotContain("PNH").doesNotContain("\uff10");
     }
 
+    /** Review r8: a code glued to what stands before or after it kept its code in the stored text. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "We met xPNH-C-0042 again.",
+            "We met XPNH-C-0042 again.",                     // glued to a capital: no change of case to cut at
+            "We met casePNH-C-0042 again.",
+            "We met CASEPNH-C-0042 again.",
+            "We met PNH-C-0042x again.",
+            "We met PNH-C-0042th again.",
+            "We met 2015PNH-C-0042 again.",
+            "We met No.PNH-C-0042, again.",
+            "We met #1:PNH-C-0042; again.",
+            "We met xPNH_C_0042y again.",
+            "We met xpnh c 0042y again.",
+            "We met \u1787\u17bd\u1794PNH-C-0042\u1798\u17d2\u178f\u1784 again.", // Khmer letters either side
+            "We met \uff58\uff30\uff2e\uff28-\uff23-\uff10\uff10\uff14\uff12 again.", // full-width, glued to a full-width x
+            "We met PNH-C-\u17e0\u17e0\u17e4\u17e2 again.",  // Khmer digits
+            "We met x\u200bPNH-C-0042 again.",              // a zero-width space as the glue
+            "We met PNH-C-\n0042 again.",
+            "We met PNH-C-00\n42 again.",                   // wrapped inside the number
+            "We met PNH-C-00\r\n42 again.",
+            "We met PNH\n-C-\n0042 again.",
+            "We met xPNH-C-00\n42y again."})
+    void aKnownCodeGluedToItsNeighboursIsRedacted(String text) {
+        String stored = redact(text);
+        assertThat(stored).as(text).startsWith("We met").contains(CaseCodes.MARK).endsWith("again.")
+                .doesNotContainIgnoringCase("0042").doesNotContain("PNH").doesNotContain("\uff10").doesNotContain("\u17e0\u17e0")
+                .doesNotContain("00\n42").doesNotContain("00\r\n42");
+    }
+
+    @Test
+    void codesOfOtherShapesGluedToo() {
+        CaseCodes glued = new CaseCodes(keys, knowing("ABC-C-0001", "SRP/2015/7", "0042"));
+        assertThat(glued.redact(List.of("caseABC-C-0001 closed", "fileSRP/2015/7 closed", "client0042 met"), Set.of()))
+                .containsExactly("case" + CaseCodes.MARK + " closed", "file" + CaseCodes.MARK + " closed", "client" + CaseCodes.MARK + " met");
+    }
+
+    @Test
+    void gluedWordsOfNobodyStayAndANumberIsNotCutInside() {
+        String text = "Met 12girls and 7boys (age16), room B12a; in 2015 a 16-year-old; PNH-C-00421 and PNH-C-10042 are others.";
+        assertThat(redact(text)).isEqualTo(text);
+        CaseCodes numbers = new CaseCodes(keys, knowing("12", "7"));
+        assertThat(numbers.redact(List.of("in 2012, 112 and 71 met"), Set.of())).containsExactly("in 2012, 112 and 71 met");
+    }
+
     @Test
     void codesOfOtherShapesToo() {
         assertThat(redact("file SRP/2015/7 closed")).isEqualTo("file " + CaseCodes.MARK + " closed");

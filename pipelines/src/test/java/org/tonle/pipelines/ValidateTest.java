@@ -2,12 +2,15 @@ package org.tonle.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tonle.programme.api.PublishResult;
 import org.tonle.programme.api.RecordCheck;
 import org.tonle.programme.api.Violation;
 
@@ -237,5 +241,29 @@ class ValidateTest {
         WithheldValues.withhold(item.node(), item.violations());
         assertThat(item.node().toString()).as("what the dead letter stores").doesNotContain("PNH-C-0042");
         assertThat(item.violations()).allSatisfy(v -> assertThat(v.field() + " " + v.reason()).doesNotContain("PNH-C-0042"));
+    }
+    /**
+     * Review r8: a rejection's id repeated whatever was sent as the id; a case code typed there
+     * (over HTTP, or a spreadsheet key that could not become a UUID) reached the answer, the import
+     * job's kept rejections and the inbox report. Only a UUID is repeated; the line names the record.
+     */
+    @Test
+    void aRejectionRepeatsNoIdButAUuid() {
+        String uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        List<Item> items = new ArrayList<>();
+        for (String id : List.of("PNH-C-0042", "xPNH-C-0042", uuid)) {
+            String json = GOOD.replace(uuid, id).replace("\"hotline\"", "\"no_such_channel\"");
+            items.add(Submission.item(items.size() + 1, Fixtures.record(json)));
+            byte[] line = json.replace("\n", " ").getBytes(StandardCharsets.UTF_8);
+            items.add(Submission.read(items.size() + 1, line, 0, line.length, Map.of()));
+        }
+        Submission submission = Submission.create("tester", "test", null, items);
+        pseudonymise.process(submission);
+        validate.process(submission);
+        List<PublishResult.Rejection> rejected = submission.result().rejected();
+        assertThat(rejected).extracting(PublishResult.Rejection::line).contains(1, 2, 3, 4, 5, 6);
+        assertThat(rejected).filteredOn(r -> r.line() <= 4).allSatisfy(r -> assertThat(r.id()).isNull());
+        assertThat(rejected).filteredOn(r -> r.line() > 4).allSatisfy(r -> assertThat(r.id()).isEqualTo(uuid));
+        assertThat(rejected.toString()).doesNotContain("0042");
     }
 }

@@ -16,6 +16,7 @@ import org.tonle.core.declaration.AttributeType;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.Submission;
+import org.tonle.pipelines.Validate;
 import org.tonle.programme.api.Violation;
 
 /**
@@ -72,7 +73,7 @@ final class RowRecords {
             }
             String value = cells[i].strip();
             if (value.indexOf('\uFFFD') >= 0) {
-                problems.add(new Violation(column, "encoding", column + " holds bytes that are not UTF-8 text; save the file as UTF-8"));
+                problems.add(new Violation(shown(column), "encoding", shown(column) + " holds bytes that are not UTF-8 text; save the file as UTF-8"));
                 continue;
             }
             if (!value.isEmpty()) {
@@ -125,15 +126,17 @@ final class RowRecords {
     /** The compact tally column: {@code taxi_driver:M:12;hotel_staff:F:8}. */
     private static void participants(ObjectNode record, String value, List<Violation> problems) {
         ArrayNode tallies = record.putArray("participants");
-        for (String part : value.split(";")) {
+        String[] parts = value.split(";");
+        for (int p = 0; p < parts.length; p++) {
+            String part = parts[p];
             if (part.isBlank()) {
                 continue;
             }
             var m = TALLY.matcher(part);
             if (!m.matches()) {
+                // The part is not quoted: a case code typed into the wrong column would be stored in the reason.
                 problems.add(new Violation("participants", "format", "participants must be written group:sex:count, separated by ';'"
-                        + " (e.g. taxi_driver:M:12;hotel_staff:F:8); '" + (part.length() <= 40 ? part.strip() : part.strip().substring(0, 40))
-                        + "' is not"));
+                        + " (e.g. taxi_driver:M:12;hotel_staff:F:8); part " + (p + 1) + " is not"));
                 continue;
             }
             ObjectNode tally = tallies.addObject();
@@ -169,6 +172,14 @@ final class RowRecords {
                 }
             }
         }
+    }
+
+    /**
+     * A column's name as a rejection may repeat it: a header cell is typed by whoever made the
+     * sheet, and may hold a case code; such a name is not repeated ({@link Validate#shownName}).
+     */
+    static String shown(String column) {
+        return column.startsWith("attr.") ? "attr." + Validate.shownName(column.substring(5)) : Validate.shownName(column);
     }
 
     /** Problems of a row, in a list the row's reader may add to. */

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,9 @@ public final class XlsxSource implements RecordSource {
     public static final String SHEET = "records";
 
     private static final Object END = new Object();
+    /** The error values Excel writes into a cell (ECMA-376 part 1, 18.17.4.2 and later versions). */
+    private static final Set<String> EXCEL_ERRORS = Set.of("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+            "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#PYTHON!");
 
     static {
         // Parts above 8 MB (a sheet of ~50,000 rows and more) go to temporary files, encrypted.
@@ -213,9 +217,13 @@ public final class XlsxSource implements RecordSource {
         }
         for (int i = 0; i < Math.min(cells.length, header.length); i++) {
             if (cells[i] != null && cells[i].startsWith("ERROR:")) {
-                problems.add(new Violation(header[i] == null ? "" : header[i], "cell_error", "row " + row.line() + ", column "
-                        + (header[i] == null ? CellReference.convertNumToColString(i) : header[i]) + ": the cell holds an Excel error ("
-                        + cells[i].substring(6) + ")"));
+                // Only Excel's own error codes are repeated: a text cell may start with "ERROR:" too,
+                // and go on with anything (a case code). A header that is no plain name is named by its letter.
+                String error = cells[i].substring(6);
+                String field = header[i] == null ? "" : RowRecords.shown(header[i]);
+                problems.add(new Violation(field, "cell_error", "row " + row.line() + ", column "
+                        + (header[i] == null || !field.equals(header[i]) ? CellReference.convertNumToColString(i) : header[i])
+                        + ": the cell holds an Excel error" + (EXCEL_ERRORS.contains(error) ? " (" + error + ")" : "")));
                 cells[i] = null;
             }
         }

@@ -15,6 +15,7 @@ import org.apache.poi.ss.usermodel.Row;
 import org.apache.poi.ss.usermodel.Sheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.assertj.core.api.Assertions;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.tonle.pipelines.Item;
 import org.tonle.pipelines.SubjectKeys;
@@ -143,6 +144,53 @@ class SpreadsheetSourceTest {
                 .satisfies(v -> assertThat(v.reason()).contains("row 4", "subject_age", "#DIV/0!"));
         assertThat(second.violations()).filteredOn(v -> v.rule().equals("columns")).singleElement()
                 .satisfies(v -> assertThat(v.reason()).contains("row 4", "column N"));
+    }
+
+    /**
+     * Review r8: rejections found while reading a sheet repeated what a cell or a header held: the
+     * participants part that was no tally, the header of a cell that is not UTF-8, a text cell
+     * that begins with "ERROR:" (read as an Excel error) and its header. A case code typed there
+     * reached the dead letter, the import job and the inbox report.
+     */
+    @Test
+    void aCaseCodeInACellOrAHeaderIsNotRepeatedByARejection() throws Exception {
+        String csv = "id,program,type,office,date,participants,PNH-C-0042\n"
+                + "0f8fad5b-d9cb-469f-a165-70867728950e,awareness,training,PNH,2015-08-03,taxi_driver:M:2;PNH-C-0042,\n"
+                + "1f8fad5b-d9cb-469f-a165-70867728950e,awareness,training,PNH,2015-08-03,,x\uFFFDPNH-C-0042\n";
+        List<Item> rows = RecordSourceTest.read(new CsvSource(new ByteArrayInputStream(csv.getBytes(StandardCharsets.UTF_8)),
+                Mapping.NONE, null, Map.of(), KEYS));
+        assertThat(rows.get(0).violations()).extracting(Violation::rule).containsExactly("format");
+        assertThat(rows.get(0).violations().get(0).reason()).contains("part 2");
+        assertThat(rows.get(1).violations()).extracting(Violation::rule, Violation::field).containsExactly(Tuple.tuple("encoding", "(name not shown)"));
+        byte[] book;
+        try (XSSFWorkbook wb = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            Sheet sheet = wb.createSheet("records");
+            String[] header = {"id", "office", "attr.text", "PNH-C-0042"};
+            Row h = sheet.createRow(0);
+            for (int i = 0; i < header.length; i++) {
+                h.createCell(i).setCellValue(header[i]);
+            }
+            Row r = sheet.createRow(1);
+            r.createCell(0).setCellValue("SRP-0001");
+            r.createCell(1).setCellValue("SRP");
+            r.createCell(2).setCellValue("ERROR:PNH-C-0042");
+            r.createCell(3).setCellFormula("1/0");
+            wb.getCreationHelper().createFormulaEvaluator().evaluateAll();
+            wb.write(out);
+            book = out.toByteArray();
+        }
+        List<Item> items;
+        try (XlsxSource source = new XlsxSource(new ByteArrayInputStream(book), Mapping.NONE, null, Map.of(), KEYS)) {
+            items = RecordSourceTest.read(source);
+        }
+        List<Violation> errors = items.get(0).violations();
+        assertThat(errors).extracting(Violation::rule).containsExactly("cell_error", "cell_error");
+        assertThat(errors.get(0).reason()).contains("row 2", "attr.text").doesNotContain("ERROR:", "(");
+        assertThat(errors.get(1).reason()).contains("row 2", "column D", "#DIV/0!");
+        assertThat(errors.get(1).field()).isEqualTo("(name not shown)");
+        for (Item item : List.of(rows.get(0), rows.get(1), items.get(0))) {
+            assertThat(item.violations()).allSatisfy(v -> assertThat(v.field() + " " + v.reason()).doesNotContain("0042"));
+        }
     }
 
     @Test
