@@ -287,7 +287,7 @@ public final class Node implements AutoCloseable {
         SqlService sql = startSql(audit, snapshots);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
-                new DisclosureControl(engine, config.settings().disclosure().minCell()), config, Targets.load(config.directory()), periods);
+                new DisclosureControl(engine, config.settings().disclosure().minCell()), () -> config, Targets.load(config.directory()), periods);
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
@@ -312,11 +312,11 @@ public final class Node implements AutoCloseable {
                 new AnalyticsResource(indicators),
                 new PeriodsResource(periodService),
                 new HighlightsResource(highlightService),
-                new ReportsResource(new MonthlyReportService(registry, config, indicators, new Highlights(warehouse), audit),
+                new ReportsResource(new MonthlyReportService(registry, () -> config, indicators, new Highlights(warehouse), audit),
                         new ReportRenderer()),
                 new AuditResource(new AuditService(audit)),
-                new ExportsResource(new IatiExport(indicators, registry, config, audit)),
-                new MeResource(new PrincipalService(registry, config)),
+                new ExportsResource(new IatiExport(indicators, registry, config.directory(), audit)),
+                new MeResource(new PrincipalService(registry, () -> config)),
                 new LanguageResource(new LanguageService(new LanguagePreferences(warehouse), audit)),
                 new SqlResource(sql),
                 new PagesResource(),
@@ -335,8 +335,14 @@ public final class Node implements AutoCloseable {
             built.answerInMemory("/health/live");
             return built;
         }, task -> new Thread(task, "tonle-http-build").start());
-        // A start that fails meanwhile waits for the build to end before it stops the rest.
-        parts.add(0, () -> application.exceptionally(failed -> null).join());
+        // A start that fails meanwhile waits for the build to end, and shuts the application down
+        // when no server took it (once served, the server's stop shuts it down).
+        parts.add(0, () -> {
+            HttpServer.Application built = application.exceptionally(failed -> null).join();
+            if (built != null && http == null) {
+                built.close();
+            }
+        });
         extender.open();
         parts.add(0, extender::close);
         syncOfficeDimension();

@@ -48,6 +48,61 @@ class DeploymentReloadIT {
         }
     }
 
+    /**
+     * Review r8: the report, the IATI export and {@code /api/v1/me} were given the configuration of
+     * the start and kept it. An office added and one renamed in offices.yaml, and headquarters'
+     * deployment reordered, reach them within seconds like every other part; and a donor whose
+     * agreement stops naming a programme sees it nowhere from then on (report, export, me).
+     */
+    @Test
+    void aReloadReachesTheReportTheExportAndMeAndAnAgreementThatStopsNamingAProgrammeHidesIt(@TempDir Path root) throws Exception {
+        TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
+        Path access = root.resolve("config/access.yaml");
+        String donor = "reload-donor-token";
+        Files.writeString(access, agreement(donor, "[social, awareness]"));
+        try (TestNode node = TestNode.start(root)) {
+            assertThat(node.get("/api/v1/me").json().path("offices").toString()).isEqualTo("[\"PNH\",\"SRP\",\"SHV\"]");
+            assertThat(sections(node, TestNode.ADMIN_TOKEN)).containsSubsequence("Legal Support Program", "Awareness and Training Program");
+
+            Files.writeString(node.config().resolve("offices.yaml"), """
+                    offices:
+                      - {code: PNH, name: Phnom Penh}
+                      - {code: SRP, name: Siem Reap}
+                      - {code: SHV, name: Sihanoukville}
+                      - {code: KPT, name: Kampot}
+                    """);
+            Files.writeString(node.config().resolve("deployments/KPT.yaml"), "programs: [social]\n");
+            Files.writeString(node.config().resolve("deployments/PNH.yaml"), "programs: [awareness, social, legal, investigation]\n");
+            Waiting.until("the offices are reloaded", Duration.ofSeconds(10),
+                    () -> node.get("/api/v1/me").json().path("offices").toString().equals("[\"PNH\",\"SRP\",\"SHV\",\"KPT\"]"));
+            assertThat(sections(node, TestNode.ADMIN_TOKEN)).containsSubsequence("Awareness and Training Program", "Legal Support Program");
+            JsonNode analytics = node.get("/api/v1/analytics?indicator=social.clients_met&period=2015-08&by=office").json();
+            assertThat(analytics.toString()).contains("Sihanoukville").doesNotContain("Preah Sihanouk");
+
+            assertThat(sections(node, donor)).contains("Awareness and Training Program");
+            assertThat(node.get("/api/v1/exports/iati?year=2015", donor).body()).contains("-awareness<");
+            Files.writeString(access, agreement(donor, "[social]"));
+            Waiting.until("the agreement is reloaded", Duration.ofSeconds(10),
+                    () -> node.get("/api/v1/me", donor).json().path("programs").toString().equals("[\"social\"]"));
+            assertThat(sections(node, donor)).contains("Social Support Program").doesNotContain("Awareness and Training Program");
+            String export = node.get("/api/v1/exports/iati?year=2015", donor).body();
+            assertThat(export).contains("-social<").doesNotContain("awareness").doesNotContain("Awareness");
+            assertThat(node.get("/api/v1/indicators/awareness.participants/values?period=2015-08", donor).status()).isEqualTo(403);
+        }
+    }
+
+    private static String agreement(String token, String programs) {
+        return "principals:\n  - name: reload-donor\n    role: donor\n    token_sha256: "
+                + org.tonle.host.auth.AccessControl.sha256Hex(token) + "\n    programs: " + programs + "\n";
+    }
+
+    /** The programme headings of August 2015's report, in order, as the caller reads it. */
+    private static java.util.List<String> sections(TestNode node, String token) {
+        TestNode.Response report = node.send("GET", "/api/v1/reports/2015-08", token, null, null, "text/markdown");
+        assertThat(report.status()).as(report.body()).isEqualTo(200);
+        return report.body().lines().filter(line -> line.startsWith("## ")).map(line -> line.substring(3).strip()).toList();
+    }
+
     @Test
     void aBrokenEditKeepsTheLastGoodDeploymentsAndSaysSo(@TempDir Path root) throws Exception {
         try (TestNode node = TestNode.start(root, "SRP")) {

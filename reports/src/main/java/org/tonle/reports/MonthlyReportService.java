@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import org.tonle.core.Dimensions;
@@ -39,12 +40,13 @@ public final class MonthlyReportService {
     private static final int CHART_MONTHS = 12;
 
     private final ProgrammeRegistry programmes;
-    private final TonleConfig config;
+    /** The node's configuration as it stands: a reload changes the offices, their names and deployments. */
+    private final Supplier<TonleConfig> config;
     private final IndicatorService indicators;
     private final Highlights highlights;
     private final AuditLog audit;
 
-    public MonthlyReportService(ProgrammeRegistry programmes, TonleConfig config, IndicatorService indicators,
+    public MonthlyReportService(ProgrammeRegistry programmes, Supplier<TonleConfig> config, IndicatorService indicators,
                                 Highlights highlights, AuditLog audit) {
         this.programmes = programmes;
         this.config = config;
@@ -81,7 +83,7 @@ public final class MonthlyReportService {
             case YEAR -> period.label();
         };
         String generated = LocalDate.now().toString();
-        String title = config.settings().organisation().displayName()
+        String title = config.get().settings().organisation().displayName()
                 .map(name -> text.get("report.title.organisation", periodName, name)).orElseGet(() -> text.get("report.title", periodName));
         return new MonthlyReport(title, period.label(), periodName, generated, sections,
                 language.tag(), text.get("report.generated", generated), text.get("report.empty"));
@@ -112,8 +114,9 @@ public final class MonthlyReportService {
      */
     private List<Programme> inReportOrder() {
         Set<String> order = new LinkedHashSet<>();
-        for (Office office : config.offices()) {
-            order.addAll(config.deployments().getOrDefault(office.code(), List.of()));
+        TonleConfig current = config.get();
+        for (Office office : current.offices()) {
+            order.addAll(current.deployments().getOrDefault(office.code(), List.of()));
         }
         List<Programme> live = new ArrayList<>(programmes.programmes());
         List<String> ranked = List.copyOf(order);
@@ -233,7 +236,7 @@ public final class MonthlyReportService {
         @Override
         public String name(String code, String dimension, String value) {
             return switch (dimension) {
-                case Dimensions.OFFICE -> config.office(value).map(Office::name).orElse(value);
+                case Dimensions.OFFICE -> config.get().office(value).map(Office::name).orElse(value);
                 case Dimensions.SEX -> text.sex(value);
                 case Dimensions.GROUP -> value.replace('_', ' ');
                 default -> programme.indicator(code).stream().flatMap(i -> i.activity().stream())

@@ -67,8 +67,12 @@ public final class HttpServer implements AutoCloseable {
         return new Application(new GrizzlyHttpContainerProvider().createContainer(GrizzlyHttpContainer.class, app));
     }
 
-    /** A built Jersey application, not yet served: {@link #serve} binds it to its port. */
-    public static final class Application {
+    /**
+     * A built Jersey application, not yet served: {@link #serve} binds it to its port, and the
+     * server then shuts it down with itself. One never served (a start that failed meanwhile) is
+     * shut down by {@link #close}.
+     */
+    public static final class Application implements AutoCloseable {
 
         private final GrizzlyHttpContainer container;
 
@@ -94,6 +98,18 @@ public final class HttpServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the application answered " + path, e);
+            }
+        }
+
+        /**
+         * Shuts the application down (its injection manager, the components' pre-destroy and
+         * shutdown listeners), once: after it, or after the server that served it stopped, nothing more.
+         */
+        @Override
+        public synchronized void close() {
+            // The container forgets its handler when destroyed, by the server's stop or by this.
+            if (container.getApplicationHandler() != null) {
+                container.destroy();
             }
         }
     }
@@ -124,6 +140,8 @@ public final class HttpServer implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
+            // Grizzly started its own threads before the bind failed: stopped here, since no one else holds the server.
+            server.shutdownNow();
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         return new HttpServer(server, container);
@@ -143,5 +161,9 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.shutdownNow();
+        // Grizzly destroys only the handlers its start set up; the application is shut down here whatever it did.
+        if (container.getApplicationHandler() != null) {
+            container.destroy();
+        }
     }
 }

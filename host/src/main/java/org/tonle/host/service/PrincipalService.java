@@ -1,6 +1,7 @@
 package org.tonle.host.service;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.tonle.core.access.Caller;
 import org.tonle.core.config.Role;
@@ -24,9 +25,10 @@ public final class PrincipalService {
     }
 
     private final ProgrammeRegistry registry;
-    private final TonleConfig config;
+    /** The node's configuration as it stands: a reload adds and removes offices. */
+    private final Supplier<TonleConfig> config;
 
-    public PrincipalService(ProgrammeRegistry registry, TonleConfig config) {
+    public PrincipalService(ProgrammeRegistry registry, Supplier<TonleConfig> config) {
         this.registry = registry;
         this.config = config;
     }
@@ -34,7 +36,7 @@ public final class PrincipalService {
     public Me me(Caller caller) {
         List<String> programs = registry.programmes().stream().map(Programme::id).filter(caller::maySee).sorted().toList();
         List<String> offices = caller.officeScope() != null ? caller.officeScope().stream().sorted().toList()
-                : config.offices().stream().map(o -> o.code()).toList();
+                : config.get().offices().stream().map(o -> o.code()).toList();
         boolean mayRecord = caller.role() == Role.STAFF || caller.role() == Role.ADMIN;
         return new Me(caller.name(), caller.role().id(), programs, offices, mayRecord);
     }

@@ -91,4 +91,47 @@ class HttpServerTest {
             assertThat(server.resources()).isNotEmpty();
         }
     }
+    /** Counts the shutdowns of the application it is registered in. */
+    public static final class ShutdownCounter implements org.glassfish.jersey.server.spi.ContainerLifecycleListener {
+        final java.util.concurrent.atomic.AtomicInteger shutdowns = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void onStartup(org.glassfish.jersey.server.spi.Container container) {
+        }
+
+        @Override
+        public void onReload(org.glassfish.jersey.server.spi.Container container) {
+        }
+
+        @Override
+        public void onShutdown(org.glassfish.jersey.server.spi.Container container) {
+            shutdowns.incrementAndGet();
+        }
+    }
+
+    /**
+     * Review r8: an application built and never served (the node's start failed meanwhile) was
+     * never shut down, and a server whose port was taken kept the threads it had started.
+     */
+    @Test
+    void anApplicationNeverServedIsShutDownOnceAndAPortTakenLeavesNoServerThread() throws Exception {
+        ShutdownCounter counter = new ShutdownCounter();
+        HttpServer.Application application = HttpServer.application(List.of(counter));
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> HttpServer.serve("127.0.0.1", taken.getLocalPort(), 2, application, null))
+                    .hasMessageContaining("cannot listen");
+        }
+        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive()).map(Thread::getName))
+                .noneMatch(name -> name.startsWith("HttpServer-") || name.startsWith("grizzly"));
+        application.close();
+        application.close();
+        assertThat(counter.shutdowns).hasValue(1);
+
+        ShutdownCounter served = new ShutdownCounter();
+        HttpServer.Application built = HttpServer.application(List.of(served));
+        HttpServer.serve("127.0.0.1", 0, 2, built, null).close();
+        built.close();
+        assertThat(served.shutdowns).hasValue(1);
+    }
 }

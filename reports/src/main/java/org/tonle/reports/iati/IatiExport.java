@@ -28,7 +28,6 @@ import org.tonle.core.access.Caller;
 import org.tonle.core.config.ConfigException;
 import org.tonle.core.config.Role;
 import org.tonle.core.config.Targets;
-import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 import org.tonle.core.declaration.ProgrammeRegistry;
@@ -67,13 +66,18 @@ public final class IatiExport {
 
     private final IndicatorService indicators;
     private final ProgrammeRegistry programmes;
-    private final TonleConfig config;
+    /** Where iati.yaml and targets.yaml are, read at every export so that an edit needs no restart. */
+    private final Path configDirectory;
     private final AuditLog audit;
 
-    public IatiExport(IndicatorService indicators, ProgrammeRegistry programmes, TonleConfig config, AuditLog audit) {
+    /**
+     * Only the configuration's folder is kept, not a copy of the configuration: what a caller may
+     * see is their agreement as it stands (the caller), and the files are read at every export.
+     */
+    public IatiExport(IndicatorService indicators, ProgrammeRegistry programmes, Path configDirectory, AuditLog audit) {
         this.indicators = indicators;
         this.programmes = programmes;
-        this.config = config;
+        this.configDirectory = configDirectory;
         this.audit = audit;
     }
 
@@ -89,8 +93,8 @@ public final class IatiExport {
         if (caller.role() != Role.ADMIN && caller.role() != Role.DONOR) {
             throw RequestRefused.notPermitted("the IATI export is for admins and donors");
         }
-        Settings settings = read(config.directory().resolve("iati.yaml"), Settings.class, new Settings(null, null, null));
-        Targets targets = Targets.load(config.directory());
+        Settings settings = read(configDirectory.resolve("iati.yaml"), Settings.class, new Settings(null, null, null));
+        Targets targets = Targets.load(configDirectory);
         List<Programme> visible = programmes.programmes().stream().filter(p -> caller.maySee(p.id())).toList();
         try {
             XMLStreamWriter xml = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -87,23 +88,24 @@ public final class IndicatorService {
     private final ProgrammeRegistry programmes;
     private final AuditLog audit;
     private final DisclosureControl disclosure;
-    private final TonleConfig config;
+    /** The node's configuration as it stands (offices are renamed and added by a reload), or null. */
+    private final Supplier<TonleConfig> config;
     private final Targets targets;
     private final Periods periods;
 
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure) {
-        this(engine, programmes, audit, disclosure, null, Targets.none(), null);
+        this(engine, programmes, audit, disclosure, () -> null, Targets.none(), null);
     }
 
-    /** With office names (config) and yearly targets for the answers. */
+    /** With office names (config, as it stands after a reload) and yearly targets for the answers. */
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
-                            TonleConfig config, Targets targets) {
+                            Supplier<TonleConfig> config, Targets targets) {
         this(engine, programmes, audit, disclosure, config, targets, null);
     }
 
     /** With period cells: donors read the figures frozen when a month was approved. */
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
-                            TonleConfig config, Targets targets, Periods periods) {
+                            Supplier<TonleConfig> config, Targets targets, Periods periods) {
         this.periods = periods;
         this.engine = engine;
         this.programmes = programmes;
@@ -403,8 +405,9 @@ public final class IndicatorService {
         if (value == null) {
             return null;
         }
-        if (dimension.equals(Dimensions.OFFICE) && config != null) {
-            return config.office(value).map(o -> o.name()).orElse(value);
+        TonleConfig current = dimension.equals(Dimensions.OFFICE) ? config.get() : null;
+        if (current != null) {
+            return current.office(value).map(o -> o.name()).orElse(value);
         }
         if (dimension.equals(Dimensions.SEX)) {
             return switch (value) {
