@@ -20,15 +20,7 @@ public final class TonleCommand {
     public static int run(String... args) {
         // A node's start builds picocli's model of its own command only, not of all fifteen, and
         // --version none of them (docs/PERFORMANCE.md).
-        if (!startsNode(args)) {
-            return execute(asksVersion(args) ? new VersionOnly() : new TonleCommand(), args);
-        }
-        try (JarsOpenedAhead ahead = JarsOpenedAhead.start()) {
-            return execute(nodeCommand(args[0]), args);
-        }
-    }
-
-    private static int execute(Object root, String... args) {
+        Object root = startsNode(args) ? nodeCommand(args[0]) : asksVersion(args) ? new VersionOnly() : new TonleCommand();
         return new CommandLine(root)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
