@@ -217,6 +217,15 @@ public final class Node implements AutoCloseable {
         analyticsDictionary = new AnalyticsDictionary(warehouse);
         registry = new ProgrammeRegistry();
         registry.onChange(entry -> syncProgrammeDimension());
+        // Felix with the distribution's bundles starts on a thread of its own while this one builds
+        // Camel's context, the record store and the writer, which need nothing of it; the node joins
+        // it before the first part that does (docs/PERFORMANCE.md, "Start to healthy").
+        CompletableFuture<OsgiFramework> osgiStarting = CompletableFuture.supplyAsync(() -> OsgiFramework.start(data.resolve("felix-cache"),
+                distributionBundles(), data.resolve("deploy"), registry, config.directory(), options.bundles()),
+                task -> new Thread(task, "tonle-osgi-start").start());
+        // A start failing before the join stops the framework once its start is over.
+        AutoCloseable stopOsgiUnjoined = () -> closeStarted(osgiStarting);
+        parts.add(0, stopOsgiUnjoined);
         CamelContext camel = new DefaultCamelContext();
         camel.getShutdownStrategy().setTimeout(10);
         ProgrammeRoutes.configure(camel, data);
@@ -240,8 +249,9 @@ public final class Node implements AutoCloseable {
         Periods periods = new Periods(warehouse);
         writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));
 
-        osgi = OsgiFramework.start(data.resolve("felix-cache"), distributionBundles(), data.resolve("deploy"), registry,
-                config.directory(), options.bundles());
+        osgi = joined(osgiStarting);
+        // Stopped where it always was among the parts: after Camel's routes, before the cube and the record store.
+        parts.remove(stopOsgiUnjoined);
         parts.add(0, osgi);
         RecordChecks checks = new RecordChecks(osgi.context());
         checks.open();
@@ -394,7 +404,7 @@ public final class Node implements AutoCloseable {
                 task -> new Thread(task, "tonle-flight-start").start());
     }
 
-    /** What a part started on a thread of its own gave (the Flight SQL server, null when off; Jersey's application); its failure as it was thrown. */
+    /** What a part started on a thread of its own gave (Felix, the Flight SQL server, null when off; Jersey's application); its failure as it was thrown. */
     private static <T> T joined(CompletableFuture<T> starting) {
         try {
             return starting.join();
@@ -406,9 +416,9 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    /** Stops Flight SQL once its start is over, whether the node's start went on or failed meanwhile. */
-    private static void closeStarted(CompletableFuture<FlightSqlServer> starting) throws Exception {
-        FlightSqlServer started = starting.exceptionally(failed -> null).join();
+    /** Stops a part started on a thread of its own (Flight SQL, Felix) once its start is over, whether the node's start went on or failed meanwhile. */
+    private static void closeStarted(CompletableFuture<? extends AutoCloseable> starting) throws Exception {
+        AutoCloseable started = starting.exceptionally(failed -> null).join();
         if (started != null) {
             started.close();
         }

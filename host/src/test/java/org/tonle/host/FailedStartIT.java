@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -13,16 +14,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review r8: a start that fails after Jersey's application was built (on its thread
- * {@code tonle-http-build}) only waited for the build; the application and the HTTP server's own
- * threads outlived the failed start. Now nothing of the HTTP side is left running.
+ * A start that fails stops what had started: a part started on a thread of its own (Felix, beside
+ * Camel's context and the record store) fails it with its own reason and the same data folder
+ * starts afterwards; a start failing after Jersey's application was built (review r8) leaves no
+ * thread of the HTTP side running.
  */
 class FailedStartIT {
 
     static final List<String> HTTP_THREADS = List.of("tonle-http-build", "HttpServer-", "grizzly", "jersey");
 
+    @TempDir
+    Path root;
+
     @Test
-    void aStartThatFailsOnItsPortLeavesNoThreadOfTheHttpSideRunning(@TempDir Path root) throws Exception {
+    void felixFailingToStartFailsTheStartWithItsReasonAndStopsTheRest() throws Exception {
+        TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
+        Files.createDirectories(root.resolve("data"));
+        // Felix's file watcher needs data/deploy as a folder.
+        Files.writeString(root.resolve("data/deploy"), "not a folder");
+        Node.Options options = new Node.Options(root.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+                TestNode.repository().resolve("host/target/bundles"), TestNode.ADMIN_TOKEN);
+
+        assertThatThrownBy(() -> Node.start(options)).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot start the OSGi framework");
+
+        Files.delete(root.resolve("data/deploy"));
+        try (TestNode node = TestNode.start(root)) {
+            assertThat(node.get("/health").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aStartThatFailsOnItsPortLeavesNoThreadOfTheHttpSideRunning() throws Exception {
         TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
