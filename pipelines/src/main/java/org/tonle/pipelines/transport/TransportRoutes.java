@@ -10,19 +10,18 @@ import org.tonle.core.config.Settings;
  * the role in configuration only decides which of these two routes a node runs and where their
  * Kafka endpoints point:
  * <ul>
- * <li>{@code transport-forward} (office): every {@value #FORWARD_PERIOD_MS} ms, the oldest
+ * <li>{@code transport-forward} (office): as soon as a commit brought changes (the forwarder
+ *     waits for it, {@link Forwarder#next}), the oldest
  *     changes in the outbox go to the node's own topic, many changes a message, keyed by the
  *     node (so on one partition, in commit order), acknowledged by all
  *     in-sync replicas, with an idempotent producer so that retries keep their order; while a
- *     backlog lasts (a full batch was sent), batches follow back to back;</li>
+ *     backlog lasts, batches follow back to back;</li>
  * <li>{@code transport-receive} (headquarters): batches from the topic go into the ingest
  *     route as trusted submissions; offsets are committed by hand after the warehouse
  *     committed, and a failed batch is consumed again from the last committed offset.</li>
  * </ul>
  */
 public final class TransportRoutes extends RouteBuilder {
-
-    public static final long FORWARD_PERIOD_MS = 100;
 
     /** The Kafka component of these routes: it signs in as the node (KafkaSecurity). */
     static final String COMPONENT = "tonle-kafka";
@@ -102,7 +101,8 @@ public final class TransportRoutes extends RouteBuilder {
     public void configure() {
         getContext().addComponent(COMPONENT, security.component());
         if (forwarder != null) {
-            from("timer:tonle-outbox?period=" + FORWARD_PERIOD_MS).routeId("transport-forward")
+            // The timer only starts the route again at once: Forwarder.next waits for a commit (or a back-off's end).
+            from("timer:tonle-outbox?period=1").routeId("transport-forward")
                     .onException(Exception.class).handled(true).bean(forwarder, "failed").end()
                     .bean(forwarder, "next")
                     .loopDoWhile(simple("${body.size} > 0"))
