@@ -43,6 +43,7 @@ final class PinnedTransportRuns {
     private static final String CLIENTS_CPU = "0";
     private static final String OFFICE_CPU = "0";
     private static final String HQ_CPU = "1";
+    private static final int THREADS_SHOWN = 8;
 
     private PinnedTransportRuns() {
     }
@@ -57,6 +58,7 @@ final class PinnedTransportRuns {
         try (ChildNode node = start(root, "pinned-single", singleConfig, OFFICE_CPU, List.of())) {
             TransportBench.postAll(ndjson -> post(node, ndjson), 500 + records, batch, clients);
             long cpu0 = cpu(node);
+            ThreadCpu threads0 = ThreadCpu.of(node.process.pid());
             long clients0 = TransportBench.processCpu();
             double[] busy0 = busy();
             long t0 = System.nanoTime();
@@ -72,6 +74,7 @@ final class PinnedTransportRuns {
             System.out.printf("  CPU: node %.1f s (%.0f µs per record), clients %.1f s: %.0f%% of CPU 0; other processes on the machine:"
                             + " %.1f s on CPU 0, %.1f s on CPU 1%n", nodeCpu, nodeCpu * 1e6 / records, clientCpu,
                     100 * (nodeCpu + clientCpu) / seconds, busy1[0] - busy0[0] - nodeCpu - clientCpu, busy1[1] - busy0[1]);
+            System.out.printf("  node's threads, µs a record: %s%n", ThreadCpu.of(node.process.pid()).busiestSince(threads0, records, THREADS_SHOWN));
         }
         double endToEnd;
         try (KafkaBroker broker = TransportBench.broker(root.resolve("pinned-kafka"))) {
@@ -84,6 +87,8 @@ final class PinnedTransportRuns {
                 awaitLoaded(hq, 500L + records);
                 long office0 = cpu(office);
                 long hq0 = cpu(hq);
+                ThreadCpu officeThreads0 = ThreadCpu.of(office.process.pid());
+                ThreadCpu hqThreads0 = ThreadCpu.of(hq.process.pid());
                 long broker0 = broker.cpu().toNanos();
                 long clients0 = TransportBench.processCpu();
                 double[] busy0 = busy();
@@ -92,6 +97,8 @@ final class PinnedTransportRuns {
                 double answered = (System.nanoTime() - t0) / 1e9;
                 long officeDone = cpu(office);
                 awaitLoaded(hq, 500L + 2L * records);
+                ThreadCpu officeThreads = ThreadCpu.of(office.process.pid());
+                ThreadCpu hqThreads = ThreadCpu.of(hq.process.pid());
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double[] busy1 = busy();
                 double officeCpu = (cpu(office) - office0) / 1e9;
@@ -109,6 +116,8 @@ final class PinnedTransportRuns {
                                 + " other processes on the machine: %.1f s on CPU 0, %.1f s on CPU 1%n",
                         100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds,
                         busy1[0] - busy0[0] - officeCpu - clientCpu, busy1[1] - busy0[1] - hqCpu - brokerCpu);
+                System.out.printf("  office's threads, µs a record: %s%n", officeThreads.busiestSince(officeThreads0, records, THREADS_SHOWN));
+                System.out.printf("  headquarters' threads, µs a record: %s%n", hqThreads.busiestSince(hqThreads0, records, THREADS_SHOWN));
             }
         }
         System.out.printf("%nratio office -> headquarters to single-node HTTP ingest (target >= 0.80): unpinned, all on 2 shared CPUs %.2f;"

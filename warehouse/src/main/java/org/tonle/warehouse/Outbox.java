@@ -74,6 +74,8 @@ public final class Outbox implements RecordStore.CommitHook {
     private boolean live;
     /** The changes of the transaction under way: they join the queue when it has committed. */
     private List<Entry> pending;
+    /** Transactions that committed changes so far: what {@link #awaitCommitAfter} waits on. */
+    private long commits;
     /** Rows up to this were deleted from the table. */
     private long trimmedUpTo;
     private long trimmedAt = System.nanoTime();
@@ -162,6 +164,8 @@ public final class Outbox implements RecordStore.CommitHook {
             }
             nextSeq = entries.get(entries.size() - 1).seq() + 1;
             waiting += entries.size();
+            commits++;
+            lock.notifyAll();
             if (live && queue.size() + entries.size() > memory) {
                 live = false;
             }
@@ -173,6 +177,31 @@ public final class Outbox implements RecordStore.CommitHook {
                     }
                 }
             }
+        }
+    }
+
+    /** How many transactions have committed changes so far; pass it to {@link #awaitCommitAfter}. */
+    public long commits() {
+        synchronized (lock) {
+            return commits;
+        }
+    }
+
+    /**
+     * Waits until a transaction after the {@code seen}-th has committed changes, at most
+     * {@code timeoutMillis}: the forwarder sleeps until there is something to send instead of
+     * polling, so a change leaves as soon as it is committed.
+     *
+     * @return whether one has
+     */
+    public boolean awaitCommitAfter(long seen, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        synchronized (lock) {
+            long left;
+            while (commits == seen && (left = deadline - System.nanoTime()) > 0) {
+                lock.wait(Math.max(1, left / 1_000_000L));
+            }
+            return commits != seen;
         }
     }
 

@@ -12,6 +12,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.duckdb.DuckDBConnection;
 import org.junit.jupiter.api.Test;
@@ -173,6 +176,51 @@ class OutboxTest {
             assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(first.recordId(), next.recordId());
             assertThat(waiting.get(1).seq()).isGreaterThan(waiting.get(0).seq());
             assertThat(rows(warehouse)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aForwarderWaitingForChangesIsWokenByTheirCommitAndNotByOneThatFailed(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            boolean[] fail = {false};
+            store.commitHook(new RecordStore.CommitHook() {
+                @Override
+                public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
+                    outbox.inTransaction(connection, changes);
+                    if (fail[0]) {
+                        throw new SQLException("disk full");
+                    }
+                }
+
+                @Override
+                public void committed() {
+                    outbox.committed();
+                }
+            });
+            ExecutorService forwarder = Executors.newSingleThreadExecutor();
+            try {
+                long seen = outbox.commits();
+                // Waits far longer than the test takes: only the commit can end the wait with true.
+                Future<Boolean> woken = forwarder.submit(() -> outbox.awaitCommitAfter(seen, 600_000));
+                Change change = change();
+                store.commit(List.of(change));
+                assertThat(woken.get()).isTrue();
+                assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId).containsExactly(change.recordId());
+
+                // A transaction that rolled back brought nothing to send: no wake.
+                long after = outbox.commits();
+                fail[0] = true;
+                assertThatThrownBy(() -> store.commit(List.of(change()))).isInstanceOf(WarehouseException.class);
+                assertThat(outbox.commits()).isEqualTo(after);
+                assertThat(outbox.awaitCommitAfter(after, 1)).isFalse();
+                // A commit made before the wait began is not missed.
+                fail[0] = false;
+                store.commit(List.of(change()));
+                assertThat(outbox.awaitCommitAfter(after, 600_000)).isTrue();
+            } finally {
+                forwarder.shutdownNow();
+            }
         }
     }
 

@@ -57,14 +57,16 @@ record Envelope(String origin, String action, UUID recordId, int version, String
 
     /**
      * Writes the messages of one forwarded batch. What they share (the office node, the
-     * forwarding time) is escaped once per batch, and the commit time and user once per run of
-     * changes that have the same (a commit's changes do): the same JSON, with the fields in the
+     * forwarding time) is escaped once per batch, and the action, the commit time and the user
+     * once per run of changes that have the same (a commit's changes do): the same JSON, with the fields in the
      * same order, as a JSON generator writes, for a fraction of its CPU per message.
      */
     static final class Writer {
         private static final JsonStringEncoder ESCAPE = JsonStringEncoder.getInstance();
         private final String head;
         private final String forwarded;
+        private String action;
+        private String actionJson = "null";
         private String recordedBy;
         private String recordedByJson = "null";
         private Instant recordedAt;
@@ -76,6 +78,17 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         }
 
         String write(Outbox.Entry entry) {
+            StringBuilder out = new StringBuilder((entry.body() == null ? 0 : entry.body().length()) + head.length() + forwarded.length() + 160);
+            append(out, entry);
+            return out.toString();
+        }
+
+        /** Appends the change's envelope to {@code out}; a line break in its stored body becomes a space. */
+        private void append(StringBuilder out, Outbox.Entry entry) {
+            if (!Objects.equals(entry.action(), action)) {
+                action = entry.action();
+                actionJson = quoted(action);
+            }
             if (!Objects.equals(entry.recordedBy(), recordedBy)) {
                 recordedBy = entry.recordedBy();
                 recordedByJson = quoted(recordedBy);
@@ -85,17 +98,17 @@ record Envelope(String origin, String action, UUID recordId, int version, String
                 recordedAtJson = recordedAt == null ? "null" : quoted(recordedAt.toString());
             }
             String body = entry.body();
-            StringBuilder out = new StringBuilder((body == null ? 0 : body.length()) + head.length() + forwarded.length() + 160);
-            out.append(head).append(quoted(entry.action()))
+            out.append(head).append(actionJson)
                     .append(",\"id\":\"").append(entry.recordId()).append('"')
                     .append(",\"version\":").append(entry.version())
                     .append(",\"recorded_by\":").append(recordedByJson)
                     .append(",\"recorded_at\":").append(recordedAtJson)
                     .append(forwarded);
             if (body != null) {
-                out.append(",\"record\":").append(body);
+                // Only the body can hold a raw line break: the other fields are escaped or have none.
+                out.append(",\"record\":").append(body.indexOf('\n') < 0 ? body : body.replace('\n', ' '));
             }
-            return out.append('}').toString();
+            out.append('}');
         }
 
         /**
@@ -103,42 +116,39 @@ record Envelope(String origin, String action, UUID recordId, int version, String
          * begun before one could exceed {@link #MESSAGE_BYTES} (counted as three bytes a
          * character, so a message holds at least a third of it). A stored body is compact JSON;
          * should it hold a line break (whitespace outside its strings: inside, JSON escapes
-         * them), it becomes a space, so that every change stays one line.
+         * them), it becomes a space, so that every change stays one line. Each change is written
+         * straight into its message (a change that would overflow it is moved to the next one),
+         * not into a text of its own first.
          */
         List<String> messages(List<Outbox.Entry> entries) {
             List<String> messages = new ArrayList<>();
-            StringBuilder message = new StringBuilder();
-            long bytes = 0;
+            StringBuilder message = new StringBuilder(MESSAGE_BYTES / 3 + 1024);
             for (Outbox.Entry entry : entries) {
-                String line = write(entry);
-                if (line.indexOf('\n') >= 0) {
-                    line = line.replace('\n', ' ');
+                int start = message.length();
+                if (start > 0) {
+                    message.append('\n');
                 }
-                long size = utf8Length(line);
-                if (bytes > 0 && bytes + 1 + size > MESSAGE_BYTES) {
+                append(message, entry);
+                if (start > 0 && utf8Length(message.length()) > MESSAGE_BYTES) {
+                    String line = message.substring(start + 1);
+                    message.setLength(start);
                     messages.add(message.toString());
                     message.setLength(0);
-                    bytes = 0;
+                    message.append(line);
                 }
-                if (bytes > 0) {
-                    message.append('\n');
-                    bytes++;
-                }
-                message.append(line);
-                bytes += size;
             }
-            if (bytes > 0) {
+            if (message.length() > 0) {
                 messages.add(message.toString());
             }
             return messages;
         }
 
         /**
-         * At most the UTF-8 bytes of a text: three a UTF-16 char (a surrogate pair, two chars,
+         * At most the UTF-8 bytes of a text of so many chars: three a UTF-16 char (a surrogate pair, two chars,
          * is four bytes), without reading the text (counting exactly cost more than writing it).
          */
-        private static long utf8Length(String text) {
-            return 3L * text.length();
+        private static long utf8Length(int chars) {
+            return 3L * chars;
         }
 
         /** A JSON string, escaped as Jackson's generator escapes it; {@code null} for null. */

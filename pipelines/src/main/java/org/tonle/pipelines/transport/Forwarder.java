@@ -28,6 +28,11 @@ public final class Forwarder {
     private static final String LAST_SEQ = "tonle.outbox.lastSeq";
     private static final String CHANGES = "tonle.outbox.changes";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /**
+     * The longest the forwarder waits for a commit when nothing waits, or for the end of a
+     * back-off, before it comes back (to trim the outbox, or to probe the line again).
+     */
+    static final long IDLE_MS = 100;
 
     private final Outbox outbox;
     private final String origin;
@@ -49,22 +54,51 @@ public final class Forwarder {
         this.clock = clock;
     }
 
-    /** Sets the body to the next batch of Kafka messages; empty while backing off or when nothing waits. */
+    /**
+     * Sets the body to the next batch of Kafka messages: what waits now or, when nothing does,
+     * what the next commit brings (woken by it, not by a timer); empty after {@link #IDLE_MS}
+     * without a commit, and while backing off (the route comes back at once, so it pauses here).
+     */
     public void next(Exchange exchange) {
-        Instant now = clock.instant();
         List<Message> messages = new ArrayList<>();
         exchange.getMessage().setBody(messages);
         exchange.removeProperty(LAST_SEQ);
         exchange.removeProperty(CHANGES);
-        if (now.isBefore(retryAt)) {
-            return;
+        try {
+            Instant now = clock.instant();
+            if (now.isBefore(retryAt)) {
+                Thread.sleep(Math.min(IDLE_MS, Duration.between(now, retryAt).toMillis() + 1));
+                return;
+            }
+            long seen = outbox.commits();
+            List<Outbox.Entry> entries = nextEntries();
+            if (entries.isEmpty()) {
+                if (!outbox.awaitCommitAfter(seen, IDLE_MS)) {
+                    return;
+                }
+                entries = nextEntries();
+                if (entries.isEmpty()) {
+                    return;
+                }
+                now = clock.instant();
+            }
+            send(exchange, messages, entries, now);
+        } catch (InterruptedException e) {
+            // The route is stopping: nothing taken, nothing lost.
+            Thread.currentThread().interrupt();
         }
-        // Until Kafka has acknowledged something, or after a failure, one change probes the line:
-        // without metadata every send blocks for max.block.ms, so a full batch would stall for long.
-        List<Outbox.Entry> entries = outbox.next(confirmed && state.link().up() ? batch : 1);
-        if (entries.isEmpty()) {
-            return;
-        }
+    }
+
+    /**
+     * The oldest waiting changes. Until Kafka has acknowledged something, or after a failure, one
+     * change probes the line: without metadata every send blocks for max.block.ms, so a full
+     * batch would stall for long.
+     */
+    private List<Outbox.Entry> nextEntries() {
+        return outbox.next(confirmed && state.link().up() ? batch : 1);
+    }
+
+    private void send(Exchange exchange, List<Message> messages, List<Outbox.Entry> entries, Instant now) {
         for (String value : new Envelope.Writer(origin, now).messages(entries)) {
             Message message = new DefaultMessage(exchange.getContext());
             message.setHeader(KafkaConstants.KEY, origin);
@@ -96,15 +130,18 @@ public final class Forwarder {
     }
 
     /**
-     * After an acknowledged batch: the next batch at once when that one was full (a backlog is
-     * forwarded back to back, not one batch per timer tick), else nothing until the next tick.
+     * After an acknowledged batch: the next batch at once when changes wait (a backlog is
+     * forwarded back to back, and so are the commits made while a batch was on its way), else
+     * nothing: the route comes back and waits for the next commit.
      */
     public void more(Exchange exchange) {
-        Integer sent = exchange.getProperty(CHANGES, Integer.class);
-        if (sent != null && sent >= batch) {
-            next(exchange);
-        } else {
-            exchange.getMessage().setBody(new ArrayList<Message>());
+        List<Message> messages = new ArrayList<>();
+        exchange.getMessage().setBody(messages);
+        exchange.removeProperty(LAST_SEQ);
+        exchange.removeProperty(CHANGES);
+        List<Outbox.Entry> entries = nextEntries();
+        if (!entries.isEmpty()) {
+            send(exchange, messages, entries, clock.instant());
         }
     }
 

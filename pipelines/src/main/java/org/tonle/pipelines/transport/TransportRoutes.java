@@ -10,11 +10,12 @@ import org.tonle.core.config.Settings;
  * the role in configuration only decides which of these two routes a node runs and where their
  * Kafka endpoints point:
  * <ul>
- * <li>{@code transport-forward} (office): every {@value #FORWARD_PERIOD_MS} ms, the oldest
+ * <li>{@code transport-forward} (office): as soon as a commit brought changes (the forwarder
+ *     waits for it, {@link Forwarder#next}), the oldest
  *     changes in the outbox go to the node's own topic, many changes a message, keyed by the
  *     node (so on one partition, in commit order), acknowledged by all
  *     in-sync replicas, with an idempotent producer so that retries keep their order; while a
- *     backlog lasts (a full batch was sent), batches follow back to back;</li>
+ *     backlog lasts, batches follow back to back;</li>
  * <li>{@code transport-receive} (headquarters): batches from the topic go into the ingest
  *     route as trusted submissions; offsets are committed by hand after the warehouse
  *     committed, and a failed batch is consumed again from the last committed offset.</li>
@@ -22,7 +23,8 @@ import org.tonle.core.config.Settings;
  */
 public final class TransportRoutes extends RouteBuilder {
 
-    public static final long FORWARD_PERIOD_MS = 100;
+    /** How long headquarters gathers consumed messages into one batch, at most (and polls for more). */
+    static final int BATCH_MS = 50;
 
     /** The Kafka component of these routes: it signs in as the node (KafkaSecurity). */
     static final String COMPONENT = "tonle-kafka";
@@ -87,13 +89,17 @@ public final class TransportRoutes extends RouteBuilder {
     /**
      * The consumer endpoint: batches, no automatic commit, a failed batch breaks and is consumed
      * again. A crashed headquarters node leaves the group after 10 s (not Kafka's default 45 s),
-     * so its restart, or another node, takes the partitions over soon.
+     * so its restart, or another node, takes the partitions over soon. A batch closes
+     * {@value #BATCH_MS} ms after the last one, or after a poll of {@value #BATCH_MS} ms brought
+     * nothing: what an office forwarded waits about that long at most before headquarters loads
+     * it, and a batch from an office sending 30,000 changes a second still holds about 1,500
+     * (docs/PERFORMANCE.md, "The forwarder woken by the commit").
      */
     String consumerUri() {
         Settings.Kafka kafka = transport.kafka();
         return COMPONENT + ":" + String.join(",", topics) + "?brokers=" + kafka.bootstrap() + "&clientId=" + clientId
                 + "&groupId=" + kafka.group() + "&autoOffsetReset=earliest"
-                + "&batching=true&maxPollRecords=" + messagesPerPoll(kafka.maxPollRecords()) + "&pollTimeoutMs=100&batchingIntervalMs=200"
+                + "&batching=true&maxPollRecords=" + messagesPerPoll(kafka.maxPollRecords()) + "&pollTimeoutMs=" + BATCH_MS + "&batchingIntervalMs=" + BATCH_MS
                 + "&autoCommitEnable=false&allowManualCommit=true&breakOnFirstError=true&reconnectBackoffMaxMs=2000"
                 + "&sessionTimeoutMs=10000&heartbeatIntervalMs=3000";
     }
@@ -102,7 +108,8 @@ public final class TransportRoutes extends RouteBuilder {
     public void configure() {
         getContext().addComponent(COMPONENT, security.component());
         if (forwarder != null) {
-            from("timer:tonle-outbox?period=" + FORWARD_PERIOD_MS).routeId("transport-forward")
+            // The timer only starts the route again at once: Forwarder.next waits for a commit (or a back-off's end).
+            from("timer:tonle-outbox?period=1").routeId("transport-forward")
                     .onException(Exception.class).handled(true).bean(forwarder, "failed").end()
                     .bean(forwarder, "next")
                     .loopDoWhile(simple("${body.size} > 0"))
