@@ -102,31 +102,6 @@ public final class ActivityService {
         }
     }
 
-    /**
-     * The audit trail of a correction or void: the record's id and its stored body before and
-     * after. Bodies are the pseudonymised canonical JSON (the subject as its key), never a ref.
-     */
-    private static String trail(UUID id, String before, String after, PublishResult result) {
-        ObjectNode trail = JSON.createObjectNode();
-        trail.put("id", id.toString());
-        trail.set("before", body(before));
-        trail.set("after", body(after));
-        if (result != null) {
-            trail.put("accepted", result.accepted());
-            trail.put("duplicates", result.duplicates());
-            trail.put("rejected", result.rejected().size());
-        }
-        return trail.toString();
-    }
-
-    private static JsonNode body(String text) {
-        try {
-            return text == null ? JSON.nullNode() : JSON.readTree(text);
-        } catch (IOException e) {
-            return JSON.nullNode();
-        }
-    }
-
     private byte[] read(InputStream body) {
         try (InputStream in = body) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -178,9 +153,6 @@ public final class ActivityService {
     static List<Item> ndjsonItems(byte[] body) {
         return NdjsonSource.items(body, NdjsonSource.Wording.BODY);
     }
-
-
-
 
     private static String where(JsonProcessingException e) {
         return e.getLocation() == null ? "" : " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
