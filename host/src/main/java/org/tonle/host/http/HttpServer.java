@@ -27,11 +27,11 @@ import org.glassfish.jersey.server.model.Resource;
 public final class HttpServer implements AutoCloseable {
 
     private final org.glassfish.grizzly.http.server.HttpServer server;
-    private final GrizzlyHttpContainer container;
+    private final Application application;
 
-    private HttpServer(org.glassfish.grizzly.http.server.HttpServer server, GrizzlyHttpContainer container) {
+    private HttpServer(org.glassfish.grizzly.http.server.HttpServer server, Application application) {
         this.server = server;
-        this.container = container;
+        this.application = application;
     }
 
     /**
@@ -144,12 +144,12 @@ public final class HttpServer implements AutoCloseable {
             server.shutdownNow();
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        return new HttpServer(server, container);
+        return new HttpServer(server, application);
     }
 
     /** The resources as Jersey serves them, from its runtime model: the routes the OpenAPI document must name. */
     public List<Resource> resources() {
-        return container.getApplicationHandler().getInjectionManager().getInstance(ExtendedResourceContext.class)
+        return application.container.getApplicationHandler().getInjectionManager().getInstance(ExtendedResourceContext.class)
                 .getResourceModel().getResources();
     }
 
@@ -162,8 +162,6 @@ public final class HttpServer implements AutoCloseable {
     public void close() {
         server.shutdownNow();
         // Grizzly destroys only the handlers its start set up; the application is shut down here whatever it did.
-        if (container.getApplicationHandler() != null) {
-            container.destroy();
-        }
+        application.close();
     }
 }
