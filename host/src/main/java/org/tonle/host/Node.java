@@ -37,7 +37,7 @@ import org.tonle.analytics.SqlSandbox;
 import org.tonle.analytics.SqlService;
 import org.tonle.analytics.flight.FlightSqlServer;
 import org.tonle.core.config.Settings;
-import org.tonle.core.config.Targets;
+import org.tonle.core.config.TargetsFile;
 import org.tonle.core.config.TonleConfig;
 import org.tonle.core.declaration.ProgrammeRegistry;
 import org.tonle.host.api.ActivitiesResource;
@@ -297,7 +297,7 @@ public final class Node implements AutoCloseable {
         SqlService sql = startSql(audit, snapshots);
         IndicatorEngine engine = new IndicatorEngine(warehouse, registry, () -> config, cube);
         IndicatorService indicators = new IndicatorService(engine, registry, audit,
-                new DisclosureControl(engine, config.settings().disclosure().minCell()), () -> config, Targets.load(config.directory()), periods);
+                new DisclosureControl(engine, config.settings().disclosure().minCell()), () -> config, new TargetsFile(config.directory()), periods);
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);

@@ -51,6 +51,7 @@ import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tonle.core.config.FileStamp;
 import org.tonle.core.declaration.DeclarationReader;
 
 /**
@@ -376,17 +377,14 @@ public final class BundleTrust implements ResolverHookFactory, WeavingHook {
     public synchronized boolean reloadIfChanged() {
         Path file = config.resolve(TRUST_FILE);
         Path folder = config.resolve(TRUST_FOLDER);
-        StringBuilder now = new StringBuilder();
+        StringBuilder now = new StringBuilder(FileStamp.of(file));
         List<Path> certificates = new ArrayList<>();
         try {
-            if (Files.exists(file)) {
-                now.append(Files.getLastModifiedTime(file).toMillis()).append(':').append(Files.size(file));
-            }
             if (Files.isDirectory(folder)) {
                 try (Stream<Path> files = Files.list(folder)) {
                     for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
                         certificates.add(p);
-                        now.append(';').append(p.getFileName()).append(':').append(Files.getLastModifiedTime(p).toMillis());
+                        now.append(';').append(p.getFileName()).append(' ').append(FileStamp.of(p));
                     }
                 }
             }
@@ -397,9 +395,11 @@ public final class BundleTrust implements ResolverHookFactory, WeavingHook {
         if (now.toString().equals(stamp)) {
             return false;
         }
-        stamp = now.toString();
         digests = readDigests(file);
         anchors = readCertificates(certificates);
+        // Last: a check keyed on the new stamp must find the new digests, or it would cache an
+        // outdated refusal under the new key until the next change.
+        stamp = now.toString();
         return true;
     }
 

@@ -60,7 +60,7 @@ public final class Targets {
 
     /** Reads {@code targets.yaml} of a config directory; no file means no targets. */
     public static Targets load(Path directory) {
-        Path file = directory.resolve("targets.yaml");
+        Path file = directory.resolve(TargetsFile.FILE);
         if (!Files.exists(file)) {
             return none();
         }

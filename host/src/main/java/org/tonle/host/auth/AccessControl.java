@@ -1,9 +1,6 @@
 package org.tonle.host.auth;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.access.Caller;
 import org.tonle.core.access.TokenDigest;
+import org.tonle.core.config.FileStamp;
 import org.tonle.core.config.PrincipalConfig;
 import org.tonle.core.config.Role;
 
@@ -181,16 +179,7 @@ public final class AccessControl {
     }
 
     private String stamp() {
-        if (file == null) {
-            return "";
-        }
-        try {
-            // with the file's identity: a file moved over it (bin/tonle token add) is seen even within one millisecond
-            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file) + ":"
-                    + Files.readAttributes(file, BasicFileAttributes.class).fileKey() : "absent";
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return file == null ? "" : FileStamp.of(file);
     }
 
     public static byte[] sha256(String token) {

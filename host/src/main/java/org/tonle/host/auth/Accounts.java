@@ -1,9 +1,6 @@
 package org.tonle.host.auth;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -32,6 +29,7 @@ import org.tonle.core.RequestRefused;
 import org.tonle.core.access.Caller;
 import org.tonle.core.access.TokenDigest;
 import org.tonle.core.config.ConfigException;
+import org.tonle.core.config.FileStamp;
 import org.tonle.warehouse.AuditLog;
 
 /**
@@ -459,12 +457,7 @@ public final class Accounts {
     }
 
     private String stamp() {
-        try {
-            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file) + ":"
-                    + Files.readAttributes(file, BasicFileAttributes.class).fileKey() : "absent";
-        } catch (IOException e) {
-            return "unreadable";
-        }
+        return FileStamp.of(file);
     }
 
     /** A refused sign-in: 401 (unknown name or wrong password, one answer) or 429 (locked out, with how long). */

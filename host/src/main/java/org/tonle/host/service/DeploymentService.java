@@ -3,7 +3,6 @@ package org.tonle.host.service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +18,7 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.core.config.ConfigException;
+import org.tonle.core.config.FileStamp;
 import org.tonle.core.config.TonleConfig;
 
 /**
@@ -113,12 +113,7 @@ public final class DeploymentService implements AutoCloseable {
     }
 
     private static void add(List<String> parts, Path file) {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            parts.add(file.getFileName() + " " + attributes.size() + " " + attributes.lastModifiedTime().toMillis());
-        } catch (IOException e) {
-            parts.add(file.getFileName() + " absent");
-        }
+        parts.add(file.getFileName() + " " + FileStamp.of(file));
     }
 
     /** For {@code GET /api/v1/status}. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +12,8 @@ import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.tonle.core.config.FileStamp;
 
 /**
  * The names in {@code <config>/protected-names.txt} (one a line, {@code #} starts a comment
@@ -95,7 +96,7 @@ public final class ProtectedNames {
     }
 
     private void reloadIfChanged() {
-        String now = stampOf(file);
+        String now = FileStamp.of(file);
         if (now.equals(stamp)) {
             return;
         }
@@ -124,12 +125,4 @@ public final class ProtectedNames {
         }
     }
 
-    private static String stampOf(Path file) {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            return attributes.size() + " " + attributes.lastModifiedTime().toMillis();
-        } catch (IOException e) {
-            return "absent";
-        }
-    }
 }

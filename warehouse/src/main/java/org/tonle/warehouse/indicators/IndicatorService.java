@@ -90,22 +90,13 @@ public final class IndicatorService {
     private final DisclosureControl disclosure;
     /** The node's configuration as it stands (offices are renamed and added by a reload), or null. */
     private final Supplier<TonleConfig> config;
-    private final Targets targets;
+    /** config/targets.yaml as it stands. */
+    private final Supplier<Targets> targets;
     private final Periods periods;
-
-    public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure) {
-        this(engine, programmes, audit, disclosure, () -> null, Targets.none(), null);
-    }
-
-    /** With office names (config, as it stands after a reload) and yearly targets for the answers. */
-    public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
-                            Supplier<TonleConfig> config, Targets targets) {
-        this(engine, programmes, audit, disclosure, config, targets, null);
-    }
 
     /** With period cells: donors read the figures frozen when a month was approved. */
     public IndicatorService(IndicatorEngine engine, ProgrammeRegistry programmes, AuditLog audit, DisclosureControl disclosure,
-                            Supplier<TonleConfig> config, Targets targets, Periods periods) {
+                            Supplier<TonleConfig> config, Supplier<Targets> targets, Periods periods) {
         this.periods = periods;
         this.engine = engine;
         this.programmes = programmes;
@@ -341,7 +332,8 @@ public final class IndicatorService {
                                            List<String> by, List<Cell> cells, boolean approvedOnly) {
         List<Achievement> result = new ArrayList<>();
         Map<Period, Targets.Target> targetOf = new LinkedHashMap<>();
-        periods.forEach(p -> targets.ofOrAround(indicator.code(), p.label(), office).ifPresent(t -> targetOf.put(p, t)));
+        Targets written = targets.get();
+        periods.forEach(p -> written.ofOrAround(indicator.code(), p.label(), office).ifPresent(t -> targetOf.put(p, t)));
         List<Period> withTarget = List.copyOf(targetOf.keySet());
         if (withTarget.isEmpty()) {
             return result;
