@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -214,6 +216,33 @@ class IndicatorsApiIT {
         JsonNode srp = values("period=2015-08&office=SRP");
         assertThat(srp.path("targets").get(0).path("target_period").asText()).isEqualTo("2015");
         assertThat(srp.path("targets").get(0).path("target").asDouble()).isEqualTo(400.0);
+    }
+
+    @Test
+    void anEditedTargetsFileIsAnsweredWithoutARestart() throws Exception {
+        Path file = node.config().resolve("targets.yaml");
+        String written = Files.readString(file);
+        try {
+            replace(file, written.replace("2015: {target: 1800,", "2015: {target: 1900,"));
+            Waiting.until("the edited year target answered", () ->
+                    values("period=2015").path("targets").get(0).path("target").asDouble() == 1900.0);
+
+            // A broken edit (a negative target) is refused; the targets read before stay.
+            replace(file, written.replace("2015: {target: 1800,", "2015: {target: -1,"));
+            Thread.sleep(50);
+            assertThat(values("period=2015").path("targets").get(0).path("target").asDouble()).isEqualTo(1900.0);
+        } finally {
+            replace(file, written);
+            Waiting.until("the written targets back", () ->
+                    values("period=2015").path("targets").get(0).path("target").asDouble() == 1800.0);
+        }
+    }
+
+    /** As an editor saves: written beside, then moved over. */
+    private static void replace(Path file, String text) throws Exception {
+        Path next = file.resolveSibling(file.getFileName() + ".saving");
+        Files.writeString(next, text);
+        Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Test
