@@ -36,10 +36,7 @@ class PrivacyIT {
 
     @Test
     void noRawRefAnywhere(@TempDir Path root) throws Exception {
-        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        log.start();
-        rootLogger.addAppender(log);
+        ListAppender<ILoggingEvent> log = capturedLog();
         List<String> answers = new ArrayList<>();
         String id = UUID.randomUUID().toString();
         String record = """
@@ -58,7 +55,7 @@ class PrivacyIT {
             assertThat(answers.get(0)).contains("\"accepted\":1");
             assertThat(answers.get(1)).contains("subject.role");
         } finally {
-            rootLogger.detachAppender(log);
+            rootLogger().detachAppender(log);
         }
         assertThat(answers).allSatisfy(answer -> assertThat(answer).doesNotContain(REF));
         assertThat(log.list).isNotEmpty().allSatisfy(event -> assertThat(event.getFormattedMessage()).doesNotContain(REF));
@@ -98,10 +95,7 @@ class PrivacyIT {
      */
     @Test
     void linesThatAreNotJsonLeaveNoTraceOfTheCodeWhateverTheirShape(@TempDir Path root) throws Exception {
-        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        log.start();
-        rootLogger.addAppender(log);
+        ListAppender<ILoggingEvent> log = capturedLog();
         List<String> answers = new ArrayList<>();
         String ndjson = String.join("\n", SHAPES) + "\n";
         try (TestNode node = TestNode.start(root)) {
@@ -165,7 +159,7 @@ class PrivacyIT {
                 }
             }
         } finally {
-            rootLogger.detachAppender(log);
+            rootLogger().detachAppender(log);
         }
         assertThat(answers).allSatisfy(answer -> assertThat(answer).doesNotContain("CASE-8812").doesNotContainIgnoringCase(ESCAPED));
         assertThat(log.list).isNotEmpty().allSatisfy(event -> {
@@ -205,10 +199,7 @@ class PrivacyIT {
      */
     @Test
     void aKnownCodeGluedOrSentInAnotherFieldLeavesNoTrace(@TempDir Path root) throws Exception {
-        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        log.start();
-        rootLogger.addAppender(log);
+        ListAppender<ILoggingEvent> log = capturedLog();
         List<String> answers = new ArrayList<>();
         String highlight = "{\"id\": \"%s\", \"program\": \"social\", \"type\": \"highlight\", \"office\": \"PNH\","
                 + " \"date\": \"2015-08-20\", \"attributes\": {\"text\": %s, \"kind\": \"%s\"}}";
@@ -269,7 +260,7 @@ class PrivacyIT {
                 }
             }
         } finally {
-            rootLogger.detachAppender(log);
+            rootLogger().detachAppender(log);
         }
         assertThat(answers).allSatisfy(answer -> KNOWN_TRACES.forEach(trace -> assertThat(answer).doesNotContainIgnoringCase(trace)));
         assertThat(log.list).isNotEmpty().allSatisfy(event -> KNOWN_TRACES.forEach(trace -> {
@@ -320,5 +311,17 @@ class PrivacyIT {
             return i;
         }
         return -1;
+    }
+
+    /** Every event the node logs from now, at every logger, until detached from {@link #rootLogger()}. */
+    private static ListAppender<ILoggingEvent> capturedLog() {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        rootLogger().addAppender(log);
+        return log;
+    }
+
+    private static Logger rootLogger() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 }

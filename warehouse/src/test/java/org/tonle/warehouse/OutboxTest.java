@@ -149,20 +149,7 @@ class OutboxTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             Outbox outbox = new Outbox(warehouse, 100);
             boolean[] fail = {false};
-            store.commitHook(new RecordStore.CommitHook() {
-                @Override
-                public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
-                    outbox.inTransaction(connection, changes);
-                    if (fail[0]) {
-                        throw new SQLException("disk full");
-                    }
-                }
-
-                @Override
-                public void committed() {
-                    outbox.committed();
-                }
-            });
+            store.commitHook(failingWhenAsked(outbox, fail));
             Change first = change();
             store.commit(List.of(first));
             fail[0] = true;
@@ -184,20 +171,7 @@ class OutboxTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             Outbox outbox = new Outbox(warehouse, 100);
             boolean[] fail = {false};
-            store.commitHook(new RecordStore.CommitHook() {
-                @Override
-                public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
-                    outbox.inTransaction(connection, changes);
-                    if (fail[0]) {
-                        throw new SQLException("disk full");
-                    }
-                }
-
-                @Override
-                public void committed() {
-                    outbox.committed();
-                }
-            });
+            store.commitHook(failingWhenAsked(outbox, fail));
             ExecutorService forwarder = Executors.newSingleThreadExecutor();
             try {
                 long seen = outbox.commits();
@@ -250,5 +224,23 @@ class OutboxTest {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** The outbox's hook, failing its transaction after the outbox rows while {@code fail[0]} is set. */
+    private static RecordStore.CommitHook failingWhenAsked(Outbox outbox, boolean[] fail) {
+        return new RecordStore.CommitHook() {
+            @Override
+            public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
+                outbox.inTransaction(connection, changes);
+                if (fail[0]) {
+                    throw new SQLException("disk full");
+                }
+            }
+
+            @Override
+            public void committed() {
+                outbox.committed();
+            }
+        };
     }
 }

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.apache.poi.ss.usermodel.CellStyle;
 import org.apache.poi.ss.usermodel.Row;
@@ -90,8 +92,7 @@ class SpreadsheetSourceTest {
 
     @Test
     void xlsxRowsAreReadAsTheCsvColumnsWithExcelRowNumbers() throws Exception {
-        byte[] book;
-        try (XSSFWorkbook wb = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        byte[] book = xlsx(wb -> {
             wb.createSheet("notes").createRow(0).createCell(0).setCellValue("read me first");
             Sheet sheet = wb.createSheet("records");
             CellStyle dateStyle = wb.createCellStyle();
@@ -120,15 +121,11 @@ class SpreadsheetSourceTest {
             bad.createCell(3).setCellValue("SRP");
             bad.createCell(8).setCellFormula("1/0");
             bad.createCell(13).setCellValue("stray");
-            wb.getCreationHelper().createFormulaEvaluator().evaluateAll();
-            wb.write(out);
-            book = out.toByteArray();
-        }
-        List<Item> items;
+        });
         try (XlsxSource source = new XlsxSource(new ByteArrayInputStream(book), Mapping.NONE, null, Map.of(), KEYS)) {
-            assertThat(source.sheetName()).isEqualTo("records");
-            items = RecordSourceTest.read(source);
+            assertThat(source.sheetName()).as("the first sheet with a header, not the notes before it").isEqualTo("records");
         }
+        List<Item> items = read(book);
         assertThat(items).hasSize(2);
         Item first = items.get(0);
         assertThat(first.line()).isEqualTo(2);
@@ -162,8 +159,7 @@ class SpreadsheetSourceTest {
         assertThat(rows.get(0).violations()).extracting(Violation::rule).containsExactly("format");
         assertThat(rows.get(0).violations().get(0).reason()).contains("part 2");
         assertThat(rows.get(1).violations()).extracting(Violation::rule, Violation::field).containsExactly(Tuple.tuple("encoding", "(name not shown)"));
-        byte[] book;
-        try (XSSFWorkbook wb = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+        byte[] book = xlsx(wb -> {
             Sheet sheet = wb.createSheet("records");
             String[] header = {"id", "office", "attr.text", "PNH-C-0042"};
             Row h = sheet.createRow(0);
@@ -175,14 +171,8 @@ class SpreadsheetSourceTest {
             r.createCell(1).setCellValue("SRP");
             r.createCell(2).setCellValue("ERROR:PNH-C-0042");
             r.createCell(3).setCellFormula("1/0");
-            wb.getCreationHelper().createFormulaEvaluator().evaluateAll();
-            wb.write(out);
-            book = out.toByteArray();
-        }
-        List<Item> items;
-        try (XlsxSource source = new XlsxSource(new ByteArrayInputStream(book), Mapping.NONE, null, Map.of(), KEYS)) {
-            items = RecordSourceTest.read(source);
-        }
+        });
+        List<Item> items = read(book);
         List<Violation> errors = items.get(0).violations();
         assertThat(errors).extracting(Violation::rule).containsExactly("cell_error", "cell_error");
         assertThat(errors.get(0).reason()).contains("row 2", "attr.text").doesNotContain("ERROR:", "(");
@@ -197,5 +187,21 @@ class SpreadsheetSourceTest {
     void aBodyThatIsNoWorkbookIsRefusedInWords() {
         Assertions.assertThatThrownBy(() -> new XlsxSource(new ByteArrayInputStream("id,program\n".getBytes(StandardCharsets.UTF_8)),
                 Mapping.NONE, null, Map.of(), KEYS)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xlsx");
+    }
+
+    /** The bytes of an .xlsx file that {@code build} fills, its formulas evaluated as Excel would on saving. */
+    private static byte[] xlsx(Consumer<XSSFWorkbook> build) throws IOException {
+        try (XSSFWorkbook wb = new XSSFWorkbook(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            build.accept(wb);
+            wb.getCreationHelper().createFormulaEvaluator().evaluateAll();
+            wb.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    private static List<Item> read(byte[] book) throws Exception {
+        try (XlsxSource source = new XlsxSource(new ByteArrayInputStream(book), Mapping.NONE, null, Map.of(), KEYS)) {
+            return RecordSourceTest.read(source);
+        }
     }
 }
