@@ -5,14 +5,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+
+import org.tonle.core.declaration.Attribute;
 
 /**
  * Finds the case codes of known subjects in free text and redacts them (DESIGN.md section 2: a
@@ -33,12 +37,22 @@ import java.util.regex.Pattern;
  * though never between two digits. A candidate whose keyed pseudonym is the key of a subject
  * the warehouse (or the same submission) knows is a case code: its stretch of text is replaced
  * by {@value #MARK}. A code-shaped word that is nobody's code (a date, "16-year-old") stays.
+ *
+ * <p>The search costs tens to hundreds of keyed hashes a character (a URL or a checksum in a
+ * hotline report: about 200), so it is bounded: a text is at most {@value #MAX_TEXT_LENGTH}
+ * characters ({@link Pseudonymise} rejects a longer one before it is searched, and no text
+ * attribute may be declared longer), and the pseudonyms are looked up in slices of at most
+ * {@value #LOOK_UP_SLICE}, so that the memory a submission's search holds does not grow with its text.
  */
 public final class CaseCodes {
 
     /** What replaces a case code in stored text. */
     public static final String MARK = "[case code]";
     static final int MAX_PIECES = 4;
+    /** The longest text searched: the longest a text attribute may be declared. */
+    public static final int MAX_TEXT_LENGTH = Attribute.MAX_TEXT_LENGTH;
+    /** How many pseudonyms one look-up asks about, and how many readings' pseudonyms are remembered. */
+    static final int LOOK_UP_SLICE = 65_536;
     private static final int MAX_CANDIDATE_LENGTH = 64;
     private static final List<String> JOINERS = List.of("-", "_", "/", ".", " ", "");
     private static final Pattern FORMAT = Pattern.compile("\\p{Cf}");
@@ -70,19 +84,21 @@ public final class CaseCodes {
 
     /** The code-shaped stretches of a text, each with the pseudonyms of its possible readings. */
     List<Candidate> candidates(String text) {
-        return candidates(text, new HashMap<>());
+        List<Candidate> candidates = new ArrayList<>();
+        candidates(text, new HashMap<>(), candidates::add);
+        return candidates;
     }
 
     /**
-     * As {@link #candidates(String)}, with the pseudonyms already computed for other texts of the
-     * same call: a reading met again (a short code typed in many attributes) is hashed once.
+     * Gives each code-shaped stretch of {@code text} to {@code found}, with the pseudonyms already
+     * computed for other texts of the same call: a reading met again (a short code typed in many
+     * attributes) is hashed once.
      */
-    private List<Candidate> candidates(String text, Map<String, UUID> pseudonyms) {
+    private void candidates(String text, Map<String, UUID> pseudonyms, Consumer<Candidate> found) {
         if (asciiWithoutDigits(text)) {
-            return List.of(); // every candidate has a digit, and ASCII normalises to itself
+            return; // every candidate has a digit, and ASCII normalises to itself
         }
         List<Piece> pieces = pieces(text);
-        List<Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < pieces.size(); i++) {
             for (int n = 1; n <= MAX_PIECES && i + n <= pieces.size(); n++) {
                 List<Piece> window = pieces.subList(i, i + n);
@@ -113,13 +129,16 @@ public final class CaseCodes {
                         if (readings.stream().noneMatch(CaseCodes::hasDigit)) {
                             continue;
                         }
+                        if (pseudonyms.size() > LOOK_UP_SLICE) {
+                            pseudonyms.clear(); // a cache: a long text's readings are mostly met once
+                        }
                         Set<UUID> keys = new LinkedHashSet<>();
                         for (String reading : readings) {
                             keys.add(pseudonyms.computeIfAbsent(reading, this.keys::pseudonym));
                             keys.add(pseudonyms.computeIfAbsent(reading.toUpperCase(Locale.ROOT), this.keys::pseudonym));
                             keys.add(pseudonyms.computeIfAbsent(reading.toLowerCase(Locale.ROOT), this.keys::pseudonym));
                         }
-                        candidates.add(new Candidate(from, to, keys));
+                        found.accept(new Candidate(from, to, keys));
                     }
                     if (!anyShortEnough) {
                         break;
@@ -127,7 +146,6 @@ public final class CaseCodes {
                 }
             }
         }
-        return candidates;
     }
 
     /** The index of the first of the ascending places that is after {@code place}. */
@@ -216,44 +234,82 @@ public final class CaseCodes {
     /**
      * The texts with the case codes of known subjects replaced by {@value #MARK}; a text with
      * none is returned as it is. {@code alsoKnown} are subject keys of the same submission that
-     * the warehouse may not hold yet. One look-up for all the texts.
+     * the warehouse may not hold yet. One look-up for every {@value #LOOK_UP_SLICE} pseudonyms.
+     *
+     * @throws IllegalArgumentException for a text longer than {@value #MAX_TEXT_LENGTH} characters
      */
     public List<String> redact(List<String> texts, Set<UUID> alsoKnown) {
-        List<List<Candidate>> all = new ArrayList<>();
-        Set<UUID> asked = new LinkedHashSet<>();
-        Map<String, UUID> pseudonyms = new HashMap<>();
         for (String text : texts) {
-            List<Candidate> found = candidates(text, pseudonyms);
-            all.add(found);
-            found.forEach(c -> asked.addAll(c.keys()));
+            if (text.length() > MAX_TEXT_LENGTH) {
+                throw new IllegalArgumentException("a text of " + text.length() + " characters; at most " + MAX_TEXT_LENGTH + " are searched");
+            }
         }
-        if (asked.isEmpty()) {
-            return texts;
+        Lookups lookups = new Lookups(texts, alsoKnown);
+        Map<String, UUID> pseudonyms = new HashMap<>();
+        for (int t = 0; t < texts.size(); t++) {
+            int text = t;
+            candidates(texts.get(t), pseudonyms, candidate -> lookups.add(text, candidate));
         }
-        Set<UUID> hits = new LinkedHashSet<>(known.apply(asked));
-        asked.stream().filter(alsoKnown::contains).forEach(hits::add);
+        lookups.flush();
         List<String> redacted = new ArrayList<>();
         for (int t = 0; t < texts.size(); t++) {
-            redacted.add(redact(texts.get(t), all.get(t), hits));
+            redacted.add(lookups.covered[t] == null ? texts.get(t) : redact(texts.get(t), lookups.covered[t]));
         }
         return redacted;
     }
 
-    private static String redact(String text, List<Candidate> candidates, Set<UUID> hits) {
-        // Mark every character of every matching stretch, then replace each marked span once.
-        boolean[] covered = new boolean[text.length()];
-        boolean any = false;
-        for (Candidate c : candidates) {
-            if (c.keys().stream().anyMatch(hits::contains)) {
-                for (int i = c.start(); i < c.end(); i++) {
-                    covered[i] = true;
-                }
-                any = true;
+    /**
+     * The candidates waiting for their look-up, at most {@value #LOOK_UP_SLICE} pseudonyms, and
+     * the characters of each text that a known subject's code covers.
+     */
+    private final class Lookups {
+        private final List<String> texts;
+        private final Set<UUID> alsoKnown;
+        private final boolean[][] covered;
+        private final List<Integer> pendingTexts = new ArrayList<>();
+        private final List<Candidate> pending = new ArrayList<>();
+        private Set<UUID> asked = new LinkedHashSet<>();
+
+        Lookups(List<String> texts, Set<UUID> alsoKnown) {
+            this.texts = texts;
+            this.alsoKnown = alsoKnown;
+            this.covered = new boolean[texts.size()][];
+        }
+
+        void add(int text, Candidate candidate) {
+            pendingTexts.add(text);
+            pending.add(candidate);
+            asked.addAll(candidate.keys());
+            if (asked.size() >= LOOK_UP_SLICE) {
+                flush();
             }
         }
-        if (!any) {
-            return text;
+
+        void flush() {
+            if (asked.isEmpty()) {
+                return;
+            }
+            Set<UUID> slice = asked;
+            asked = new LinkedHashSet<>();
+            Set<UUID> hits = new HashSet<>(known.apply(slice));
+            slice.stream().filter(alsoKnown::contains).forEach(hits::add);
+            for (int i = 0; i < pending.size(); i++) {
+                Candidate c = pending.get(i);
+                if (c.keys().stream().anyMatch(hits::contains)) {
+                    int t = pendingTexts.get(i);
+                    if (covered[t] == null) {
+                        covered[t] = new boolean[texts.get(t).length()];
+                    }
+                    Arrays.fill(covered[t], c.start(), c.end(), true);
+                }
+            }
+            pending.clear();
+            pendingTexts.clear();
         }
+    }
+
+    /** The text with each run of covered characters replaced by one {@value #MARK}. */
+    private static String redact(String text, boolean[] covered) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < text.length(); i++) {
             if (!covered[i]) {

@@ -11,6 +11,8 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.tonle.programme.api.Violation;
+
 /**
  * The first step of every path: replaces each raw {@code subject.ref} with its pseudonymous
  * {@code subject.key}, before validation, so nothing downstream (validation messages, the
@@ -82,7 +84,7 @@ public final class Pseudonymise {
                     inSubmission.add(draft.key);
                 }
                 for (int i = 0; i < draft.attributeValues.size(); i++) {
-                    if (draft.attributeValues.get(i) instanceof String text) {
+                    if (draft.attributeValues.get(i) instanceof String text && searchable(item, draft.attributeNames.get(i), text)) {
                         owners.add(draft);
                         names.add(draft.attributeNames.get(i));
                         texts.add(text);
@@ -105,7 +107,7 @@ public final class Pseudonymise {
             }
             if (record.get("attributes") instanceof ObjectNode attributes) {
                 for (Map.Entry<String, JsonNode> field : attributes.properties()) {
-                    if (field.getValue().isTextual()) {
+                    if (field.getValue().isTextual() && searchable(item, field.getKey(), field.getValue().asText())) {
                         owners.add(attributes);
                         names.add(field.getKey());
                         texts.add(field.getValue().asText());
@@ -127,6 +129,21 @@ public final class Pseudonymise {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a text value is short enough to search for case codes ({@link CaseCodes#MAX_TEXT_LENGTH},
+     * also the longest any text attribute may be declared). A longer one rejects its record here,
+     * unsearched: the dead letter keeps the record without it (the value failed its check).
+     */
+    private static boolean searchable(Item item, String name, String text) {
+        if (text.length() <= CaseCodes.MAX_TEXT_LENGTH) {
+            return true;
+        }
+        String field = "attributes." + Validate.shownName(name);
+        item.reject(new Violation(field, "max_length", String.format("%s is %,d characters long; no text attribute may hold more than %,d",
+                field, text.length(), CaseCodes.MAX_TEXT_LENGTH)));
+        return false;
     }
 
     private void pseudonymise(ObjectNode record, boolean trusted) {

@@ -1,11 +1,13 @@
 package org.tonle.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -143,6 +145,33 @@ class CaseCodesTest {
         assertThat(codes.redact(List.of("a PNH-C-0042", "b 12", "c none"), Set.of()))
                 .containsExactly("a " + CaseCodes.MARK, "b 12", "c none");
         assertThat(lookups).hasSize(1);
+    }
+
+    @Test
+    void aLongCodeDenseTextIsLookedUpInBoundedSlicesAndItsCodeStillFound() {
+        // Words of letters and digits in turn, none repeated: hundreds of distinct keyed readings
+        // a character. 8,000 characters of them once made one look-up of over a million keys
+        // (one 100,000-character text: tens of millions, in one query string).
+        Random random = new Random(22);
+        StringBuilder text = new StringBuilder();
+        while (text.length() < 7_900) {
+            for (int i = 0; i < 6; i++) {
+                text.append(i % 2 == 0 ? (char) ('a' + random.nextInt(26)) : (char) ('0' + random.nextInt(10)));
+            }
+            text.append(' ');
+        }
+        text.append("met PNH-C-0042 again");
+        lookups.clear();
+        String redacted = redact(text.toString());
+        assertThat(redacted).endsWith("met " + CaseCodes.MARK + " again").doesNotContain("0042");
+        assertThat(lookups).hasSizeGreaterThan(1).allSatisfy(slice -> assertThat(slice).hasSizeLessThan(CaseCodes.LOOK_UP_SLICE + 64));
+    }
+
+    @Test
+    void aTextLongerThanAnyAttributeMayBeIsNotSearched() {
+        String tooLong = "x".repeat(CaseCodes.MAX_TEXT_LENGTH) + " PNH-C-0042";
+        assertThatThrownBy(() -> redact(tooLong)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8192");
+        assertThat(lookups).isEmpty();
     }
 
     @Test

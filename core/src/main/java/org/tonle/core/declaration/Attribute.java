@@ -22,6 +22,13 @@ public record Attribute(
         Boolean required,
         Map<String, Localized> labels) {
 
+    /**
+     * The longest {@code max_length} a text attribute may declare: every text is searched for
+     * case codes on ingest, at a cost of tens to hundreds of keyed hashes a character, and a
+     * longer text is rejected before that search (docs/PRIVACY.md, "Case codes in text").
+     */
+    public static final int MAX_TEXT_LENGTH = 8_192;
+
     public Attribute {
         values = values == null ? List.of() : List.copyOf(values);
         labels = labels == null || labels.isEmpty() ? null : Map.copyOf(labels);

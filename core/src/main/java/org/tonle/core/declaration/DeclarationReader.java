@@ -122,6 +122,8 @@ public final class DeclarationReader {
                 case TEXT -> {
                     if (attribute.maxLength() == null || attribute.maxLength() < 1) {
                         problems.add(at + ": text needs a positive max_length");
+                    } else if (attribute.maxLength() > Attribute.MAX_TEXT_LENGTH) {
+                        problems.add(at + ": max_length is at most " + Attribute.MAX_TEXT_LENGTH + " (every text is searched for case codes on ingest)");
                     }
                 }
                 case INTEGER -> {

@@ -98,6 +98,7 @@ class DeclarationReaderTest {
             "roles without subject       | '    subject: none'             | '    subject: none\n    roles: [x]'  | roles are declared but subject is none",
             "enum without values         | 'values: [office, court]'       | 'values: []'                         | an enum needs values",
             "text without max_length     | ', max_length: 120'             | ''                                   | text needs a positive max_length",
+            "text longer than searched   | ', max_length: 120'             | ', max_length: 8193'                 | max_length is at most 8192",
             "code of another programme   | 'code: legal.sessions'          | 'code: social.sessions'              | code must start with the programme id 'legal.'",
             "unknown activity            | 'activity: [counselling]'       | 'activity: [advice]'                 | activity 'advice' is not declared",
             "participants without tallies| 'activity: training'            | 'activity: counselling'              | measure participants needs activities that declare participants",
