@@ -32,12 +32,14 @@ import org.tonle.host.TestNode;
  *     a lower bound of what headquarters on a machine of its own would do).</li>
  * </ul>
  * Each run prints the CPU time of every process, so the share of each (the broker's and the
- * clients' included) is visible. The nodes run as {@code bin/tonle} runs them (its heap options),
+ * clients' included) is visible. The nodes run as {@code bin/tonle} runs them (its heap and JIT options),
  * from the packaged jar.
  */
 final class PinnedTransportRuns {
 
-    private static final List<String> JVM = List.of("-Xms256m", "-Xmx2g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+    /** bin/tonle's heap and JIT options. */
+    private static final List<String> JVM = List.of("-Xms256m", "-Xmx2g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+            "-XX:CompileThresholdScaling=3");
     private static final Duration START = Duration.ofMinutes(3);
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final String CLIENTS_CPU = "0";

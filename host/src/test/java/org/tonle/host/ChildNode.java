@@ -27,10 +27,13 @@ public final class ChildNode implements AutoCloseable {
 
     public final Process process;
     public final String url;
+    /** Stops the node when this JVM exits before closing it. */
+    private final Thread orphanGuard;
 
     private ChildNode(Process process, String url) {
         this.process = process;
         this.url = url;
+        this.orphanGuard = new Thread(process::destroy, "child-node-guard-" + process.pid());
     }
 
     /** {@code java [options] -jar host/target/tonle-host.jar}, with this JVM's java. */
@@ -85,9 +88,12 @@ public final class ChildNode implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         ChildNode node = new ChildNode(builder.start(), "http://127.0.0.1:" + port);
+        // A test or bench stopped by SIGTERM (Ctrl-C, a timeout) takes its nodes with it.
+        Runtime.getRuntime().addShutdownHook(node.orphanGuard);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!node.process.isAlive()) {
+                node.ended();
                 throw new IllegalStateException("the node exited with " + node.process.exitValue() + "; see " + log);
             }
             try {
@@ -100,7 +106,7 @@ public final class ChildNode implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        node.process.destroyForcibly();
+        node.kill();
         throw new IllegalStateException("the node did not start within " + timeout.toSeconds() + " s; see " + log);
     }
 
@@ -108,6 +114,16 @@ public final class ChildNode implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+        ended();
+    }
+
+    /** The node is gone: this JVM's exit need not stop it. */
+    private void ended() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(orphanGuard);
+        } catch (IllegalStateException exiting) {
+            // this JVM is exiting already: the guard runs, and finds the node gone
+        }
     }
 
     /** SIGTERM, and SIGKILL if the node has not stopped within {@code patience}. */
@@ -118,6 +134,7 @@ public final class ChildNode implements AutoCloseable {
                 kill();
             }
         }
+        ended();
     }
 
     @Override
