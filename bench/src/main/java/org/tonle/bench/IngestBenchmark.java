@@ -49,7 +49,10 @@ import org.tonle.warehouse.Warehouse;
  *     into memory beforehand) appended with the raw DuckDB Appender into a fresh warehouse.</li>
  * <li>HTTP: HTTP_RECORDS (default 200 k) new records posted as NDJSON in batches of 500 to
  *     {@code POST /api/v1/activities}, three rounds for each number of client threads in
- *     CLIENTS (default 4,8,16,32), after an untimed warm-up; the median round is the figure.</li>
+ *     CLIENTS (default 4,8,16,32), after an untimed warm-up; the median round is the figure.
+ *     The clients are {@link LoopbackPosts} (kept-alive sockets, pre-built requests), so that the
+ *     CPU the two cores give goes to the server; {@code -Dtonle.bench.client=jdk} posts with
+ *     the JDK's HttpClient instead.</li>
  * </ol>
  * Each timed phase ends with a CHECKPOINT, so it pays for folding its own rows into the
  * warehouse file, no more and no less (the WAL is folded only every 256MB otherwise).
@@ -256,11 +259,12 @@ public final class IngestBenchmark {
         long ended = System.nanoTime();
         double rate = records / ((ended - started) / 1e9);
         System.out.printf("          %2d clients: %,7.0f records/s: posting %.1f s (writer busy %.0f %%, %.1f µs of its CPU a record,"
-                        + " %.1f requests a commit), CHECKPOINT %.1f s, %.1f µs CPU a record (all threads)%n",
+                        + " %.1f requests a commit), CHECKPOINT %.1f s, %.1f µs CPU a record (all threads; %s)%n",
                 clients, rate, (posted - started) / 1e9, 100.0 * (after.busyNanos() - before.busyNanos()) / (posted - started),
                 (after.busyCpuNanos() - before.busyCpuNanos()) / 1e3 / records,
                 (double) (after.submissions() - before.submissions()) / (after.groups() - before.groups()), (ended - posted) / 1e9,
-                (processCpuNanos() - cpu) / 1e3 / records);
+                (processCpuNanos() - cpu) / 1e3 / records, LoopbackPosts.lastClientCpuNanos.get() < 0 ? "JDK client"
+                        : String.format("the client's threads %.2f µs", LoopbackPosts.lastClientCpuNanos.get() / 1e3 / records));
         return rate;
     }
 
@@ -308,14 +312,23 @@ public final class IngestBenchmark {
         return batches;
     }
 
+    /**
+     * Posts {@code batches} from {@code clients} threads with the lean loopback client
+     * ({@link LoopbackPosts}), or with the JDK's HttpClient under {@code -Dtonle.bench.client=jdk}.
+     */
     private static void post(Node node, List<byte[]> batches, int clients) throws Exception {
+        URI url = URI.create(node.url() + "/api/v1/activities");
+        if (!"jdk".equals(System.getProperty("tonle.bench.client"))) {
+            LoopbackPosts.post(url, List.of("Authorization: Bearer bench-token", "Content-Type: application/x-ndjson"), batches, clients);
+            return;
+        }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             List<Future<?>> answers = new ArrayList<>();
             for (byte[] batch : batches) {
                 answers.add(pool.submit(() -> {
-                    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(node.url() + "/api/v1/activities"))
+                    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(url)
                             .header("Authorization", "Bearer bench-token").header("Content-Type", "application/x-ndjson")
                             .POST(HttpRequest.BodyPublishers.ofByteArray(batch)).build(), HttpResponse.BodyHandlers.ofString());
                     if (answer.statusCode() != 200 || !answer.body().contains("\"rejected\":[]")) {
@@ -329,6 +342,7 @@ public final class IngestBenchmark {
             }
         } finally {
             pool.shutdown();
+            LoopbackPosts.lastClientCpuNanos.set(-1);
         }
     }
 
