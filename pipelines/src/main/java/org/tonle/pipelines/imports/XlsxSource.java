@@ -33,6 +33,7 @@ import org.tonle.pipelines.Submission;
 import org.tonle.programme.api.Violation;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
 import org.xml.sax.XMLReader;
 
 /**
@@ -90,9 +91,9 @@ public final class XlsxSource implements RecordSource {
         try {
             this.pkg = OPCPackage.open(counted);
         } catch (NotOfficeXmlFileException | InvalidFormatException e) {
-            throw new IllegalArgumentException("the body is not an .xlsx workbook (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException("the body is not an .xlsx workbook (" + problem(e) + ")", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("the .xlsx workbook cannot be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException("the .xlsx workbook cannot be read (" + problem(e) + ")", e);
         }
         InputStream sheet;
         StylesTable styles;
@@ -132,7 +133,7 @@ public final class XlsxSource implements RecordSource {
             }
         } catch (OpenXML4JException | SAXException e) {
             pkg.revert();
-            throw new IllegalArgumentException("the .xlsx workbook cannot be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException("the .xlsx workbook cannot be read (" + problem(e) + ")", e);
         } catch (IOException | RuntimeException e) {
             pkg.revert();
             throw e;
@@ -166,6 +167,20 @@ public final class XlsxSource implements RecordSource {
         }
     }
 
+    /**
+     * What went wrong, for the job's report and the log, without the parser's own message: XML and
+     * ZIP parsers quote what they could not read (an element's name, an entity, a part's name),
+     * which in a staff member's workbook may be a case code (DESIGN.md section 2). Where in the
+     * sheet's XML, when the parser says so.
+     */
+    static String problem(Exception e) {
+        if (e instanceof SAXParseException at && at.getLineNumber() > 0) {
+            return "malformed XML at line " + at.getLineNumber() + ", column " + at.getColumnNumber() + " of the sheet's part";
+        }
+        return e instanceof NotOfficeXmlFileException ? "not an Office Open XML package"
+                : e.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+    }
+
     private void hand(Object item) throws InterruptedException {
         while (!queue.offer(item, 200, TimeUnit.MILLISECONDS)) {
             if (closing) {
@@ -190,8 +205,8 @@ public final class XlsxSource implements RecordSource {
                 ended = true;
             } else if (next instanceof Failure failure) {
                 ended = true;
-                items.add(Submission.malformed(lastLine + 1, null, "xlsx", "the sheet '" + sheetName
-                        + "' cannot be read after row " + lastLine + " (" + failure.error().getMessage() + "); is the file cut off?"));
+                items.add(Submission.malformed(lastLine + 1, null, "xlsx", "the sheet cannot be read after row " + lastLine
+                        + " (" + problem(failure.error()) + "); is the file cut off?"));
             } else {
                 Row row = (Row) next;
                 lastLine = row.line();

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 import org.apache.poi.ss.usermodel.CellStyle;
 import org.apache.poi.ss.usermodel.Row;
@@ -187,6 +190,42 @@ class SpreadsheetSourceTest {
     void aBodyThatIsNoWorkbookIsRefusedInWords() {
         Assertions.assertThatThrownBy(() -> new XlsxSource(new ByteArrayInputStream("id,program\n".getBytes(StandardCharsets.UTF_8)),
                 Mapping.NONE, null, Map.of(), KEYS)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xlsx");
+    }
+
+    /**
+     * A sheet named by a case code whose XML breaks after its first row with an element named by
+     * the same code: the parser's own message quotes the element, and it once reached the job's
+     * report through the rejection. The rejection says where, not what.
+     */
+    @Test
+    void aDamagedSheetIsReportedWithoutWhatTheParserCouldNotRead() throws Exception {
+        byte[] book = xlsx(wb -> {
+            Sheet sheet = wb.createSheet("PNH-C-0042");
+            Row h = sheet.createRow(0);
+            h.createCell(0).setCellValue("id");
+            h.createCell(1).setCellValue("office");
+            Row r = sheet.createRow(1);
+            r.createCell(0).setCellValue("SRP-0001");
+            r.createCell(1).setCellValue("SRP");
+        });
+        ByteArrayOutputStream damaged = new ByteArrayOutputStream();
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(book)); ZipOutputStream out = new ZipOutputStream(damaged)) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                byte[] content = in.readAllBytes();
+                if (entry.getName().startsWith("xl/worksheets/")) {
+                    String xml = new String(content, StandardCharsets.UTF_8);
+                    content = xml.replace("</row><row", "</row><PNH-C-0042><row").replaceAll("</sheetData>.*", "")
+                            .getBytes(StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new ZipEntry(entry.getName()));
+                out.write(content);
+                out.closeEntry();
+            }
+        }
+        List<Item> items = read(damaged.toByteArray());
+        Item broken = items.get(items.size() - 1);
+        assertThat(broken.violations()).singleElement().satisfies(v -> assertThat(v.reason())
+                .contains("cannot be read after row", "malformed XML at line").doesNotContain("0042"));
     }
 
     /** The bytes of an .xlsx file that {@code build} fills, its formulas evaluated as Excel would on saving. */
