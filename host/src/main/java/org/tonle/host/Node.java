@@ -256,10 +256,10 @@ public final class Node implements AutoCloseable {
         RecordChecks checks = new RecordChecks(osgi.context());
         checks.open();
         Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
+        CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known);
         try {
             camel.addRoutes(new RouteErrors());
-            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, new CaseCodes(keys, new KnownSubjects(warehouse)::known)),
-                    validate, writer));
+            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, caseCodes), validate, writer));
             camel.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
@@ -277,7 +277,8 @@ public final class Node implements AutoCloseable {
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
         parts.add(0, importer);
         try {
-            camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer));
+            camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer,
+                    caseCodes));
         } catch (Exception e) {
             throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
         }

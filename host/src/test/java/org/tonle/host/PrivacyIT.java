@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import org.tonle.pipelines.CaseCodes;
 import org.tonle.pipelines.Quarantine;
 import org.tonle.pipelines.SubjectKeys;
 import org.tonle.pipelines.Validate;
@@ -243,6 +244,16 @@ class PrivacyIT {
             Files.move(inbox.resolve(".known.csv.part"), inbox.resolve("known.csv"));
             Waiting.until("the inbox file is handled", () -> Files.exists(inbox.resolve("failed/known.csv.report.json")));
             answers.add(Files.readString(inbox.resolve("failed/known.csv.report.json")));
+            // A file named after the case it holds: its report, job and log line name it without the code.
+            Files.writeString(inbox.resolve(".named.part"), csv);
+            Files.move(inbox.resolve(".named.part"), inbox.resolve(KNOWN + " intake.csv"));
+            Path namedReport = inbox.resolve("failed/" + CaseCodes.MARK + " intake.csv.report.json");
+            Waiting.until("the inbox file named by a code is handled", () -> Files.exists(namedReport));
+            answers.add(Files.readString(namedReport));
+            answers.add(node.get("/api/v1/imports").body());
+            try (Stream<Path> reports = Files.list(inbox.resolve("failed"))) {
+                reports.forEach(report -> answers.add(report.getFileName().toString()));
+            }
 
             TestNode.Response rejections = node.get("/api/v1/rejections?limit=1000");
             answers.add(rejections.body());

@@ -25,6 +25,12 @@ public final class ImportJob {
                        Instant finishedAt, long records, long accepted, long duplicates, long rejected, long bytesRead,
                        Long totalBytes, double recordsPerSecond, Double etaSeconds, String error,
                        List<PublishResult.Rejection> rejections) {
+
+        /** The same view naming its source otherwise (an inbox file's name known better after its import). */
+        public View from(String otherSource) {
+            return new View(id, state, format, principal, otherSource, startedAt, finishedAt, records, accepted, duplicates, rejected,
+                    bytesRead, totalBytes, recordsPerSecond, etaSeconds, error, rejections);
+        }
     }
 
     public enum State { RUNNING, DONE, FAILED }

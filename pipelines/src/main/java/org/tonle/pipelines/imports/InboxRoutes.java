@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.file.GenericFile;
+import org.tonle.pipelines.CaseCodes;
 
 /**
  * A watched inbox per office, {@code <data>/inbox/<OFFICE>/}, for offices that deliver files
@@ -27,6 +28,11 @@ import org.apache.camel.component.file.GenericFile;
  * holds raw case codes (DESIGN.md section 2); the office keeps its own copy. Fixing a failed
  * file and dropping it in again is safe: what was stored comes back as duplicates. A file named {@code x.<mapping>.csv} (or {@code .xlsx}) is read
  * through {@code <config>/mappings/<mapping>.yaml} (a KoboToolbox export, for instance).
+ *
+ * <p>A file is often named after what it holds ("PNH-C-0042 intake.csv"). Its name is repeated
+ * (the job, the report's name and content, the log) only with the case codes of known subjects
+ * replaced, as in a highlight's text ({@link CaseCodes}): once for the job, before the import,
+ * and again for the report and the log, after it, when the file's own subjects are known.
  */
 public final class InboxRoutes extends RouteBuilder {
 
@@ -37,12 +43,14 @@ public final class InboxRoutes extends RouteBuilder {
     private final List<String> offices;
     private final Imports imports;
     private final Importer importer;
+    private final CaseCodes codes;
 
-    public InboxRoutes(Path inbox, List<String> offices, Imports imports, Importer importer) {
+    public InboxRoutes(Path inbox, List<String> offices, Imports imports, Importer importer, CaseCodes codes) {
         this.inbox = inbox;
         this.offices = offices;
         this.imports = imports;
         this.importer = importer;
+        this.codes = codes;
     }
 
     @Override
@@ -64,24 +72,30 @@ public final class InboxRoutes extends RouteBuilder {
         Imports.Format format = Imports.formatOf(name);
         String mapping = mappingOf(name);
         ImportJob job = new ImportJob(format.name().toLowerCase(Locale.ROOT), "inbox:" + office,
-                "inbox:" + office + "/" + name, file.getFileLength());
+                "inbox:" + office + "/" + shown(name), file.getFileLength());
         try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
             importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
         } catch (RuntimeException | IOException e) {
             // Reported, never rethrown: a failed exchange would leave the raw file behind.
             job.finish(e.getMessage());
         }
-        ImportJob.View view = job.view();
+        String shown = shown(name);
+        ImportJob.View view = job.view().from("inbox:" + office + "/" + shown);
         boolean failed = job.state() != ImportJob.State.DONE || job.rejected() > 0;
         Path reports = inbox.resolve(office).resolve(failed ? "failed" : "done");
         Files.createDirectories(reports);
         // Written aside and moved into place, so whoever watches the folder never reads half a report.
-        Path report = reports.resolve(name + ".report.json");
-        Path partial = reports.resolve("." + name + ".report.json.part");
+        Path report = reports.resolve(shown + ".report.json");
+        Path partial = reports.resolve("." + shown + ".report.json.part");
         JSON.writeValue(partial.toFile(), view);
         Files.move(partial, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, name, failed ? "failed" : "done",
+        log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, shown, failed ? "failed" : "done",
                 view.accepted(), view.duplicates(), view.rejected());
+    }
+
+    /** The file's name with the case codes of the subjects known now replaced. */
+    private String shown(String name) {
+        return name.length() > CaseCodes.MAX_TEXT_LENGTH ? "(a file name too long to show)" : codes.redact(List.of(name), Set.of()).get(0);
     }
 
     private String mappingOf(String fileName) {
