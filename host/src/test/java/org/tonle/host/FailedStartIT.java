@@ -35,8 +35,10 @@ class FailedStartIT {
         Node.Options options = new Node.Options(root.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
                 TestNode.repository().resolve("host/target/bundles"), TestNode.ADMIN_TOKEN);
 
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
         assertThatThrownBy(() -> Node.start(options)).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("cannot start the OSGi framework");
+        assertThat(threadsLeft(before, List.of("Felix", "fileinstall"))).isEmpty();
 
         Files.delete(root.resolve("data/deploy"));
         try (TestNode node = TestNode.start(root)) {
@@ -54,11 +56,17 @@ class FailedStartIT {
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
         }
         // The failed start has returned: whatever it stopped is stopped now, nothing is waited for.
-        List<String> left = Thread.getAllStackTraces().keySet().stream()
+        assertThat(threadsLeft(before, HTTP_THREADS)).isEmpty();
+        // Felix had started: its resolver's and start level's threads are gone with it.
+        assertThat(threadsLeft(before, List.of("Felix", "fileinstall"))).isEmpty();
+    }
+
+    /** The threads started since {@code before} and still alive whose names start with one of {@code prefixes}. */
+    static List<String> threadsLeft(Set<Thread> before, List<String> prefixes) {
+        return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> !before.contains(t) && t.isAlive())
                 .map(Thread::getName)
-                .filter(name -> HTTP_THREADS.stream().anyMatch(name::startsWith))
+                .filter(name -> prefixes.stream().anyMatch(name::startsWith))
                 .toList();
-        assertThat(left).isEmpty();
     }
 }

@@ -76,6 +76,10 @@ public final class OsgiFramework implements AutoCloseable {
         properties.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, apiExports());
+        // Resolved on the calling thread: Felix's parallel resolver keeps a pool whose threads it
+        // never stops (they outlive the framework by a minute), for a handful of bundles that
+        // resolve in milliseconds on a machine whose second core is busy compiling at start.
+        properties.put("felix.resolver.parallelism", "1");
         properties.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
         properties.put("felix.fileinstall.poll", "300");
         properties.put("felix.fileinstall.noInitialDelay", "true");
@@ -88,25 +92,37 @@ public final class OsgiFramework implements AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
             Framework framework = factory.newFramework(properties);
             framework.init();
-            BundleTrust trust = new BundleTrust(config, storage, distribution);
-            BundleContext system = framework.getBundleContext();
-            system.registerService(ResolverHookFactory.class, trust, null);
-            system.registerService(WeavingHook.class, trust, null);
-            system.addBundleListener((SynchronousBundleListener) event -> {
-                if (event.getType() == BundleEvent.UNINSTALLED) {
-                    trust.forget(event.getBundle().getBundleId());
-                } else if (event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) {
-                    trust.check(event.getBundle());
-                }
-            });
-            framework.start();
-            OsgiFramework osgi = new OsgiFramework(framework, deploy, trust);
-            osgi.installAll(bundles, registry);
-            osgi.trustWatcher.scheduleWithFixedDelay(osgi::retrustIfChanged, TRUST_POLL_MS, TRUST_POLL_MS, TimeUnit.MILLISECONDS);
-            return osgi;
+            try {
+                return started(framework, config, storage, distribution, deploy, bundles, registry);
+            } catch (BundleException | RuntimeException e) {
+                // Felix's threads (the resolver's pool, the start level's) live until it stops.
+                stop(framework);
+                throw e;
+            }
         } catch (BundleException | IOException e) {
             throw new IllegalStateException("cannot start the OSGi framework: " + e.getMessage(), e);
         }
+    }
+
+    /** The initialised framework with its trust, started, and the distribution's bundles installed and started. */
+    private static OsgiFramework started(Framework framework, Path config, Path storage, Path distribution, Path deploy,
+                                         List<Path> bundles, ProgrammeRegistry registry) throws BundleException {
+        BundleTrust trust = new BundleTrust(config, storage, distribution);
+        BundleContext system = framework.getBundleContext();
+        system.registerService(ResolverHookFactory.class, trust, null);
+        system.registerService(WeavingHook.class, trust, null);
+        system.addBundleListener((SynchronousBundleListener) event -> {
+            if (event.getType() == BundleEvent.UNINSTALLED) {
+                trust.forget(event.getBundle().getBundleId());
+            } else if (event.getType() == BundleEvent.INSTALLED || event.getType() == BundleEvent.UPDATED) {
+                trust.check(event.getBundle());
+            }
+        });
+        framework.start();
+        OsgiFramework osgi = new OsgiFramework(framework, deploy, trust);
+        osgi.installAll(bundles, registry);
+        osgi.trustWatcher.scheduleWithFixedDelay(osgi::retrustIfChanged, TRUST_POLL_MS, TRUST_POLL_MS, TimeUnit.MILLISECONDS);
+        return osgi;
     }
 
     private void installAll(List<Path> jars, ProgrammeRegistry registry) {
@@ -238,6 +254,10 @@ public final class OsgiFramework implements AutoCloseable {
     @Override
     public void close() {
         trustWatcher.shutdownNow();
+        stop(framework);
+    }
+
+    private static void stop(Framework framework) {
         try {
             framework.stop();
             framework.waitForStop(STOP_TIMEOUT_MS);
