@@ -42,7 +42,8 @@ import org.tonle.core.declaration.Attribute;
  * hotline report: about 200), so it is bounded: a text is at most {@value #MAX_TEXT_LENGTH}
  * characters ({@link Pseudonymise} rejects a longer one before it is searched, and no text
  * attribute may be declared longer), and the pseudonyms are looked up in slices of at most
- * {@value #LOOK_UP_SLICE}, so that the memory a submission's search holds does not grow with its text.
+ * {@value #LOOK_UP_SLICE} (distinct, and held by the candidates waiting for the look-up), so that
+ * the memory a submission's search holds does not grow with its text.
  */
 public final class CaseCodes {
 
@@ -276,11 +277,17 @@ public final class CaseCodes {
             this.covered = new boolean[texts.size()][];
         }
 
+        /** Keys held by the pending candidates, repeats counted: what the waiting candidates weigh. */
+        private int held;
+
         void add(int text, Candidate candidate) {
             pendingTexts.add(text);
             pending.add(candidate);
             asked.addAll(candidate.keys());
-            if (asked.size() >= LOOK_UP_SLICE) {
+            held += candidate.keys().size();
+            // Distinct keys bound the query; all keys held bound the memory (texts that repeat the
+            // same readings make many candidates of few distinct keys).
+            if (asked.size() >= LOOK_UP_SLICE || held >= LOOK_UP_SLICE) {
                 flush();
             }
         }
@@ -305,6 +312,7 @@ public final class CaseCodes {
             }
             pending.clear();
             pendingTexts.clear();
+            held = 0;
         }
     }
 

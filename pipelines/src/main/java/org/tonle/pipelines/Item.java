@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.programme.api.Violation;
@@ -158,6 +159,22 @@ public final class Item {
 
     public boolean pending() {
         return outcome == Outcome.PENDING;
+    }
+
+    /** The subject's pseudonymous key once pseudonymised, whatever became of the item; null without one. */
+    public UUID subjectKey() {
+        if (draft != null && node == null) {
+            return draft.key;
+        }
+        JsonNode key = node == null ? null : node.path("subject").path("key");
+        if (key == null || !key.isTextual()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(key.asText());
+        } catch (IllegalArgumentException e) {
+            return null; // a mark validation rejects, not a key
+        }
     }
 
     public List<Violation> violations() {

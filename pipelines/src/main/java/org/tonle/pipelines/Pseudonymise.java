@@ -78,11 +78,12 @@ public final class Pseudonymise {
         List<Integer> places = new ArrayList<>();
         Set<UUID> inSubmission = new HashSet<>();
         for (Item item : submission.items()) {
+            UUID key = item.subjectKey();
+            if (key != null) {
+                inSubmission.add(key);
+            }
             if (item.draft() != null && !item.hasTree()) {
                 Draft draft = item.draft();
-                if (draft.key != null) {
-                    inSubmission.add(draft.key);
-                }
                 for (int i = 0; i < draft.attributeValues.size(); i++) {
                     if (draft.attributeValues.get(i) instanceof String text && searchable(item, draft.attributeNames.get(i), text)) {
                         owners.add(draft);
@@ -96,14 +97,6 @@ public final class Pseudonymise {
             ObjectNode record = item.node();
             if (record == null) {
                 continue;
-            }
-            JsonNode key = record.path("subject").path("key");
-            if (key.isTextual()) {
-                try {
-                    inSubmission.add(UUID.fromString(key.asText()));
-                } catch (IllegalArgumentException e) {
-                    // a mark validation rejects, not a key
-                }
             }
             if (record.get("attributes") instanceof ObjectNode attributes) {
                 for (Map.Entry<String, JsonNode> field : attributes.properties()) {

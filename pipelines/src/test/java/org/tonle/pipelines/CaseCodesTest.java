@@ -167,6 +167,20 @@ class CaseCodesTest {
         assertThat(lookups).hasSizeGreaterThan(1).allSatisfy(slice -> assertThat(slice).hasSizeLessThan(CaseCodes.LOOK_UP_SLICE + 64));
     }
 
+    /**
+     * Attacker review: 600 texts of "1 1 1 …" (8,192 characters each) repeat the same few
+     * readings, so the distinct keys never filled a slice and every candidate waited in memory
+     * until the end: a 4.9 MB body ran a 2 GB heap out. The candidates waiting are bounded too.
+     */
+    @Test
+    void textsThatRepeatTheSameReadingsAreLookedUpInBoundedSlicesToo() {
+        lookups.clear();
+        List<String> texts = java.util.Collections.nCopies(40, "1 ".repeat(4_096));
+        List<String> redacted = codes.redact(texts, Set.of());
+        assertThat(redacted).isEqualTo(texts);
+        assertThat(lookups).hasSizeGreaterThan(1);
+    }
+
     @Test
     void aTextLongerThanAnyAttributeMayBeIsNotSearched() {
         String tooLong = "x".repeat(CaseCodes.MAX_TEXT_LENGTH) + " PNH-C-0042";

@@ -46,6 +46,9 @@ public final class LogConfiguration extends ContextAwareBase implements Configur
             // and one line when it returns.
             "org.apache.kafka", Level.WARN,
             "org.apache.kafka.clients.NetworkClient", Level.ERROR,
+            // POI logs the XML parser's messages about a damaged workbook, which quote its content
+            // (an element or entity named by a case code); the import reports where, in its words.
+            "org.apache.poi", Level.OFF,
             "org.tonle", Level.INFO);
 
     @Override

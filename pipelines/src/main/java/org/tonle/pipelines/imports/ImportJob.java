@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 
+import org.tonle.pipelines.Item;
 import org.tonle.programme.api.PublishResult;
 
 /**
@@ -19,6 +21,7 @@ import org.tonle.programme.api.PublishResult;
 public final class ImportJob {
 
     public static final int KEPT_REJECTIONS = 1000;
+    static final int KEPT_SUBJECTS = 100_000;
 
     /** What a caller sees of a job; {@code rejections} lists the kept ones. */
     public record View(String id, String state, String format, String principal, String source, Instant startedAt,
@@ -40,6 +43,7 @@ public final class ImportJob {
     private final String principal;
     private final String source;
     private final Long totalBytes;
+    private final Set<UUID> subjects = new HashSet<>();
     private final Instant startedAt = Instant.now();
     private final long startedNanos = System.nanoTime();
     private Instant finishedAt;
@@ -65,6 +69,25 @@ public final class ImportJob {
 
     public String principal() {
         return principal;
+    }
+
+    /**
+     * The subjects of the job's records, accepted or not, as far as {@value #KEPT_SUBJECTS}: an
+     * inbox file named after a case it holds is reported without that case's code even when its
+     * records were rejected, so that the warehouse never learned the subject.
+     */
+    synchronized void saw(List<Item> items) {
+        for (Item item : items) {
+            UUID key = item.subjectKey();
+            if (key != null && subjects.size() < KEPT_SUBJECTS) {
+                subjects.add(key);
+            }
+        }
+    }
+
+    /** The subject keys {@link #saw} kept. */
+    public synchronized Set<UUID> subjects() {
+        return Set.copyOf(subjects);
     }
 
     synchronized void add(PublishResult result, int records, long bytesRead) {

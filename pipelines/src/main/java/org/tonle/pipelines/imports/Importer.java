@@ -62,6 +62,7 @@ public final class Importer implements AutoCloseable {
                     try {
                         List<Item> items = batch.items();
                         PublishResult result = ingest.submit(Submission.create(job.principal(), sourceName, offices, items));
+                        job.saw(items);
                         job.add(result, batch.size(), bytes);
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);

@@ -2,6 +2,7 @@ package org.tonle.pipelines.imports;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -72,31 +74,65 @@ public final class InboxRoutes extends RouteBuilder {
         Imports.Format format = Imports.formatOf(name);
         String mapping = mappingOf(name);
         ImportJob job = new ImportJob(format.name().toLowerCase(Locale.ROOT), "inbox:" + office,
-                "inbox:" + office + "/" + shown(name), file.getFileLength());
+                "inbox:" + office + "/" + shown(name, Set.of()), file.getFileLength());
         try (InputStream in = exchange.getIn().getBody(InputStream.class)) {
             importer.run(job, imports.open(in, format, mapping, Map.of("office", office)), "inbox:" + office, Set.of(office));
         } catch (RuntimeException | IOException e) {
             // Reported, never rethrown: a failed exchange would leave the raw file behind.
             job.finish(e.getMessage());
         }
-        String shown = shown(name);
+        // The file's own subjects count as known, rejected or not: the warehouse may never have learned them.
+        String shown = shown(name, job.subjects());
         ImportJob.View view = job.view().from("inbox:" + office + "/" + shown);
         boolean failed = job.state() != ImportJob.State.DONE || job.rejected() > 0;
-        Path reports = inbox.resolve(office).resolve(failed ? "failed" : "done");
-        Files.createDirectories(reports);
-        // Written aside and moved into place, so whoever watches the folder never reads half a report.
-        Path report = reports.resolve(shown + ".report.json");
-        Path partial = reports.resolve("." + shown + ".report.json.part");
-        JSON.writeValue(partial.toFile(), view);
-        Files.move(partial, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Path reports = inbox.resolve(office).resolve(failed ? "failed" : "done");
+            Files.createDirectories(reports);
+            // Written aside and moved into place, so whoever watches the folder never reads half a report.
+            String reportName = fitted(shown);
+            Path report = reports.resolve(reportName + ".report.json");
+            Path partial = reports.resolve("." + reportName + ".report.json.part");
+            JSON.writeValue(partial.toFile(), view);
+            Files.move(partial, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            // Logged, never rethrown: a failed exchange would leave the raw file behind, to be read again and again.
+            log.error("Inbox {}: the report of {} could not be written ({})", office, shown, e.getClass().getSimpleName());
+        }
         log.info("Inbox {}: {} -> {} ({} accepted, {} duplicates, {} rejected)", office, shown, failed ? "failed" : "done",
                 view.accepted(), view.duplicates(), view.rejected());
     }
 
-    /** The file's name with the case codes of the subjects known now replaced. */
-    private String shown(String name) {
-        return name.length() > CaseCodes.MAX_TEXT_LENGTH ? "(a file name too long to show)" : codes.redact(List.of(name), Set.of()).get(0);
+    /** The file's name with the case codes of known subjects, and of {@code alsoKnown}, replaced. */
+    private String shown(String name, Set<UUID> alsoKnown) {
+        return name.length() > CaseCodes.MAX_TEXT_LENGTH ? "(a file name too long to show)" : codes.redact(List.of(name), alsoKnown).get(0);
     }
+
+    /**
+     * A report's name from the shown name, short enough for the file system (255 bytes a name,
+     * with room for the report's endings): a longer name is cut at a character and marked.
+     */
+    static String fitted(String shown) {
+        int budget = MAX_REPORT_NAME_BYTES;
+        if (shown.getBytes(StandardCharsets.UTF_8).length <= budget) {
+            return shown;
+        }
+        StringBuilder cut = new StringBuilder();
+        int bytes = "…".getBytes(StandardCharsets.UTF_8).length;
+        for (int i = 0; i < shown.length(); ) {
+            int cp = shown.codePointAt(i);
+            int width = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + width > budget) {
+                break;
+            }
+            cut.appendCodePoint(cp);
+            bytes += width;
+            i += Character.charCount(cp);
+        }
+        return cut.append('…').toString();
+    }
+
+    /** 255 bytes less the longest ending added ("." before, ".report.json.part" after). */
+    static final int MAX_REPORT_NAME_BYTES = 255 - 1 - ".report.json.part".length();
 
     private String mappingOf(String fileName) {
         String[] parts = fileName.split("\\.");

@@ -34,6 +34,7 @@ import org.tonle.programme.api.Violation;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
+import org.xml.sax.helpers.DefaultHandler;
 import org.xml.sax.XMLReader;
 
 /**
@@ -92,7 +93,7 @@ public final class XlsxSource implements RecordSource {
             this.pkg = OPCPackage.open(counted);
         } catch (NotOfficeXmlFileException | InvalidFormatException e) {
             throw new IllegalArgumentException("the body is not an .xlsx workbook (" + problem(e) + ")", e);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("the .xlsx workbook cannot be read (" + problem(e) + ")", e);
         }
         InputStream sheet;
@@ -122,21 +123,22 @@ public final class XlsxSource implements RecordSource {
                 }
             }
             if (first == null) {
-                throw new IllegalArgumentException("the workbook has no sheet");
-            }
-            if (named != null) {
+                sheet = null;
+            } else if (named != null) {
                 first.close();
                 sheet = named;
             } else {
                 sheet = first;
                 chosen = firstName;
             }
-        } catch (OpenXML4JException | SAXException e) {
+        } catch (OpenXML4JException | SAXException | IOException | RuntimeException e) {
+            // POI's own exceptions quote what they could not read: never repeated (problem()).
             pkg.revert();
             throw new IllegalArgumentException("the .xlsx workbook cannot be read (" + problem(e) + ")", e);
-        } catch (IOException | RuntimeException e) {
+        }
+        if (sheet == null) {
             pkg.revert();
-            throw e;
+            throw new IllegalArgumentException("the workbook has no sheet");
         }
         this.sheetName = chosen;
         XSSFSheetXMLHandler handler = new XSSFSheetXMLHandler(styles, strings, new Collector(), new RawValues(), false);
@@ -154,6 +156,8 @@ public final class XlsxSource implements RecordSource {
         try (sheet) {
             XMLReader xml = XMLHelper.newXMLReader();
             xml.setContentHandler(handler);
+            // POI's error handler logs the parser's message, which quotes the sheet's content.
+            xml.setErrorHandler(new DefaultHandler());
             xml.parse(new InputSource(sheet));
             hand(END);
         } catch (Exception e) {
@@ -178,7 +182,7 @@ public final class XlsxSource implements RecordSource {
             return "malformed XML at line " + at.getLineNumber() + ", column " + at.getColumnNumber() + " of the sheet's part";
         }
         return e instanceof NotOfficeXmlFileException ? "not an Office Open XML package"
-                : e.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+                : "damaged or unsupported content: " + e.getClass().getSimpleName();
     }
 
     private void hand(Object item) throws InterruptedException {
