@@ -179,7 +179,7 @@ public final class XlsxSource implements RecordSource {
      */
     static String problem(Exception e) {
         if (e instanceof SAXParseException at && at.getLineNumber() > 0) {
-            return "malformed XML at line " + at.getLineNumber() + ", column " + at.getColumnNumber() + " of the sheet's part";
+            return "malformed XML at line " + at.getLineNumber() + ", column " + at.getColumnNumber();
         }
         return e instanceof NotOfficeXmlFileException ? "not an Office Open XML package"
                 : "damaged or unsupported content: " + e.getClass().getSimpleName();
