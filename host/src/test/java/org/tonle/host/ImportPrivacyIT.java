@@ -21,9 +21,7 @@ import java.util.zip.ZipOutputStream;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
@@ -45,7 +43,7 @@ class ImportPrivacyIT {
 
     @Test
     void aDamagedWorkbookIsAnsweredReportedAndLoggedWithoutWhatItsParserQuotes(@TempDir Path root) throws Exception {
-        ListAppender<ILoggingEvent> log = captured();
+        ListAppender<ILoggingEvent> log = PrivacyIT.capturedLog();
         List<String> answers = new ArrayList<>();
         try (TestNode node = TestNode.start(root)) {
             HttpClient http = HttpClient.newHttpClient();
@@ -68,7 +66,7 @@ class ImportPrivacyIT {
             }
             answers.add(node.get("/api/v1/imports").body());
         } finally {
-            root().detachAppender(log);
+            PrivacyIT.rootLogger().detachAppender(log);
         }
         assertThat(answers).allSatisfy(answer -> assertThat(answer).doesNotContain("0042"));
         assertThat(log.list).allSatisfy(event -> assertThat(text(event)).doesNotContain("0042"));
@@ -81,7 +79,7 @@ class ImportPrivacyIT {
      */
     @Test
     void anInboxFileNamedAfterANewCaseOrTooLongLeavesNoCodeAndIsDeleted(@TempDir Path root) throws Exception {
-        ListAppender<ILoggingEvent> log = captured();
+        ListAppender<ILoggingEvent> log = PrivacyIT.capturedLog();
         String header = "id,program,type,office,date,subject_ref,subject_role,subject_sex\n";
         String rejected = header + "0f8fad5b-d9cb-469f-a165-70867728950e,social,client_contact,PNH,2015-08-03,PNH-C-0099,client,nobody\n";
         String newCase = "PNH-C-0099 intake.csv";
@@ -105,7 +103,7 @@ class ImportPrivacyIT {
                 assertThat(left.filter(Files::isRegularFile)).as("the raw files are deleted").isEmpty();
             }
         } finally {
-            root().detachAppender(log);
+            PrivacyIT.rootLogger().detachAppender(log);
         }
         assertThat(names).allSatisfy(name -> assertThat(name).doesNotContain("0099"));
         assertThat(log.list).isNotEmpty().allSatisfy(event -> assertThat(text(event)).doesNotContain("0099"));
@@ -150,16 +148,5 @@ class ImportPrivacyIT {
             }
         }
         return out.toByteArray();
-    }
-
-    private static ListAppender<ILoggingEvent> captured() {
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        log.start();
-        root().addAppender(log);
-        return log;
-    }
-
-    private static Logger root() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 }

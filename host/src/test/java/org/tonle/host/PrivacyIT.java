@@ -325,14 +325,14 @@ class PrivacyIT {
     }
 
     /** Every event the node logs from now, at every logger, until detached from {@link #rootLogger()}. */
-    private static ListAppender<ILoggingEvent> capturedLog() {
+    static ListAppender<ILoggingEvent> capturedLog() {
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
         rootLogger().addAppender(log);
         return log;
     }
 
-    private static Logger rootLogger() {
+    static Logger rootLogger() {
         return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 }
