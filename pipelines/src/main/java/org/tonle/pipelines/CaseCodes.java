@@ -41,9 +41,9 @@ import org.tonle.core.declaration.Attribute;
  * <p>The search costs tens to hundreds of keyed hashes a character (a URL or a checksum in a
  * hotline report: about 200), so it is bounded: a text is at most {@value #MAX_TEXT_LENGTH}
  * characters ({@link Pseudonymise} rejects a longer one before it is searched, and no text
- * attribute may be declared longer), and the pseudonyms are looked up in slices of at most
- * {@value #LOOK_UP_SLICE} (distinct, and held by the candidates waiting for the look-up), so that
- * the memory a submission's search holds does not grow with its text.
+ * attribute may be declared longer), and the pseudonyms are looked up whenever the candidates
+ * waiting hold {@value #LOOK_UP_SLICE} of them (repeats counted), so that the memory a
+ * submission's search holds does not grow with its text.
  */
 public final class CaseCodes {
 
@@ -83,17 +83,10 @@ public final class CaseCodes {
     record Candidate(int start, int end, Set<UUID> keys) {
     }
 
-    /** The code-shaped stretches of a text, each with the pseudonyms of its possible readings. */
-    List<Candidate> candidates(String text) {
-        List<Candidate> candidates = new ArrayList<>();
-        candidates(text, new HashMap<>(), candidates::add);
-        return candidates;
-    }
-
     /**
-     * Gives each code-shaped stretch of {@code text} to {@code found}, with the pseudonyms already
-     * computed for other texts of the same call: a reading met again (a short code typed in many
-     * attributes) is hashed once.
+     * Gives each code-shaped stretch of {@code text}, with the pseudonyms of its possible readings,
+     * to {@code found}, reusing the pseudonyms already computed for other texts of the same call:
+     * a reading met again (a short code typed in many attributes) is hashed once.
      */
     private void candidates(String text, Map<String, UUID> pseudonyms, Consumer<Candidate> found) {
         if (asciiWithoutDigits(text)) {
@@ -235,7 +228,7 @@ public final class CaseCodes {
     /**
      * The texts with the case codes of known subjects replaced by {@value #MARK}; a text with
      * none is returned as it is. {@code alsoKnown} are subject keys of the same submission that
-     * the warehouse may not hold yet. One look-up for every {@value #LOOK_UP_SLICE} pseudonyms.
+     * the warehouse may not hold yet. One look-up for at most {@value #LOOK_UP_SLICE} pseudonyms.
      *
      * @throws IllegalArgumentException for a text longer than {@value #MAX_TEXT_LENGTH} characters
      */
@@ -270,6 +263,12 @@ public final class CaseCodes {
         private final List<Integer> pendingTexts = new ArrayList<>();
         private final List<Candidate> pending = new ArrayList<>();
         private Set<UUID> asked = new LinkedHashSet<>();
+        /**
+         * Keys held by the pending candidates, repeats counted. It bounds the memory as well as the
+         * query (the distinct keys are fewer): texts that repeat the same readings make many
+         * candidates of few distinct keys.
+         */
+        private int held;
 
         Lookups(List<String> texts, Set<UUID> alsoKnown) {
             this.texts = texts;
@@ -277,17 +276,12 @@ public final class CaseCodes {
             this.covered = new boolean[texts.size()][];
         }
 
-        /** Keys held by the pending candidates, repeats counted: what the waiting candidates weigh. */
-        private int held;
-
         void add(int text, Candidate candidate) {
             pendingTexts.add(text);
             pending.add(candidate);
             asked.addAll(candidate.keys());
             held += candidate.keys().size();
-            // Distinct keys bound the query; all keys held bound the memory (texts that repeat the
-            // same readings make many candidates of few distinct keys).
-            if (asked.size() >= LOOK_UP_SLICE || held >= LOOK_UP_SLICE) {
+            if (held >= LOOK_UP_SLICE) {
                 flush();
             }
         }

@@ -25,7 +25,7 @@ public record Attribute(
     /**
      * The longest {@code max_length} a text attribute may declare: every text is searched for
      * case codes on ingest, at a cost of tens to hundreds of keyed hashes a character, and a
-     * longer text is rejected before that search (docs/PRIVACY.md, "Case codes in text").
+     * longer text is rejected before that search (docs/PERIODS.md, "Highlights review").
      */
     public static final int MAX_TEXT_LENGTH = 8_192;
 

@@ -175,7 +175,7 @@ public final class XlsxSource implements RecordSource {
      * What went wrong, for the job's report and the log, without the parser's own message: XML and
      * ZIP parsers quote what they could not read (an element's name, an entity, a part's name),
      * which in a staff member's workbook may be a case code (DESIGN.md section 2). Where in the
-     * sheet's XML, when the parser says so.
+     * part's XML, when the parser says so.
      */
     static String problem(Exception e) {
         if (e instanceof SAXParseException at && at.getLineNumber() > 0) {
