@@ -118,6 +118,7 @@ import org.tonle.warehouse.AuditLog;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Highlights;
 import org.tonle.warehouse.KnownSubjects;
+import org.tonle.warehouse.SubjectRefLengths;
 import org.tonle.warehouse.LanguagePreferences;
 import org.tonle.warehouse.NodeSettings;
 import org.tonle.warehouse.Periods;
@@ -256,7 +257,11 @@ public final class Node implements AutoCloseable {
         RecordChecks checks = new RecordChecks(osgi.context());
         checks.open();
         Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
-        CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known);
+        SubjectRefLengths refLengths = SubjectRefLengths.of(warehouse);
+        if (config.settings().transport().role() == Settings.Transport.Role.HEADQUARTERS) {
+            refLengths.incomplete(); // it takes the offices' subjects, whose refs it never sees
+        }
+        CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known, refLengths);
         try {
             camel.addRoutes(new RouteErrors());
             camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, caseCodes), validate, writer));

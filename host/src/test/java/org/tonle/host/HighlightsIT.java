@@ -110,6 +110,14 @@ class HighlightsIT {
             rs.next();
             assertThat(rs.getLong(1)).isZero();
         }
+        // Found through the lengths of the refs this node pseudonymised, which it keeps (never a ref).
+        try (Connection c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (SELECT list(length ORDER BY length) FROM subject_ref_length)::VARCHAR,"
+                     + " (SELECT value FROM node_setting WHERE name = 'subject_ref_lengths')")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("[" + CODE.length() + "]");
+            assertThat(rs.getString(2)).isEqualTo("complete");
+        }
         // Held: approving needs an override reason, then it is approved and reaches the donor.
         TestNode.Response refused = post("/api/v1/highlights/" + id + "/approve", "{}");
         assertThat(refused.status()).isEqualTo(409);

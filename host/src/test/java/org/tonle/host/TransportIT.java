@@ -85,6 +85,7 @@ class TransportIT {
             assertThat(postNdjson(shv, shvDemo).path("accepted").asInt()).isEqualTo(426);
             awaitSameFigures(hq, pnh, shv, "2015-08");
             assertSameFigures(hq, pnh, shv, "2015");
+            aCodeOfAnOfficesSubjectIsRedactedAtHeadquarters(hq, pnhDemo);
 
             // Headquarters' line goes down: the offices keep accepting and keep what they accept.
             broker.stop();
@@ -291,6 +292,29 @@ class TransportIT {
             JsonNode after = hq.get("/api/v1/rejections").json();
             assertThat(after.size() - lettersBefore).as(after.toString()).isEqualTo(21);
             assertThat(after.toString()).contains("980 more of its 1001 lines are not forwarded changes either (not kept)");
+        }
+    }
+
+    /**
+     * Headquarters never sees the offices' refs, so it cannot know their lengths: a code of an
+     * office's subject typed into a highlight sent to headquarters is still found (every length is
+     * searched there), and none of it is stored.
+     */
+    private static void aCodeOfAnOfficesSubjectIsRedactedAtHeadquarters(TestNode hq, String officeRecords) throws Exception {
+        java.util.regex.Matcher ref = java.util.regex.Pattern.compile("\"ref\":\"(PNH-[A-Z]-\\d{4})\"").matcher(officeRecords);
+        assertThat(ref.find()).isTrue();
+        String code = ref.group(1);
+        String id = UUID.randomUUID().toString();
+        String highlight = "{\"id\":\"" + id + "\",\"program\":\"social\",\"type\":\"highlight\",\"office\":\"PNH\","
+                + "\"date\":\"2015-08-30\",\"attributes\":{\"text\":\"Headquarters met " + code.toLowerCase()
+                + "x at the court.\",\"public\":false}}";
+        TestNode.Response sent = hq.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/json", highlight, null);
+        assertThat(sent.json().path("accepted").asInt()).as(sent.body()).isOne();
+        try (Connection c = hq.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT body FROM record_version WHERE record_id = '" + id + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).contains("Headquarters met [case code]x at the court.")
+                    .doesNotContainIgnoringCase(code.substring(4));
         }
     }
 

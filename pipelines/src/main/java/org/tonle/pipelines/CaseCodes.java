@@ -17,6 +17,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.tonle.core.declaration.Attribute;
+import org.tonle.warehouse.SubjectRefLengths;
 
 /**
  * Finds the case codes of known subjects in free text and redacts them (DESIGN.md section 2: a
@@ -62,13 +63,34 @@ public final class CaseCodes {
 
     private final SubjectKeys keys;
     private final Function<Collection<UUID>, Set<UUID>> known;
+    private final SubjectRefLengths lengths;
 
     /**
+     * Searching readings of every length.
+     *
      * @param known which of the given subject keys belong to subjects the warehouse holds
      */
     public CaseCodes(SubjectKeys keys, Function<Collection<UUID>, Set<UUID>> known) {
+        this(keys, known, SubjectRefLengths.UNKNOWN);
+    }
+
+    /**
+     * @param known   which of the given subject keys belong to subjects the warehouse holds
+     * @param lengths the lengths of the refs pseudonymised so far, when complete: only readings
+     *                of those lengths are hashed
+     */
+    public CaseCodes(SubjectKeys keys, Function<Collection<UUID>, Set<UUID>> known, SubjectRefLengths lengths) {
         this.keys = keys;
         this.known = known;
+        this.lengths = lengths;
+    }
+
+    /**
+     * A subject ref is being pseudonymised: its length is kept (when new) before this returns,
+     * so that its code is searched for once its record is stored.
+     */
+    public void sawRef(String ref) {
+        lengths.saw(ref.trim().length());
     }
 
     /**
@@ -88,15 +110,16 @@ public final class CaseCodes {
      * to {@code found}, reusing the pseudonyms already computed for other texts of the same call:
      * a reading met again (a short code typed in many attributes) is hashed once.
      */
-    private void candidates(String text, Map<String, UUID> pseudonyms, Consumer<Candidate> found) {
+    private void candidates(String text, Lengths lengths, Map<String, UUID> pseudonyms, Consumer<Candidate> found) {
         if (asciiWithoutDigits(text)) {
             return; // every candidate has a digit, and ASCII normalises to itself
         }
         List<Piece> pieces = pieces(text);
+        boolean ascii = isAscii(text);
         for (int i = 0; i < pieces.size(); i++) {
             for (int n = 1; n <= MAX_PIECES && i + n <= pieces.size(); n++) {
                 List<Piece> window = pieces.subList(i, i + n);
-                if (window.stream().noneMatch(Piece::digit)) {
+                if (!anyDigit(window)) {
                     continue;
                 }
                 Piece first = window.get(0);
@@ -115,12 +138,12 @@ public final class CaseCodes {
                     for (int e = firstEnd; e < last.ends().length; e++) {
                         int to = last.ends()[e];
                         String tail = n == 1 ? null : tails[e] != null ? tails[e] : (tails[e] = part(text, last, last.start(), to));
-                        Set<String> readings = readings(text, window, from, to, head, tail, wrapped);
-                        if (readings.isEmpty()) {
+                        Set<String> readings = readings(text, ascii, window, from, to, head, tail, wrapped, lengths);
+                        if (readings == null) {
                             break; // longer stretches from here are longer still
                         }
                         anyShortEnough = true;
-                        if (readings.stream().noneMatch(CaseCodes::hasDigit)) {
+                        if (!anyHasDigit(readings)) {
                             continue;
                         }
                         if (pseudonyms.size() > LOOK_UP_SLICE) {
@@ -128,17 +151,53 @@ public final class CaseCodes {
                         }
                         Set<UUID> keys = new LinkedHashSet<>();
                         for (String reading : readings) {
-                            keys.add(pseudonyms.computeIfAbsent(reading, this.keys::pseudonym));
-                            keys.add(pseudonyms.computeIfAbsent(reading.toUpperCase(Locale.ROOT), this.keys::pseudonym));
-                            keys.add(pseudonyms.computeIfAbsent(reading.toLowerCase(Locale.ROOT), this.keys::pseudonym));
+                            pseudonym(reading, lengths, pseudonyms, keys);
+                            if (!isAscii(reading)) { // only then can a case form differ from it, or its length
+                                pseudonym(reading.toUpperCase(Locale.ROOT), lengths, pseudonyms, keys);
+                                pseudonym(reading.toLowerCase(Locale.ROOT), lengths, pseudonyms, keys);
+                            } else if (lengths.searched(reading.length())) {
+                                pseudonym(upperAscii(reading), lengths, pseudonyms, keys);
+                                pseudonym(lowerAscii(reading), lengths, pseudonyms, keys);
+                            }
                         }
-                        found.accept(new Candidate(from, to, keys));
+                        if (!keys.isEmpty()) {
+                            found.accept(new Candidate(from, to, keys));
+                        }
                     }
                     if (!anyShortEnough) {
                         break;
                     }
                 }
             }
+        }
+    }
+
+    /** Adds the pseudonym of a reading to {@code keys}, if a ref of its length was ever pseudonymised. */
+    private void pseudonym(String reading, Lengths lengths, Map<String, UUID> pseudonyms, Set<UUID> keys) {
+        if (lengths.searched(reading.length())) {
+            keys.add(pseudonyms.computeIfAbsent(reading, this.keys::pseudonym));
+        }
+    }
+
+    /**
+     * The lengths of reading that are hashed: those of the refs pseudonymised so far when they
+     * are known (a reading of another length cannot be a known subject's code), otherwise up to
+     * {@value #MAX_CANDIDATE_LENGTH}. Upper and lower case are never shorter than a reading (no
+     * code point's case mapping is), so a reading longer than the longest ref is passed over
+     * with all its case forms.
+     */
+    private record Lengths(int[] refs) {
+
+        static Lengths of(SubjectRefLengths lengths) {
+            return new Lengths(lengths.searched());
+        }
+
+        boolean searched(int length) {
+            return refs == null ? length <= MAX_CANDIDATE_LENGTH : Arrays.binarySearch(refs, length) >= 0;
+        }
+
+        int longest() {
+            return refs == null ? MAX_CANDIDATE_LENGTH : refs.length == 0 ? 0 : Math.min(MAX_CANDIDATE_LENGTH, refs[refs.length - 1]);
         }
     }
 
@@ -175,45 +234,104 @@ public final class CaseCodes {
      * How the writer may have meant the stretch from {@code from} to {@code to} over the window's
      * pieces ({@code head} and {@code tail}: the normalised parts of its first and last pieces
      * inside it): as written, and with the pieces rejoined by each joiner; with digits of other
-     * scripts read as ASCII digits too. Empty when even its shortest reading is too long for a code.
+     * scripts read as ASCII digits too. Only readings that may be as long as a known ref are
+     * made (the others could not be anyone's code); null when even the shortest reading is longer
+     * than the longest ref. Lengths are measured with ASCII digits: a digit outside the Basic
+     * Multilingual Plane takes two chars, its ASCII reading one.
      */
-    private static Set<String> readings(String text, List<Piece> window, int from, int to, String head, String tail, boolean[] wrapped) {
+    private static Set<String> readings(String text, boolean ascii, List<Piece> window, int from, int to, String head, String tail,
+                                        boolean[] wrapped, Lengths lengths) {
         int n = window.size();
+        if (ascii && n == 1) {
+            // ASCII is its own normal form: the reading's length is known before it is made.
+            if (to - from > lengths.longest()) {
+                return null;
+            }
+            if (!lengths.searched(to - from)) {
+                return Set.of();
+            }
+        }
         Set<String> readings = new LinkedHashSet<>();
-        String written = normalised(text.substring(from, to));
         if (n == 1) {
-            if (written.length() <= MAX_CANDIDATE_LENGTH) {
-                readings.add(written);
+            String written = normalised(text.substring(from, to));
+            if (asciiDigits(written).length() > lengths.longest()) {
+                return null;
             }
-        } else {
-            int shortest = head.length() + tail.length();
-            for (int p = 1; p < n - 1; p++) {
-                shortest += window.get(p).text().length();
-            }
-            if (shortest > MAX_CANDIDATE_LENGTH) {
-                return readings;
-            }
-            readings.add(written);
-            if (wrapped != null) {
-                readings.add(LINE_BREAK.matcher(written).replaceAll(""));
-            }
-            for (String joiner : JOINERS) {
-                readings.add(joined(window, head, tail, joiner, null));
+            add(readings, written, lengths);
+            return readings;
+        }
+        int parts = head.length() + tail.length();
+        int foldedParts = ascii ? parts : asciiDigits(head).length() + asciiDigits(tail).length();
+        for (int p = 1; p < n - 1; p++) {
+            parts += window.get(p).text().length();
+            foldedParts += ascii ? window.get(p).text().length() : asciiDigits(window.get(p).text()).length();
+        }
+        if (foldedParts > lengths.longest()) {
+            return null;
+        }
+        if (ascii && wrapped == null && !lengths.searched(to - from) && !lengths.searched(parts) && !lengths.searched(parts + n - 1)) {
+            return Set.of(); // neither as written nor rejoined (by nothing or by one character) as long as a ref
+        }
+        String written = normalised(text.substring(from, to));
+        add(readings, written, lengths);
+        if (wrapped != null) {
+            add(readings, LINE_BREAK.matcher(written).replaceAll(""), lengths);
+        }
+        for (String joiner : JOINERS) {
+            // The joined readings' lengths are known before they are made: most are not worth making.
+            int joins = (n - 1) * joiner.length();
+            if (wrapped != null || lengths.searched(parts + joins) || lengths.searched(foldedParts + joins)) {
+                add(readings, joined(window, head, tail, joiner, null), lengths);
                 if (wrapped != null) {
-                    readings.add(joined(window, head, tail, joiner, wrapped));
+                    add(readings, joined(window, head, tail, joiner, wrapped), lengths);
                 }
             }
-            readings.removeIf(reading -> reading.length() > MAX_CANDIDATE_LENGTH);
         }
-        List<String> folded = new ArrayList<>();
-        for (String reading : readings) {
-            String ascii = asciiDigits(reading);
-            if (!ascii.equals(reading)) {
-                folded.add(ascii);
+        return readings;
+    }
+
+    /**
+     * Adds a reading, and its reading with ASCII digits, where a known ref may be as long (a
+     * reading that is not ASCII may have a case form longer than itself, so it is always added).
+     */
+    private static void add(Set<String> readings, String reading, Lengths lengths) {
+        if (!isAscii(reading) || lengths.searched(reading.length())) {
+            readings.add(reading);
+        }
+        String ascii = asciiDigits(reading);
+        if (!ascii.equals(reading) && (!isAscii(ascii) || lengths.searched(ascii.length()))) {
+            readings.add(ascii);
+        }
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 128) {
+                return false;
             }
         }
-        readings.addAll(folded);
-        return readings;
+        return true;
+    }
+
+    /** Upper case of ASCII text (as {@code toUpperCase(Locale.ROOT)} gives it, without its general case). */
+    private static String upperAscii(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'a' && chars[i] <= 'z') {
+                chars[i] -= 32;
+            }
+        }
+        return new String(chars);
+    }
+
+    private static String lowerAscii(String text) {
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'A' && chars[i] <= 'Z') {
+                chars[i] += 32;
+            }
+        }
+        return new String(chars);
     }
 
     /** The window's parts joined by {@code joiner}, or by nothing at the wrapped gaps when {@code wrapped} is given. */
@@ -240,9 +358,10 @@ public final class CaseCodes {
         }
         Lookups lookups = new Lookups(texts, alsoKnown);
         Map<String, UUID> pseudonyms = new HashMap<>();
+        Lengths searched = Lengths.of(lengths);
         for (int t = 0; t < texts.size(); t++) {
             int text = t;
-            candidates(texts.get(t), pseudonyms, candidate -> lookups.add(text, candidate));
+            candidates(texts.get(t), searched, pseudonyms, candidate -> lookups.add(text, candidate));
         }
         lookups.flush();
         List<String> redacted = new ArrayList<>();
@@ -412,6 +531,24 @@ public final class CaseCodes {
             i += width;
         }
         return out == null ? text : out.toString();
+    }
+
+    private static boolean anyDigit(List<Piece> window) {
+        for (Piece piece : window) {
+            if (piece.digit()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean anyHasDigit(Set<String> readings) {
+        for (String reading : readings) {
+            if (hasDigit(reading)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasDigit(String text) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.programme.api.Violation;
+import org.tonle.warehouse.SubjectRefLengths;
 
 /**
  * The first step of every path: replaces each raw {@code subject.ref} with its pseudonymous
@@ -29,7 +30,7 @@ public final class Pseudonymise {
 
     /** Without a warehouse: only the codes of subjects in the same submission are redacted from text. */
     public Pseudonymise(SubjectKeys keys) {
-        this(keys, new CaseCodes(keys, asked -> Set.of()));
+        this(keys, new CaseCodes(keys, asked -> Set.of(), SubjectRefLengths.inMemory()));
     }
 
     public Pseudonymise(SubjectKeys keys, CaseCodes codes) {
@@ -43,6 +44,7 @@ public final class Pseudonymise {
             if (item.draft() != null && !item.hasTree()) {
                 Draft draft = item.draft();
                 if (draft.ref != null && !draft.ref.isBlank()) {
+                    codes.sawRef(draft.ref);
                     draft.key = keys.pseudonym(draft.ref);
                 }
                 // Should its tree be needed (a rejection, the dead letter), it gets the same treatment.
@@ -165,6 +167,7 @@ public final class Pseudonymise {
         }
         String text = ref.isValueNode() ? ref.asText() : ref.toString();
         if (!text.isBlank()) {
+            codes.sawRef(text);
             block.put("key", keys.pseudonym(text).toString());
         }
     }

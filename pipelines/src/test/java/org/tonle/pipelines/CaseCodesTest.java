@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tonle.warehouse.SubjectRefLengths;
 
 /** The case codes of known subjects found in free text however they are typed, and nothing else. */
 class CaseCodesTest {
@@ -23,6 +24,17 @@ class CaseCodesTest {
     final SubjectKeys keys = SubjectKeys.of("0123456789abcdef0123456789abcdef".getBytes());
     final List<Collection<UUID>> lookups = new ArrayList<>();
     final CaseCodes codes = new CaseCodes(keys, knowing("PNH-C-0042", "SRP/2015/7", "shv_i_12"));
+    /** The same subjects, with the lengths of their refs known: it must find exactly what {@link #codes} finds. */
+    final CaseCodes measured = new CaseCodes(keys, knowing("PNH-C-0042", "SRP/2015/7", "shv_i_12"),
+            lengthsOf("PNH-C-0042", "SRP/2015/7", "shv_i_12"));
+
+    static SubjectRefLengths lengthsOf(String... refs) {
+        SubjectRefLengths lengths = SubjectRefLengths.inMemory();
+        for (String ref : refs) {
+            lengths.saw(ref.length());
+        }
+        return lengths;
+    }
 
     Function<Collection<UUID>, Set<UUID>> knowing(String... refs) {
         Set<UUID> known = new HashSet<>();
@@ -36,7 +48,9 @@ class CaseCodesTest {
     }
 
     String redact(String text) {
-        return codes.redact(List.of(text), Set.of()).get(0);
+        String redacted = codes.redact(List.of(text), Set.of()).get(0);
+        assertThat(measured.redact(List.of(text), Set.of()).get(0)).as("searching only the refs' lengths").isEqualTo(redacted);
+        return redacted;
     }
 
     @ParameterizedTest
@@ -196,5 +210,60 @@ class CaseCodesTest {
         pseudonymise.process(s);
         assertThat(s.items().get(0).node().toString()).doesNotContainIgnoringCase("0042")
                 .contains("Follow-up of " + CaseCodes.MARK + " went well");
+    }
+
+    /**
+     * Only readings as long as some pseudonymised ref are hashed: a hotline report with links and
+     * a checksum asks far fewer keys, and still gives its code away to nobody.
+     */
+    @Test
+    void withTheRefsLengthsKnownAHotlineReportCostsAFractionOfTheHashes() {
+        String report = ("Reported link https://example.org/v/8f3a9c21d7e64b0a?ref=u7731x&t=1439 sha256 "
+                + "9b74c9897bac770ffc029102a200c5de46f2a8e1d7c3b5a4 seen 2015-08-12 by caller 0977123456; ").repeat(12)
+                + "victim is PNH-C-0042.";
+        List<Integer> everyLength = new ArrayList<>();
+        List<Integer> refLengths = new ArrayList<>();
+        CaseCodes all = new CaseCodes(keys, counting(everyLength, "PNH-C-0042"));
+        CaseCodes some = new CaseCodes(keys, counting(refLengths, "PNH-C-0042"), lengthsOf("PNH-C-0042", "SRP/2015/7"));
+        assertThat(all.redact(List.of(report), Set.of()).get(0)).endsWith("victim is " + CaseCodes.MARK + ".");
+        assertThat(some.redact(List.of(report), Set.of()).get(0)).endsWith("victim is " + CaseCodes.MARK + ".");
+        int asked = refLengths.stream().mapToInt(Integer::intValue).sum();
+        int askedOfAll = everyLength.stream().mapToInt(Integer::intValue).sum();
+        assertThat(asked).as("keys asked with the lengths known, against %d", askedOfAll).isPositive().isLessThan(askedOfAll / 5);
+    }
+
+    @Test
+    void aNodeThatNeverPseudonymisedARefHashesNothing() {
+        List<Integer> asked = new ArrayList<>();
+        CaseCodes none = new CaseCodes(keys, counting(asked, "PNH-C-0042"), SubjectRefLengths.inMemory());
+        assertThat(none.redact(List.of("met PNH-C-0042 on 2015-08-12"), Set.of())).containsExactly("met PNH-C-0042 on 2015-08-12");
+        assertThat(asked).isEmpty();
+    }
+
+    /** The length of a ref is kept as it is pseudonymised, so its code is found in the texts that follow. */
+    @Test
+    void pseudonymisingARefMakesItsCodeSearched() {
+        Set<UUID> stored = new HashSet<>();
+        CaseCodes learning = new CaseCodes(keys, asked -> asked.stream().filter(stored::contains).collect(Collectors.toSet()),
+                SubjectRefLengths.inMemory());
+        Pseudonymise pseudonymise = new Pseudonymise(keys, learning);
+        Submission first = new Submission("t", "test", null, Submission.Mode.CREATE, null, false, List.of(Submission.item(1,
+                Fixtures.record("{\"type\": \"counselling\", \"subject\": {\"ref\": \" BTB-X-77 \", \"role\": \"victim\"}}"))));
+        pseudonymise.process(first);
+        stored.add(keys.pseudonym("BTB-X-77"));
+        assertThat(learning.redact(List.of("met btb x 77 and BTB-X-77x"), Set.of()))
+                .containsExactly("met " + CaseCodes.MARK + " and " + CaseCodes.MARK + "x");
+    }
+
+    /** How many keys each look-up asks about, answering as known the pseudonyms of {@code refs}. */
+    Function<Collection<UUID>, Set<UUID>> counting(List<Integer> sizes, String... refs) {
+        Set<UUID> known = new HashSet<>();
+        for (String ref : refs) {
+            known.add(keys.pseudonym(ref));
+        }
+        return asked -> {
+            sizes.add(asked.size());
+            return asked.stream().filter(known::contains).collect(Collectors.toSet());
+        };
     }
 }
