@@ -258,9 +258,6 @@ public final class Node implements AutoCloseable {
         checks.open();
         Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
         SubjectRefLengths refLengths = SubjectRefLengths.of(warehouse);
-        if (config.settings().transport().role() == Settings.Transport.Role.HEADQUARTERS) {
-            refLengths.incomplete(); // it takes the offices' subjects, whose refs it never sees
-        }
         CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known, refLengths);
         try {
             camel.addRoutes(new RouteErrors());
@@ -368,7 +365,7 @@ public final class Node implements AutoCloseable {
         parts.add(0, () -> closeStarted(flightStarting));
         // After the programmes are live: headquarters validates what it consumes against them.
         NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
-                config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
+                refLengths, config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest, cube);
         DeploymentService deployments = new DeploymentService(config.directory(), options.office(), () -> config, reloaded -> {

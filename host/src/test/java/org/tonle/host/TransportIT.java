@@ -292,13 +292,34 @@ class TransportIT {
             JsonNode after = hq.get("/api/v1/rejections").json();
             assertThat(after.size() - lettersBefore).as(after.toString()).isEqualTo(21);
             assertThat(after.toString()).contains("980 more of its 1001 lines are not forwarded changes either (not kept)");
+
+            // None of these changes had a subject. One that has, from an office that does not say its refs'
+            // lengths (one older than them): headquarters no longer knows every length, so it searches all.
+            assertThat(refLengths(hq)).isEqualTo("complete []");
+            String withSubject = "{\"id\":\"" + UUID.randomUUID() + "\",\"program\":\"social\",\"type\":\"client_contact\","
+                    + "\"office\":\"PNH\",\"date\":\"2016-03-02\",\"subject\":{\"key\":\"" + UUID.randomUUID() + "\",\"role\":\"victim\","
+                    + "\"sex\":\"F\",\"age\":12},\"attributes\":{\"service\":\"counselling\",\"setting\":\"office\"}}";
+            send(producer, "tonle.batched.PNH", change(withSubject));
+            Waiting.until("headquarters read the change with a subject", Duration.ofSeconds(60),
+                    () -> lag(hq) == 0 && refLengths(hq).startsWith("every length"));
+        }
+    }
+
+    /** Whether a node knows the lengths of all its subjects' refs, and which they are. */
+    private static String refLengths(TestNode node) {
+        try (Connection c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce((SELECT value FROM node_setting WHERE name = 'subject_ref_lengths'), 'every length')"
+                     + " || ' ' || (SELECT coalesce(list(length ORDER BY length), [])::VARCHAR FROM subject_ref_length)")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     /**
-     * Headquarters never sees the offices' refs, so it cannot know their lengths: a code of an
-     * office's subject typed into a highlight sent to headquarters is still found (every length is
-     * searched there), and none of it is stored.
+     * Headquarters never sees the offices' refs; each change tells it their lengths: a code of an
+     * office's subject typed into a highlight sent to headquarters is found, and none of it is stored.
      */
     private static void aCodeOfAnOfficesSubjectIsRedactedAtHeadquarters(TestNode hq, String officeRecords) throws Exception {
         java.util.regex.Matcher ref = java.util.regex.Pattern.compile("\"ref\":\"(PNH-[A-Z]-\\d{4})\"").matcher(officeRecords);
@@ -308,6 +329,7 @@ class TransportIT {
         String highlight = "{\"id\":\"" + id + "\",\"program\":\"social\",\"type\":\"highlight\",\"office\":\"PNH\","
                 + "\"date\":\"2015-08-30\",\"attributes\":{\"text\":\"Headquarters met " + code.toLowerCase()
                 + "x at the court.\",\"public\":false}}";
+        assertThat(refLengths(hq)).isEqualTo("complete [" + code.length() + "]");
         TestNode.Response sent = hq.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/json", highlight, null);
         assertThat(sent.json().path("accepted").asInt()).as(sent.body()).isOne();
         try (Connection c = hq.node().warehouse().connect(); Statement s = c.createStatement();

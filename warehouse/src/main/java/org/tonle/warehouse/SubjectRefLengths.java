@@ -14,9 +14,9 @@ import java.util.Arrays;
  * length.
  *
  * <p>The lengths are <em>complete</em> (node setting {@value #SETTING}) only where every subject
- * the warehouse may hold went through this node's pseudonymisation: a warehouse that was empty
- * when the table came (migration 050), until it takes subjects whose refs it never saw (a
- * headquarters node, {@link #incomplete}). A length is stored before the record with that ref is
+ * the warehouse may hold went through this node's pseudonymisation, or through an office's that
+ * said which lengths its refs have: a warehouse that was empty when the table came (migration
+ * 050), until it takes subjects whose refs' lengths it is not told ({@link #incomplete}). A length is stored before the record with that ref is
  * committed, so the stored lengths are never fewer than the committed subjects need (a crash in
  * between leaves one length too many, which costs only hashing).
  */
@@ -97,17 +97,22 @@ public final class SubjectRefLengths {
     }
 
     /**
-     * From now on this node may hold subjects whose refs it never saw (headquarters takes the
-     * offices'): every length is searched, on this run and every later one.
+     * From now on this node may hold subjects whose refs' lengths it does not know (a change of an
+     * office that does not say them): every length is searched, on this run and every later one.
      */
-    public synchronized void incomplete() {
-        if (warehouse != null && lengths != null) {
-            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
-                s.execute("DELETE FROM node_setting WHERE name = '" + SETTING + "'");
-            } catch (SQLException e) {
-                throw new WarehouseException("cannot record that subject refs' lengths are incomplete: " + e.getMessage(), e);
-            }
+    public void incomplete() {
+        if (lengths == null) {
+            return; // already so: every change of such an office says it again
         }
-        lengths = null;
+        synchronized (this) {
+            if (warehouse != null && lengths != null) {
+                try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                    s.execute("DELETE FROM node_setting WHERE name = '" + SETTING + "'");
+                } catch (SQLException e) {
+                    throw new WarehouseException("cannot record that subject refs' lengths are incomplete: " + e.getMessage(), e);
+                }
+            }
+            lengths = null;
+        }
     }
 }

@@ -25,6 +25,7 @@ import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.Outbox;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.SubjectRefLengths;
 import org.tonle.warehouse.Warehouse;
 
 /**
@@ -59,7 +60,8 @@ public final class NodeTransport implements AutoCloseable {
      * @param offices the offices configured on this node
      */
     public static NodeTransport start(Settings.Transport settings, String office, Warehouse warehouse, RecordStore store,
-                                      CamelContext camel, Ingest ingest, Path config, Path secrets, List<String> offices) {
+                                      CamelContext camel, Ingest ingest, SubjectRefLengths refLengths, Path config, Path secrets,
+                                      List<String> offices) {
         String node = settings.node() != null && !settings.node().isBlank() ? settings.node() : office;
         NodeTransport transport = new NodeTransport(settings, node);
         try {
@@ -83,7 +85,7 @@ public final class NodeTransport implements AutoCloseable {
                     transport.outbox = new Outbox(warehouse, settings.outbox().capacity());
                     store.commitHook(transport.outbox);
                     Forwarder forwarder = new Forwarder(transport.outbox, node, settings.outbox().batch(),
-                            settings.outbox().warnAt(), transport.state, Clock.systemUTC());
+                            settings.outbox().warnAt(), transport.state, Clock.systemUTC(), refLengths);
                     camel.addRoutes(TransportRoutes.office(settings, security, forwarder, node));
                     transport.refusals = new RefusalWatch(settings.kafka(), security, node, transport.state);
                 }
@@ -92,7 +94,7 @@ public final class NodeTransport implements AutoCloseable {
                     transport.lag = new ConsumerLag(settings.kafka().bootstrap(), senders.topics(), settings.kafka().group(), security);
                     transport.notices = new RefusalNotices(settings.kafka(), security);
                     Receiver receiver = new Receiver(ingest, transport.state, Clock.systemUTC(), senders, new RecordOffices(warehouse),
-                            new DeadLetterStore(warehouse), transport.notices);
+                            new DeadLetterStore(warehouse), transport.notices, refLengths);
                     camel.addRoutes(TransportRoutes.headquarters(settings, security, receiver, senders));
                 }
             }

@@ -30,7 +30,14 @@ import org.tonle.warehouse.Outbox;
  * larger); a message of one line is what offices before this format sent, one change per message.
  */
 record Envelope(String origin, String action, UUID recordId, int version, String recordedBy, String recordedAtText,
-                String forwardedAtText, Instant forwardedAt, ObjectNode record) {
+                String forwardedAtText, Instant forwardedAt, ObjectNode record, List<Integer> refLengths) {
+
+    /**
+     * The most lengths of subject refs a change may carry ({@code ref_lengths}: those of every ref
+     * the office pseudonymised, when it knows them all; CaseCodes searches only readings of those
+     * lengths). A code is at most 64 characters long, so more are not an office's.
+     */
+    static final int MAX_REF_LENGTHS = 64;
 
     /**
      * The most UTF-8 bytes the office puts into one message (one change larger than this goes
@@ -52,7 +59,7 @@ record Envelope(String origin, String action, UUID recordId, int version, String
      * validates the message either way).
      */
     static String write(String origin, Outbox.Entry entry, Instant forwardedAt) {
-        return new Writer(origin, forwardedAt).write(entry);
+        return new Writer(origin, forwardedAt, null).write(entry);
     }
 
     /**
@@ -72,8 +79,20 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         private Instant recordedAt;
         private String recordedAtJson = "null";
 
-        Writer(String origin, Instant forwardedAt) {
-            this.head = "{\"origin\":" + quoted(origin) + ",\"action\":";
+        /**
+         * @param refLengths the lengths of every subject ref the office has pseudonymised, ascending,
+         *                   or null when it does not know them all (then none are sent)
+         */
+        Writer(String origin, Instant forwardedAt, int[] refLengths) {
+            StringBuilder head = new StringBuilder("{\"origin\":").append(quoted(origin));
+            if (refLengths != null) {
+                head.append(",\"ref_lengths\":[");
+                for (int i = 0; i < refLengths.length; i++) {
+                    head.append(i == 0 ? "" : ",").append(refLengths[i]);
+                }
+                head.append(']');
+            }
+            this.head = head.append(",\"action\":").toString();
             this.forwarded = ",\"forwarded_at\":" + quoted(forwardedAt.toString());
         }
 
@@ -208,6 +227,7 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         String forwarded = null;
         boolean hasRecord = false;
         ObjectNode record = null;
+        List<Integer> refLengths = null;
         try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 JSON.readTree(text); // refuses what is not JSON
@@ -225,6 +245,7 @@ record Envelope(String origin, String action, UUID recordId, int version, String
                     case "recorded_by" -> recordedBy = text(p, token);
                     case "recorded_at" -> recordedAt = text(p, token);
                     case "forwarded_at" -> forwarded = text(p, token);
+                    case "ref_lengths" -> refLengths = token == JsonToken.START_ARRAY ? lengths(p) : null;
                     case "record" -> {
                         hasRecord = token != JsonToken.VALUE_NULL;
                         record = token == JsonToken.START_OBJECT ? (ObjectNode) RECORD.readTree(p) : null;
@@ -254,7 +275,28 @@ record Envelope(String origin, String action, UUID recordId, int version, String
         Instant forwardedAt = previous != null && previous.forwardedAt() != null && forwarded != null
                 && forwarded.equals(previous.forwardedAtText) ? previous.forwardedAt() : instant(forwarded);
         return new Envelope(origin == null ? "unknown" : origin, action, recordId, version, recordedBy, recordedAt,
-                forwarded, forwardedAt, hasRecord ? record : null);
+                forwarded, forwardedAt, hasRecord ? record : null, refLengths);
+    }
+
+    /**
+     * The lengths of an array {@code ref_lengths} (the parser at its start, left at its end), or
+     * null unless it holds only whole numbers from 1 to 8,192, at most {@link #MAX_REF_LENGTHS}
+     * of them: a change that does not say which lengths its office's refs have makes
+     * headquarters search every length.
+     */
+    private static List<Integer> lengths(JsonParser p) throws IOException {
+        List<Integer> lengths = new ArrayList<>();
+        boolean valid = true;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+            if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+                    && p.getIntValue() >= 1 && p.getIntValue() <= 8192 && lengths.size() < MAX_REF_LENGTHS) {
+                lengths.add(p.getIntValue());
+            } else {
+                valid = false;
+                p.skipChildren();
+            }
+        }
+        return valid ? List.copyOf(lengths) : null;
     }
 
     /**

@@ -13,6 +13,7 @@ import org.apache.camel.support.DefaultMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tonle.warehouse.Outbox;
+import org.tonle.warehouse.SubjectRefLengths;
 
 /**
  * The office side: takes the oldest changes from the outbox (from memory while the office runs,
@@ -40,12 +41,20 @@ public final class Forwarder {
     private final double warnAt;
     private final TransportState state;
     private final Clock clock;
+    private final SubjectRefLengths refLengths;
     private Instant retryAt = Instant.MIN;
     private int failures;
     private int warnedPercent;
     private boolean confirmed;
 
-    public Forwarder(Outbox outbox, String origin, int batch, double warnAt, TransportState state, Clock clock) {
+    /**
+     * @param refLengths the lengths of the refs this office pseudonymised, sent with every change
+     *                   while complete, so that headquarters searches its texts for the codes of
+     *                   the office's subjects at those lengths only
+     */
+    public Forwarder(Outbox outbox, String origin, int batch, double warnAt, TransportState state, Clock clock,
+                     SubjectRefLengths refLengths) {
+        this.refLengths = refLengths;
         this.outbox = outbox;
         this.origin = origin;
         this.batch = batch;
@@ -99,7 +108,7 @@ public final class Forwarder {
     }
 
     private void send(Exchange exchange, List<Message> messages, List<Outbox.Entry> entries, Instant now) {
-        for (String value : new Envelope.Writer(origin, now).messages(entries)) {
+        for (String value : new Envelope.Writer(origin, now, refLengths.searched()).messages(entries)) {
             Message message = new DefaultMessage(exchange.getContext());
             message.setHeader(KafkaConstants.KEY, origin);
             message.setBody(value);

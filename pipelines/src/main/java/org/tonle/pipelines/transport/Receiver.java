@@ -28,6 +28,7 @@ import org.tonle.programme.api.Violation;
 import org.tonle.warehouse.DeadLetter;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.RecordOffices;
+import org.tonle.warehouse.SubjectRefLengths;
 
 /**
  * The headquarters side: loads a batch of consumed messages through the ingest route as
@@ -53,13 +54,20 @@ public final class Receiver {
     private final RecordOffices places;
     private final DeadLetterStore deadLetters;
     private final RefusalNotices notices;
+    private final SubjectRefLengths refLengths;
     /** Unreadable lines of one message kept as dead letters each; the rest are counted in one more. */
     static final int MAX_UNREADABLE_KEPT = 20;
     /** Creates loaded in one warehouse transaction at most (transport.kafka.max_poll_records). */
     private int changesPerTransaction = 5000;
 
+    /**
+     * @param refLengths this node's lengths of subject refs: each change's office says which
+     *                   lengths its refs have, learned before the change is stored; a change that
+     *                   does not say makes this node search every length from then on
+     */
     public Receiver(Ingest ingest, TransportState state, Clock clock, Senders senders, RecordOffices places,
-                    DeadLetterStore deadLetters, RefusalNotices notices) {
+                    DeadLetterStore deadLetters, RefusalNotices notices, SubjectRefLengths refLengths) {
+        this.refLengths = refLengths;
         this.ingest = ingest;
         this.state = state;
         this.clock = clock;
@@ -210,6 +218,7 @@ public final class Receiver {
         }
         batch.forwardedAt.merge(node, envelope.forwardedAt() == null ? Instant.EPOCH : envelope.forwardedAt(),
                 (a, b) -> b.isAfter(a) ? b : a);
+        learnRefLengths(envelope);
         String refused = envelope.origin().equals(node) ? null
                 : "the message says it comes from office node " + shown(envelope.origin()) + ", but it was written on the topic of "
                 + node + " (only " + node + " may write it)";
@@ -250,6 +259,23 @@ public final class Receiver {
             }
         }
         return envelope;
+    }
+
+    /**
+     * The lengths of the office's refs, before a subject of its change can be stored here: the
+     * search for case codes in this node's texts tries only readings of the lengths it knows. A
+     * change with a subject that does not say (an office older than the lengths, or one that
+     * does not know all of its own) makes every length searched here from then on.
+     */
+    private void learnRefLengths(Envelope envelope) {
+        if (envelope.record() == null || envelope.record().get("subject") == null || envelope.record().get("subject").isNull()) {
+            return; // no subject: nothing of one is stored
+        }
+        if (envelope.refLengths() == null) {
+            refLengths.incomplete();
+        } else {
+            envelope.refLengths().forEach(refLengths::saw);
+        }
     }
 
     /**

@@ -62,7 +62,7 @@ class EnvelopeTest {
                 entry(4, "void", null, "a \"quoted\"\\ user\tក\u0001", t2),
                 entry(5, "create", body, "pnh-staff", t2));
         String origin = "PNH \"north\"\n";
-        Envelope.Writer writer = new Envelope.Writer(origin, FORWARDED);
+        Envelope.Writer writer = new Envelope.Writer(origin, FORWARDED, null);
         for (Outbox.Entry e : batch) {
             assertEquals(generated(origin, e, FORWARDED), writer.write(e));
         }
@@ -77,7 +77,7 @@ class EnvelopeTest {
         for (int i = 1; i <= 200; i++) {
             batch.add(entry(i, i % 50 == 0 ? "void" : "create", i % 50 == 0 ? null : body, "pnh-staff", at));
         }
-        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED);
+        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED, null);
         List<String> messages = writer.messages(batch);
         assertTrue(messages.size() > 1, "200 changes of ~9 KB are more than one message");
         List<UUID> read = new ArrayList<>();
@@ -105,7 +105,7 @@ class EnvelopeTest {
     void aLineBreakInAStoredBodyDoesNotSplitItsChange() {
         Instant at = Instant.parse("2026-11-30T22:10:00Z");
         String pretty = "{\n  \"program\" : \"investigation\",\n  \"attributes\" : {\"note\":\"two\\nlines\"}\n}";
-        List<String> messages = new Envelope.Writer("PNH", FORWARDED).messages(List.of(entry(1, "create", pretty, "s", at),
+        List<String> messages = new Envelope.Writer("PNH", FORWARDED, null).messages(List.of(entry(1, "create", pretty, "s", at),
                 entry(2, "create", pretty, "s", at)));
         assertEquals(1, messages.size());
         List<String> lines = Envelope.lines(messages.get(0));
@@ -116,7 +116,7 @@ class EnvelopeTest {
     @Test
     void aMessageOfOneChangeAsOfficesSentBeforeIsOneLine() {
         Instant at = Instant.parse("2026-11-30T22:10:00Z");
-        String single = new Envelope.Writer("PNH", FORWARDED).write(entry(1, "create", "{\"program\":\"legal\"}", "s", at));
+        String single = new Envelope.Writer("PNH", FORWARDED, null).write(entry(1, "create", "{\"program\":\"legal\"}", "s", at));
         assertEquals(List.of(single), Envelope.lines(single));
         assertEquals(List.of(single), Envelope.lines(single + "\n"));
         assertEquals(List.of("a", "b"), Envelope.lines("a\n\n  \nb\n"));
@@ -130,7 +130,7 @@ class EnvelopeTest {
         Instant at = Instant.parse("2026-11-30T22:10:00Z");
         Outbox.Entry create = entry(7, "create", "{\"id\":\"r\",\"office\":\"PNH\"}", "pnh-staff", at);
         Outbox.Entry drop = entry(8, "void", null, "pnh-staff", at);
-        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED);
+        Envelope.Writer writer = new Envelope.Writer("PNH", FORWARDED, null);
 
         Envelope first = Envelope.read(writer.write(create), null);
         assertEquals("PNH", first.origin());
@@ -177,7 +177,23 @@ class EnvelopeTest {
         String forwarded = node.hasNonNull("forwarded_at") ? node.get("forwarded_at").asText() : null;
         return new Envelope(node.path("origin").asText("unknown"), action, id, node.path("version").asInt(),
                 node.path("recorded_by").asText(null), node.hasNonNull("recorded_at") ? node.get("recorded_at").asText() : null,
-                forwarded, forwarded == null ? null : Instant.parse(forwarded), record == null || !record.isObject() ? null : (ObjectNode) record);
+                forwarded, forwarded == null ? null : Instant.parse(forwarded), record == null || !record.isObject() ? null : (ObjectNode) record,
+                refLengths(node.get("ref_lengths")));
+    }
+
+    /** What the office says its refs' lengths are, or null for anything but 1..8192 whole numbers (at most 64). */
+    private static List<Integer> refLengths(JsonNode lengths) {
+        if (lengths == null || !lengths.isArray() || lengths.size() > Envelope.MAX_REF_LENGTHS) {
+            return null;
+        }
+        List<Integer> read = new ArrayList<>();
+        for (JsonNode length : lengths) {
+            if (!length.isInt() || length.asInt() < 1 || length.asInt() > 8192) {
+                return null;
+            }
+            read.add(length.asInt());
+        }
+        return read;
     }
 
     private static String outcome(Function<String, Envelope> reader, String text) {
@@ -207,9 +223,32 @@ class EnvelopeTest {
                 "{\"action\":\"void\",\"id\":\"" + id + "\"} trailing",
                 "{\"action\":\"void\",\"id\":\"" + id + "\"}{}",
                 "{\"action\":\"void\",\"id\":\"" + id + "\"",
-                "[1,2]", "\"text\"", "42", "", "   ", "null", "not json", "{\"record\":{\"a\":}}");
+                "[1,2]", "\"text\"", "42", "", "   ", "null", "not json", "{\"record\":{\"a\":}}",
+                "{\"ref_lengths\":[10,11],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[10,\"11\"],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[10,[11]],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[0,9999,10.5],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[10,{\"a\":[1]}],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":[99999999999],\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":" + java.util.stream.IntStream.rangeClosed(1, 65).boxed().toList().toString().replace(" ", "")
+                        + ",\"action\":\"void\",\"id\":\"" + id + "\"}",
+                "{\"ref_lengths\":10,\"action\":\"void\",\"id\":\"" + id + "\"}");
         for (String message : messages) {
             assertEquals(outcome(EnvelopeTest::treeRead, message), outcome(text -> Envelope.read(text, null), message), message);
+        }
+    }
+
+    /** The lengths of the office's refs travel with every change while the office knows them all. */
+    @Test
+    void theOfficesRefLengthsTravelWithEveryChange() {
+        Instant at = Instant.parse("2026-11-30T22:10:00Z");
+        List<Outbox.Entry> batch = List.of(entry(1, "create", "{\"program\":\"legal\"}", "s", at), entry(2, "void", null, "s", at));
+        for (String line : Envelope.lines(new Envelope.Writer("PNH", FORWARDED, new int[] {10, 11}).messages(batch).get(0))) {
+            assertEquals(List.of(10, 11), Envelope.read(line, null).refLengths());
+        }
+        for (String line : Envelope.lines(new Envelope.Writer("PNH", FORWARDED, null).messages(batch).get(0))) {
+            assertTrue(!line.contains("ref_lengths") && Envelope.read(line, null).refLengths() == null, line);
         }
     }
 }
