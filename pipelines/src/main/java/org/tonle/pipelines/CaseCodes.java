@@ -55,7 +55,7 @@ public final class CaseCodes {
     public static final int MAX_TEXT_LENGTH = Attribute.MAX_TEXT_LENGTH;
     /** How many pseudonyms one look-up asks about, and how many readings' pseudonyms are remembered. */
     static final int LOOK_UP_SLICE = 65_536;
-    private static final int MAX_CANDIDATE_LENGTH = 64;
+    private static final int MAX_CANDIDATE_LENGTH = SubjectRefLengths.LONGEST;
     private static final List<String> JOINERS = List.of("-", "_", "/", ".", " ", "");
     private static final Pattern FORMAT = Pattern.compile("\\p{Cf}");
     /** A line break and the spaces around it. */
@@ -164,7 +164,9 @@ public final class CaseCodes {
                             found.accept(new Candidate(from, to, keys));
                         }
                     }
-                    if (!anyShortEnough) {
+                    // Over several pieces an earlier start only lengthens the stretch; within one piece
+                    // its first end may come before this start, so every start is tried there.
+                    if (!anyShortEnough && n > 1) {
                         break;
                     }
                 }
@@ -188,8 +190,10 @@ public final class CaseCodes {
      */
     private record Lengths(int[] refs) {
 
-        static Lengths of(SubjectRefLengths lengths) {
-            return new Lengths(lengths.searched());
+        /** The lengths in {@code now} that {@code before} lacks; every length when {@code now} no longer knows them all. */
+        static Lengths added(int[] before, int[] now) {
+            return now == null || before == null ? new Lengths(null)
+                    : new Lengths(Arrays.stream(now).filter(length -> Arrays.binarySearch(before, length) < 0).toArray());
         }
 
         boolean searched(int length) {
@@ -277,10 +281,13 @@ public final class CaseCodes {
         if (wrapped != null) {
             add(readings, LINE_BREAK.matcher(written).replaceAll(""), lengths);
         }
+        // Parts of other scripts may have a case form longer than themselves (ß, SS): their joined
+        // readings are made whatever their own length.
+        boolean asciiParts = ascii || isAscii(head) && isAscii(tail) && window.subList(1, n - 1).stream().allMatch(p -> isAscii(p.text()));
         for (String joiner : JOINERS) {
             // The joined readings' lengths are known before they are made: most are not worth making.
             int joins = (n - 1) * joiner.length();
-            if (wrapped != null || lengths.searched(parts + joins) || lengths.searched(foldedParts + joins)) {
+            if (!asciiParts || wrapped != null || lengths.searched(parts + joins) || lengths.searched(foldedParts + joins)) {
                 add(readings, joined(window, head, tail, joiner, null), lengths);
                 if (wrapped != null) {
                     add(readings, joined(window, head, tail, joiner, wrapped), lengths);
@@ -358,17 +365,27 @@ public final class CaseCodes {
         }
         Lookups lookups = new Lookups(texts, alsoKnown);
         Map<String, UUID> pseudonyms = new HashMap<>();
-        Lengths searched = Lengths.of(lengths);
-        for (int t = 0; t < texts.size(); t++) {
-            int text = t;
-            candidates(texts.get(t), searched, pseudonyms, candidate -> lookups.add(text, candidate));
+        int[] searched = lengths.searched();
+        search(texts, new Lengths(searched), pseudonyms, lookups);
+        // A length learned meanwhile (another request's first ref of that length, whose record may
+        // have been committed before the look-up above): its readings are searched too.
+        for (int[] now = lengths.searched(); now != searched; now = lengths.searched()) {
+            search(texts, Lengths.added(searched, now), pseudonyms, lookups);
+            searched = now;
         }
-        lookups.flush();
         List<String> redacted = new ArrayList<>();
         for (int t = 0; t < texts.size(); t++) {
             redacted.add(lookups.covered[t] == null ? texts.get(t) : redact(texts.get(t), lookups.covered[t]));
         }
         return redacted;
+    }
+
+    private void search(List<String> texts, Lengths searched, Map<String, UUID> pseudonyms, Lookups lookups) {
+        for (int t = 0; t < texts.size(); t++) {
+            int text = t;
+            candidates(texts.get(t), searched, pseudonyms, candidate -> lookups.add(text, candidate));
+        }
+        lookups.flush();
     }
 
     /**
@@ -552,10 +569,12 @@ public final class CaseCodes {
     }
 
     private static boolean hasDigit(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (Character.isDigit(text.charAt(i))) {
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            if (Character.isDigit(cp)) {
                 return true;
             }
+            i += Character.charCount(cp);
         }
         return false;
     }

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.tonle.programme.api.Violation;
-import org.tonle.warehouse.SubjectRefLengths;
 
 /**
  * The first step of every path: replaces each raw {@code subject.ref} with its pseudonymous
@@ -30,7 +29,7 @@ public final class Pseudonymise {
 
     /** Without a warehouse: only the codes of subjects in the same submission are redacted from text. */
     public Pseudonymise(SubjectKeys keys) {
-        this(keys, new CaseCodes(keys, asked -> Set.of(), SubjectRefLengths.inMemory()));
+        this(keys, new CaseCodes(keys, asked -> Set.of()));
     }
 
     public Pseudonymise(SubjectKeys keys, CaseCodes codes) {

@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tonle.warehouse.SubjectRefLengths;
 
@@ -253,6 +254,63 @@ class CaseCodesTest {
         stored.add(keys.pseudonym("BTB-X-77"));
         assertThat(learning.redact(List.of("met btb x 77 and BTB-X-77x"), Set.of()))
                 .containsExactly("met " + CaseCodes.MARK + " and " + CaseCodes.MARK + "x");
+    }
+
+    /**
+     * Attacker review of the lengths: codes the search with every length found, or should have,
+     * and the one with the refs' lengths missed. A code of one run glued to a longer run of
+     * digits (an earlier start of a run may end before a later one); a part whose upper case is
+     * longer than itself ({@code ß}); digits outside the Basic Multilingual Plane (Osmanya).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "PNH0042 | ជួបPNH0042ទូរស័ព្ទ៨៥៥០១២៣៤៥៦៧៨៩",
+            "PNH0042 | Called PNH0042tel8550123456789",
+            "0042 | ជួប0042ថ្ងៃ២០១៥០៨៣០",
+            "C0042 | caseC0042x123456",
+            "C0042 | caseC0042x12345678901234567890123456789012345678901234567890123456789012345",
+            "42 | 42ﬃ",
+            "STRASSE-0042 | Met straße/0042 at court",
+            "PNH-SS-0042 | met pnh ß 0042",
+            "\uD801\uDCA0 | ßı\uD801\uDCA0",
+            "GT \uD801\uDCA4 KI | 2015GT \uD801\uDCA4 KI_"})
+    void codesTheLengthsOnceMissedAreFoundEitherWay(String ref, String text) {
+        ref = unescaped(ref);
+        text = unescaped(text);
+        assertThat(new CaseCodes(keys, knowing(ref)).redact(List.of(text), Set.of()).get(0)).as("every length").contains(CaseCodes.MARK);
+        assertThat(new CaseCodes(keys, knowing(ref), lengthsOf(ref)).redact(List.of(text), Set.of()).get(0)).as("the ref's length")
+                .contains(CaseCodes.MARK);
+    }
+
+    private static String unescaped(String text) {
+        return text.replace("\\uD801\\uDCA0", "\uD801\uDCA0").replace("\\uD801\\uDCA4", "\uD801\uDCA4");
+    }
+
+    /**
+     * Attacker review: a length first learned by another request while this search runs, whose
+     * subject is committed before this search looks its pseudonyms up, is searched too.
+     */
+    @Test
+    void aLengthLearnedDuringTheSearchIsSearchedBeforeItEnds() {
+        SubjectRefLengths lengths = lengthsOf("PNH-C-0042");
+        Set<UUID> stored = new HashSet<>(Set.of(keys.pseudonym("PNH-C-0042")));
+        boolean[] otherRequest = {false};
+        CaseCodes racing = new CaseCodes(keys, asked -> {
+            if (!otherRequest[0]) {
+                otherRequest[0] = true; // another request pseudonymises PNH-42 and commits its record now
+                lengths.saw("PNH-42".length());
+                stored.add(keys.pseudonym("PNH-42"));
+            }
+            return asked.stream().filter(stored::contains).collect(Collectors.toSet());
+        }, lengths);
+        assertThat(racing.redact(List.of("Met PNH-C-0042, then PNH-42 at the shelter"), Set.of()))
+                .containsExactly("Met " + CaseCodes.MARK + ", then " + CaseCodes.MARK + " at the shelter");
+    }
+
+    @Test
+    void refsLongerThanAnyCodeSearchedAreNotKept() {
+        SubjectRefLengths lengths = lengthsOf("PNH-C-0042", "x".repeat(65), "");
+        assertThat(lengths.searched()).containsExactly(10);
     }
 
     /** How many keys each look-up asks about, answering as known the pseudonyms of {@code refs}. */

@@ -23,6 +23,8 @@ import java.util.Arrays;
 public final class SubjectRefLengths {
 
     static final String SETTING = "subject_ref_lengths";
+    /** The longest ref whose code is searched for in text; a longer one is not kept (nor searched). */
+    public static final int LONGEST = 64;
     /** Lengths not known: every reading is searched. */
     public static final SubjectRefLengths UNKNOWN = new SubjectRefLengths(null, null);
 
@@ -69,10 +71,13 @@ public final class SubjectRefLengths {
         return lengths;
     }
 
-    /** A ref of this length was pseudonymised; stored (when new) before this returns. */
+    /**
+     * A ref of this length was pseudonymised; stored (when new) before this returns. Lengths over
+     * {@value #LONGEST} are not kept: anyone who may send records can send refs of any length.
+     */
     public void saw(int length) {
         int[] now = lengths;
-        if (now == null || Arrays.binarySearch(now, length) >= 0) {
+        if (now == null || length < 1 || length > LONGEST || Arrays.binarySearch(now, length) >= 0) {
             return;
         }
         synchronized (this) {

@@ -195,6 +195,9 @@ public final class Restore {
             archive.transferTo(OutputStream.nullOutputStream());
         } catch (ZipException e) {
             throw new BackupException("the backup is damaged: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // ZipInputStream's answer to an entry name that is not UTF-8: a damaged byte there.
+            throw new BackupException("the backup is damaged: an entry's name cannot be read", e);
         }
         if (manifest == null || !Manifest.FORMAT.equals(manifest.format())) {
             throw new BackupException("the archive has no " + Manifest.FORMAT + " manifest; is it a Tonle backup?");
