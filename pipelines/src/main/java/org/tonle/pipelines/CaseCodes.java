@@ -111,7 +111,7 @@ public final class CaseCodes {
      * a reading met again (a short code typed in many attributes) is hashed once.
      */
     private void candidates(String text, Lengths lengths, Map<String, UUID> pseudonyms, Consumer<Candidate> found) {
-        if (asciiWithoutDigits(text)) {
+        if (!mayHoldCode(text)) {
             return; // every candidate has a digit, and ASCII normalises to itself
         }
         List<Piece> pieces = pieces(text);
@@ -521,14 +521,19 @@ public final class CaseCodes {
         return text;
     }
 
-    private static boolean asciiWithoutDigits(String text) {
+    /**
+     * Whether a text may hold a case code at all: every reading of a code has a digit, and ASCII
+     * is its own normal form, so ASCII text without a digit (nearly every attribute value: enum
+     * values, names of places) holds none and need not be searched.
+     */
+    static boolean mayHoldCode(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c >= 128 || (c >= '0' && c <= '9')) {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
     /** The text with every decimal digit of any script (Khmer ០..៩, Arabic-Indic, ...) as its ASCII digit. */

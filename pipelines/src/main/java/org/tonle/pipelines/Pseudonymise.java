@@ -86,7 +86,8 @@ public final class Pseudonymise {
             if (item.draft() != null && !item.hasTree()) {
                 Draft draft = item.draft();
                 for (int i = 0; i < draft.attributeValues.size(); i++) {
-                    if (draft.attributeValues.get(i) instanceof String text && searchable(item, draft.attributeNames.get(i), text)) {
+                    if (draft.attributeValues.get(i) instanceof String text && searchable(item, draft.attributeNames.get(i), text)
+                            && CaseCodes.mayHoldCode(text)) {
                         owners.add(draft);
                         names.add(draft.attributeNames.get(i));
                         texts.add(text);
@@ -101,7 +102,8 @@ public final class Pseudonymise {
             }
             if (record.get("attributes") instanceof ObjectNode attributes) {
                 for (Map.Entry<String, JsonNode> field : attributes.properties()) {
-                    if (field.getValue().isTextual() && searchable(item, field.getKey(), field.getValue().asText())) {
+                    if (field.getValue().isTextual() && searchable(item, field.getKey(), field.getValue().asText())
+                            && CaseCodes.mayHoldCode(field.getValue().asText())) {
                         owners.add(attributes);
                         names.add(field.getKey());
                         texts.add(field.getValue().asText());
