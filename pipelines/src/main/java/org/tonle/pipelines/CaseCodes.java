@@ -176,7 +176,9 @@ public final class CaseCodes {
 
     /** Adds the pseudonym of a reading to {@code keys}, if a ref of its length was ever pseudonymised. */
     private void pseudonym(String reading, Lengths lengths, Map<String, UUID> pseudonyms, Set<UUID> keys) {
-        if (lengths.searched(reading.length())) {
+        // Measured as hashed: a pseudonym is of the trimmed text, and a few letters normalise to a
+        // space and a mark (U+FE70, U+037A), so a reading may begin with a space its ref lacks.
+        if (lengths.searched(reading.trim().length())) {
             keys.add(pseudonyms.computeIfAbsent(reading, this.keys::pseudonym));
         }
     }
@@ -258,14 +260,14 @@ public final class CaseCodes {
         Set<String> readings = new LinkedHashSet<>();
         if (n == 1) {
             String written = normalised(text.substring(from, to));
-            if (asciiDigits(written).length() > lengths.longest()) {
+            if (asciiDigits(written).trim().length() > lengths.longest()) {
                 return null;
             }
             add(readings, written, lengths);
             return readings;
         }
         int parts = head.length() + tail.length();
-        int foldedParts = ascii ? parts : asciiDigits(head).length() + asciiDigits(tail).length();
+        int foldedParts = ascii ? parts : asciiDigits(head).trim().length() + asciiDigits(tail).trim().length();
         for (int p = 1; p < n - 1; p++) {
             parts += window.get(p).text().length();
             foldedParts += ascii ? window.get(p).text().length() : asciiDigits(window.get(p).text()).length();
@@ -306,7 +308,7 @@ public final class CaseCodes {
             readings.add(reading);
         }
         String ascii = asciiDigits(reading);
-        if (!ascii.equals(reading) && (!isAscii(ascii) || lengths.searched(ascii.length()))) {
+        if (!ascii.equals(reading) && (!isAscii(ascii) || lengths.searched(ascii.trim().length()))) {
             readings.add(ascii);
         }
     }

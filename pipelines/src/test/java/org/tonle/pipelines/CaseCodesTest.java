@@ -260,7 +260,8 @@ class CaseCodesTest {
      * Attacker review of the lengths: codes the search with every length found, or should have,
      * and the one with the refs' lengths missed. A code of one run glued to a longer run of
      * digits (an earlier start of a run may end before a later one); a part whose upper case is
-     * longer than itself ({@code ß}); digits outside the Basic Multilingual Plane (Osmanya).
+     * longer than itself ({@code ß}); digits outside the Basic Multilingual Plane (Osmanya); a
+     * letter that normalises to a space and a mark (U+FE70), the space trimmed before hashing.
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -273,7 +274,8 @@ class CaseCodesTest {
             "STRASSE-0042 | Met straße/0042 at court",
             "PNH-SS-0042 | met pnh ß 0042",
             "\uD801\uDCA0 | ßı\uD801\uDCA0",
-            "GT \uD801\uDCA4 KI | 2015GT \uD801\uDCA4 KI_"})
+            "GT \uD801\uDCA4 KI | 2015GT \uD801\uDCA4 KI_",
+            "\u064B0042 | case \uFE700042 seen"})
     void codesTheLengthsOnceMissedAreFoundEitherWay(String ref, String text) {
         ref = unescaped(ref);
         text = unescaped(text);
