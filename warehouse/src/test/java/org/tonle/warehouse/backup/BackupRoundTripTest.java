@@ -117,6 +117,28 @@ class BackupRoundTripTest {
         assertThat(names(target)).isEmpty();
     }
 
+    /**
+     * A damaged byte in an entry's name (not UTF-8 any more): ZipInputStream throws an
+     * IllegalArgumentException there, which a restore must answer as a damaged backup too.
+     */
+    @Test
+    void aDamagedEntryNameIsADamagedBackup(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(zipped)) {
+            zip.putNextEntry(new ZipEntry("manifest.json"));
+            zip.write("{}".getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        byte[] archive = zipped.toByteArray();
+        // The local header's name starts at byte 30.
+        archive[30] = (byte) 0xC3;
+        archive[31] = (byte) 0x28;
+        Path target = Files.createDirectories(dir.resolve("target"));
+        assertThatThrownBy(() -> Restore.restore(new ByteArrayInputStream(archive), target, BackupRoundTripTest::fingerprint))
+                .isInstanceOf(BackupException.class).hasMessageContaining("damaged");
+        assertThat(names(target)).isEmpty();
+    }
+
     @Test
     void aFolderThatHoldsAnythingIsRefused(@TempDir Path dir) throws Exception {
         byte[] backup = smallBackup(dir.resolve("source"));
