@@ -141,12 +141,16 @@ public final class AnalystWorkers implements AutoCloseable {
     }
 
     /**
-     * A free worker: waits its turn within the time limit while others run statements, and
-     * longer (up to {@link #START}) while workers are starting, so that the statement after one
-     * that cost its worker is not refused for the restart.
+     * A free worker: waits its turn while others run statements, as long as one of theirs can
+     * hold a worker (the time limit, the grace after DuckDB's interrupt, and a second for the
+     * kill and its replacement to be noticed), and longer (up to {@link #START}) while workers
+     * are starting, so that the statement after one that cost its worker is not refused for the
+     * restart. Waiting only the time limit refused statements that a worker would have taken
+     * moments later, whenever the busy ones ran to their own limit.
      */
     private Worker acquire() {
         long began = System.nanoTime();
+        long longestHold = limits.timeout().plus(GRACE).plusSeconds(1).toNanos();
         try {
             while (true) {
                 Worker worker = idle.poll(50, TimeUnit.MILLISECONDS);
@@ -157,7 +161,7 @@ public final class AnalystWorkers implements AutoCloseable {
                     continue;
                 }
                 long waited = System.nanoTime() - began;
-                if (waited > START.toNanos() || (waited > limits.timeout().toNanos() && starting.get() == 0)) {
+                if (waited > START.toNanos() || (waited > longestHold && starting.get() == 0)) {
                     throw new SqlRefusedException("no analyst worker was free within " + Math.max(1, waited / 1_000_000_000L)
                             + " s; other statements hold them all; try again", "timeout");
                 }

@@ -77,7 +77,7 @@ public final class IngestBenchmark {
         }
 
         try (Node node = node(root);
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), Integer.getInteger("tonle.bench.inflight", 2))) {
             GroupCommitWriter.Stats writerBefore = node.ingest().writerStats();
             long cpu = processCpuNanos();
             long started = System.nanoTime();
@@ -101,6 +101,9 @@ public final class IngestBenchmark {
             double baseline = baseline(node, root.resolve("baseline.duckdb"));
             System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 1.0)%n", pipeline / baseline);
 
+            if (httpRecords == 0) {
+                return;
+            }
             int offset = records;
             warmUpHttp(node, offset);
             offset += HTTP_WARM_UP;
@@ -131,7 +134,7 @@ public final class IngestBenchmark {
         byte[] ndjson = ndjson(0, records);
         long started = System.nanoTime();
         try (Node node = node(root);
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), Integer.getInteger("tonle.bench.inflight", 2))) {
             importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
                     new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
         }
