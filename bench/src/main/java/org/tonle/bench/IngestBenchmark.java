@@ -38,9 +38,14 @@ import org.tonle.warehouse.Transaction;
 import org.tonle.warehouse.Warehouse;
 
 /**
- * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS] [CLIENTS] [WARM_UP]}: the bulk path against the
- * raw DuckDB Appender, and HTTP ingest in batches of 500 on loopback, in one run. WARM_UP
- * (default 200 k; 0 for none, as before) records go through a throwaway node first.
+ * {@code bin/bench ingest [RECORDS] [HTTP_RECORDS] [CLIENTS] [WARM_UP] [PAIRS]}: the bulk path
+ * against the raw DuckDB Appender, and HTTP ingest in batches of 500 on loopback, in one run.
+ * WARM_UP (default 200 k; 0 for none, as before) records go through a throwaway node first.
+ * PAIRS (default 1) pipeline-then-baseline pairs, each on a fresh node, print each pair's ratio
+ * and their median: on a machine whose speed drifts by tens of percent from one minute to the
+ * next, a pair compares runs a minute apart, and the median is the figure to quote.
+ * HTTP_RECORDS 0 skips the HTTP rounds; otherwise they run on the last pair's node, against the
+ * median pipeline rate.
  *
  * <ol>
  * <li>Pipeline: RECORDS (default 1 M) NDJSON records through a real node's pipeline (parse,
@@ -67,6 +72,7 @@ public final class IngestBenchmark {
         int httpRecords = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
         int[] httpClients = Arrays.stream((args.length > 2 ? args[2] : "4,8,16,32").split(",")).mapToInt(Integer::parseInt).toArray();
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 200_000;
+        int pairs = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         Path root = Files.createTempDirectory("tonle-bench-ingest");
         System.out.printf("Tonle ingest benchmark: %,d records, %d cores, %s%n", records, Runtime.getRuntime().availableProcessors(), root);
 
@@ -76,8 +82,34 @@ public final class IngestBenchmark {
             warmUpImport(root.resolve("warm-up"), warmUp);
         }
 
-        try (Node node = node(root);
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), Integer.getInteger("tonle.bench.inflight", 2))) {
+        double[] pipelines = new double[pairs];
+        double[] ratios = new double[pairs];
+        try {
+            for (int pair = 0; pair < pairs; pair++) {
+                Path folder = root.resolve("pair-" + (pair + 1));
+                try (Node node = node(folder)) {
+                    pipelines[pair] = pipeline(node, ndjson, records);
+                    double baseline = baseline(node, folder.resolve("baseline.duckdb"));
+                    ratios[pair] = pipelines[pair] / baseline;
+                    System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 1.0)%n", ratios[pair]);
+                    if (pair == pairs - 1 && httpRecords > 0) {
+                        httpRounds(node, records, httpRecords, httpClients, median(pipelines));
+                    }
+                }
+                delete(folder);
+            }
+            if (pairs > 1) {
+                System.out.printf("ratio     median of %d pairs:  %10.2f   (each pair: %s)%n", pairs, median(ratios),
+                        Arrays.stream(ratios).mapToObj(r -> String.format("%.2f", r)).collect(Collectors.joining(" ")));
+            }
+        } finally {
+            delete(root);
+        }
+    }
+
+    /** RECORDS through the pipeline of {@code node} as {@code bin/tonle import} sends them, CHECKPOINT included: records a second. */
+    private static double pipeline(Node node, byte[] ndjson, int records) throws Exception {
+        try (Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
             GroupCommitWriter.Stats writerBefore = node.ingest().writerStats();
             long cpu = processCpuNanos();
             long started = System.nanoTime();
@@ -99,30 +131,39 @@ public final class IngestBenchmark {
                     100.0 * (writerAfter.busyNanos() - writerBefore.busyNanos()) / (seconds * 1e9),
                     (writerAfter.busyNanos() - writerBefore.busyNanos()) / 1e3 / records,
                     (writerAfter.busyCpuNanos() - writerBefore.busyCpuNanos()) / 1e3 / records);
+            return pipeline;
+        }
+    }
 
-            double baseline = baseline(node, root.resolve("baseline.duckdb"));
-            System.out.printf("ratio     pipeline/baseline:  %10.2f   (target >= 1.0)%n", pipeline / baseline);
+    /** The HTTP rounds on a node already holding {@code stored} records, each figure against {@code pipeline}. */
+    private static void httpRounds(Node node, int stored, int httpRecords, int[] httpClients, double pipeline) throws Exception {
+        int offset = stored;
+        warmUpHttp(node, offset);
+        offset += HTTP_WARM_UP;
+        for (int clients : httpClients) {
+            double[] rates = new double[HTTP_ROUNDS];
+            for (int round = 0; round < HTTP_ROUNDS; round++) {
+                rates[round] = http(node, httpRecords, offset, clients);
+                offset += httpRecords;
+            }
+            System.out.printf("http      batches of 500, %2d clients: %,10.0f records/s  (median of %d rounds; %.2f of the pipeline,"
+                    + " target >= 0.8 with 4 clients)%n", clients, median(rates), HTTP_ROUNDS, median(rates) / pipeline);
+        }
+    }
 
-            if (httpRecords == 0) {
-                return;
-            }
-            int offset = records;
-            warmUpHttp(node, offset);
-            offset += HTTP_WARM_UP;
-            for (int clients : httpClients) {
-                double[] rates = new double[HTTP_ROUNDS];
-                for (int round = 0; round < HTTP_ROUNDS; round++) {
-                    rates[round] = http(node, httpRecords, offset, clients);
-                    offset += httpRecords;
-                }
-                Arrays.sort(rates);
-                System.out.printf("http      batches of 500, %2d clients: %,10.0f records/s  (median of %d rounds; %.2f of the pipeline,"
-                        + " target >= 0.8 with 4 clients)%n", clients, rates[HTTP_ROUNDS / 2], HTTP_ROUNDS, rates[HTTP_ROUNDS / 2] / pipeline);
-            }
-        } finally {
-            try (var files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static void delete(Path folder) throws Exception {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (var files = Files.walk(folder)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
@@ -136,7 +177,7 @@ public final class IngestBenchmark {
         byte[] ndjson = ndjson(0, records);
         long started = System.nanoTime();
         try (Node node = node(root);
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), Integer.getInteger("tonle.bench.inflight", 2))) {
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
             importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
                     new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
         }
