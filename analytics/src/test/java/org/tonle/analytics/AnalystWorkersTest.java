@@ -271,6 +271,29 @@ class AnalystWorkersTest {
         assertThat(rows("SELECT count(*) FROM offices", 1).rows().get(0).get(0)).isEqualTo(2L);
     }
 
+    /**
+     * A statement that finds the only worker busy with one that outlives DuckDB's interrupt (so
+     * the worker is killed at the time limit plus the grace) waits for the replacement instead of
+     * being refused at its own time limit, while the busy worker was still bound to free up.
+     */
+    @Test
+    void aStatementWaitsForAWorkerHeldToItsLimitInsteadOfBeingRefused(@TempDir Path spill) {
+        try (AnalystWorkers one = new AnalystWorkers(snapshots, spill, AnalystWorkers.Limits.of(Duration.ofSeconds(1), 1 << 20, 1, "512MB", 1, "100MB"))) {
+            assertThat(one.rows(sandbox.check("SELECT 1"), 1).value().rows()).hasSize(1);
+            String outlivesItsInterrupt = sandbox.check("SELECT list_count(list_filter(l, x -> md5(md5(md5(md5(md5(md5(md5(md5(md5(md5(md5(md5("
+                    + "x::VARCHAR)))))))))))) < '0')) FROM (SELECT list(a.date) AS l FROM calendar a, calendar b WHERE b.date < DATE '2001-01-01')");
+            CompletableFuture<AnalystWorkers.Answer<SqlSandbox.Rows>> holding = CompletableFuture.supplyAsync(() -> one.rows(outlivesItsInterrupt, 10));
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (one.busyPids().isEmpty() && System.nanoTime() < until) {
+                LockSupport.parkNanos(2_000_000);
+            }
+            assertThat(one.busyPids()).as("the first statement holds the only worker").hasSize(1);
+            assertThat(one.rows(sandbox.check("SELECT count(*) FROM offices"), 1).value().rows().get(0).get(0)).isEqualTo(2L);
+            assertThatThrownBy(holding::join).hasCauseInstanceOf(SqlRefusedException.class)
+                    .satisfies(e -> assertThat(((SqlRefusedException) e.getCause()).timedOut()).isTrue());
+        }
+    }
+
     private long waitForABusyWorker() {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < until) {
