@@ -90,6 +90,42 @@ final class Deduplicate {
     record Decision(List<Change> changes, List<Item> accepted, boolean idsKnown) {
     }
 
+    /**
+     * The decision for a batch of creations whose every id the known ids never held, made
+     * without the warehouse, so it holds whether or not an earlier commit has completed: each
+     * is a first version. Null for any other batch (the known ids left as they were), which
+     * then needs {@link #decide} once the warehouse holds every earlier commit.
+     */
+    Decision decideNew(List<Pending> batch, Instant now) {
+        takeLoadedIds();
+        if (known == null) {
+            return null;
+        }
+        for (Pending p : batch) {
+            if (p.submission().mode() != Submission.Mode.CREATE) {
+                return null;
+            }
+        }
+        List<UUID> added = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            UUID id = p.item().id();
+            if (!known.addIfAbsent(id)) {
+                added.forEach(known::remove);
+                return null;
+            }
+            added.add(id);
+        }
+        List<Change> changes = new ArrayList<>(batch.size());
+        List<Item> accepted = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            Item item = p.item();
+            changes.add(new Change(item.id(), 1, Change.Action.CREATE, item.contentHash(), item.canonical(), item.record(),
+                    p.submission().principal(), p.submission().source(), now));
+            accepted.add(item);
+        }
+        return new Decision(changes, accepted, true);
+    }
+
     /** Marks duplicates and refusals on their items; returns what is left to commit. */
     Decision decide(List<Pending> batch, Instant now) {
         // Only ids the in-memory filter might know need the warehouse's history lookup.

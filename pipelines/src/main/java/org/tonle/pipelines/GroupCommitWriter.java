@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -55,6 +56,7 @@ public final class GroupCommitWriter {
     private final LongAdder busyCpuNanos = new LongAdder();
     private final LongAdder groups = new LongAdder();
     private final LongAdder submissions = new LongAdder();
+    private final LongAdder pipelined = new LongAdder();
     private volatile PeriodLock periodLock;
 
     public GroupCommitWriter(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
@@ -83,41 +85,189 @@ public final class GroupCommitWriter {
         this.periodLock = lock;
     }
 
-    /** Writes a submission's pending items and returns once they are committed (or rejected). */
+    /**
+     * Writes a submission's pending items and returns once they are committed (or rejected).
+     *
+     * <p>Groups are decided and their rows appended one at a time, under this object's lock. A
+     * group of new records only (the usual HTTP batch and import batch) then releases the lock
+     * before its COMMIT, so that the next group is decided and appended on the store's other
+     * connection while this one's WAL is written and synced; commits still complete in the order
+     * the groups were decided ({@link #finish}). Any other group waits until every earlier one
+     * has committed and is written whole under the lock, as before, since it reads what they stored.
+     */
     public void process(Submission submission) {
         Waiting mine = new Waiting(submission);
         waiting.add(mine);
+        InFlight flight = null;
         synchronized (this) {
-            if (!mine.done) {
+            if (!mine.claimed) {
                 List<Waiting> group = new ArrayList<>();
                 for (Waiting w; (w = waiting.poll()) != null; ) {
+                    w.claimed = true;
                     group.add(w);
                 }
                 long started = System.nanoTime();
                 long cpu = THREADS.getCurrentThreadCpuTime();
-                writeGroup(group);
+                flight = prepare(group);
+                if (flight == null) {
+                    awaitFinished(decided);
+                    writeGroup(group);
+                    finished(decided);
+                }
                 busyNanos.add(System.nanoTime() - started);
                 busyCpuNanos.add(THREADS.getCurrentThreadCpuTime() - cpu);
                 groups.increment();
                 submissions.add(group.size());
             }
         }
+        if (flight != null) {
+            long started = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            finish(flight);
+            busyNanos.add(System.nanoTime() - started);
+            busyCpuNanos.add(THREADS.getCurrentThreadCpuTime() - cpu);
+        }
+        mine.awaitDone();
         if (mine.failure != null) {
             throw mine.failure;
         }
     }
 
+    /** A group whose transaction is prepared and waits to commit after the group decided before it. */
+    private record InFlight(List<Waiting> group, long number, Deduplicate.Decision decision, RecordStore.Prepared prepared) {
+    }
+
+    /**
+     * Decides a group of new records and appends them in a prepared transaction, the next group
+     * number; null (nothing done) for any other group, or when the store cannot prepare commits.
+     * Called under the lock.
+     */
+    private InFlight prepare(List<Waiting> group) {
+        if (!store.preparesCommits() || group.stream().anyMatch(w -> w.submission.mode() != Submission.Mode.CREATE)) {
+            return null;
+        }
+        List<Deduplicate.Pending> pending = new ArrayList<>();
+        for (Waiting w : group) {
+            w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Deduplicate.Pending(w.submission, item)));
+        }
+        if (pending.isEmpty() || pending.size() > batchSize) {
+            return null;
+        }
+        PeriodLock lock = periodLock;
+        if (lock != null) {
+            for (Waiting w : group) {
+                try {
+                    lock.check(w.submission);
+                } catch (RuntimeException e) {
+                    return null; // the whole path below refuses it, as it always did
+                }
+            }
+        }
+        Deduplicate.Decision decision = deduplicate.decideNew(pending, clock.instant());
+        if (decision == null) {
+            return null;
+        }
+        long number = decided + 1;
+        // At most two transactions open: the one before this may still be committing, not the one before that.
+        awaitFinished(number - 2);
+        RecordStore.Prepared prepared;
+        try {
+            prepared = store.prepare(decision.changes(), audits(group, decision.accepted(), Map.of()));
+        } catch (RuntimeException e) {
+            // Nothing of it is stored; its ids stay among the known ids, looked up in vain later.
+            awaitFinished(decided);
+            done(group, e);
+            return new InFlight(List.of(), 0, null, null);
+        }
+        decided = number;
+        pipelined.increment();
+        return new InFlight(group, number, decision, prepared);
+    }
+
+    /** Commits a prepared group after the group decided before it has finished, then answers its submissions. */
+    private void finish(InFlight flight) {
+        if (flight.prepared() == null) {
+            return; // failed while preparing, already answered
+        }
+        awaitFinished(flight.number() - 1);
+        RuntimeException failure = null;
+        try {
+            store.finish(flight.prepared());
+            flight.decision().accepted().forEach(Item::accept);
+        } catch (RuntimeException e) {
+            failure = e;
+        } catch (Error e) {
+            failure = new IllegalStateException("the commit failed: " + e, e);
+            throw e;
+        } finally {
+            // Every submission of the group is answered and the next group may commit, whatever happened.
+            try {
+                done(flight.group(), failure);
+            } finally {
+                finished(flight.number());
+            }
+        }
+    }
+
+    /** Keeps each submission's rejections and answers it. */
+    private void done(List<Waiting> group, RuntimeException failure) {
+        for (Waiting w : group) {
+            try {
+                keepRejected(w.submission);
+            } catch (RuntimeException e) {
+                // The accepted records are committed; losing the rejections must still be seen.
+                w.failure = e;
+            }
+            if (failure != null) {
+                w.failure = failure;
+            }
+            w.finish();
+        }
+    }
+
+    // The number of the last group decided (guarded by this object's lock) and of the last
+    // whose commit finished, committed or not (guarded by `turns`).
+    private long decided;
+    private long finished;
+    private final Object turns = new Object();
+
+    /** Waits, uninterrupted, until the group numbered {@code number} and all before it have finished: the order of commits is not the caller's to give up. */
+    private void awaitFinished(long number) {
+        boolean interrupted = false;
+        synchronized (turns) {
+            while (finished < number) {
+                try {
+                    turns.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void finished(long number) {
+        synchronized (turns) {
+            finished = Math.max(finished, number);
+            turns.notifyAll();
+        }
+    }
+
     /**
      * What the single writer has done since start: the time it spent writing (when that nears
-     * the elapsed time, ingest is limited by the writer), the CPU time its thread used meanwhile
-     * (its own work, steadier than the wall time on a shared machine), and how many submissions
-     * its transactions grouped.
+     * the elapsed time, ingest is limited by the writer; a group committing while the next is
+     * appended counts both, so it can pass the elapsed time), the CPU time its threads used
+     * meanwhile (its own work, steadier than the wall time on a shared machine), how many
+     * submissions its transactions grouped, and how many groups committed while the next one was
+     * appended.
      */
-    public record Stats(long busyNanos, long busyCpuNanos, long groups, long submissions) {
+    public record Stats(long busyNanos, long busyCpuNanos, long groups, long submissions, long pipelined) {
     }
 
     public Stats stats() {
-        return new Stats(busyNanos.sum(), busyCpuNanos.sum(), groups.sum(), submissions.sum());
+        return new Stats(busyNanos.sum(), busyCpuNanos.sum(), groups.sum(), submissions.sum(), pipelined.sum());
     }
 
     /**
@@ -126,17 +276,39 @@ public final class GroupCommitWriter {
      * here, then reads it without holding the writer up.
      */
     public synchronized <T> T betweenSubmissions(Supplier<T> action) {
+        awaitFinished(decided);
         return action.get();
     }
 
     /** A submission queued for the writer, and what became of it. */
     private static final class Waiting {
         final Submission submission;
-        boolean done;
-        RuntimeException failure;
+        /** Taken into a group (under the writer's lock). */
+        boolean claimed;
+        volatile RuntimeException failure;
+        private final CountDownLatch done = new CountDownLatch(1);
 
         Waiting(Submission submission) {
             this.submission = submission;
+        }
+
+        void finish() {
+            done.countDown();
+        }
+
+        void awaitDone() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // its group is being written: the answer must wait for it
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -163,18 +335,7 @@ public final class GroupCommitWriter {
         } catch (RuntimeException e) {
             failure = e;
         }
-        for (Waiting w : group) {
-            try {
-                keepRejected(w.submission);
-            } catch (RuntimeException e) {
-                // The accepted records are committed; losing the rejections must still be seen.
-                w.failure = e;
-            }
-            if (failure != null) {
-                w.failure = failure;
-            }
-            w.done = true;
-        }
+        done(group, failure);
     }
 
     /** The stored body before the change, for the audit trail of each correction and void in the group. */

@@ -31,6 +31,11 @@ final class KnownIds {
         return ids.add(fold(id));
     }
 
+    /** Takes back an id this set did not hold before {@link #addIfAbsent} added it. */
+    void remove(UUID id) {
+        ids.remove(fold(id));
+    }
+
     private static long fold(UUID id) {
         return id.getMostSignificantBits() ^ id.getLeastSignificantBits();
     }

@@ -52,6 +52,9 @@ public final class RecordStore implements AutoCloseable {
     private final DuckDBConnection connection;
     private final Transaction.Statements transactions;
     private final AuditLog.Inserter auditLog;
+    /** The two connections that prepared commits take in turn ({@link #prepare}): the first is {@link #connection}. */
+    private final Lane[] lanes;
+    private int lastLane;
     private final AttributesJson attributesJson = new AttributesJson();
     /** The bytes of the text values rows repeat; only the writer's thread appends. */
     private final Utf8Values utf8 = new Utf8Values();
@@ -76,6 +79,9 @@ public final class RecordStore implements AutoCloseable {
             s.execute("CREATE TEMP TABLE IF NOT EXISTS batch_ids (id UUID)");
             this.transactions = new Transaction.Statements(connection);
             this.auditLog = new AuditLog.Inserter(connection);
+            DuckDBConnection second = warehouse.connect();
+            this.lanes = new Lane[] {new Lane(connection, transactions, auditLog),
+                    new Lane(second, new Transaction.Statements(second), new AuditLog.Inserter(second))};
         } catch (SQLException e) {
             throw new WarehouseException("cannot prepare the record store: " + e.getMessage(), e);
         }
@@ -159,7 +165,7 @@ public final class RecordStore implements AutoCloseable {
                         rebuilt.add(new Change(id, rs.getInt(2), Change.Action.CREATE, "", rs.getString(3), record, "", "", Instant.now()));
                     }
                 }
-                appendFacts(rebuilt);
+                appendFacts(connection, rebuilt);
                 if (removed + rebuilt.size() > 0) {
                     // Facts changed without a record version: no persisted cube describes them any more.
                     NodeSettings.remove(connection, NodeSettings.INDICATOR_CUBE_FILE);
@@ -272,6 +278,92 @@ public final class RecordStore implements AutoCloseable {
         return newest.size() == changes.size() ? changes : List.copyOf(newest.values());
     }
 
+    /** One of the store's connections, with its prepared BEGIN, COMMIT and audit statements. */
+    private record Lane(DuckDBConnection connection, Transaction.Statements transactions, AuditLog.Inserter auditLog) {
+    }
+
+    /** A transaction begun and filled by {@link #prepare}, to be committed by {@link #finish}. */
+    public static final class Prepared {
+        private final Transaction transaction;
+        private final List<Change> changes;
+
+        private Prepared(Transaction transaction, List<Change> changes) {
+            this.transaction = transaction;
+            this.changes = changes;
+        }
+    }
+
+    /**
+     * Whether commits may be prepared while another is committing: not while a commit hook (an
+     * office's outbox) runs in every transaction, since it numbers changes in commit order.
+     */
+    public boolean preparesCommits() {
+        return commitHook == null;
+    }
+
+    /**
+     * Begins a transaction of first versions and their audit entries and appends them, on the
+     * connection the last prepared one did not use, so that it can be filled while that one
+     * commits. The caller prepares one at a time, and {@link #finish}es them in the order
+     * prepared, each after the one before has finished: at most two are open at once. The rows
+     * of first versions read nothing, so a transaction begun before the previous one committed
+     * stores the same as one begun after.
+     */
+    public Prepared prepare(List<Change> changes, List<AuditLog.Write> audits) {
+        for (Change change : changes) {
+            if (change.action() != Change.Action.CREATE || change.version() != 1) {
+                throw new IllegalArgumentException("only first versions are prepared; " + change.recordId() + " is version " + change.version());
+            }
+        }
+        lastLane = 1 - lastLane;
+        Lane lane = lanes[lastLane];
+        Transaction tx = null;
+        try {
+            tx = lane.transactions().begin();
+            appendVersions(lane.connection(), changes);
+            appendFacts(lane.connection(), changes);
+            if (!audits.isEmpty()) {
+                lane.auditLog().insert(audits);
+            }
+            return new Prepared(tx, changes);
+        } catch (SQLException | RuntimeException e) {
+            rollBack(tx);
+            throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
+        }
+    }
+
+    /** Commits a prepared transaction; returns only once it is durable, and the cube has it. */
+    public void finish(Prepared prepared) {
+        CommitListener told = listener;
+        if (told != null) {
+            told.commitLock().lock();
+        }
+        try {
+            prepared.transaction.commit();
+            if (told != null) {
+                told.committed(List.of(), prepared.changes.stream().map(FactRow::of).filter(Objects::nonNull).toList());
+            }
+        } catch (SQLException e) {
+            rollBack(prepared.transaction);
+            throw new WarehouseException("the warehouse did not commit " + prepared.changes.size() + " records: " + e.getMessage(), e);
+        } finally {
+            if (told != null) {
+                told.commitLock().unlock();
+            }
+        }
+    }
+
+    private static void rollBack(Transaction tx) {
+        if (tx == null) {
+            return;
+        }
+        try {
+            tx.close();
+        } catch (SQLException e) {
+            // the connection ends the transaction when it cannot roll back; the warehouse keeps nothing of it
+        }
+    }
+
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
     private void commit(List<Change> changes, List<AuditLog.Write> audits, List<FactRow> removed) {
         try {
@@ -287,8 +379,8 @@ public final class RecordStore implements AutoCloseable {
                         s.execute("DELETE FROM fact_participants WHERE record_id IN (SELECT id FROM batch_ids)");
                     }
                 }
-                appendVersions(changes);
-                appendFacts(newestPerRecord(changes));
+                appendVersions(connection, changes);
+                appendFacts(connection, newestPerRecord(changes));
                 if (!audits.isEmpty()) {
                     auditLog.insert(audits);
                 }
@@ -345,7 +437,7 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
-    private void appendVersions(List<Change> changes) throws SQLException {
+    private void appendVersions(DuckDBConnection connection, List<Change> changes) throws SQLException {
         try (DuckDBAppender appender = connection.createAppender("record_version")) {
             for (Change c : changes) {
                 appender.beginRow()
@@ -366,7 +458,7 @@ public final class RecordStore implements AutoCloseable {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 
-    private void appendFacts(List<Change> changes) throws SQLException {
+    private void appendFacts(DuckDBConnection connection, List<Change> changes) throws SQLException {
         boolean anyTallies = false;
         for (Change c : changes) {
             if (c.record() != null && c.action() != Change.Action.VOID && !c.record().participants().isEmpty()) {
@@ -473,6 +565,12 @@ public final class RecordStore implements AutoCloseable {
             } catch (WarehouseException e) {
                 // the next start reconciles, as after a crash
             }
+        }
+        Lane second = lanes[1];
+        try (DuckDBConnection c = second.connection(); Transaction.Statements t = second.transactions(); AuditLog.Inserter a = second.auditLog()) {
+            // closed in reverse order, as below
+        } catch (SQLException ignored) {
+            // closing a duplicate connection cannot lose data
         }
         try (connection; transactions; auditLog) {
             // closed in reverse order: the statements, then their connection

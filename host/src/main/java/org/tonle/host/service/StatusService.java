@@ -53,6 +53,8 @@ public final class StatusService {
                 .description("group commits of the pipeline's writer (submissions committed together)").register(registry);
         FunctionCounter.builder("tonle.ingest.submissions", ingest, i -> i.writerStats().submissions())
                 .description("submissions (requests, import batches, bundle publishes) the writer committed").register(registry);
+        FunctionCounter.builder("tonle.ingest.commits.pipelined", ingest, i -> i.writerStats().pipelined())
+                .description("group commits of new records only, committed while the next group was appended").register(registry);
         // The cube follows commits on its own thread (docs/INDICATORS.md): a lag that keeps growing,
         // failures or fallbacks mean queries are being answered by SQL, correctly but slowly.
         Gauge.builder("tonle.indicators.cube.lag", cube, IndicatorCube::lag)

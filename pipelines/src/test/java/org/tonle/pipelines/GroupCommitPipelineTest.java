@@ -1,0 +1,121 @@
+package org.tonle.pipelines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tonle.pipelines.imports.NdjsonSource;
+import org.tonle.programme.api.PublishResult;
+import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.RecordStore;
+import org.tonle.warehouse.Warehouse;
+
+/**
+ * The writer commits a group of new records while the next group is decided and appended on the
+ * store's other connection. Whatever the interleaving, every record is stored once, each
+ * submission's answer counts what was stored for it, a record sent twice is stored once and
+ * answered once as a duplicate, and the facts match the stored versions.
+ */
+class GroupCommitPipelineTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void concurrentSubmissionsStoreEveryRecordOnceWhateverTheInterleaving() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            Random random = new Random(22);
+            // 1,600 records, each in two submissions of 20 (so some groups are new records only and
+            // pipelined, others hold a record already sent and are written whole), sent from 8 threads.
+            List<UUID> ids = new ArrayList<>();
+            for (int i = 0; i < 1_600; i++) {
+                ids.add(UUID.randomUUID());
+            }
+            List<List<UUID>> batches = new ArrayList<>();
+            for (int copy = 0; copy < 2; copy++) {
+                List<UUID> shuffled = new ArrayList<>(ids);
+                Collections.shuffle(shuffled, random);
+                for (int from = 0; from < shuffled.size(); from += 20) {
+                    batches.add(shuffled.subList(from, from + 20));
+                }
+            }
+            Collections.shuffle(batches, random);
+            Map<UUID, List<Item.Outcome>> outcomes = new ConcurrentHashMap<>();
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            long accepted = 0;
+            try {
+                List<Future<PublishResult>> answers = new ArrayList<>();
+                for (List<UUID> batch : batches) {
+                    answers.add(threads.submit(() -> {
+                        Submission submission = submission(pseudonymise, validate, batch);
+                        writer.process(submission);
+                        for (Item item : submission.items()) {
+                            outcomes.computeIfAbsent(item.id(), k -> Collections.synchronizedList(new ArrayList<>())).add(item.outcome());
+                        }
+                        return submission.result();
+                    }));
+                }
+                for (Future<PublishResult> answer : answers) {
+                    PublishResult result = answer.get();
+                    assertThat(result.rejected()).isEmpty();
+                    assertThat(result.accepted() + result.duplicates()).isEqualTo(20);
+                    accepted += result.accepted();
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertThat(accepted).as("records answered as stored").isEqualTo(ids.size());
+            assertThat(outcomes).hasSize(ids.size());
+            assertThat(outcomes.values()).allSatisfy(o -> assertThat(o).containsExactlyInAnyOrder(Item.Outcome.ACCEPTED, Item.Outcome.DUPLICATE));
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                assertThat(count(s, "SELECT count(*) FROM record_version")).isEqualTo(ids.size());
+                assertThat(count(s, "SELECT count(DISTINCT record_id) FROM record_version WHERE version = 1")).isEqualTo(ids.size());
+                assertThat(count(s, "SELECT count(*) FROM fact_activity")).isEqualTo(ids.size());
+                assertThat(count(s, "SELECT count(*) FROM record_version v ANTI JOIN fact_activity f USING (record_id)")).isZero();
+                assertThat(count(s, "SELECT count(*) FROM audit_log")).as("no audited writes here").isZero();
+            }
+            GroupCommitWriter.Stats stats = writer.stats();
+            assertThat(stats.pipelined()).as("groups of new records, committed while the next was appended").isPositive();
+            assertThat(stats.groups()).as("groups with a record sent before, written whole").isGreaterThan(stats.pipelined());
+        }
+    }
+
+    private static Submission submission(Pseudonymise pseudonymise, Validate validate, List<UUID> ids) {
+        StringBuilder lines = new StringBuilder();
+        for (UUID id : ids) {
+            lines.append("{\"id\":\"").append(id).append("\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}\n");
+        }
+        Submission submission = Submission.create("tester", "test", null,
+                NdjsonSource.items(lines.toString().getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
+        pseudonymise.process(submission);
+        validate.process(submission);
+        return submission;
+    }
+
+    private static long count(Statement s, String sql) throws Exception {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
