@@ -146,22 +146,23 @@ public final class GroupCommitWriter {
         if (!store.preparesCommits() || group.stream().anyMatch(w -> w.submission.mode() != Submission.Mode.CREATE)) {
             return null;
         }
-        List<Deduplicate.Pending> pending = new ArrayList<>();
-        for (Waiting w : group) {
-            w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Deduplicate.Pending(w.submission, item)));
-        }
-        if (pending.isEmpty() || pending.size() > batchSize) {
-            return null;
-        }
+        // Records in an approved month are refused first, as on the whole path (which checks again: a refused item stays refused).
         PeriodLock lock = periodLock;
         if (lock != null) {
             for (Waiting w : group) {
                 try {
                     lock.check(w.submission);
                 } catch (RuntimeException e) {
-                    return null; // the whole path below refuses it, as it always did
+                    return null; // the whole path below meets it again and answers as it always did
                 }
             }
+        }
+        List<Deduplicate.Pending> pending = new ArrayList<>();
+        for (Waiting w : group) {
+            w.submission.items().stream().filter(Item::pending).forEach(item -> pending.add(new Deduplicate.Pending(w.submission, item)));
+        }
+        if (pending.isEmpty() || pending.size() > batchSize) {
+            return null;
         }
         Deduplicate.Decision decision = deduplicate.decideNew(pending, clock.instant());
         if (decision == null) {
