@@ -59,6 +59,12 @@ public final class GroupCommitWriter {
     private final LongAdder pipelined = new LongAdder();
     private volatile PeriodLock periodLock;
 
+    // The number of the last group decided (guarded by this object's lock) and of the last
+    // whose commit finished, committed or not (guarded by `turns`).
+    private long decided;
+    private long finished;
+    private final Object turns = new Object();
+
     public GroupCommitWriter(RecordStore store, DeadLetterStore deadLetters, int batchSize, Clock clock) {
         this(store, deadLetters, batchSize, clock, null);
     }
@@ -135,6 +141,8 @@ public final class GroupCommitWriter {
 
     /** A group whose transaction is prepared and waits to commit after the group decided before it. */
     private record InFlight(List<Waiting> group, long number, Deduplicate.Decision decision, RecordStore.Prepared prepared) {
+        /** A group whose transaction could not be prepared, already answered with the failure. */
+        static final InFlight ANSWERED = new InFlight(List.of(), 0, null, null);
     }
 
     /**
@@ -178,7 +186,7 @@ public final class GroupCommitWriter {
             // Nothing of it is stored; its ids stay among the known ids, looked up in vain later.
             awaitFinished(decided);
             done(group, e);
-            return new InFlight(List.of(), 0, null, null);
+            return InFlight.ANSWERED;
         }
         decided = number;
         pipelined.increment();
@@ -187,8 +195,8 @@ public final class GroupCommitWriter {
 
     /** Commits a prepared group after the group decided before it has finished, then answers its submissions. */
     private void finish(InFlight flight) {
-        if (flight.prepared() == null) {
-            return; // failed while preparing, already answered
+        if (flight == InFlight.ANSWERED) {
+            return;
         }
         awaitFinished(flight.number() - 1);
         RuntimeException failure = null;
@@ -225,12 +233,6 @@ public final class GroupCommitWriter {
             w.finish();
         }
     }
-
-    // The number of the last group decided (guarded by this object's lock) and of the last
-    // whose commit finished, committed or not (guarded by `turns`).
-    private long decided;
-    private long finished;
-    private final Object turns = new Object();
 
     /** Waits, uninterrupted, until the group numbered {@code number} and all before it have finished: the order of commits is not the caller's to give up. */
     private void awaitFinished(long number) {

@@ -18,14 +18,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tonle.pipelines.imports.NdjsonSource;
 import org.tonle.programme.api.PublishResult;
+import org.tonle.warehouse.CommitListener;
 import org.tonle.warehouse.DeadLetterStore;
+import org.tonle.warehouse.FactRow;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
+import org.tonle.warehouse.WarehouseException;
 
 /**
  * The writer commits a group of new records while the next group is decided and appended on the
@@ -100,12 +107,168 @@ class GroupCommitPipelineTest {
         }
     }
 
+    /**
+     * A group whose transaction cannot be prepared (here: a submission without a principal, which
+     * the warehouse refuses) answers every submission in it with the failure and stores nothing of
+     * it; the groups around it commit, and a failed submission sent again is stored, not taken for
+     * a duplicate of the records that were never stored (their ids stayed among the known ids).
+     */
+    @Test
+    @Timeout(120)
+    void aGroupThatCannotBePreparedStoresNothingAndItsRecordsAreStoredWhenSentAgain() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            List<List<UUID>> batches = new ArrayList<>();
+            for (int b = 0; b < 60; b++) {
+                List<UUID> batch = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    batch.add(UUID.randomUUID());
+                }
+                batches.add(batch);
+            }
+            Map<List<UUID>, Boolean> stored = new ConcurrentHashMap<>();
+            ExecutorService threads = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<?>> answers = new ArrayList<>();
+                for (int b = 0; b < batches.size(); b++) {
+                    List<UUID> batch = batches.get(b);
+                    String principal = b % 10 == 3 ? null : "tester";
+                    answers.add(threads.submit(() -> {
+                        Submission submission = submission(pseudonymise, validate, batch, principal);
+                        RuntimeException failure = null;
+                        try {
+                            writer.process(submission);
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                        if (failure == null) {
+                            assertThat(submission.result().accepted()).isEqualTo(batch.size());
+                        } else {
+                            assertThat(failure).isInstanceOf(WarehouseException.class).hasMessageContaining("did not commit");
+                            assertThat(submission.items()).noneMatch(item -> item.outcome() == Item.Outcome.ACCEPTED);
+                        }
+                        stored.put(batch, failure == null);
+                    }));
+                }
+                for (Future<?> answer : answers) {
+                    answer.get();
+                }
+            } finally {
+                threads.shutdown();
+            }
+            for (int b = 3; b < batches.size(); b += 10) {
+                assertThat(stored.get(batches.get(b))).as("a submission the warehouse refuses is answered with the failure").isFalse();
+            }
+            assertThat(stored).containsValue(true);
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                long answeredStored = stored.values().stream().filter(Boolean::booleanValue).count() * 20;
+                assertThat(count(s, "SELECT count(*) FROM record_version")).as("exactly the records answered as stored").isEqualTo(answeredStored);
+                assertThat(count(s, "SELECT count(*) FROM fact_activity")).isEqualTo(answeredStored);
+            }
+            for (List<UUID> batch : batches) {
+                if (!stored.get(batch)) {
+                    Submission again = submission(pseudonymise, validate, batch, "tester");
+                    writer.process(again);
+                    assertThat(again.result().accepted()).as("a record never stored is not a duplicate when sent again").isEqualTo(batch.size());
+                }
+            }
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                assertThat(count(s, "SELECT count(*) FROM record_version")).isEqualTo(batches.size() * 20L);
+                assertThat(count(s, "SELECT count(DISTINCT record_id) FROM fact_activity")).isEqualTo(batches.size() * 20L);
+            }
+            assertThat(writer.stats().pipelined()).isPositive();
+        }
+    }
+
+    /**
+     * A commit reported as failed after the warehouse had made it durable (here the indicator
+     * cube's listener throws) answers that group with the failure and lets the next group commit
+     * in turn; sent again, its records are duplicates of what is stored, never stored twice.
+     */
+    @Test
+    @Timeout(120)
+    void aGroupWhoseCommitIsReportedFailedIsNotStoredTwiceWhenSentAgain() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            AtomicInteger commits = new AtomicInteger();
+            ReentrantLock cubeLock = new ReentrantLock();
+            store.onCommit(new CommitListener() {
+                @Override
+                public Lock commitLock() {
+                    return cubeLock;
+                }
+
+                @Override
+                public void committed(List<FactRow> removed, List<FactRow> added) {
+                    if (commits.incrementAndGet() % 7 == 3) {
+                        throw new IllegalStateException("the cube could not take this commit");
+                    }
+                }
+            });
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            List<List<UUID>> batches = new ArrayList<>();
+            for (int b = 0; b < 60; b++) {
+                List<UUID> batch = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    batch.add(UUID.randomUUID());
+                }
+                batches.add(batch);
+            }
+            List<List<UUID>> failed = Collections.synchronizedList(new ArrayList<>());
+            ExecutorService threads = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<?>> answers = new ArrayList<>();
+                for (List<UUID> batch : batches) {
+                    answers.add(threads.submit(() -> {
+                        Submission submission = submission(pseudonymise, validate, batch, "tester");
+                        RuntimeException failure = null;
+                        try {
+                            writer.process(submission);
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                        if (failure == null) {
+                            assertThat(submission.result().accepted()).isEqualTo(batch.size());
+                        } else {
+                            assertThat(failure).hasMessageContaining("the cube could not take this commit");
+                            failed.add(batch);
+                        }
+                    }));
+                }
+                for (Future<?> answer : answers) {
+                    answer.get();
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertThat(failed).as("some groups were answered with the failure").isNotEmpty();
+            assertThat(writer.stats().pipelined()).isPositive();
+            commits.set(-1_000_000); // no more failures
+            for (List<UUID> batch : failed) {
+                Submission again = submission(pseudonymise, validate, batch, "tester");
+                writer.process(again);
+                assertThat(again.result().duplicates()).as("the records were stored before the failure was reported").isEqualTo(batch.size());
+            }
+            try (Connection c = warehouse.connect(); Statement s = c.createStatement()) {
+                assertThat(count(s, "SELECT count(*) FROM record_version")).isEqualTo(batches.size() * 20L);
+                assertThat(count(s, "SELECT count(*) FROM fact_activity")).isEqualTo(batches.size() * 20L);
+            }
+        }
+    }
+
     private static Submission submission(Pseudonymise pseudonymise, Validate validate, List<UUID> ids) {
+        return submission(pseudonymise, validate, ids, "tester");
+    }
+
+    private static Submission submission(Pseudonymise pseudonymise, Validate validate, List<UUID> ids, String principal) {
         StringBuilder lines = new StringBuilder();
         for (UUID id : ids) {
             lines.append("{\"id\":\"").append(id).append("\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}\n");
         }
-        Submission submission = Submission.create("tester", "test", null,
+        Submission submission = Submission.create(principal, "test", null,
                 NdjsonSource.items(lines.toString().getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
         pseudonymise.process(submission);
         validate.process(submission);

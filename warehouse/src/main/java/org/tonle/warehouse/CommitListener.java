@@ -13,7 +13,9 @@ import java.util.concurrent.locks.Lock;
 public interface CommitListener {
 
     /**
-     * A lock the store holds from before its transaction until {@link #committed} has returned:
+     * A lock the store holds from before its COMMIT until {@link #committed} has returned (around
+     * the whole transaction when it reads what it replaces; a transaction of new records only
+     * takes it for its COMMIT, as rows not yet committed are invisible to other connections):
      * while {@code committed} runs, the commit is the warehouse's newest. A listener that
      * rebuilds state from the warehouse takes it too, so that it never sees a commit both in the
      * tables and as a call.
