@@ -59,6 +59,8 @@ import org.tonle.warehouse.Warehouse;
  *     CPU the two cores give goes to the server; {@code -Dtonle.bench.client=jdk} posts with
  *     the JDK's HttpClient instead.</li>
  * </ol>
+ * {@code -Dtonle.bench.inFlight=N} imports with N batches in flight instead of the node's
+ * {@link Importer#IN_FLIGHT}.
  * Each timed phase ends with a CHECKPOINT, so it pays for folding its own rows into the
  * warehouse file, no more and no less (the WAL is folded only every 256MB otherwise).
  */
@@ -66,6 +68,8 @@ public final class IngestBenchmark {
 
     private static final String[] OFFICES = {"PNH", "SRP", "SHV"};
     private static final String[] SEXES = {"F", "M", "X", "U"};
+
+    private static final int IN_FLIGHT = Integer.getInteger("tonle.bench.inFlight", Importer.IN_FLIGHT);
 
     public static void main(String[] args) throws Exception {
         int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -109,7 +113,7 @@ public final class IngestBenchmark {
 
     /** RECORDS through the pipeline of {@code node} as {@code bin/tonle import} sends them, CHECKPOINT included: records a second. */
     private static double pipeline(Node node, byte[] ndjson, int records) throws Exception {
-        try (Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+        try (Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), IN_FLIGHT)) {
             GroupCommitWriter.Stats writerBefore = node.ingest().writerStats();
             long cpu = processCpuNanos();
             long started = System.nanoTime();
@@ -177,7 +181,7 @@ public final class IngestBenchmark {
         byte[] ndjson = ndjson(0, records);
         long started = System.nanoTime();
         try (Node node = node(root);
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), IN_FLIGHT)) {
             importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),
                     new NdjsonSource(new ByteArrayInputStream(ndjson), Map.of()), "bench", null);
         }

@@ -83,7 +83,7 @@ public final class IngestEncryptionBench {
             throws Exception {
         try (Node node = Node.start(new Node.Options(config, data, "127.0.0.1", 0, 0, null, repository.resolve("host/target/bundles"),
                 "bench-token"));
-             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize(), 2)) {
+             Importer importer = new Importer(node.ingest(), node.config().settings().ingest().batchSize())) {
             long cpu = cpuNanos();
             long started = System.nanoTime();
             ImportJob job = importer.run(new ImportJob("ndjson", "bench", "bench", (long) ndjson.length),

@@ -276,7 +276,7 @@ public final class Node implements AutoCloseable {
         }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data, secretsFolder(data));
         Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace(), keys));
-        Importer importer = new Importer(ingest, config.settings().ingest().batchSize(), 2);
+        Importer importer = new Importer(ingest, config.settings().ingest().batchSize());
         parts.add(0, importer);
         try {
             camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer,

@@ -147,11 +147,10 @@ public final class GroupCommitWriter {
 
     /**
      * Decides a group of new records and appends them in a prepared transaction, the next group
-     * number; null (nothing done) for any other group, or when the store cannot prepare commits.
-     * Called under the lock.
+     * number; null (nothing done) for any other group. Called under the lock.
      */
     private InFlight prepare(List<Waiting> group) {
-        if (!store.preparesCommits() || group.stream().anyMatch(w -> w.submission.mode() != Submission.Mode.CREATE)) {
+        if (group.stream().anyMatch(w -> w.submission.mode() != Submission.Mode.CREATE)) {
             return null;
         }
         // Records in an approved month are refused first, as on the whole path (which checks again: a refused item stays refused).

@@ -8,6 +8,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,6 +34,7 @@ import org.tonle.programme.api.PublishResult;
 import org.tonle.warehouse.CommitListener;
 import org.tonle.warehouse.DeadLetterStore;
 import org.tonle.warehouse.FactRow;
+import org.tonle.warehouse.Outbox;
 import org.tonle.warehouse.RecordStore;
 import org.tonle.warehouse.Warehouse;
 import org.tonle.warehouse.WarehouseException;
@@ -104,6 +109,84 @@ class GroupCommitPipelineTest {
             GroupCommitWriter.Stats stats = writer.stats();
             assertThat(stats.pipelined()).as("groups of new records, committed while the next was appended").isPositive();
             assertThat(stats.groups()).as("groups with a record sent before, written whole").isGreaterThan(stats.pipelined());
+        }
+    }
+
+    /**
+     * An office's writer pipelines as well: each transaction's outbox rows are numbered as its
+     * group is decided, which is the order groups commit in, so the outbox holds every stored
+     * record once, in the order of the writer's decisions.
+     */
+    @Test
+    @Timeout(120)
+    void anOfficeWriterPipelinesAndItsOutboxHoldsEveryStoredRecordOnceInCommitOrder() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 100_000);
+            store.commitHook(outbox);
+            // Each decision a later instant: the order of recorded_at is the order of decisions.
+            AtomicLong ticks = new AtomicLong();
+            Clock ticking = new Clock() {
+                @Override
+                public Instant instant() {
+                    return Instant.EPOCH.plusMillis(ticks.incrementAndGet());
+                }
+
+                @Override
+                public ZoneId getZone() {
+                    return ZoneOffset.UTC;
+                }
+
+                @Override
+                public Clock withZone(ZoneId zone) {
+                    return this;
+                }
+            };
+            GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, ticking, Runnable::run);
+            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
+            Random random = new Random(6);
+            List<UUID> ids = new ArrayList<>();
+            for (int i = 0; i < 1_200; i++) {
+                ids.add(UUID.randomUUID());
+            }
+            List<List<UUID>> batches = new ArrayList<>();
+            for (int copy = 0; copy < 2; copy++) {
+                List<UUID> shuffled = new ArrayList<>(ids);
+                Collections.shuffle(shuffled, random);
+                for (int from = 0; from < shuffled.size(); from += 20) {
+                    batches.add(shuffled.subList(from, from + 20));
+                }
+            }
+            Collections.shuffle(batches, random);
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            long accepted = 0;
+            try {
+                List<Future<PublishResult>> answers = new ArrayList<>();
+                for (List<UUID> batch : batches) {
+                    answers.add(threads.submit(() -> {
+                        Submission submission = submission(pseudonymise, validate, batch);
+                        writer.process(submission);
+                        return submission.result();
+                    }));
+                }
+                for (Future<PublishResult> answer : answers) {
+                    accepted += answer.get().accepted();
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertThat(accepted).isEqualTo(ids.size());
+            assertThat(writer.stats().pipelined()).as("an office's groups of new records are pipelined too").isPositive();
+            assertThat(outbox.depth().count()).isEqualTo(ids.size());
+            List<Outbox.Entry> forwarded = new ArrayList<>();
+            for (List<Outbox.Entry> next; !(next = outbox.next(500)).isEmpty(); ) {
+                forwarded.addAll(next);
+                outbox.acknowledge(next.get(next.size() - 1).seq());
+            }
+            assertThat(forwarded).extracting(Outbox.Entry::recordId).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(forwarded).extracting(Outbox.Entry::seq).isSorted();
+            assertThat(forwarded).extracting(Outbox.Entry::recordedAt).as("forwarded in the order the writer decided").isSorted();
+            assertThat(outbox.depth().count()).isZero();
         }
     }
 

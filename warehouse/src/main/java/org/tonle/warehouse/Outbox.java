@@ -64,7 +64,7 @@ public final class Outbox implements RecordStore.CommitHook {
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
     /** Changes committed and not yet acknowledged. */
     private long waiting;
-    /** The sequence number of the next change to commit. */
+    /** The sequence number the next change is given (in the order changes will commit). */
     private long nextSeq;
     /** Every change up to this was acknowledged by Kafka. */
     private long acknowledged;
@@ -72,10 +72,20 @@ public final class Outbox implements RecordStore.CommitHook {
     private long queuedUpTo;
     /** Committed changes join the queue at once; false: they wait in the table until the queue catches up. */
     private boolean live;
-    /** The changes of the transaction under way: they join the queue when it has committed. */
-    private List<Entry> pending;
+    /**
+     * The transactions under way, oldest first: their changes have their sequence numbers and
+     * join the queue when they commit. Two may be open at once (the writer appends a group while
+     * the one before it commits), and they commit in the order they took their numbers.
+     */
+    private final ArrayDeque<Staged> open = new ArrayDeque<>();
+    /** Changes the open transactions hold: they count against the capacity before they commit. */
+    private long openChanges;
+    /** A transaction failed, perhaps after its COMMIT was durable: the count is taken again from the table. */
+    private boolean recount;
     /** Transactions that committed changes so far: what {@link #awaitCommitAfter} waits on. */
     private long commits;
+    /** Commits, failures and recounts so far: a read of the table during which none happened saw everything committed. */
+    private long reported;
     /** Rows up to this were deleted from the table. */
     private long trimmedUpTo;
     private long trimmedAt = System.nanoTime();
@@ -109,39 +119,56 @@ public final class Outbox implements RecordStore.CommitHook {
         return capacity;
     }
 
+    /**
+     * Numbers the changes in the order of these calls, which is the order their transactions
+     * commit in; a transaction that fails leaves a gap in the numbers, which nothing downstream
+     * minds (the forwarder acknowledges up to a number, headquarters knows changes by id and
+     * content).
+     */
     @Override
-    public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
-        long first;
+    public RecordStore.CommitHook.Outcome inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
+        Staged staged;
         synchronized (lock) {
-            if (pending != null) {
-                // The last transaction never reported its commit: it rolled back, or its outcome is
-                // unknown. Take the count and the sequence from the table, and read it from where the queue ends.
-                resync(connection);
+            if (recount && open.isEmpty()) {
+                // Only with no other transaction open: every transaction numbered so far has
+                // reported, so what the table holds now is all that is waiting.
+                recount();
             }
-            if (waiting + changes.size() > capacity) {
-                throw new OutboxFullException(waiting, capacity);
+            if (waiting + openChanges + changes.size() > capacity) {
+                throw new OutboxFullException(waiting + openChanges, capacity);
             }
-            first = nextSeq;
+            staged = new Staged(nextSeq, changes.size());
+            nextSeq += changes.size();
+            open.addLast(staged);
+            openChanges += changes.size();
         }
-        List<Entry> entries = new ArrayList<>(changes.size());
-        long seq = first;
+        boolean appended = false;
         try (DuckDBAppender appender = connection.createAppender("outbox")) {
+            long seq = staged.first;
             for (Change c : changes) {
                 appender.beginRow()
                         .append(seq)
                         .append(c.recordId())
                         .append(c.version())
                         .endRow();
-                entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
+                staged.entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
+            }
+            appended = true;
+        } finally {
+            if (!appended) {
+                staged.failed();
             }
         }
-        synchronized (lock) {
-            pending = entries;
-        }
+        return staged;
     }
 
-    private void resync(DuckDBConnection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(Sql.load("sql/outbox-waiting.sql"))) {
+    /**
+     * Takes the count of waiting changes from the table, and reads it from where the queue ends.
+     * On a connection of its own: the caller's transaction may have begun before the last
+     * commit, and would not see it.
+     */
+    private void recount() throws SQLException {
+        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-waiting.sql"))) {
             ps.setLong(1, acknowledged);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -149,20 +176,57 @@ public final class Outbox implements RecordStore.CommitHook {
                 nextSeq = Math.max(nextSeq, rs.getLong(2) + 1);
             }
         }
-        pending = null;
+        recount = false;
         live = false;
+        reported++;
     }
 
-    /** The transaction that called {@link #inTransaction} last has committed: its changes may be forwarded from memory. */
-    @Override
-    public void committed() {
+    /** The changes of one transaction under way, numbered from {@code first}. */
+    private final class Staged implements RecordStore.CommitHook.Outcome {
+        final long first;
+        final int size;
+        final List<Entry> entries;
+
+        Staged(long first, int size) {
+            this.first = first;
+            this.size = size;
+            this.entries = new ArrayList<>(size);
+        }
+
+        @Override
+        public void committed() {
+            Outbox.this.committed(this);
+        }
+
+        /**
+         * It rolled back, or its outcome is unknown: its changes are not counted, and the
+         * forwarder reads the table (which holds them if it did commit) until it has caught up.
+         */
+        @Override
+        public void failed() {
+            synchronized (lock) {
+                if (open.remove(this)) {
+                    openChanges -= size;
+                }
+                recount = true;
+                live = false;
+                reported++;
+            }
+        }
+    }
+
+    /** The transaction has committed: its changes may be forwarded from memory. */
+    private void committed(Staged staged) {
         synchronized (lock) {
-            List<Entry> entries = pending;
-            pending = null;
-            if (entries == null || entries.isEmpty()) {
+            if (!open.remove(staged)) {
                 return;
             }
-            nextSeq = entries.get(entries.size() - 1).seq() + 1;
+            List<Entry> entries = staged.entries;
+            openChanges -= staged.size;
+            reported++;
+            if (entries.isEmpty()) {
+                return;
+            }
             waiting += entries.size();
             commits++;
             lock.notifyAll();
@@ -213,12 +277,12 @@ public final class Outbox implements RecordStore.CommitHook {
         boolean fromTable;
         long from;
         int wanted;
-        long nextSeqBefore;
+        long reportedBefore;
         synchronized (lock) {
             fromTable = !live && queue.size() < limit;
             from = queuedUpTo;
             wanted = Math.max(limit, memory) - queue.size();
-            nextSeqBefore = nextSeq;
+            reportedBefore = reported;
         }
         if (fromTable) {
             // Outside the lock: the read joins record_version (no index), and every commit of the
@@ -230,10 +294,10 @@ public final class Outbox implements RecordStore.CommitHook {
                     queue.addAll(read.entries());
                     queuedUpTo = read.lastSeq();
                     waiting -= read.missing();
-                    // Live only if the read reached the table's end and no commit reported itself (nor
-                    // a resync found one) since it began: such a commit did not join the queue, and the
-                    // read may not hold it, so the next call reads again from here.
-                    live = read.rows() < wanted && nextSeq == nextSeqBefore;
+                    // Live only if the read reached the table's end and no transaction reported its
+                    // outcome (nor a recount happened) since it began: such a commit did not join the
+                    // queue, and the read may not hold it, so the next call reads again from here.
+                    live = read.rows() < wanted && reported == reportedBefore;
                 }
             }
         }

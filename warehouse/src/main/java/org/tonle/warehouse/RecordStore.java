@@ -61,13 +61,26 @@ public final class RecordStore implements AutoCloseable {
     private volatile CommitListener listener;
     private volatile CommitHook commitHook;
 
-    /** Work that commits or rolls back together with a batch of changes (an office's outbox). */
+    /**
+     * Work that commits or rolls back together with a batch of changes (an office's outbox). Two
+     * transactions may be open at once (one commits while the next is appended); they commit in
+     * the order of their {@link #inTransaction} calls.
+     */
     @FunctionalInterface
     public interface CommitHook {
-        void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException;
+        /**
+         * Adds to the transaction of {@code changes}, its last work before COMMIT. A call that
+         * throws leaves nothing to report; otherwise the store reports what became of the
+         * transaction to the outcome returned.
+         */
+        Outcome inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException;
 
-        /** The transaction of the last {@link #inTransaction} call has committed (not called when it rolled back). */
-        default void committed() {
+        /** What became of one transaction the hook added to: exactly one of these is called. */
+        interface Outcome {
+            void committed();
+
+            /** It rolled back, or its COMMIT failed and whether it is durable is unknown. */
+            void failed();
         }
     }
 
@@ -286,19 +299,13 @@ public final class RecordStore implements AutoCloseable {
     public static final class Prepared {
         private final Transaction transaction;
         private final List<Change> changes;
+        private final CommitHook.Outcome hooked;
 
-        private Prepared(Transaction transaction, List<Change> changes) {
+        private Prepared(Transaction transaction, List<Change> changes, CommitHook.Outcome hooked) {
             this.transaction = transaction;
             this.changes = changes;
+            this.hooked = hooked;
         }
-    }
-
-    /**
-     * Whether commits may be prepared while another is committing: not while a commit hook (an
-     * office's outbox) runs in every transaction, since it numbers changes in commit order.
-     */
-    public boolean preparesCommits() {
-        return commitHook == null;
     }
 
     /**
@@ -325,10 +332,14 @@ public final class RecordStore implements AutoCloseable {
             if (!audits.isEmpty()) {
                 lane.auditLog().insert(audits);
             }
-            return new Prepared(tx, changes);
-        } catch (SQLException | RuntimeException e) {
+            CommitHook hook = commitHook;
+            return new Prepared(tx, changes, hook == null || changes.isEmpty() ? null : hook.inTransaction(lane.connection(), changes));
+        } catch (SQLException e) {
             rollBack(tx);
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            rollBack(tx);
+            throw e; // as the whole path answers it (a full outbox)
         }
     }
 
@@ -339,13 +350,21 @@ public final class RecordStore implements AutoCloseable {
             told.commitLock().lock();
         }
         try {
-            prepared.transaction.commit();
+            try {
+                prepared.transaction.commit();
+            } catch (SQLException e) {
+                rollBack(prepared.transaction);
+                if (prepared.hooked != null) {
+                    prepared.hooked.failed();
+                }
+                throw new WarehouseException("the warehouse did not commit " + prepared.changes.size() + " records: " + e.getMessage(), e);
+            }
+            if (prepared.hooked != null) {
+                prepared.hooked.committed();
+            }
             if (told != null) {
                 told.committed(List.of(), prepared.changes.stream().map(FactRow::of).filter(Objects::nonNull).toList());
             }
-        } catch (SQLException e) {
-            rollBack(prepared.transaction);
-            throw new WarehouseException("the warehouse did not commit " + prepared.changes.size() + " records: " + e.getMessage(), e);
         } finally {
             if (told != null) {
                 told.commitLock().unlock();
@@ -366,6 +385,8 @@ public final class RecordStore implements AutoCloseable {
 
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
     private void commit(List<Change> changes, List<AuditLog.Write> audits, List<FactRow> removed) {
+        CommitHook.Outcome hooked = null;
+        boolean committed = false;
         try {
             try (Transaction tx = transactions.begin()) {
                 List<UUID> replaced = changes.stream().filter(c -> c.action() != Change.Action.CREATE).map(Change::recordId).toList();
@@ -386,15 +407,21 @@ public final class RecordStore implements AutoCloseable {
                 }
                 CommitHook hook = commitHook;
                 if (hook != null && !changes.isEmpty()) {
-                    hook.inTransaction(connection, changes);
+                    hooked = hook.inTransaction(connection, changes);
                 }
                 tx.commit();
-                if (hook != null && !changes.isEmpty()) {
-                    hook.committed();
-                }
+                committed = true;
             }
         } catch (SQLException e) {
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
+        } finally {
+            if (hooked != null) {
+                if (committed) {
+                    hooked.committed();
+                } else {
+                    hooked.failed();
+                }
+            }
         }
     }
 

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -198,6 +200,101 @@ class OutboxTest {
         }
     }
 
+    /**
+     * The writer commits a group while the next is appended: two transactions hold outbox rows at
+     * once. Their changes count against the capacity before they commit, are numbered in the
+     * order they will commit, and one that rolls back leaves a gap that nothing waits for.
+     */
+    @Test
+    void twoOpenTransactionsAreNumberedInCommitOrderAndOneRolledBackLeavesAGap(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse);
+             DuckDBConnection c1 = warehouse.connect(); DuckDBConnection c2 = warehouse.connect()) {
+            Outbox outbox = new Outbox(warehouse, 4);
+            store.commitHook(outbox);
+            List<Change> first = List.of(change(), change());
+            List<Change> second = List.of(change());
+            Transaction t1 = Transaction.begin(c1);
+            storeVersions(c1, first);
+            RecordStore.CommitHook.Outcome o1 = outbox.inTransaction(c1, first);
+            Transaction t2 = Transaction.begin(c2);
+            storeVersions(c2, second);
+            RecordStore.CommitHook.Outcome o2 = outbox.inTransaction(c2, second);
+            // Three changes open: two more would overfill an outbox of four, before either commits.
+            assertThatThrownBy(() -> store.commit(List.of(change(), change()))).isInstanceOf(OutboxFullException.class);
+            assertThat(outbox.depth().count()).as("nothing committed yet").isZero();
+
+            t1.close(); // rolled back
+            o1.failed();
+            t2.commit();
+            o2.committed();
+            assertThat(outbox.depth().count()).isEqualTo(1);
+            List<Outbox.Entry> waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(second.get(0).recordId());
+            assertThat(waiting.get(0).seq()).as("numbered after the rolled-back changes").isEqualTo(3);
+
+            Change third = change();
+            store.commit(List.of(third));
+            assertThat(outbox.depth().count()).isEqualTo(2);
+            waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(second.get(0).recordId(), third.recordId());
+            outbox.acknowledge(waiting.get(1).seq());
+            assertThat(outbox.depth().count()).isZero();
+            assertThat(outbox.next(10)).isEmpty();
+        }
+    }
+
+    /**
+     * A COMMIT that failed may still have been durable (the outcome is unknown): the outbox then
+     * takes what waits from the table, so such changes are forwarded, in order, and counted.
+     */
+    @Test
+    void aTransactionReportedFailedThatDidCommitIsForwardedInOrderAndCounted(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse);
+             DuckDBConnection c1 = warehouse.connect(); DuckDBConnection c2 = warehouse.connect()) {
+            Outbox outbox = new Outbox(warehouse, 100);
+            store.commitHook(outbox);
+            List<Change> first = List.of(change(), change());
+            List<Change> second = List.of(change());
+            Transaction t1 = Transaction.begin(c1);
+            storeVersions(c1, first);
+            RecordStore.CommitHook.Outcome o1 = outbox.inTransaction(c1, first);
+            Transaction t2 = Transaction.begin(c2);
+            storeVersions(c2, second);
+            RecordStore.CommitHook.Outcome o2 = outbox.inTransaction(c2, second);
+            t1.commit();
+            o1.failed();
+            t2.commit();
+            o2.committed();
+            assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId)
+                    .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId());
+
+            Change third = change();
+            store.commit(List.of(third));
+            assertThat(outbox.depth().count()).as("counted again from the table at the next transaction").isEqualTo(4);
+            List<Outbox.Entry> waiting = outbox.next(10);
+            assertThat(waiting).extracting(Outbox.Entry::recordId)
+                    .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId(), third.recordId());
+            assertThat(waiting).extracting(Outbox.Entry::seq).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    private static void storeVersions(Connection connection, List<Change> changes) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "INSERT INTO record_version VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (Change c : changes) {
+                ps.setObject(1, c.recordId());
+                ps.setInt(2, c.version());
+                ps.setString(3, c.action().id());
+                ps.setString(4, c.contentHash());
+                ps.setString(5, c.body());
+                ps.setObject(6, c.recordedAt().atOffset(ZoneOffset.UTC));
+                ps.setString(7, c.recordedBy());
+                ps.setString(8, c.source());
+                ps.executeUpdate();
+            }
+        }
+    }
+
     private static long rows(Warehouse warehouse) throws Exception {
         try (Connection c = warehouse.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM outbox")) {
@@ -226,21 +323,18 @@ class OutboxTest {
         }
     }
 
-    /** The outbox's hook, failing its transaction after the outbox rows while {@code fail[0]} is set. */
+    /**
+     * The outbox's hook, failing its transaction after the outbox rows while {@code fail[0]} is
+     * set (a hook that throws reports its own failure: the store has no outcome to report to).
+     */
     private static RecordStore.CommitHook failingWhenAsked(Outbox outbox, boolean[] fail) {
-        return new RecordStore.CommitHook() {
-            @Override
-            public void inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
-                outbox.inTransaction(connection, changes);
-                if (fail[0]) {
-                    throw new SQLException("disk full");
-                }
+        return (connection, changes) -> {
+            RecordStore.CommitHook.Outcome outcome = outbox.inTransaction(connection, changes);
+            if (fail[0]) {
+                outcome.failed();
+                throw new SQLException("disk full");
             }
-
-            @Override
-            public void committed() {
-                outbox.committed();
-            }
+            return outcome;
         };
     }
 }
