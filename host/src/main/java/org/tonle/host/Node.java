@@ -121,6 +121,7 @@ import org.tonle.warehouse.KnownSubjects;
 import org.tonle.warehouse.SubjectRefLengths;
 import org.tonle.warehouse.LanguagePreferences;
 import org.tonle.warehouse.NodeSettings;
+import org.tonle.warehouse.Outbox;
 import org.tonle.warehouse.Periods;
 import org.tonle.warehouse.RecordOffices;
 import org.tonle.warehouse.RecordStore;
@@ -232,6 +233,8 @@ public final class Node implements AutoCloseable {
         ProgrammeRoutes.configure(camel, data);
         RecordStore store = new RecordStore(warehouse);
         parts.add(0, store);
+        // Before anything can commit: the inbox, the intake and the bundles' routes start before the transport.
+        Outbox outbox = NodeTransport.outbox(config.settings().transport(), warehouse, store);
         IndicatorCube cube = new IndicatorCube(warehouse);
         // The analyst snapshot (ad-hoc SQL) counts commits too, to know when it is behind.
         AnalystSnapshots snapshots = new AnalystSnapshots(warehouse, SqlSandbox.VIEWS, warehouse.spillFolder().resolve("analyst-snapshot"),
@@ -364,7 +367,7 @@ public final class Node implements AutoCloseable {
         CompletableFuture<FlightSqlServer> flightStarting = startFlight(sql);
         parts.add(0, () -> closeStarted(flightStarting));
         // After the programmes are live: headquarters validates what it consumes against them.
-        NodeTransport transport = NodeTransport.start(config.settings().transport(), options.office(), warehouse, store, camel, ingest,
+        NodeTransport transport = NodeTransport.start(config.settings().transport(), outbox, options.office(), warehouse, camel, ingest,
                 refLengths, config.directory(), secretsFolder(data), config.offices().stream().map(o -> o.code()).toList());
         parts.add(0, transport);
         StatusService status = new StatusService(options.office(), registry, transport, ingest, cube);

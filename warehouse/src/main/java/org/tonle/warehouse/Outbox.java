@@ -129,11 +129,7 @@ public final class Outbox implements RecordStore.CommitHook {
     public RecordStore.CommitHook.Outcome inTransaction(DuckDBConnection connection, List<Change> changes) throws SQLException {
         Staged staged;
         synchronized (lock) {
-            if (recount && open.isEmpty()) {
-                // Only with no other transaction open: every transaction numbered so far has
-                // reported, so what the table holds now is all that is waiting.
-                recount();
-            }
+            recountIfIdle();
             if (waiting + openChanges + changes.size() > capacity) {
                 throw new OutboxFullException(waiting + openChanges, capacity);
             }
@@ -143,15 +139,18 @@ public final class Outbox implements RecordStore.CommitHook {
             openChanges += changes.size();
         }
         boolean appended = false;
-        try (DuckDBAppender appender = connection.createAppender("outbox")) {
-            long seq = staged.first;
-            for (Change c : changes) {
-                appender.beginRow()
-                        .append(seq)
-                        .append(c.recordId())
-                        .append(c.version())
-                        .endRow();
-                staged.entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
+        try {
+            // The appender flushes its rows when it closes: only then are they appended.
+            try (DuckDBAppender appender = connection.createAppender("outbox")) {
+                long seq = staged.first;
+                for (Change c : changes) {
+                    appender.beginRow()
+                            .append(seq)
+                            .append(c.recordId())
+                            .append(c.version())
+                            .endRow();
+                    staged.entries.add(new Entry(seq++, c.recordId(), c.version(), c.action().id(), c.body(), c.recordedBy(), c.recordedAt()));
+                }
             }
             appended = true;
         } finally {
@@ -163,11 +162,17 @@ public final class Outbox implements RecordStore.CommitHook {
     }
 
     /**
-     * Takes the count of waiting changes from the table, and reads it from where the queue ends.
-     * On a connection of its own: the caller's transaction may have begun before the last
-     * commit, and would not see it.
+     * After a failed transaction, takes the count of waiting changes from the table, once no
+     * transaction is open (every one numbered so far has reported, so the table holds all that
+     * waits), and reads the table from where the queue ends. On a connection of its own: the
+     * caller's transaction may have begun before the last commit, and would not see it. Until
+     * then the count includes the failed transaction's changes, as if it had committed: too high
+     * for a while, never too low. Called under the lock.
      */
-    private void recount() throws SQLException {
+    private void recountIfIdle() {
+        if (!recount || !open.isEmpty()) {
+            return;
+        }
         try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-waiting.sql"))) {
             ps.setLong(1, acknowledged);
             try (ResultSet rs = ps.executeQuery()) {
@@ -175,8 +180,10 @@ public final class Outbox implements RecordStore.CommitHook {
                 waiting = rs.getLong(1);
                 nextSeq = Math.max(nextSeq, rs.getLong(2) + 1);
             }
+            recount = false;
+        } catch (SQLException e) {
+            LOG.warn("Could not count the outbox's waiting changes after a failed commit (tried again at the next): {}", e.getMessage());
         }
-        recount = false;
         live = false;
         reported++;
     }
@@ -199,18 +206,20 @@ public final class Outbox implements RecordStore.CommitHook {
         }
 
         /**
-         * It rolled back, or its outcome is unknown: its changes are not counted, and the
-         * forwarder reads the table (which holds them if it did commit) until it has caught up.
+         * It rolled back, or its outcome is unknown: the forwarder reads the table (which holds
+         * its changes if it did commit) until it has caught up, and the count is taken again.
          */
         @Override
         public void failed() {
             synchronized (lock) {
                 if (open.remove(this)) {
                     openChanges -= size;
+                    waiting += size;
                 }
                 recount = true;
                 live = false;
                 reported++;
+                recountIfIdle();
             }
         }
     }
@@ -224,12 +233,15 @@ public final class Outbox implements RecordStore.CommitHook {
             List<Entry> entries = staged.entries;
             openChanges -= staged.size;
             reported++;
+            if (!entries.isEmpty()) {
+                waiting += entries.size();
+                commits++;
+                lock.notifyAll();
+            }
+            recountIfIdle();
             if (entries.isEmpty()) {
                 return;
             }
-            waiting += entries.size();
-            commits++;
-            lock.notifyAll();
             if (live && queue.size() + entries.size() > memory) {
                 live = false;
             }

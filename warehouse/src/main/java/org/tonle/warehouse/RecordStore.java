@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -300,13 +301,24 @@ public final class RecordStore implements AutoCloseable {
         private final Transaction transaction;
         private final List<Change> changes;
         private final CommitHook.Outcome hooked;
+        private final long number;
 
-        private Prepared(Transaction transaction, List<Change> changes, CommitHook.Outcome hooked) {
+        private Prepared(Transaction transaction, List<Change> changes, CommitHook.Outcome hooked, long number) {
             this.transaction = transaction;
             this.changes = changes;
             this.hooked = hooked;
+            this.number = number;
         }
     }
+
+    /**
+     * Transactions prepared so far, and finished (committed or failed): a hook is promised that
+     * transactions commit in the order they joined it (an office's outbox forwards in that
+     * order), so a prepared transaction may only finish after every one prepared before it, and a
+     * whole commit may only run when none is open.
+     */
+    private final AtomicLong preparedCount = new AtomicLong();
+    private final AtomicLong finishedCount = new AtomicLong();
 
     /**
      * Begins a transaction of first versions and their audit entries and appends them, on the
@@ -333,7 +345,8 @@ public final class RecordStore implements AutoCloseable {
                 lane.auditLog().insert(audits);
             }
             CommitHook hook = commitHook;
-            return new Prepared(tx, changes, hook == null || changes.isEmpty() ? null : hook.inTransaction(lane.connection(), changes));
+            CommitHook.Outcome hooked = hook == null || changes.isEmpty() ? null : hook.inTransaction(lane.connection(), changes);
+            return new Prepared(tx, changes, hooked, preparedCount.incrementAndGet());
         } catch (SQLException e) {
             rollBack(tx);
             throw new WarehouseException("the warehouse did not commit " + changes.size() + " records: " + e.getMessage(), e);
@@ -345,6 +358,25 @@ public final class RecordStore implements AutoCloseable {
 
     /** Commits a prepared transaction; returns only once it is durable, and the cube has it. */
     public void finish(Prepared prepared) {
+        long inTurn = finishedCount.get() + 1;
+        if (prepared.number != inTurn) {
+            // A caller's mistake: nothing of it commits (nor, then, the one it overtook), and the counts stay whole.
+            rollBack(prepared.transaction);
+            if (prepared.hooked != null) {
+                prepared.hooked.failed();
+            }
+            finishedCount.accumulateAndGet(prepared.number, Math::max);
+            throw new IllegalStateException("prepared transaction " + prepared.number + " was finished before transaction " + inTurn
+                    + ": transactions commit in the order they were prepared; it was rolled back");
+        }
+        try {
+            commitInTurn(prepared);
+        } finally {
+            finishedCount.set(prepared.number);
+        }
+    }
+
+    private void commitInTurn(Prepared prepared) {
         CommitListener told = listener;
         if (told != null) {
             told.commitLock().lock();
@@ -385,6 +417,10 @@ public final class RecordStore implements AutoCloseable {
 
     /** {@code removed}, when given, receives the facts the corrections and voids replace. */
     private void commit(List<Change> changes, List<AuditLog.Write> audits, List<FactRow> removed) {
+        if (preparedCount.get() != finishedCount.get()) {
+            throw new IllegalStateException("a commit while prepared transactions are open would commit before them;"
+                    + " finish them first");
+        }
         CommitHook.Outcome hooked = null;
         boolean committed = false;
         try {

@@ -1,6 +1,7 @@
 package org.tonle.warehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,6 +32,40 @@ class RecordStoreTest {
 
     private static Change change(UUID id, int version, Change.Action action, PseudonymousRecord record) {
         return new Change(id, version, action, "h" + version, record == null ? null : "{}", record, "t", "t", Instant.now());
+    }
+
+    /**
+     * An office's outbox forwards changes in the order their transactions joined it, so prepared
+     * transactions commit in the order prepared, and a whole commit waits for them: a caller
+     * that breaks this is refused and nothing of the offending transaction is stored.
+     */
+    @Test
+    void preparedTransactionsCommitInTheOrderPreparedAndAWholeCommitWaitsForThem() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            UUID a = UUID.randomUUID();
+            UUID b = UUID.randomUUID();
+            RecordStore.Prepared first = store.prepare(List.of(change(a, 1, Change.Action.CREATE, contact(a, "F"))), List.of());
+            RecordStore.Prepared second = store.prepare(List.of(change(b, 1, Change.Action.CREATE, contact(b, "M"))), List.of());
+            UUID c = UUID.randomUUID();
+            assertThatThrownBy(() -> store.commit(List.of(change(c, 1, Change.Action.CREATE, contact(c, "F")))))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("prepared transactions are open");
+            assertThatThrownBy(() -> store.finish(second))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("finished before transaction 1");
+            assertThatThrownBy(() -> store.finish(first)).isInstanceOf(IllegalStateException.class);
+            assertThat(versions(warehouse)).as("neither transaction committed out of turn").isZero();
+
+            // In turn, all is well again.
+            store.finish(store.prepare(List.of(change(a, 1, Change.Action.CREATE, contact(a, "F"))), List.of()));
+            store.commit(List.of(change(c, 1, Change.Action.CREATE, contact(c, "F"))));
+            assertThat(versions(warehouse)).isEqualTo(2);
+        }
+    }
+
+    private static long versions(Warehouse warehouse) throws Exception {
+        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM record_version")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test

@@ -51,15 +51,30 @@ public final class NodeTransport implements AutoCloseable {
     }
 
     /**
+     * An office's outbox, joined to every later commit of {@code store}; null on other roles. Call
+     * it before anything can commit (the inbox, the intake and the bundles' routes start before
+     * {@link #start}): a record committed without its outbox row would never reach headquarters.
+     */
+    public static Outbox outbox(Settings.Transport settings, Warehouse warehouse, RecordStore store) {
+        if (settings.role() != Settings.Transport.Role.OFFICE) {
+            return null;
+        }
+        Outbox outbox = new Outbox(warehouse, settings.outbox().capacity());
+        store.commitHook(outbox);
+        return outbox;
+    }
+
+    /**
      * Starts the role's route. Call it once programmes are live: headquarters validates what it
      * consumes against them.
      *
+     * @param outbox  the office's outbox ({@link #outbox}), null on other roles
      * @param office  the node's --office, or null
      * @param config  the configuration folder (the broker's trust store is relative to it)
      * @param secrets the secrets folder (the Kafka password file is in it)
      * @param offices the offices configured on this node
      */
-    public static NodeTransport start(Settings.Transport settings, String office, Warehouse warehouse, RecordStore store,
+    public static NodeTransport start(Settings.Transport settings, Outbox outbox, String office, Warehouse warehouse,
                                       CamelContext camel, Ingest ingest, SubjectRefLengths refLengths, Path config, Path secrets,
                                       List<String> offices) {
         String node = settings.node() != null && !settings.node().isBlank() ? settings.node() : office;
@@ -82,8 +97,7 @@ public final class NodeTransport implements AutoCloseable {
                         throw new IllegalStateException("transport.role is office, but this node has no name for headquarters:"
                                 + " start it with --office CODE or set transport.node in tonle.yaml");
                     }
-                    transport.outbox = new Outbox(warehouse, settings.outbox().capacity());
-                    store.commitHook(transport.outbox);
+                    transport.outbox = outbox;
                     Forwarder forwarder = new Forwarder(transport.outbox, node, settings.outbox().batch(),
                             settings.outbox().warnAt(), transport.state, Clock.systemUTC(), refLengths);
                     camel.addRoutes(TransportRoutes.office(settings, security, forwarder, node));
