@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,14 @@ import org.tonle.warehouse.WarehouseException;
  */
 class GroupCommitPipelineTest {
 
+    private static final Pseudonymise PSEUDONYMISE = new Pseudonymise(SubjectKeys.of(new byte[32]));
+    private static Validate validate;
+
+    @BeforeAll
+    static void programmes() throws Exception {
+        validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
+    }
+
     @TempDir
     Path dir;
 
@@ -57,24 +66,10 @@ class GroupCommitPipelineTest {
     void concurrentSubmissionsStoreEveryRecordOnceWhateverTheInterleaving() throws Exception {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
             Random random = new Random(22);
-            // 1,600 records, each in two submissions of 20 (so some groups are new records only and
-            // pipelined, others hold a record already sent and are written whole), sent from 8 threads.
-            List<UUID> ids = new ArrayList<>();
-            for (int i = 0; i < 1_600; i++) {
-                ids.add(UUID.randomUUID());
-            }
-            List<List<UUID>> batches = new ArrayList<>();
-            for (int copy = 0; copy < 2; copy++) {
-                List<UUID> shuffled = new ArrayList<>(ids);
-                Collections.shuffle(shuffled, random);
-                for (int from = 0; from < shuffled.size(); from += 20) {
-                    batches.add(shuffled.subList(from, from + 20));
-                }
-            }
-            Collections.shuffle(batches, random);
+            // 1,600 records, each sent twice, from 8 threads.
+            List<UUID> ids = freshIds(1_600);
+            List<List<UUID>> batches = eachSentTwice(ids, random);
             Map<UUID, List<Item.Outcome>> outcomes = new ConcurrentHashMap<>();
             ExecutorService threads = Executors.newFixedThreadPool(8);
             long accepted = 0;
@@ -82,7 +77,7 @@ class GroupCommitPipelineTest {
                 List<Future<PublishResult>> answers = new ArrayList<>();
                 for (List<UUID> batch : batches) {
                     answers.add(threads.submit(() -> {
-                        Submission submission = submission(pseudonymise, validate, batch);
+                        Submission submission = submission(batch);
                         writer.process(submission);
                         for (Item item : submission.items()) {
                             outcomes.computeIfAbsent(item.id(), k -> Collections.synchronizedList(new ArrayList<>())).add(item.outcome());
@@ -145,29 +140,16 @@ class GroupCommitPipelineTest {
                 }
             };
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, ticking, Runnable::run);
-            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
             Random random = new Random(6);
-            List<UUID> ids = new ArrayList<>();
-            for (int i = 0; i < 1_200; i++) {
-                ids.add(UUID.randomUUID());
-            }
-            List<List<UUID>> batches = new ArrayList<>();
-            for (int copy = 0; copy < 2; copy++) {
-                List<UUID> shuffled = new ArrayList<>(ids);
-                Collections.shuffle(shuffled, random);
-                for (int from = 0; from < shuffled.size(); from += 20) {
-                    batches.add(shuffled.subList(from, from + 20));
-                }
-            }
-            Collections.shuffle(batches, random);
+            List<UUID> ids = freshIds(1_200);
+            List<List<UUID>> batches = eachSentTwice(ids, random);
             ExecutorService threads = Executors.newFixedThreadPool(8);
             long accepted = 0;
             try {
                 List<Future<PublishResult>> answers = new ArrayList<>();
                 for (List<UUID> batch : batches) {
                     answers.add(threads.submit(() -> {
-                        Submission submission = submission(pseudonymise, validate, batch);
+                        Submission submission = submission(batch);
                         writer.process(submission);
                         return submission.result();
                     }));
@@ -214,16 +196,7 @@ class GroupCommitPipelineTest {
                 return outcome;
             });
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
-            List<List<UUID>> batches = new ArrayList<>();
-            for (int b = 0; b < 80; b++) {
-                List<UUID> batch = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    batch.add(UUID.randomUUID());
-                }
-                batches.add(batch);
-            }
+            List<List<UUID>> batches = freshBatches(80);
             Set<UUID> stored = ConcurrentHashMap.newKeySet();
             List<Outbox.Entry> forwarded = Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean sending = new AtomicBoolean(true);
@@ -244,15 +217,14 @@ class GroupCommitPipelineTest {
                 List<Future<?>> answers = new ArrayList<>();
                 for (List<UUID> batch : batches) {
                     answers.add(threads.submit(() -> {
-                        Submission submission = submission(pseudonymise, validate, batch);
-                        try {
-                            writer.process(submission);
-                        } catch (WarehouseException e) {
+                        Submission submission = submission(batch);
+                        RuntimeException failure = failureOf(writer, submission);
+                        if (failure == null) {
+                            stored.addAll(batch);
+                        } else {
+                            assertThat(failure).isInstanceOf(WarehouseException.class);
                             assertThat(submission.items()).noneMatch(item -> item.outcome() == Item.Outcome.ACCEPTED);
-                            return null;
                         }
-                        assertThat(submission.result().accepted()).isEqualTo(batch.size());
-                        stored.addAll(batch);
                         return null;
                     }));
                 }
@@ -273,7 +245,7 @@ class GroupCommitPipelineTest {
             }
             // One more commit with nothing open: the count is taken again from the table, where nothing waits.
             UUID last = UUID.randomUUID();
-            writer.process(submission(pseudonymise, validate, List.of(last)));
+            writer.process(submission(List.of(last)));
             assertThat(outbox.depth().count()).isEqualTo(1);
             assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId).containsExactly(last);
         }
@@ -290,16 +262,7 @@ class GroupCommitPipelineTest {
     void aGroupThatCannotBePreparedStoresNothingAndItsRecordsAreStoredWhenSentAgain() throws Exception {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb")); RecordStore store = new RecordStore(warehouse)) {
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
-            List<List<UUID>> batches = new ArrayList<>();
-            for (int b = 0; b < 60; b++) {
-                List<UUID> batch = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    batch.add(UUID.randomUUID());
-                }
-                batches.add(batch);
-            }
+            List<List<UUID>> batches = freshBatches(60);
             Map<List<UUID>, Boolean> stored = new ConcurrentHashMap<>();
             ExecutorService threads = Executors.newFixedThreadPool(6);
             try {
@@ -308,16 +271,9 @@ class GroupCommitPipelineTest {
                     List<UUID> batch = batches.get(b);
                     String principal = b % 10 == 3 ? null : "tester";
                     answers.add(threads.submit(() -> {
-                        Submission submission = submission(pseudonymise, validate, batch, principal);
-                        RuntimeException failure = null;
-                        try {
-                            writer.process(submission);
-                        } catch (RuntimeException e) {
-                            failure = e;
-                        }
-                        if (failure == null) {
-                            assertThat(submission.result().accepted()).isEqualTo(batch.size());
-                        } else {
+                        Submission submission = submission(batch, principal);
+                        RuntimeException failure = failureOf(writer, submission);
+                        if (failure != null) {
                             assertThat(failure).isInstanceOf(WarehouseException.class).hasMessageContaining("did not commit");
                             assertThat(submission.items()).noneMatch(item -> item.outcome() == Item.Outcome.ACCEPTED);
                         }
@@ -341,7 +297,7 @@ class GroupCommitPipelineTest {
             }
             for (List<UUID> batch : batches) {
                 if (!stored.get(batch)) {
-                    Submission again = submission(pseudonymise, validate, batch, "tester");
+                    Submission again = submission(batch, "tester");
                     writer.process(again);
                     assertThat(again.result().accepted()).as("a record never stored is not a duplicate when sent again").isEqualTo(batch.size());
                 }
@@ -379,32 +335,16 @@ class GroupCommitPipelineTest {
                 }
             });
             GroupCommitWriter writer = new GroupCommitWriter(store, new DeadLetterStore(warehouse), 100, Clock.systemUTC(), Runnable::run);
-            Validate validate = new Validate(Fixtures.registry(), Fixtures::config, p -> List.of(), Clock.systemUTC());
-            Pseudonymise pseudonymise = new Pseudonymise(SubjectKeys.of(new byte[32]));
-            List<List<UUID>> batches = new ArrayList<>();
-            for (int b = 0; b < 60; b++) {
-                List<UUID> batch = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    batch.add(UUID.randomUUID());
-                }
-                batches.add(batch);
-            }
+            List<List<UUID>> batches = freshBatches(60);
             List<List<UUID>> failed = Collections.synchronizedList(new ArrayList<>());
             ExecutorService threads = Executors.newFixedThreadPool(6);
             try {
                 List<Future<?>> answers = new ArrayList<>();
                 for (List<UUID> batch : batches) {
                     answers.add(threads.submit(() -> {
-                        Submission submission = submission(pseudonymise, validate, batch, "tester");
-                        RuntimeException failure = null;
-                        try {
-                            writer.process(submission);
-                        } catch (RuntimeException e) {
-                            failure = e;
-                        }
-                        if (failure == null) {
-                            assertThat(submission.result().accepted()).isEqualTo(batch.size());
-                        } else {
+                        Submission submission = submission(batch);
+                        RuntimeException failure = failureOf(writer, submission);
+                        if (failure != null) {
                             assertThat(failure).hasMessageContaining("the cube could not take this commit");
                             failed.add(batch);
                         }
@@ -420,7 +360,7 @@ class GroupCommitPipelineTest {
             assertThat(writer.stats().pipelined()).isPositive();
             commits.set(-1_000_000); // no more failures
             for (List<UUID> batch : failed) {
-                Submission again = submission(pseudonymise, validate, batch, "tester");
+                Submission again = submission(batch, "tester");
                 writer.process(again);
                 assertThat(again.result().duplicates()).as("the records were stored before the failure was reported").isEqualTo(batch.size());
             }
@@ -431,18 +371,63 @@ class GroupCommitPipelineTest {
         }
     }
 
-    private static Submission submission(Pseudonymise pseudonymise, Validate validate, List<UUID> ids) {
-        return submission(pseudonymise, validate, ids, "tester");
+    /** Sends the submission; null when it was answered with every record stored, else the failure it was answered with. */
+    private static RuntimeException failureOf(GroupCommitWriter writer, Submission submission) {
+        try {
+            writer.process(submission);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        assertThat(submission.result().accepted()).isEqualTo(submission.items().size());
+        return null;
     }
 
-    private static Submission submission(Pseudonymise pseudonymise, Validate validate, List<UUID> ids, String principal) {
+    private static List<UUID> freshIds(int count) {
+        List<UUID> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ids.add(UUID.randomUUID());
+        }
+        return ids;
+    }
+
+    /** Submissions of 20 new records each. */
+    private static List<List<UUID>> freshBatches(int count) {
+        List<List<UUID>> batches = new ArrayList<>(count);
+        for (int b = 0; b < count; b++) {
+            batches.add(freshIds(20));
+        }
+        return batches;
+    }
+
+    /**
+     * Every id in two submissions of 20, in random order: some groups then hold new records only
+     * and are pipelined, others hold a record already sent and are written whole.
+     */
+    private static List<List<UUID>> eachSentTwice(List<UUID> ids, Random random) {
+        List<List<UUID>> batches = new ArrayList<>();
+        for (int copy = 0; copy < 2; copy++) {
+            List<UUID> shuffled = new ArrayList<>(ids);
+            Collections.shuffle(shuffled, random);
+            for (int from = 0; from < shuffled.size(); from += 20) {
+                batches.add(shuffled.subList(from, from + 20));
+            }
+        }
+        Collections.shuffle(batches, random);
+        return batches;
+    }
+
+    private static Submission submission(List<UUID> ids) {
+        return submission(ids, "tester");
+    }
+
+    private static Submission submission(List<UUID> ids, String principal) {
         StringBuilder lines = new StringBuilder();
         for (UUID id : ids) {
             lines.append("{\"id\":\"").append(id).append("\",\"program\":\"cases\",\"type\":\"meeting\",\"office\":\"PNH\",\"date\":\"2015-01-01\"}\n");
         }
         Submission submission = Submission.create(principal, "test", null,
                 NdjsonSource.items(lines.toString().getBytes(StandardCharsets.UTF_8), NdjsonSource.Wording.BODY));
-        pseudonymise.process(submission);
+        PSEUDONYMISE.process(submission);
         validate.process(submission);
         return submission;
     }

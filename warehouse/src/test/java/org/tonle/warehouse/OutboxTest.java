@@ -213,21 +213,16 @@ class OutboxTest {
             store.commitHook(outbox);
             List<Change> first = List.of(change(), change());
             List<Change> second = List.of(change());
-            Transaction t1 = Transaction.begin(c1);
-            storeVersions(c1, first);
-            RecordStore.CommitHook.Outcome o1 = outbox.inTransaction(c1, first);
-            Transaction t2 = Transaction.begin(c2);
-            storeVersions(c2, second);
-            RecordStore.CommitHook.Outcome o2 = outbox.inTransaction(c2, second);
+            Open t1 = Open.begin(outbox, c1, first);
+            Open t2 = Open.begin(outbox, c2, second);
             // Three changes open: two more would overfill an outbox of four, before either commits.
             assertThatThrownBy(() -> store.commit(List.of(change(), change()))).isInstanceOf(OutboxFullException.class);
             assertThat(outbox.depth().count()).as("nothing committed yet").isZero();
 
-            t1.close(); // rolled back
-            o1.failed();
+            t1.transaction().close(); // rolled back
+            t1.outcome().failed();
             assertThat(outbox.depth().count()).as("counted as if committed while a transaction is open: never too low").isEqualTo(2);
             t2.commit();
-            o2.committed();
             assertThat(outbox.depth().count()).as("counted again from the table once none is open").isEqualTo(1);
             List<Outbox.Entry> waiting = outbox.next(10);
             assertThat(waiting).extracting(Outbox.Entry::recordId).containsExactly(second.get(0).recordId());
@@ -256,16 +251,11 @@ class OutboxTest {
             store.commitHook(outbox);
             List<Change> first = List.of(change(), change());
             List<Change> second = List.of(change());
-            Transaction t1 = Transaction.begin(c1);
-            storeVersions(c1, first);
-            RecordStore.CommitHook.Outcome o1 = outbox.inTransaction(c1, first);
-            Transaction t2 = Transaction.begin(c2);
-            storeVersions(c2, second);
-            RecordStore.CommitHook.Outcome o2 = outbox.inTransaction(c2, second);
-            t1.commit();
-            o1.failed();
+            Open t1 = Open.begin(outbox, c1, first);
+            Open t2 = Open.begin(outbox, c2, second);
+            t1.transaction().commit();
+            t1.outcome().failed();
             t2.commit();
-            o2.committed();
             assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId)
                     .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId());
 
@@ -276,6 +266,21 @@ class OutboxTest {
             assertThat(waiting).extracting(Outbox.Entry::recordId)
                     .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId(), third.recordId());
             assertThat(waiting).extracting(Outbox.Entry::seq).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    /** A transaction of the writer's, as it stands when the outbox has joined it, on a connection of its own. */
+    private record Open(Transaction transaction, RecordStore.CommitHook.Outcome outcome) {
+
+        static Open begin(Outbox outbox, DuckDBConnection connection, List<Change> changes) throws SQLException {
+            Transaction transaction = Transaction.begin(connection);
+            storeVersions(connection, changes);
+            return new Open(transaction, outbox.inTransaction(connection, changes));
+        }
+
+        void commit() throws SQLException {
+            transaction.commit();
+            outcome.committed();
         }
     }
 
