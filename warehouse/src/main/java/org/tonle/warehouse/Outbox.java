@@ -84,8 +84,15 @@ public final class Outbox implements RecordStore.CommitHook {
     private boolean recount;
     /** Transactions that committed changes so far: what {@link #awaitCommitAfter} waits on. */
     private long commits;
-    /** Commits, failures and recounts so far: a read of the table during which none happened saw everything committed. */
-    private long reported;
+    /** Failures and recounts so far: after one, what the table holds is known only by reading it. */
+    private long failures;
+    /**
+     * While the table is read, the changes of the transactions that commit meanwhile, in commit
+     * order; null when no read runs, or when more committed than the queue holds. Once the read
+     * reaches the table's end, these are what it may have missed: they follow it in the queue and
+     * the outbox is live again, even while the writer never pauses.
+     */
+    private List<Entry> committedDuringRead;
     /** Rows up to this were deleted from the table. */
     private long trimmedUpTo;
     private long trimmedAt = System.nanoTime();
@@ -185,7 +192,7 @@ public final class Outbox implements RecordStore.CommitHook {
             LOG.warn("Could not count the outbox's waiting changes after a failed commit (tried again at the next): {}", e.getMessage());
         }
         live = false;
-        reported++;
+        failures++;
     }
 
     /** The changes of one transaction under way, numbered from {@code first}. */
@@ -218,7 +225,7 @@ public final class Outbox implements RecordStore.CommitHook {
                 }
                 recount = true;
                 live = false;
-                reported++;
+                failures++;
                 recountIfIdle();
             }
         }
@@ -232,7 +239,6 @@ public final class Outbox implements RecordStore.CommitHook {
             }
             List<Entry> entries = staged.entries;
             openChanges -= staged.size;
-            reported++;
             if (!entries.isEmpty()) {
                 waiting += entries.size();
                 commits++;
@@ -244,6 +250,13 @@ public final class Outbox implements RecordStore.CommitHook {
             }
             if (live && queue.size() + entries.size() > memory) {
                 live = false;
+            }
+            if (!live && committedDuringRead != null) {
+                if (committedDuringRead.size() + entries.size() <= memory) {
+                    committedDuringRead.addAll(entries);
+                } else {
+                    committedDuringRead = null; // more than the queue holds: the next read takes them from the table
+                }
             }
             if (live) {
                 for (Entry e : entries) {
@@ -289,12 +302,15 @@ public final class Outbox implements RecordStore.CommitHook {
         boolean fromTable;
         long from;
         int wanted;
-        long reportedBefore;
+        long failuresBefore;
         synchronized (lock) {
             fromTable = !live && queue.size() < limit;
             from = queuedUpTo;
             wanted = Math.max(limit, memory) - queue.size();
-            reportedBefore = reported;
+            failuresBefore = failures;
+            if (fromTable) {
+                committedDuringRead = new ArrayList<>();
+            }
         }
         if (fromTable) {
             // Outside the lock: the read joins record_version (no index), and every commit of the
@@ -306,11 +322,11 @@ public final class Outbox implements RecordStore.CommitHook {
                     queue.addAll(read.entries());
                     queuedUpTo = read.lastSeq();
                     waiting -= read.missing();
-                    // Live only if the read reached the table's end and no transaction reported its
-                    // outcome (nor a recount happened) since it began: such a commit did not join the
-                    // queue, and the read may not hold it, so the next call reads again from here.
-                    live = read.rows() < wanted && reported == reportedBefore;
+                    if (read.rows() < wanted) {
+                        catchUp(failuresBefore);
+                    }
                 }
+                committedDuringRead = null;
             }
         }
         List<Entry> entries = new ArrayList<>(Math.min(limit, MEMORY));
@@ -324,6 +340,29 @@ public final class Outbox implements RecordStore.CommitHook {
             trim(false);
         }
         return entries;
+    }
+
+    /**
+     * The read reached the table's end: it holds every change committed before it began (they
+     * were reported only after their COMMIT), and those committed since are in
+     * {@link #committedDuringRead}, which may overlap it. They join the queue after it and the
+     * outbox is live, unless a transaction failed since the read began (its changes may be in the
+     * table and in neither list) or more committed than the queue holds. Then the next call reads
+     * again from here. Under the lock.
+     */
+    private void catchUp(long failuresBefore) {
+        if (failures != failuresBefore || committedDuringRead == null) {
+            return;
+        }
+        List<Entry> missed = committedDuringRead.stream().filter(e -> e.seq() > queuedUpTo).toList();
+        if (queue.size() + missed.size() > memory) {
+            return;
+        }
+        queue.addAll(missed);
+        if (!missed.isEmpty()) {
+            queuedUpTo = missed.get(missed.size() - 1).seq();
+        }
+        live = true;
     }
 
     /** Test hook: {@code hook} runs after each read of the table, before its changes join the queue. */

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,50 @@ class OutboxConcurrentReadTest {
             }
             assertThat(once).isTrue();
             assertThat(forwarded).containsExactlyElementsOf(Stream.concat(first.stream(), during.stream()).toList());
+        }
+    }
+
+    /**
+     * A forwarder that fell behind (more committed than the queue holds) reads the table to
+     * catch up, and then memory again, though a commit lands during that read and between every
+     * two calls: what committed during the read follows it in the queue. (Before, a read during
+     * which anything committed left the forwarder on the table for as long as the writer never
+     * paused, each read joining the whole of record_version.)
+     */
+    @Test
+    void aForwarderThatFellBehindReadsMemoryAgainThoughCommitsLandDuringItsRead(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse)) {
+            Outbox outbox = new Outbox(warehouse, 1000, 4);
+            store.commitHook(outbox);
+            List<UUID> committed = new ArrayList<>();
+            Runnable commitOne = () -> {
+                UUID id = UUID.randomUUID();
+                committed.add(id);
+                store.commit(List.of(create(id)));
+            };
+            for (int i = 0; i < 5; i++) {
+                commitOne.run(); // more than the queue holds: the forwarder reads the table
+            }
+            AtomicInteger reads = new AtomicInteger();
+            outbox.afterTableReadForTests(() -> {
+                if (reads.incrementAndGet() <= 20) {
+                    commitOne.run();
+                }
+            });
+            List<UUID> forwarded = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                List<Outbox.Entry> batch = outbox.next(3);
+                batch.forEach(e -> forwarded.add(e.recordId()));
+                outbox.acknowledge(batch.get(batch.size() - 1).seq());
+                commitOne.run();
+            }
+            for (List<Outbox.Entry> batch; !(batch = outbox.next(3)).isEmpty() && forwarded.size() < 1000; ) {
+                batch.forEach(e -> forwarded.add(e.recordId()));
+                outbox.acknowledge(batch.get(batch.size() - 1).seq());
+            }
+            assertThat(forwarded).containsExactlyElementsOf(committed);
+            assertThat(reads).as("one read of the table, then memory").hasValue(1);
+            assertThat(outbox.depth().count()).isZero();
         }
     }
 

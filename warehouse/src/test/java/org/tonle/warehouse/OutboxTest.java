@@ -17,6 +17,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 import org.duckdb.DuckDBConnection;
 import org.junit.jupiter.api.Test;
@@ -266,6 +268,50 @@ class OutboxTest {
             assertThat(waiting).extracting(Outbox.Entry::recordId)
                     .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId(), third.recordId());
             assertThat(waiting).extracting(Outbox.Entry::seq).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    /**
+     * A transaction reported failed while the forwarder catches up from the table, after the
+     * read's snapshot but durable: the forwarder stays on the table until it has read those
+     * changes, so they are forwarded before the commits after them, not skipped.
+     */
+    @Test
+    void aTransactionFailingDuringAReadOfTheTableIsReadAgainNotSkipped(@TempDir Path dir) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb")); RecordStore store = new RecordStore(warehouse);
+             DuckDBConnection c1 = warehouse.connect(); DuckDBConnection c2 = warehouse.connect()) {
+            Outbox outbox = new Outbox(warehouse, 100, 4);
+            store.commitHook(outbox);
+            List<Change> before = List.of(change(), change());
+            store.commit(before);
+            Open rolledBack = Open.begin(outbox, c1, List.of(change()));
+            rolledBack.transaction().close();
+            rolledBack.outcome().failed(); // the forwarder reads the table until it has caught up
+            List<Change> failedButDurable = List.of(change(), change());
+            AtomicBoolean once = new AtomicBoolean();
+            outbox.afterTableReadForTests(() -> {
+                if (once.compareAndSet(false, true)) {
+                    try {
+                        Open t = Open.begin(outbox, c2, failedButDurable);
+                        t.transaction().commit();
+                        t.outcome().failed();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            List<Outbox.Entry> first = outbox.next(10);
+            assertThat(once).isTrue();
+            outbox.acknowledge(first.get(first.size() - 1).seq());
+            List<UUID> forwarded = new ArrayList<>(first.stream().map(Outbox.Entry::recordId).toList());
+            Change after = change();
+            store.commit(List.of(after));
+            for (List<Outbox.Entry> batch; !(batch = outbox.next(10)).isEmpty(); ) {
+                batch.forEach(e -> forwarded.add(e.recordId()));
+                outbox.acknowledge(batch.get(batch.size() - 1).seq());
+            }
+            assertThat(forwarded).containsExactlyElementsOf(
+                    Stream.of(before, failedButDurable, List.of(after)).flatMap(List::stream).map(Change::recordId).toList());
         }
     }
 
