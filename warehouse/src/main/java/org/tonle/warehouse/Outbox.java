@@ -97,6 +97,8 @@ public final class Outbox implements RecordStore.CommitHook {
     private long trimmedUpTo;
     private long trimmedAt = System.nanoTime();
     private boolean trimming;
+    /** Reads of the table so far (each joins record_version): what a forwarder that fell behind costs. */
+    private long tableReads;
     /** Test hook: runs between a read of the table and its result joining the queue. */
     private volatile Runnable afterTableRead = () -> { };
 
@@ -269,6 +271,13 @@ public final class Outbox implements RecordStore.CommitHook {
         }
     }
 
+    /** How many times the table was read (after a start, a failure, or falling behind) rather than the queue in memory. */
+    public long tableReads() {
+        synchronized (lock) {
+            return tableReads;
+        }
+    }
+
     /** How many transactions have committed changes so far; pass it to {@link #awaitCommitAfter}. */
     public long commits() {
         synchronized (lock) {
@@ -318,6 +327,7 @@ public final class Outbox implements RecordStore.CommitHook {
             Read read = readAfter(from, wanted);
             afterTableRead.run();
             synchronized (lock) {
+                tableReads++;
                 if (!live && queuedUpTo == from) {
                     queue.addAll(read.entries());
                     queuedUpTo = read.lastSeq();

@@ -41,6 +41,8 @@ public final class TransportMetrics {
                     .description("1 while the last forwarding attempt succeeded").register(registry);
             FunctionCounter.builder("tonle.outbox.forwarded", state, s -> s.link().forwarded())
                     .description("changes forwarded to Kafka since the node started").register(registry);
+            FunctionCounter.builder("tonle.outbox.table.reads", outbox, Outbox::tableReads)
+                    .description("reads of the outbox table since the node started: after a start, a failed commit, or the forwarder falling behind").register(registry);
         }
     }
 
