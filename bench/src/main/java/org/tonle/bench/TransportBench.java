@@ -196,7 +196,10 @@ public final class TransportBench {
             done = true;
             interrupt();
             join(10_000);
-            return line.toString();
+            // More waiting than the outbox's queue holds sends the forwarder to the table, each read joining record_version.
+            String reads = office.send("GET", "/metrics", TestNode.ADMIN_TOKEN, null, null, "text/plain").body().lines()
+                    .filter(l -> l.startsWith("tonle_outbox_table_reads_total")).findFirst().orElse("tonle_outbox_table_reads_total ?");
+            return line + "\n  office: " + reads;
         }
     }
 
