@@ -171,17 +171,26 @@ public final class Outbox implements RecordStore.CommitHook {
     }
 
     /**
-     * After a failed transaction, takes the count of waiting changes from the table, once no
+     * After a failed transaction, takes the count of waiting changes from the table once no
      * transaction is open (every one numbered so far has reported, so the table holds all that
-     * waits), and reads the table from where the queue ends. On a connection of its own: the
-     * caller's transaction may have begun before the last commit, and would not see it. Until
-     * then the count includes the failed transaction's changes, as if it had committed: too high
-     * for a while, never too low. Called under the lock.
+     * waits), or at the next commit ({@link #committed}), whichever comes first. Until then the
+     * count includes the failed transaction's changes, as if it had committed: too high for a
+     * while, never too low. Under the lock.
      */
     private void recountIfIdle() {
-        if (!recount || !open.isEmpty()) {
-            return;
+        if (recount && open.isEmpty()) {
+            recount();
         }
+    }
+
+    /**
+     * Takes the count of waiting changes from the table, on a connection of its own (the caller's
+     * transaction may have begun before the last commit, and would not see it); the forwarder
+     * then reads the table from where the queue ends. Under the lock.
+     *
+     * @return whether the count was taken (if not, it is tried again at the next report)
+     */
+    private boolean recount() {
         try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(Sql.load("sql/outbox-waiting.sql"))) {
             ps.setLong(1, acknowledged);
             try (ResultSet rs = ps.executeQuery()) {
@@ -195,6 +204,7 @@ public final class Outbox implements RecordStore.CommitHook {
         }
         live = false;
         failures++;
+        return !recount;
     }
 
     /** The changes of one transaction under way, numbered from {@code first}. */
@@ -242,13 +252,18 @@ public final class Outbox implements RecordStore.CommitHook {
             List<Entry> entries = staged.entries;
             openChanges -= staged.size;
             if (!entries.isEmpty()) {
-                waiting += entries.size();
                 commits++;
                 lock.notifyAll();
             }
-            recountIfIdle();
-            if (entries.isEmpty()) {
+            // After a failure: every transaction before this one has reported (they commit in
+            // turn) and none after it has committed, so the table holds exactly what waits, this
+            // one's changes included: counted there, not added, and read from there.
+            if (recount && recount()) {
                 return;
+            }
+            waiting += entries.size();
+            if (entries.isEmpty() || recount) {
+                return; // (a count that could not be taken left the forwarder on the table)
             }
             if (live && queue.size() + entries.size() > memory) {
                 live = false;
@@ -312,31 +327,42 @@ public final class Outbox implements RecordStore.CommitHook {
         long from;
         int wanted;
         long failuresBefore;
+        List<Entry> kept = new ArrayList<>();
         synchronized (lock) {
             fromTable = !live && queue.size() < limit;
             from = queuedUpTo;
             wanted = Math.max(limit, memory) - queue.size();
             failuresBefore = failures;
             if (fromTable) {
-                committedDuringRead = new ArrayList<>();
+                committedDuringRead = kept;
             }
         }
         if (fromTable) {
-            // Outside the lock: the read joins record_version (no index), and every commit of the
-            // writer takes this lock. Read up to what the queue holds: fewer, larger reads.
-            Read read = readAfter(from, wanted);
-            afterTableRead.run();
-            synchronized (lock) {
-                tableReads++;
-                if (!live && queuedUpTo == from) {
-                    queue.addAll(read.entries());
-                    queuedUpTo = read.lastSeq();
-                    waiting -= read.missing();
-                    if (read.rows() < wanted) {
-                        catchUp(failuresBefore);
+            try {
+                // Outside the lock: the read joins record_version (no index), and every commit of the
+                // writer takes this lock. Read up to what the queue holds: fewer, larger reads.
+                Read read = readAfter(from, wanted);
+                afterTableRead.run();
+                synchronized (lock) {
+                    tableReads++;
+                    // A second caller's read since this one began took the list over: this one's
+                    // result joins the queue, but only a read that kept every commit since it began
+                    // may turn the queue live.
+                    if (!live && queuedUpTo == from) {
+                        queue.addAll(read.entries());
+                        queuedUpTo = read.lastSeq();
+                        waiting -= read.missing();
+                        if (read.rows() < wanted && committedDuringRead == kept) {
+                            catchUp(failuresBefore);
+                        }
                     }
                 }
-                committedDuringRead = null;
+            } finally {
+                synchronized (lock) {
+                    if (committedDuringRead == kept) {
+                        committedDuringRead = null;
+                    }
+                }
             }
         }
         List<Entry> entries = new ArrayList<>(Math.min(limit, MEMORY));

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -215,14 +213,13 @@ class OutboxTest {
             store.commitHook(outbox);
             List<Change> first = List.of(change(), change());
             List<Change> second = List.of(change());
-            Open t1 = Open.begin(outbox, c1, first);
-            Open t2 = Open.begin(outbox, c2, second);
+            OpenTransaction t1 = OpenTransaction.begin(outbox, c1, first);
+            OpenTransaction t2 = OpenTransaction.begin(outbox, c2, second);
             // Three changes open: two more would overfill an outbox of four, before either commits.
             assertThatThrownBy(() -> store.commit(List.of(change(), change()))).isInstanceOf(OutboxFullException.class);
             assertThat(outbox.depth().count()).as("nothing committed yet").isZero();
 
-            t1.transaction().close(); // rolled back
-            t1.outcome().failed();
+            t1.rollBack();
             assertThat(outbox.depth().count()).as("counted as if committed while a transaction is open: never too low").isEqualTo(2);
             t2.commit();
             assertThat(outbox.depth().count()).as("counted again from the table once none is open").isEqualTo(1);
@@ -253,10 +250,9 @@ class OutboxTest {
             store.commitHook(outbox);
             List<Change> first = List.of(change(), change());
             List<Change> second = List.of(change());
-            Open t1 = Open.begin(outbox, c1, first);
-            Open t2 = Open.begin(outbox, c2, second);
-            t1.transaction().commit();
-            t1.outcome().failed();
+            OpenTransaction t1 = OpenTransaction.begin(outbox, c1, first);
+            OpenTransaction t2 = OpenTransaction.begin(outbox, c2, second);
+            t1.commitAndReportFailed();
             t2.commit();
             assertThat(outbox.next(10)).extracting(Outbox.Entry::recordId)
                     .containsExactly(first.get(0).recordId(), first.get(1).recordId(), second.get(0).recordId());
@@ -284,17 +280,14 @@ class OutboxTest {
             store.commitHook(outbox);
             List<Change> before = List.of(change(), change());
             store.commit(before);
-            Open rolledBack = Open.begin(outbox, c1, List.of(change()));
-            rolledBack.transaction().close();
-            rolledBack.outcome().failed(); // the forwarder reads the table until it has caught up
+            OpenTransaction rolledBack = OpenTransaction.begin(outbox, c1, List.of(change()));
+            rolledBack.rollBack(); // the forwarder reads the table until it has caught up
             List<Change> failedButDurable = List.of(change(), change());
             AtomicBoolean once = new AtomicBoolean();
             outbox.afterTableReadForTests(() -> {
                 if (once.compareAndSet(false, true)) {
                     try {
-                        Open t = Open.begin(outbox, c2, failedButDurable);
-                        t.transaction().commit();
-                        t.outcome().failed();
+                        OpenTransaction.begin(outbox, c2, failedButDurable).commitAndReportFailed();
                     } catch (SQLException e) {
                         throw new IllegalStateException(e);
                     }
@@ -312,38 +305,6 @@ class OutboxTest {
             }
             assertThat(forwarded).containsExactlyElementsOf(
                     Stream.of(before, failedButDurable, List.of(after)).flatMap(List::stream).map(Change::recordId).toList());
-        }
-    }
-
-    /** A transaction of the writer's, as it stands when the outbox has joined it, on a connection of its own. */
-    private record Open(Transaction transaction, RecordStore.CommitHook.Outcome outcome) {
-
-        static Open begin(Outbox outbox, DuckDBConnection connection, List<Change> changes) throws SQLException {
-            Transaction transaction = Transaction.begin(connection);
-            storeVersions(connection, changes);
-            return new Open(transaction, outbox.inTransaction(connection, changes));
-        }
-
-        void commit() throws SQLException {
-            transaction.commit();
-            outcome.committed();
-        }
-    }
-
-    private static void storeVersions(Connection connection, List<Change> changes) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT INTO record_version VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (Change c : changes) {
-                ps.setObject(1, c.recordId());
-                ps.setInt(2, c.version());
-                ps.setString(3, c.action().id());
-                ps.setString(4, c.contentHash());
-                ps.setString(5, c.body());
-                ps.setObject(6, c.recordedAt().atOffset(ZoneOffset.UTC));
-                ps.setString(7, c.recordedBy());
-                ps.setString(8, c.source());
-                ps.executeUpdate();
-            }
         }
     }
 
