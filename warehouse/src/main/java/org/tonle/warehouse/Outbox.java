@@ -327,13 +327,14 @@ public final class Outbox implements RecordStore.CommitHook {
         long from;
         int wanted;
         long failuresBefore;
-        List<Entry> kept = new ArrayList<>();
+        List<Entry> kept = null;
         synchronized (lock) {
             fromTable = !live && queue.size() < limit;
             from = queuedUpTo;
             wanted = Math.max(limit, memory) - queue.size();
             failuresBefore = failures;
             if (fromTable) {
+                kept = new ArrayList<>();
                 committedDuringRead = kept;
             }
         }
@@ -353,7 +354,7 @@ public final class Outbox implements RecordStore.CommitHook {
                         queuedUpTo = read.lastSeq();
                         waiting -= read.missing();
                         if (read.rows() < wanted && committedDuringRead == kept) {
-                            catchUp(failuresBefore);
+                            catchUp(kept, failuresBefore);
                         }
                     }
                 }
@@ -380,17 +381,17 @@ public final class Outbox implements RecordStore.CommitHook {
 
     /**
      * The read reached the table's end: it holds every change committed before it began (they
-     * were reported only after their COMMIT), and those committed since are in
-     * {@link #committedDuringRead}, which may overlap it. They join the queue after it and the
-     * outbox is live, unless a transaction failed since the read began (its changes may be in the
-     * table and in neither list) or more committed than the queue holds. Then the next call reads
-     * again from here. Under the lock.
+     * were reported only after their COMMIT), and those committed since are in {@code kept}
+     * (the read's {@link #committedDuringRead}), which may overlap it. They join the queue after
+     * it and the outbox is live, unless a transaction failed since the read began (its changes
+     * may be in the table and in neither list) or more committed than the queue holds. Then the
+     * next call reads again from here. Under the lock.
      */
-    private void catchUp(long failuresBefore) {
-        if (failures != failuresBefore || committedDuringRead == null) {
+    private void catchUp(List<Entry> kept, long failuresBefore) {
+        if (failures != failuresBefore) {
             return;
         }
-        List<Entry> missed = committedDuringRead.stream().filter(e -> e.seq() > queuedUpTo).toList();
+        List<Entry> missed = kept.stream().filter(e -> e.seq() > queuedUpTo).toList();
         if (queue.size() + missed.size() > memory) {
             return;
         }
