@@ -687,21 +687,11 @@ public final class Node implements AutoCloseable {
     // would conflict in DuckDB and one update would be lost. Each call writes the registry as
     // it is then, so the last one leaves the latest state.
     private synchronized void syncProgrammeDimension() {
-        try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO dim_programme VALUES (?, ?, ?, now())")) {
-            for (var programme : registry.programmes()) {
-                ps.setString(1, programme.id());
-                ps.setString(2, programme.name().toString());
-                ps.setString(3, programme.department());
-                ps.executeUpdate();
-            }
-        } catch (SQLException e) {
-            LOG.warn("Cannot record programmes: {}", e.getMessage());
-        }
         try {
             analyticsDictionary.sync(registry.programmes());
         } catch (RuntimeException e) {
-            // The analytics views lag behind until the next change; a programme never fails for it.
-            LOG.warn("Cannot record the programme declarations for analytics: {}", e.getMessage());
+            // The programmes' rows lag behind until the next change; a programme never fails for it.
+            LOG.warn("Cannot record the programmes: {}", e.getMessage());
         }
     }
 

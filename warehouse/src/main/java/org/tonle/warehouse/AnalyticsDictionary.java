@@ -3,8 +3,12 @@ package org.tonle.warehouse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,11 +21,13 @@ import org.tonle.core.declaration.Measure;
 import org.tonle.core.declaration.Programme;
 
 /**
- * Keeps the declarations the analytics views need (which attributes are free text, what each
- * indicator counts) in step with the live programmes. A removed programme keeps its rows, as it
- * keeps its data.
+ * Keeps the programmes' rows ({@code dim_programme}) and the declarations the analytics views need
+ * (which attributes are free text, what each indicator counts) in step with the live programmes.
+ * A removed programme keeps its rows, as it keeps its data.
  */
 public final class AnalyticsDictionary {
+
+    private static final int ROWS_A_STATEMENT = 200;
 
     private final Warehouse warehouse;
 
@@ -29,52 +35,58 @@ public final class AnalyticsDictionary {
         this.warehouse = warehouse;
     }
 
-    /** Synchronised: bundle events arrive on several threads, and DuckDB refuses concurrent writes to one row. */
+    /**
+     * Synchronised: bundle events arrive on several threads, and DuckDB refuses concurrent writes to
+     * one row. One statement a table, not one a row: a node's start syncs as each of its programmes
+     * goes live, and a statement a row cost its main thread ~0.1 s (docs/PERFORMANCE.md, "Start to
+     * healthy"). Rows are keyed as the tables are, so a key declared twice keeps its last row, as
+     * one upsert after the other did.
+     */
     public synchronized void sync(List<Programme> programmes) {
+        List<List<String>> names = new ArrayList<>();
+        Map<List<String>, List<String>> attributes = new LinkedHashMap<>();
+        Map<List<String>, List<String>> indicators = new LinkedHashMap<>();
+        Map<String, List<List<String>>> filters = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (Programme programme : programmes) {
+            if (!seen.add(programme.id())) {
+                continue;   // one declaration per programme id (the first listed wins)
+            }
+            names.add(Arrays.asList(programme.id(), programme.name().toString(), programme.department()));
+            for (Activity activity : programme.activities()) {
+                for (Attribute a : activity.attributes()) {
+                    attributes.put(List.of(programme.id(), activity.id(), a.name()),
+                            List.of(programme.id(), activity.id(), a.name(), a.type().name().toLowerCase(Locale.ROOT)));
+                }
+            }
+            for (Indicator i : programme.indicators()) {
+                if (i.measure() == Measure.RATIO) {
+                    continue;
+                }
+                for (String activity : i.activity()) {
+                    indicators.put(List.of(i.code(), activity), List.of(i.code(), programme.id(), activity,
+                            i.measure().name().toLowerCase(Locale.ROOT), i.effectiveUnit(), String.valueOf(i.name())));
+                }
+                List<List<String>> rows = new ArrayList<>();
+                i.where().forEach((field, values) -> values.forEach(value -> rows.add(List.of(i.code(), field, value))));
+                filters.put(i.code(), rows);
+            }
+        }
         try (Connection c = warehouse.connect()) {
             c.setAutoCommit(false);
-            try (Statement clear = c.createStatement();
-                 PreparedStatement attribute = c.prepareStatement("INSERT OR REPLACE INTO dim_attribute VALUES (?, ?, ?, ?)");
-                 PreparedStatement indicator = c.prepareStatement("INSERT OR REPLACE INTO dim_indicator VALUES (?, ?, ?, ?, ?, ?)");
-                 PreparedStatement filter = c.prepareStatement("INSERT INTO dim_indicator_filter VALUES (?, ?, ?)")) {
-                Set<String> seen = new HashSet<>();
-                for (Programme programme : programmes) {
-                    if (!seen.add(programme.id())) {
-                        continue;   // one declaration per programme id (the first listed wins)
-                    }
-                    for (Activity activity : programme.activities()) {
-                        for (Attribute a : activity.attributes()) {
-                            attribute.setString(1, programme.id());
-                            attribute.setString(2, activity.id());
-                            attribute.setString(3, a.name());
-                            attribute.setString(4, a.type().name().toLowerCase(Locale.ROOT));
-                            attribute.executeUpdate();
-                        }
-                    }
-                    for (Indicator i : programme.indicators()) {
-                        if (i.measure() == Measure.RATIO) {
-                            continue;
-                        }
-                        for (String activity : i.activity()) {
-                            indicator.setString(1, i.code());
-                            indicator.setString(2, programme.id());
-                            indicator.setString(3, activity);
-                            indicator.setString(4, i.measure().name().toLowerCase(Locale.ROOT));
-                            indicator.setString(5, i.effectiveUnit());
-                            indicator.setString(6, String.valueOf(i.name()));
-                            indicator.executeUpdate();
-                        }
-                        clear.execute("DELETE FROM dim_indicator_filter WHERE code = '" + i.code().replace("'", "''") + "'");
-                        for (Map.Entry<String, List<String>> where : i.where().entrySet()) {
-                            for (String value : where.getValue()) {
-                                filter.setString(1, i.code());
-                                filter.setString(2, where.getKey());
-                                filter.setString(3, value);
-                                filter.executeUpdate();
-                            }
-                        }
+            try {
+                write(c, "INSERT OR REPLACE INTO dim_programme (id, name, department, last_seen) VALUES ", names, "now()");
+                write(c, "INSERT OR REPLACE INTO dim_attribute VALUES ", attributes.values());
+                write(c, "INSERT OR REPLACE INTO dim_indicator VALUES ", indicators.values());
+                // An indicator's filter is replaced whole: the values it no longer lists go.
+                for (List<String> codes : chunks(List.copyOf(filters.keySet()))) {
+                    try (PreparedStatement delete = c.prepareStatement("DELETE FROM dim_indicator_filter WHERE code IN ("
+                            + String.join(", ", Collections.nCopies(codes.size(), "?")) + ")")) {
+                        bind(delete, List.of(codes));
+                        delete.executeUpdate();
                     }
                 }
+                write(c, "INSERT INTO dim_indicator_filter VALUES ", filters.values().stream().flatMap(List::stream).toList());
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -83,5 +95,35 @@ public final class AnalyticsDictionary {
         } catch (SQLException e) {
             throw new WarehouseException("cannot record the programme declarations for analytics: " + e.getMessage(), e);
         }
+    }
+
+    /** {@code insert} with the rows as its values, a few hundred rows a statement. */
+    private static void write(Connection c, String insert, Collection<List<String>> rows, String... lastValues) throws SQLException {
+        for (List<List<String>> chunk : chunks(List.copyOf(rows))) {
+            List<String> values = new ArrayList<>(Collections.nCopies(chunk.get(0).size(), "?"));
+            values.addAll(List.of(lastValues));
+            String row = "(" + String.join(", ", values) + ")";
+            try (PreparedStatement statement = c.prepareStatement(insert + String.join(", ", Collections.nCopies(chunk.size(), row)))) {
+                bind(statement, chunk);
+                statement.executeUpdate();
+            }
+        }
+    }
+
+    private static void bind(PreparedStatement statement, List<List<String>> rows) throws SQLException {
+        int parameter = 1;
+        for (List<String> row : rows) {
+            for (String value : row) {
+                statement.setString(parameter++, value);
+            }
+        }
+    }
+
+    private static <T> List<List<T>> chunks(List<T> all) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += ROWS_A_STATEMENT) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + ROWS_A_STATEMENT)));
+        }
+        return chunks;
     }
 }
