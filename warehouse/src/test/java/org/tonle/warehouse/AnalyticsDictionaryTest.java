@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,17 +24,17 @@ class AnalyticsDictionaryTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"))) {
             new AnalyticsDictionary(warehouse).sync(List.of(programme("alpha", "text", "[girl, boy]"), programme("beta", "enum", "[girl]")));
 
-            assertThat(rows(warehouse, "SELECT id || ' ' || name || ' ' || department FROM dim_programme WHERE last_seen > now() - INTERVAL 1 MINUTE"))
+            assertThat(FirstColumn.of(warehouse, "SELECT id || ' ' || name || ' ' || department FROM dim_programme WHERE last_seen > now() - INTERVAL 1 MINUTE"))
                     .containsExactlyInAnyOrder("alpha Programme alpha Department alpha", "beta Programme beta Department beta");
-            assertThat(rows(warehouse, "SELECT program || ' ' || activity || ' ' || name || ' ' || type FROM dim_attribute"))
+            assertThat(FirstColumn.of(warehouse, "SELECT program || ' ' || activity || ' ' || name || ' ' || type FROM dim_attribute"))
                     .containsExactlyInAnyOrder("alpha visit place text", "alpha visit kind enum", "alpha meeting topic enum",
                             "beta visit place enum", "beta visit kind enum", "beta meeting topic enum");
-            assertThat(rows(warehouse, "SELECT code || ' ' || program || ' ' || activity || ' ' || measure || ' ' || unit FROM dim_indicator"))
+            assertThat(FirstColumn.of(warehouse, "SELECT code || ' ' || program || ' ' || activity || ' ' || measure || ' ' || unit FROM dim_indicator"))
                     .containsExactlyInAnyOrder("alpha.visits alpha visit records visits", "alpha.visits alpha meeting records visits",
                             "alpha.met alpha visit distinct_subjects persons",
                             "beta.visits beta visit records visits", "beta.visits beta meeting records visits",
                             "beta.met beta visit distinct_subjects persons");
-            assertThat(rows(warehouse, "SELECT code || ' ' || field || ' ' || value FROM dim_indicator_filter"))
+            assertThat(FirstColumn.of(warehouse, "SELECT code || ' ' || field || ' ' || value FROM dim_indicator_filter"))
                     .containsExactlyInAnyOrder("alpha.met kind girl", "alpha.met kind boy", "beta.met kind girl");
         }
     }
@@ -50,15 +46,15 @@ class AnalyticsDictionaryTest {
             dictionary.sync(List.of(programme("alpha", "text", "[girl, boy]"), programme("beta", "enum", "[girl]")));
             dictionary.sync(List.of(programme("alpha", "enum", "[boy]"), programme("beta", "enum", "[girl]")));
 
-            assertThat(rows(warehouse, "SELECT type FROM dim_attribute WHERE program = 'alpha' AND name = 'place'")).containsExactly("enum");
-            assertThat(rows(warehouse, "SELECT code || ' ' || value FROM dim_indicator_filter"))
+            assertThat(FirstColumn.of(warehouse, "SELECT type FROM dim_attribute WHERE program = 'alpha' AND name = 'place'")).containsExactly("enum");
+            assertThat(FirstColumn.of(warehouse, "SELECT code || ' ' || value FROM dim_indicator_filter"))
                     .containsExactlyInAnyOrder("alpha.met boy", "beta.met girl");
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_attribute")).containsExactly("6");
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_indicator")).containsExactly("6");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_attribute")).containsExactly("6");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_indicator")).containsExactly("6");
 
             // A withdrawn programme keeps its rows, as it keeps its data.
             dictionary.sync(List.of(programme("beta", "enum", "[girl]")));
-            assertThat(rows(warehouse, "SELECT DISTINCT program FROM dim_attribute")).containsExactlyInAnyOrder("alpha", "beta");
+            assertThat(FirstColumn.of(warehouse, "SELECT DISTINCT program FROM dim_attribute")).containsExactlyInAnyOrder("alpha", "beta");
         }
     }
 
@@ -67,8 +63,8 @@ class AnalyticsDictionaryTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"))) {
             new AnalyticsDictionary(warehouse).sync(List.of(programme("alpha", "text", "[girl]"), programme("alpha", "enum", "[boy]")));
 
-            assertThat(rows(warehouse, "SELECT type FROM dim_attribute WHERE name = 'place'")).containsExactly("text");
-            assertThat(rows(warehouse, "SELECT value FROM dim_indicator_filter")).containsExactly("girl");
+            assertThat(FirstColumn.of(warehouse, "SELECT type FROM dim_attribute WHERE name = 'place'")).containsExactly("text");
+            assertThat(FirstColumn.of(warehouse, "SELECT value FROM dim_indicator_filter")).containsExactly("girl");
         }
     }
 
@@ -81,10 +77,10 @@ class AnalyticsDictionaryTest {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"))) {
             new AnalyticsDictionary(warehouse).sync(programmes);
 
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_programme")).containsExactly("150");
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_attribute")).containsExactly("450");
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_indicator")).containsExactly("450");
-            assertThat(rows(warehouse, "SELECT count(*) FROM dim_indicator_filter")).containsExactly("450");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_programme")).containsExactly("150");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_attribute")).containsExactly("450");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_indicator")).containsExactly("450");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM dim_indicator_filter")).containsExactly("450");
         }
     }
 
@@ -120,15 +116,5 @@ class AnalyticsDictionaryTest {
                     where: {kind: %3$s}
                 """.formatted(id, placeType, kinds, placeType.equals("enum") ? ", values: [office, home]" : ", max_length: 80");
         return new DeclarationReader().read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), id + ".yaml");
-    }
-
-    private static List<String> rows(Warehouse warehouse, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            while (r.next()) {
-                rows.add(r.getString(1));
-            }
-        }
-        return rows;
     }
 }

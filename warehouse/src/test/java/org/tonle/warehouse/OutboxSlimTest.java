@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -34,7 +32,7 @@ class OutboxSlimTest {
     @Test
     void theTableHoldsOnlyWhatNamesAChange(@TempDir Path dir) throws Exception {
         try (Warehouse warehouse = Warehouse.open(dir.resolve("office.duckdb"))) {
-            assertThat(column(warehouse, "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox' ORDER BY ordinal_position"))
+            assertThat(FirstColumn.of(warehouse, "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox' ORDER BY ordinal_position"))
                     .containsExactly("seq", "record_id", "version");
         }
     }
@@ -45,7 +43,7 @@ class OutboxSlimTest {
         List<Change> changes = lifeOfARecordAndOthers();
         // The release before: the outbox carries each change a second time, beside its record version.
         try (Warehouse warehouse = Warehouse.open(file, "16MB", releaseWithout(SLIM)); RecordStore store = new RecordStore(warehouse)) {
-            assertThat(column(warehouse, "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox'")).contains("body");
+            assertThat(FirstColumn.of(warehouse, "SELECT column_name FROM information_schema.columns WHERE table_name = 'outbox'")).contains("body");
             store.commit(changes);
             try (Connection c = warehouse.connect(); PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO outbox (seq, record_id, version, action, body, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -64,7 +62,7 @@ class OutboxSlimTest {
         }
         List<Outbox.Entry> forwarded = new ArrayList<>();
         try (Warehouse warehouse = Warehouse.open(file); RecordStore store = new RecordStore(warehouse)) {
-            assertThat(column(warehouse, "SELECT name FROM schema_migration")).contains(SLIM);
+            assertThat(FirstColumn.of(warehouse, "SELECT name FROM schema_migration")).contains(SLIM);
             Outbox outbox = new Outbox(warehouse, 100, 4);
             store.commitHook(outbox);
             assertThat(outbox.depth().count()).isEqualTo(changes.size());
@@ -178,15 +176,5 @@ class OutboxSlimTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static List<String> column(Warehouse warehouse, String sql) throws Exception {
-        List<String> values = new ArrayList<>();
-        try (Connection c = warehouse.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getString(1));
-            }
-        }
-        return values;
     }
 }

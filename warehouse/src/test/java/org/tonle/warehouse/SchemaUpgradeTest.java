@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -152,18 +150,18 @@ class SchemaUpgradeTest {
         Schema next = Schema.release().with(Map.of("analytics/offices.sql", offices));
 
         try (Warehouse warehouse = Warehouse.open(file, WAL, next)) {
-            assertThat(rows(warehouse, "SELECT slug FROM offices ORDER BY slug")).containsExactly("pnh", "shv", "srp");
-            assertThat(rows(warehouse, "SELECT count(*) FROM activities")).containsExactly("294");
+            assertThat(FirstColumn.of(warehouse, "SELECT slug FROM offices ORDER BY slug")).containsExactly("pnh", "shv", "srp");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM activities")).containsExactly("294");
         }
         assertThat(rows(file, "SELECT checksum FROM schema_view WHERE name = 'offices'")).containsExactly(Schema.checksum(offices));
         // Straight from the earlier release to the edited one, too.
         Path old = dir.resolve("old");
         try (Warehouse warehouse = Warehouse.open(ReleaseFixture.unpack(Files.createDirectories(old)), WAL, next)) {
-            assertThat(rows(warehouse, "SELECT slug FROM offices ORDER BY slug")).containsExactly("pnh", "shv", "srp");
+            assertThat(FirstColumn.of(warehouse, "SELECT slug FROM offices ORDER BY slug")).containsExactly("pnh", "shv", "srp");
         }
         // Back to this release's definition: it is a change like any other.
         try (Warehouse warehouse = Warehouse.open(file)) {
-            assertThatThrownBy(() -> rows(warehouse, "SELECT slug FROM offices")).hasMessageContaining("slug");
+            assertThatThrownBy(() -> FirstColumn.of(warehouse, "SELECT slug FROM offices")).hasMessageContaining("slug");
         }
     }
 
@@ -207,7 +205,7 @@ class SchemaUpgradeTest {
                 .hasMessageContaining("no_such_column");
         assertThat(rows(file, "SELECT name || ' ' || created_at || ' ' || checksum FROM schema_view")).isEqualTo(before);
         try (Warehouse warehouse = Warehouse.open(file)) {
-            assertThat(rows(warehouse, "SELECT count(*) FROM activities WHERE office IS NOT NULL")).containsExactly("294");
+            assertThat(FirstColumn.of(warehouse, "SELECT count(*) FROM activities WHERE office IS NOT NULL")).containsExactly("294");
         }
     }
 
@@ -252,29 +250,13 @@ class SchemaUpgradeTest {
     }
 
     private static List<String> views(Warehouse warehouse) throws SQLException {
-        return rows(warehouse, "SELECT view_name FROM duckdb_views() WHERE NOT internal");
-    }
-
-    private static List<String> rows(Warehouse warehouse, String sql) throws SQLException {
-        try (Connection c = warehouse.connect()) {
-            return rows(c, sql);
-        }
+        return FirstColumn.of(warehouse, "SELECT view_name FROM duckdb_views() WHERE NOT internal");
     }
 
     /** Reads the file with the plain driver, as an operator would, without migrating it. */
     private static List<String> rows(Path file, String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath())) {
-            return rows(c, sql);
+            return FirstColumn.of(c, sql);
         }
-    }
-
-    private static List<String> rows(Connection c, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-        }
-        return rows;
     }
 }
