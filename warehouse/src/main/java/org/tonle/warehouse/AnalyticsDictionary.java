@@ -37,7 +37,7 @@ public final class AnalyticsDictionary {
 
     /**
      * Synchronised: bundle events arrive on several threads, and DuckDB refuses concurrent writes to
-     * one row. One statement a table, not one a row: a node's start syncs as each of its programmes
+     * one row. One statement a table (the declarations' tables in one transaction), not one a row: a node's start syncs as each of its programmes
      * goes live, and a statement a row cost its main thread ~0.1 s (docs/PERFORMANCE.md, "Start to
      * healthy"). Rows are keyed as the tables are, so a key declared twice keeps its last row, as
      * one upsert after the other did.
@@ -55,8 +55,8 @@ public final class AnalyticsDictionary {
             names.add(Arrays.asList(programme.id(), programme.name().toString(), programme.department()));
             for (Activity activity : programme.activities()) {
                 for (Attribute a : activity.attributes()) {
-                    attributes.put(List.of(programme.id(), activity.id(), a.name()),
-                            List.of(programme.id(), activity.id(), a.name(), a.type().name().toLowerCase(Locale.ROOT)));
+                    attributes.put(Arrays.asList(programme.id(), activity.id(), a.name()),
+                            Arrays.asList(programme.id(), activity.id(), a.name(), a.type().name().toLowerCase(Locale.ROOT)));
                 }
             }
             for (Indicator i : programme.indicators()) {
@@ -64,18 +64,20 @@ public final class AnalyticsDictionary {
                     continue;
                 }
                 for (String activity : i.activity()) {
-                    indicators.put(List.of(i.code(), activity), List.of(i.code(), programme.id(), activity,
+                    indicators.put(Arrays.asList(i.code(), activity), Arrays.asList(i.code(), programme.id(), activity,
                             i.measure().name().toLowerCase(Locale.ROOT), i.effectiveUnit(), String.valueOf(i.name())));
                 }
                 List<List<String>> rows = new ArrayList<>();
-                i.where().forEach((field, values) -> values.forEach(value -> rows.add(List.of(i.code(), field, value))));
+                i.where().forEach((field, values) -> values.forEach(value -> rows.add(Arrays.asList(i.code(), field, value))));
                 filters.put(i.code(), rows);
             }
         }
         try (Connection c = warehouse.connect()) {
+            // The programmes' own rows first, on their own: a declaration the tables refuse costs
+            // the analytics views their update, never the programmes their rows.
+            write(c, "INSERT OR REPLACE INTO dim_programme (id, name, department, last_seen) VALUES ", names, "now()");
             c.setAutoCommit(false);
             try {
-                write(c, "INSERT OR REPLACE INTO dim_programme (id, name, department, last_seen) VALUES ", names, "now()");
                 write(c, "INSERT OR REPLACE INTO dim_attribute VALUES ", attributes.values());
                 write(c, "INSERT OR REPLACE INTO dim_indicator VALUES ", indicators.values());
                 // An indicator's filter is replaced whole: the values it no longer lists go.
@@ -93,7 +95,7 @@ public final class AnalyticsDictionary {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new WarehouseException("cannot record the programme declarations for analytics: " + e.getMessage(), e);
+            throw new WarehouseException("cannot record the programmes and their declarations: " + e.getMessage(), e);
         }
     }
 

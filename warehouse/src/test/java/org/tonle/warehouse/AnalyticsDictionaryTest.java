@@ -1,17 +1,21 @@
 package org.tonle.warehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.tonle.core.declaration.DeclarationReader;
+import org.tonle.core.declaration.Indicator;
 import org.tonle.core.declaration.Programme;
 
 class AnalyticsDictionaryTest {
@@ -65,6 +69,29 @@ class AnalyticsDictionaryTest {
 
             assertThat(FirstColumn.of(warehouse, "SELECT type FROM dim_attribute WHERE name = 'place'")).containsExactly("text");
             assertThat(FirstColumn.of(warehouse, "SELECT value FROM dim_indicator_filter")).containsExactly("girl");
+        }
+    }
+
+    @Test
+    void aDeclarationTheTablesRefuseLeavesTheDeclarationsAsTheyWereButStillRecordsTheProgrammes() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(dir.resolve("w.duckdb"))) {
+            AnalyticsDictionary dictionary = new AnalyticsDictionary(warehouse);
+            dictionary.sync(List.of(programme("alpha", "text", "[girl]")));
+            Programme beta = programme("beta", "enum", "[girl]");
+            Indicator met = beta.indicator("beta.met").orElseThrow();
+            // A filter value no declaration reader lets through (NOT NULL in the table), as a bundle's own code could build it.
+            Indicator refused = new Indicator(met.code(), met.name(), met.measure(), met.activity(), Map.of("kind", Arrays.asList((String) null)),
+                    met.by(), met.unit(), met.sensitive(), met.numerator(), met.denominator(), met.factor());
+            Programme hostile = new Programme(beta.id(), beta.name(), beta.department(), beta.activities(),
+                    List.of(beta.indicators().get(0), refused), beta.report(), beta.routes());
+
+            assertThatThrownBy(() -> dictionary.sync(List.of(programme("alpha", "enum", "[boy]"), hostile)))
+                    .isInstanceOf(WarehouseException.class).hasMessageContaining("cannot record the programmes and their declarations");
+
+            assertThat(FirstColumn.of(warehouse, "SELECT id FROM dim_programme")).containsExactlyInAnyOrder("alpha", "beta");
+            assertThat(FirstColumn.of(warehouse, "SELECT type FROM dim_attribute WHERE name = 'place'")).containsExactly("text");
+            assertThat(FirstColumn.of(warehouse, "SELECT DISTINCT program FROM dim_attribute")).containsExactly("alpha");
+            assertThat(FirstColumn.of(warehouse, "SELECT code || ' ' || value FROM dim_indicator_filter")).containsExactly("alpha.met girl");
         }
     }
 

@@ -240,6 +240,8 @@ final class ReleaseFixture {
 
     /** The offices and programmes, as a node keeps them in step with its configuration and bundles. */
     private static void dimensions(Warehouse warehouse, TonleConfig config, ProgrammeRegistry registry) throws SQLException {
+        // First: the programmes' rows it writes are then stamped with the fixture's fixed time below.
+        new AnalyticsDictionary(warehouse).sync(registry.programmes());
         try (Connection c = warehouse.connect();
              PreparedStatement office = c.prepareStatement("INSERT OR REPLACE INTO dim_office VALUES (?, ?)");
              PreparedStatement programme = c.prepareStatement("INSERT OR REPLACE INTO dim_programme VALUES (?, ?, ?, TIMESTAMPTZ '2015-09-01 00:00:00+00')")) {
@@ -255,7 +257,6 @@ final class ReleaseFixture {
                 programme.execute();
             }
         }
-        new AnalyticsDictionary(warehouse).sync(registry.programmes());
     }
 
     /**
