@@ -55,10 +55,10 @@ public final class StartBench {
         phases.put("JVM launch, CLI, logging, first classes", "Warehouse migration 001");
         phases.put("warehouse open, migrations, views", "Warehouse views re-created");
         phases.put("keys, Camel, record store, Felix start", "Generated the namespace");
-        // Since the fifth pass: the services the resources need, then the bundles with Jersey's
-        // application built beside them, then the transport and the port bound.
+        // Since the ninth pass: the services the resources need, then Jersey's application built
+        // beside Felix's join, the pipeline's start and the bundles, then the transport and the port bound.
         phases.put("access, accounts, backup, SQL service", "ProtectedNames");
-        phases.put("the four bundles live (Jersey built beside)", "Programme social is live");
+        phases.put("Felix, pipeline, four bundles live (Jersey beside)", "Programme social is live");
         phases.put("transport, status, Jersey joined, port bound", "Tonle serves at");
         return phases;
     }

@@ -178,6 +178,8 @@ public final class Node implements AutoCloseable {
     private HttpServer http;
     private FlightSqlServer flight;
     private AnalyticsDictionary analyticsDictionary;
+    /** Set once the programmes of the start are live and recorded together: from then on each change is recorded as it comes. */
+    private volatile boolean programmeChangesRecorded;
     private final AtomicBoolean ready = new AtomicBoolean();
     /** Open once {@code /health} has first answered ready, or the node stops: the cube's warm-up waits for it. */
     private final CountDownLatch firstReadyAnswer = new CountDownLatch(1);
@@ -218,10 +220,17 @@ public final class Node implements AutoCloseable {
 
         analyticsDictionary = new AnalyticsDictionary(warehouse);
         registry = new ProgrammeRegistry();
-        registry.onChange(entry -> syncProgrammeDimension());
+        // Recorded as each programme changes once the programmes of the start are live; those are
+        // recorded together, once (one write of the four instead of 1 + 2 + 3 + 4 of them at start).
+        registry.onChange(entry -> {
+            if (programmeChangesRecorded) {
+                syncProgrammeDimension();
+            }
+        });
         // Felix with the distribution's bundles starts on a thread of its own while this one builds
-        // Camel's context, the record store and the writer, which need nothing of it; the node joins
-        // it before the first part that does (docs/PERFORMANCE.md, "Start to healthy").
+        // Camel's context, the record store, the writer and the services the resources need, which
+        // need nothing of it; the node joins it before the first part that does (docs/PERFORMANCE.md,
+        // "Start to healthy").
         CompletableFuture<OsgiFramework> osgiStarting = CompletableFuture.supplyAsync(() -> OsgiFramework.start(data.resolve("felix-cache"),
                 distributionBundles(), data.resolve("deploy"), registry, config.directory(), options.bundles()),
                 task -> new Thread(task, "tonle-osgi-start").start());
@@ -252,46 +261,15 @@ public final class Node implements AutoCloseable {
         parts.add(0, () -> cube.persist(cubeFile));
         Periods periods = new Periods(warehouse);
         writer.periodLock(new PeriodLock(periods, new RecordOffices(warehouse)));
-
-        osgi = joined(osgiStarting);
-        // Stopped where it always was among the parts: after Camel's routes, before the cube and the record store.
-        parts.remove(stopOsgiUnjoined);
-        parts.add(0, osgi);
-        RecordChecks checks = new RecordChecks(osgi.context());
-        checks.open();
-        Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
-        SubjectRefLengths refLengths = SubjectRefLengths.of(warehouse);
-        CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known, refLengths);
-        try {
-            camel.addRoutes(new RouteErrors());
-            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, caseCodes), validate, writer));
-            camel.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
-        }
-        parts.add(0, camel::close);
+        // What the resources need is built before the framework is joined (none of it reads the
+        // programmes or the bundles until a request comes), so that Jersey builds its application
+        // beside Felix's start and the pipeline's (docs/PERFORMANCE.md, "Start to healthy"). The
+        // pipeline's routes start below, before the port is bound: nothing sends to them before.
         ingest = new Ingest(camel, writer);
-        osgi.register(ingest);
-        try {
-            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest, new Quarantine(keys), data.resolve("intake")));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
-        }
         ProgrammeRoutes routes = new ProgrammeRoutes(camel, data, secretsFolder(data));
         Imports imports = new Imports(registry, config.directory().resolve("mappings"), new RecordKeys(idNamespace(), keys));
         Importer importer = new Importer(ingest, config.settings().ingest().batchSize());
         parts.add(0, importer);
-        try {
-            camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer,
-                    caseCodes));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
-        }
-        ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
-                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes)
-                .withTrust(osgi.trust());
-        // What the resources need is built before the bundles start (none of it reads the programmes
-        // until a request comes), so that Jersey builds its application beside them.
         access = AccessControl.watching(config.directory().resolve("access.yaml"), config.principals(), options.adminToken(),
                 () -> config.withPrincipalsReloaded().principals());
         AuditLog audit = new AuditLog(warehouse);
@@ -307,8 +285,11 @@ public final class Node implements AutoCloseable {
         periodService = new PeriodService(periods, indicators, writer, () -> config);
         highlightService = new HighlightService(new Highlights(warehouse), new HighlightHolds(
                 new ProtectedNames(config.directory().resolve(ProtectedNames.FILE))), periods, writer, audit);
-        // The status service needs the transport, which starts after the programmes are live: the
-        // two resources reading it are given it through this future, completed before the port is bound.
+        // Two services need what starts later, and the resources reading them are given them
+        // through these futures, completed before the port is bound: the programmes' (the
+        // started framework and the programmes' checks) and the status (the transport, which
+        // starts after the programmes are live).
+        CompletableFuture<ProgrammeService> programmeService = new CompletableFuture<>();
         CompletableFuture<StatusService> statusService = new CompletableFuture<>();
         List<Object> components = List.of(
                 new Authentication(access, accounts),
@@ -323,7 +304,7 @@ public final class Node implements AutoCloseable {
                         new RecordOffices(warehouse))),
                 new ImportsResource(new ImportService(imports, importer, audit)),
                 new RejectionsResource(new RejectionService(new DeadLetterStore(warehouse), ingest, audit)),
-                new ProgramsResource(new ProgrammeService(registry, () -> config, osgi, checks, routes), new ImportTemplate(registry, () -> config)),
+                new ProgramsResource(programmeService::join, new ImportTemplate(registry, () -> config)),
                 new IndicatorsResource(indicators),
                 new AnalyticsResource(indicators),
                 new PeriodsResource(periodService),
@@ -342,9 +323,9 @@ public final class Node implements AutoCloseable {
                 new OpenApiResource(),
                 new OutboxFullMapper());
         // Jersey's application (the resource model of the resources above and its validation, about
-        // 0.4 s) is built on a thread of its own while this one starts the programmes' bundles (about
-        // 0.35 s): the two share nothing. The port is bound only once both are done, so every request
-        // finds the programmes live (docs/PERFORMANCE.md, "Start to healthy").
+        // 0.35 s of CPU) is built on a thread of its own while this one joins Felix, starts the
+        // pipeline and the programmes' bundles: the two share nothing. The port is bound only once
+        // both are done, so every request finds the programmes live (docs/PERFORMANCE.md, "Start to healthy").
         CompletableFuture<HttpServer.Application> application = CompletableFuture.supplyAsync(() -> {
             HttpServer.Application built = HttpServer.application(components);
             // The first request's own work, in memory: /health/live reads nothing of the node.
@@ -359,8 +340,46 @@ public final class Node implements AutoCloseable {
                 built.close();
             }
         });
+
+        osgi = joined(osgiStarting);
+        // Stopped where it always was among the parts: after Camel's routes, before the cube and the record store.
+        parts.remove(stopOsgiUnjoined);
+        parts.add(0, osgi);
+        RecordChecks checks = new RecordChecks(osgi.context());
+        checks.open();
+        Validate validate = new Validate(registry, () -> config, checks, Clock.systemUTC());
+        SubjectRefLengths refLengths = SubjectRefLengths.of(warehouse);
+        CaseCodes caseCodes = new CaseCodes(keys, new KnownSubjects(warehouse)::known, refLengths);
+        try {
+            camel.addRoutes(new RouteErrors());
+            camel.addRoutes(new IngestRoutes(new Pseudonymise(keys, caseCodes), validate, writer));
+            camel.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the ingest pipeline: " + e.getMessage(), e);
+        }
+        parts.add(0, camel::close);
+        osgi.register(ingest);
+        try {
+            camel.addRoutes(new IntakeEndpoint(osgi.context(), ingest, new Quarantine(keys), data.resolve("intake")));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the intake endpoint: " + e.getMessage(), e);
+        }
+        try {
+            camel.addRoutes(new InboxRoutes(data.resolve("inbox"), config.offices().stream().map(o -> o.code()).toList(), imports, importer,
+                    caseCodes));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot watch the office inboxes: " + e.getMessage(), e);
+        }
+        programmeService.complete(new ProgrammeService(registry, () -> config, osgi, checks, routes));
+        ProgrammeExtender extender = new ProgrammeExtender(osgi.context(), registry,
+                id -> config.deployments().values().stream().anyMatch(programmes -> programmes.contains(id)), routes)
+                .withTrust(osgi.trust());
         extender.open();
         parts.add(0, extender::close);
+        // Set before the write: a programme changing meanwhile (a bundle dropped into deploy/) is
+        // written by this write or by its own, which reads the registry as it is then.
+        programmeChangesRecorded = true;
+        syncProgrammeDimension();
         syncOfficeDimension();
         // Arrow Flight SQL starts on a thread of its own once the programmes are live (its queries read
         // their views), while the transport starts and the HTTP server binds; both serve before the node is ready.

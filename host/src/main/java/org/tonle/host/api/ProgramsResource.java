@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Supplier;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -24,10 +25,11 @@ import org.tonle.host.service.ProgrammeService;
 @Path("/api/v1/programs")
 public final class ProgramsResource {
 
-    private final ProgrammeService programmes;
+    private final Supplier<ProgrammeService> programmes;
     private final ImportTemplate templates;
 
-    public ProgramsResource(ProgrammeService programmes, ImportTemplate templates) {
+    /** @param programmes the service, given once the framework has started (before the port is bound) */
+    public ProgramsResource(Supplier<ProgrammeService> programmes, ImportTemplate templates) {
         this.programmes = programmes;
         this.templates = templates;
     }
@@ -36,7 +38,7 @@ public final class ProgramsResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public List<ProgrammeService.ProgrammeView> list(@Context Caller caller, @Context Language language) {
-        return programmes.list(caller, language);
+        return programmes.get().list(caller, language);
     }
 
     /**
@@ -65,6 +67,6 @@ public final class ProgramsResource {
     @RolesAllowed({"admin", "analyst", "staff"})
     @Produces(MediaType.APPLICATION_JSON)
     public List<ProgrammeService.BundleView> bundles(@Context Caller caller) {
-        return programmes.bundles(caller);
+        return programmes.get().bundles(caller);
     }
 }
