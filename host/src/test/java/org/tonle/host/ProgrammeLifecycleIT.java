@@ -2,11 +2,20 @@ package org.tonle.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,6 +64,40 @@ class ProgrammeLifecycleIT {
             social.start();
             assertThat(clients(node)).isEqualTo(1);
         }
+    }
+
+    /**
+     * The start records its programmes once, when they are all live (docs/PERFORMANCE.md, "Start to
+     * healthy", ninth pass); after that each change is recorded as it comes: a withdrawn programme
+     * keeps its row as it was, the others are seen again, and it is seen again when it returns.
+     */
+    @Test
+    void theProgrammesViewFollowsTheBundlesOnceTheNodeHasStarted() throws Exception {
+        try (TestNode node = TestNode.start(root)) {
+            Map<String, Timestamp> started = lastSeen(node);
+            assertThat(started).containsOnlyKeys("awareness", "investigation", "legal", "social");
+            Bundle social = bundle(node, "tonle-programme-social");
+
+            social.stop();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lastSeen(node).get("legal")).isAfter(started.get("legal")));
+            Map<String, Timestamp> withdrawn = lastSeen(node);
+            assertThat(withdrawn.get("social")).isEqualTo(started.get("social"));
+
+            social.start();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lastSeen(node).get("social")).isAfter(withdrawn.get("social")));
+        }
+    }
+
+    /** The analytics view {@code programmes}: each programme the node has seen and when it last saw it deployed. */
+    private static Map<String, Timestamp> lastSeen(TestNode node) throws SQLException {
+        Map<String, Timestamp> seen = new HashMap<>();
+        try (Connection c = node.node().warehouse().connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, last_seen FROM programmes")) {
+            while (rs.next()) {
+                seen.put(rs.getString(1), rs.getTimestamp(2));
+            }
+        }
+        return seen;
     }
 
     @Test
