@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A start that fails stops what had started: a part started on a thread of its own (Felix, beside
- * Camel's context and the record store) fails it with its own reason and the same data folder
+ * Camel's context, the record store and Jersey's build) fails it with its own reason and the same data folder
  * starts afterwards; a start failing after Jersey's application was built (review r8) leaves no
  * thread of the HTTP side running.
  */
@@ -39,6 +39,8 @@ class FailedStartIT {
         assertThatThrownBy(() -> Node.start(options)).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("cannot start the OSGi framework");
         assertThat(threadsLeft(before, List.of("Felix", "fileinstall"))).isEmpty();
+        // Jersey's application was being built beside Felix's start: it is shut down too.
+        assertThat(threadsLeft(before, HTTP_THREADS)).isEmpty();
 
         Files.delete(root.resolve("data/deploy"));
         try (TestNode node = TestNode.start(root)) {
