@@ -40,7 +40,9 @@ final class PinnedTransportRuns {
     /** bin/tonle's heap and JIT options. */
     private static final List<String> JVM = List.of("-Xms256m", "-Xmx2g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
             "-XX:CompileThresholdScaling=3", "-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
-            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000");
+            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01",
+            "-XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01");
     private static final Duration START = Duration.ofMinutes(3);
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final String CLIENTS_CPU = "0";
