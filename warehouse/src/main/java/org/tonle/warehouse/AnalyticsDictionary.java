@@ -37,9 +37,9 @@ public final class AnalyticsDictionary {
 
     /**
      * Synchronised: bundle events arrive on several threads, and DuckDB refuses concurrent writes to
-     * one row. One statement a table (the declarations' tables in one transaction), not one a row: a node's start syncs as each of its programmes
-     * goes live, and a statement a row cost its main thread ~0.1 s (docs/PERFORMANCE.md, "Start to
-     * healthy"). Rows are keyed as the tables are, so a key declared twice keeps its last row, as
+     * one row. One statement a table (the declarations' tables in one transaction), not one a row:
+     * a statement a row cost a node's start ~0.1 s of its main thread (docs/PERFORMANCE.md, "Start
+     * to healthy"). Rows are keyed as the tables are, so a key declared twice keeps its last row, as
      * one upsert after the other did.
      */
     public synchronized void sync(List<Programme> programmes) {
