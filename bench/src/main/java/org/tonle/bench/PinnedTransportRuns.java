@@ -32,17 +32,14 @@ import org.tonle.host.TestNode;
  *     a lower bound of what headquarters on a machine of its own would do).</li>
  * </ul>
  * Each run prints the CPU time of every process, so the share of each (the broker's and the
- * clients' included) is visible. The nodes run as {@code bin/tonle} runs them (its heap and JIT options),
- * from the packaged jar.
+ * clients' included) is visible. The nodes run as {@code bin/tonle} runs them (config/jvm.options),
+ * from the packaged jar. The single node's and the office's timed runs alternate, a round at a
+ * time ({@code TONLE_BENCH_PINNED_ROUNDS}, default 3), and the ratio is the rounds' median.
  */
 final class PinnedTransportRuns {
 
-    /** bin/tonle's heap and JIT options. */
-    private static final List<String> JVM = List.of("-Xms256m", "-Xmx2g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
-            "-XX:CompileThresholdScaling=3", "-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
-            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000", "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01",
-            "-XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01");
+    /** The node's JVM options, as bin/tonle gives them (config/jvm.options, an argument file of java's). */
+    private static final List<String> JVM = List.of("@" + TestNode.repository().resolve("config/jvm.options"));
     private static final Duration START = Duration.ofMinutes(3);
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final String CLIENTS_CPU = "0";
@@ -56,77 +53,112 @@ final class PinnedTransportRuns {
     static void run(Path root, Path key, int records, int batch, int clients, double unpinned) throws Exception {
         // The clients are this JVM's threads: every thread it has now, and those they start, on CPU 0.
         pin(ProcessHandle.current().pid(), CLIENTS_CPU);
+        int rounds = Integer.parseInt(System.getenv().getOrDefault("TONLE_BENCH_PINNED_ROUNDS", "3"));
         System.out.printf("%npinned, every node a process of its own (taskset): single node and office on CPU %s with the clients,"
-                + " headquarters on CPU %s with the broker%n", OFFICE_CPU, HQ_CPU);
-        double single;
-        Path singleConfig = TransportBench.configure(root, "pinned-single", "single", null, key, null, null);
-        try (ChildNode node = start(root, "pinned-single", singleConfig, OFFICE_CPU, List.of())) {
-            TransportBench.postAll(ndjson -> post(node, ndjson), 500 + records, batch, clients);
-            long cpu0 = cpu(node);
-            ThreadCpu threads0 = ThreadCpu.of(node.process.pid());
-            long clients0 = TransportBench.processCpu();
-            double[] busy0 = busy();
-            long t0 = System.nanoTime();
-            TransportBench.postAll(ndjson -> post(node, ndjson), records, batch, clients);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double[] busy1 = busy();
-            double nodeCpu = (cpu(node) - cpu0) / 1e9;
-            double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
-            single = records / seconds;
-            // A single node answers a request once its warehouse committed the records (group commit).
-            System.out.printf("%-38s %9.0f records/s (%d in %.1f s, all committed when answered)%n", "pinned single node (CPU 0)",
-                    single, records, seconds);
-            System.out.printf("  CPU: node %.1f s (%.0f µs per record), clients %.1f s: %.0f%% of CPU 0; other processes on the machine:"
-                            + " %.1f s on CPU 0, %.1f s on CPU 1%n", nodeCpu, nodeCpu * 1e6 / records, clientCpu,
-                    100 * (nodeCpu + clientCpu) / seconds, busy1[0] - busy0[0] - nodeCpu - clientCpu, busy1[1] - busy0[1]);
-            System.out.printf("  node's threads, µs a record: %s%n", ThreadCpu.of(node.process.pid()).busiestSince(threads0, records, THREADS_SHOWN));
-        }
-        double endToEnd;
+                + " headquarters on CPU %s with the broker; %d rounds, each a single node's run and an office's beside each other%n",
+                OFFICE_CPU, HQ_CPU, rounds);
+        double[] ratios = new double[rounds];
         try (KafkaBroker broker = TransportBench.broker(root.resolve("pinned-kafka"))) {
             pin(broker.pid(), HQ_CPU);
+            Path singleConfig = TransportBench.configure(root, "pinned-single", "single", null, key, null, null);
             Path officeConfig = TransportBench.configure(root, "pinned-office", "office", broker, key, "office-pnh", TransportBench.pnhPassword());
             Path hqConfig = TransportBench.configure(root, "pinned-hq", "headquarters", broker, key, "headquarters", TransportBench.hqPassword());
-            try (ChildNode office = start(root, "pinned-office", officeConfig, OFFICE_CPU, List.of("--office", "PNH"));
+            try (ChildNode single = start(root, "pinned-single", singleConfig, OFFICE_CPU, List.of());
+                 ChildNode office = start(root, "pinned-office", officeConfig, OFFICE_CPU, List.of("--office", "PNH"));
                  ChildNode hq = start(root, "pinned-hq", hqConfig, HQ_CPU, List.of())) {
+                TransportBench.postAll(ndjson -> post(single, ndjson), 500 + records, batch, clients);
                 TransportBench.postAll(ndjson -> post(office, ndjson), 500 + records, batch, clients);
-                awaitLoaded(hq, 500L + records);
-                long office0 = cpu(office);
-                long hq0 = cpu(hq);
-                ThreadCpu officeThreads0 = ThreadCpu.of(office.process.pid());
-                ThreadCpu hqThreads0 = ThreadCpu.of(hq.process.pid());
-                long broker0 = broker.cpu().toNanos();
-                long clients0 = TransportBench.processCpu();
-                double[] busy0 = busy();
-                long t0 = System.nanoTime();
-                TransportBench.postAll(ndjson -> post(office, ndjson), records, batch, clients);
-                double answered = (System.nanoTime() - t0) / 1e9;
-                long officeDone = cpu(office);
-                awaitLoaded(hq, 500L + 2L * records);
-                ThreadCpu officeThreads = ThreadCpu.of(office.process.pid());
-                ThreadCpu hqThreads = ThreadCpu.of(hq.process.pid());
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double[] busy1 = busy();
-                double officeCpu = (cpu(office) - office0) / 1e9;
-                double hqCpu = (cpu(hq) - hq0) / 1e9;
-                double brokerCpu = (broker.cpu().toNanos() - broker0) / 1e9;
-                double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
-                endToEnd = records / seconds;
-                System.out.printf("%-38s %9.0f records/s (%d in %.1f s; the office answered all after %.1f s, %.0f records/s)%n",
-                        "pinned office (0) -> Kafka -> hq (1)", endToEnd, records, seconds, answered, records / answered);
-                System.out.printf("  CPU: office %.1f s (%.0f µs per record; %.1f s of it until it answered), clients %.1f s;"
-                                + " headquarters %.1f s (%.0f µs per record), broker %.1f s (%.0f µs per record, %.0f%% of CPU 1's busy time)%n",
-                        officeCpu, officeCpu * 1e6 / records, (officeDone - office0) / 1e9, clientCpu, hqCpu, hqCpu * 1e6 / records,
-                        brokerCpu, brokerCpu * 1e6 / records, 100 * brokerCpu / Math.max(1e-9, hqCpu + brokerCpu));
-                System.out.printf("  busy: CPU 0 (office, clients) %.0f%%, CPU 1 (headquarters, broker) %.0f%% of the %.1f s;"
-                                + " other processes on the machine: %.1f s on CPU 0, %.1f s on CPU 1%n",
-                        100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds,
-                        busy1[0] - busy0[0] - officeCpu - clientCpu, busy1[1] - busy0[1] - hqCpu - brokerCpu);
-                System.out.printf("  office's threads, µs a record: %s%n", officeThreads.busiestSince(officeThreads0, records, THREADS_SHOWN));
-                System.out.printf("  headquarters' threads, µs a record: %s%n", hqThreads.busiestSince(hqThreads0, records, THREADS_SHOWN));
+                long forwarded = 500L + records;
+                awaitLoaded(hq, forwarded);
+                // The two runs of a round follow each other within seconds, and the order turns each
+                // round: this machine's speed moves by a factor of two from one minute to the next,
+                // which a single run of each, a minute apart, took for the ratio (docs/PERFORMANCE.md).
+                for (int round = 1; round <= rounds; round++) {
+                    double singleRate;
+                    double officeRate;
+                    if (round % 2 == 1) {
+                        singleRate = single(single, round, records, batch, clients);
+                        officeRate = endToEnd(office, hq, broker, forwarded += records, round, records, batch, clients);
+                    } else {
+                        officeRate = endToEnd(office, hq, broker, forwarded += records, round, records, batch, clients);
+                        singleRate = single(single, round, records, batch, clients);
+                    }
+                    ratios[round - 1] = officeRate / singleRate;
+                }
             }
         }
         System.out.printf("%nratio office -> headquarters to single-node HTTP ingest (target >= 0.80): unpinned, all on 2 shared CPUs %.2f;"
-                + " pinned, each node on a CPU of its own %.2f%n", unpinned, endToEnd / single);
+                + " pinned, each node on a CPU of its own %.2f (median of the rounds: %s)%n", unpinned, median(ratios),
+                Arrays.stream(ratios).mapToObj(r -> String.format("%.2f", r)).toList());
+    }
+
+    /** One timed run of the single node: records/s, until the last answer (each answered once committed). */
+    private static double single(ChildNode node, int round, int records, int batch, int clients) {
+        long cpu0 = cpu(node);
+        ThreadCpu threads0 = ThreadCpu.of(node.process.pid());
+        long clients0 = TransportBench.processCpu();
+        double[] busy0 = busy();
+        long t0 = System.nanoTime();
+        TransportBench.postAll(ndjson -> post(node, ndjson), records, batch, clients);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double[] busy1 = busy();
+        double nodeCpu = (cpu(node) - cpu0) / 1e9;
+        double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
+        double rate = records / seconds;
+        // A single node answers a request once its warehouse committed the records (group commit).
+        System.out.printf("%-38s %9.0f records/s (%d in %.1f s, all committed when answered)%n", "round " + round + ": single node (CPU 0)",
+                rate, records, seconds);
+        System.out.printf("  CPU: node %.1f s (%.0f µs per record), clients %.1f s: %.0f%% of CPU 0; other processes on the machine:"
+                        + " %.1f s on CPU 0, %.1f s on CPU 1%n", nodeCpu, nodeCpu * 1e6 / records, clientCpu,
+                100 * (nodeCpu + clientCpu) / seconds, busy1[0] - busy0[0] - nodeCpu - clientCpu, busy1[1] - busy0[1]);
+        System.out.printf("  node's threads, µs a record: %s%n", ThreadCpu.of(node.process.pid()).busiestSince(threads0, records, THREADS_SHOWN));
+        return rate;
+    }
+
+    /** One timed run of office to headquarters: records/s, until headquarters has loaded {@code forwarded} records in all. */
+    private static double endToEnd(ChildNode office, ChildNode hq, KafkaBroker broker, long forwarded, int round, int records, int batch,
+                                   int clients) throws Exception {
+        long office0 = cpu(office);
+        long hq0 = cpu(hq);
+        ThreadCpu officeThreads0 = ThreadCpu.of(office.process.pid());
+        ThreadCpu hqThreads0 = ThreadCpu.of(hq.process.pid());
+        long broker0 = broker.cpu().toNanos();
+        long clients0 = TransportBench.processCpu();
+        double[] busy0 = busy();
+        long t0 = System.nanoTime();
+        TransportBench.postAll(ndjson -> post(office, ndjson), records, batch, clients);
+        double answered = (System.nanoTime() - t0) / 1e9;
+        long officeDone = cpu(office);
+        awaitLoaded(hq, forwarded);
+        ThreadCpu officeThreads = ThreadCpu.of(office.process.pid());
+        ThreadCpu hqThreads = ThreadCpu.of(hq.process.pid());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double[] busy1 = busy();
+        double officeCpu = (cpu(office) - office0) / 1e9;
+        double hqCpu = (cpu(hq) - hq0) / 1e9;
+        double brokerCpu = (broker.cpu().toNanos() - broker0) / 1e9;
+        double clientCpu = (TransportBench.processCpu() - clients0) / 1e9;
+        double rate = records / seconds;
+        System.out.printf("%-38s %9.0f records/s (%d in %.1f s; the office answered all after %.1f s, %.0f records/s)%n",
+                "round " + round + ": office (0) -> Kafka -> hq (1)", rate, records, seconds, answered, records / answered);
+        System.out.printf("  CPU: office %.1f s (%.0f µs per record; %.1f s of it until it answered), clients %.1f s;"
+                        + " headquarters %.1f s (%.0f µs per record), broker %.1f s (%.0f µs per record, %.0f%% of CPU 1's busy time)%n",
+                officeCpu, officeCpu * 1e6 / records, (officeDone - office0) / 1e9, clientCpu, hqCpu, hqCpu * 1e6 / records,
+                brokerCpu, brokerCpu * 1e6 / records, 100 * brokerCpu / Math.max(1e-9, hqCpu + brokerCpu));
+        System.out.printf("  busy: CPU 0 (office, clients) %.0f%%, CPU 1 (headquarters, broker) %.0f%% of the %.1f s;"
+                        + " other processes on the machine: %.1f s on CPU 0, %.1f s on CPU 1%n",
+                100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds,
+                busy1[0] - busy0[0] - officeCpu - clientCpu, busy1[1] - busy0[1] - hqCpu - brokerCpu);
+        System.out.printf("  office's threads, µs a record: %s%n", officeThreads.busiestSince(officeThreads0, records, THREADS_SHOWN));
+        System.out.printf("  headquarters' threads, µs a record: %s%n", hqThreads.busiestSince(hqThreads0, records, THREADS_SHOWN));
+        return rate;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private static ChildNode start(Path root, String name, Path config, String cpus, List<String> options) throws Exception {

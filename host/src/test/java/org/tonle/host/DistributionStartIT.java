@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URL;
@@ -18,9 +19,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -109,6 +114,50 @@ class DistributionStartIT {
         assertThat(shared).contains("tonle ").contains("org.tonle.host.cli.TonleCommand source: shared objects file (top)");
         String plain = classLoading(List.of("--version"), true);
         assertThat(plain).contains("tonle ").doesNotContain("shared objects file (top)");
+    }
+
+    /**
+     * {@code bin/tonle} gives the JVM config/jvm.options, the one place the node's JVM options are
+     * written (the service unit and the benches read the same file): each {@code -XX} option in it
+     * is set from the command line, and TONLE_HEAP replaces the file's maximum heap.
+     */
+    @Test
+    void theJvmRunsWithTheOptionsFile() throws Exception {
+        List<String> options = Files.readAllLines(REPOSITORY.resolve("config/jvm.options")).stream()
+                .map(line -> line.replaceFirst("#.*", "").strip()).filter(option -> option.startsWith("-XX:"))
+                // the JVM lists every flag but CompileCommand, a list of commands
+                .filter(option -> !option.startsWith("-XX:CompileCommand=")).toList();
+        assertThat(options).as("the file's -XX options").hasSizeGreaterThan(5);
+        ProcessBuilder builder = tonle(List.of("--version")).redirectErrorStream(true);
+        builder.environment().put("TONLE_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        builder.environment().put("TONLE_HEAP", "3g");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(output).isZero();
+
+        Map<String, String[]> flags = new HashMap<>();
+        Matcher line = Pattern.compile("(?m)^\\s*\\S+\\s+(\\w+)\\s+:?=\\s*(\\S*)\\s+\\{[^}]*}\\s+\\{([^}]*)}").matcher(output);
+        while (line.find()) {
+            flags.put(line.group(1), new String[] {line.group(2), line.group(3)});
+        }
+        for (String option : options) {
+            String flag = option.substring("-XX:".length());
+            String name = flag.startsWith("+") || flag.startsWith("-") ? flag.substring(1) : flag.split("=", 2)[0];
+            assertThat(flags).as(option).containsKey(name);
+            String[] value = flags.get(name);
+            assertThat(value[1]).as(option + " set from the command line").contains("command line");
+            if (flag.startsWith("+") || flag.startsWith("-")) {
+                assertThat(value[0]).as(option).isEqualTo(flag.startsWith("+") ? "true" : "false");
+            } else if (value[1].equals("command line")) {
+                assertThat(new BigDecimal(value[0])).as(option).isEqualByComparingTo(flag.split("=", 2)[1]);
+            }
+        }
+        assertThat(flags.get("InitialHeapSize")[0]).as("-Xms256m").isEqualTo(String.valueOf(256L << 20));
+        assertThat(flags.get("MaxHeapSize")[0]).as("TONLE_HEAP=3g over the file's -Xmx2g").isEqualTo(String.valueOf(3L << 30));
+        String[] lines = output.strip().split("\\R");
+        assertThat(lines[lines.length - 1]).as("the command's own line last").startsWith("tonle ");
+        assertThat(output).as("no warning of the JVM's").doesNotContain("[warning]");
     }
 
     /** The command's output with the JVM's class-loading log, which names where each class came from. */
