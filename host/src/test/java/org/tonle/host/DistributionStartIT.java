@@ -114,6 +114,11 @@ class DistributionStartIT {
         assertThat(shared).contains("tonle ").contains("org.tonle.host.cli.TonleCommand source: shared objects file (top)");
         String plain = classLoading(List.of("--version"), true);
         assertThat(plain).contains("tonle ").doesNotContain("shared objects file (top)");
+
+        // What the training itself loads to ask for /health is in the archive too, and every launch
+        // maps and relocates all of it: no HTTP client of the JDK's (1,200 classes), which no node loads.
+        String archived = output(List.of("--version"), "-XX:+PrintSharedArchiveAndExit", false);
+        assertThat(archived).contains("org.tonle.host.Node ").doesNotContain("jdk.internal.net.http.", "java.net.http.");
     }
 
     /**
@@ -162,8 +167,12 @@ class DistributionStartIT {
 
     /** The command's output with the JVM's class-loading log, which names where each class came from. */
     private static String classLoading(List<String> args, boolean withoutArchive) throws Exception {
+        return output(args, "-Xlog:class+load=info", withoutArchive);
+    }
+
+    private static String output(List<String> args, String javaOptions, boolean withoutArchive) throws Exception {
         ProcessBuilder builder = tonle(args).redirectErrorStream(true);
-        builder.environment().put("TONLE_JAVA_OPTS", "-Xlog:class+load=info");
+        builder.environment().put("TONLE_JAVA_OPTS", javaOptions);
         if (withoutArchive) {
             builder.environment().put("TONLE_CDS", "0");
         }

@@ -1,10 +1,8 @@
 package org.tonle.host.cli;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -34,8 +32,15 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("Tonle is serving at " + node.url());
         if (stopWhenReady) {
             try (node) {
-                HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.url() + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding());
+                // Through HttpURLConnection, not java.net.http's client: the archive holds what the
+                // training loads, and that client and the TLS context it builds up front are 1,200
+                // classes no node loads (docs/PERFORMANCE.md, "Start to healthy", tenth pass).
+                HttpURLConnection health = (HttpURLConnection) URI.create(node.url() + "/health").toURL().openConnection();
+                try {
+                    health.getResponseCode();
+                } finally {
+                    health.disconnect();
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("the node did not answer /health: " + e.getMessage(), e);
             }
