@@ -55,7 +55,7 @@ final class PinnedTransportRuns {
         pin(ProcessHandle.current().pid(), CLIENTS_CPU);
         int rounds = Integer.parseInt(System.getenv().getOrDefault("TONLE_BENCH_PINNED_ROUNDS", "3"));
         System.out.printf("%npinned, every node a process of its own (taskset): single node and office on CPU %s with the clients,"
-                + " headquarters on CPU %s with the broker; %d rounds, each a single node's run and an office's beside each other%n",
+                + " headquarters on CPU %s with the broker; %d rounds, each a single node's run and an office's, one after the other%n",
                 OFFICE_CPU, HQ_CPU, rounds);
         double[] ratios = new double[rounds];
         try (KafkaBroker broker = TransportBench.broker(root.resolve("pinned-kafka"))) {

@@ -116,7 +116,7 @@ class DistributionStartIT {
         assertThat(plain).contains("tonle ").doesNotContain("shared objects file (top)");
 
         // What the training itself loads to ask for /health is in the archive too, and every launch
-        // maps and relocates all of it: no HTTP client of the JDK's (1,200 classes), which no node loads.
+        // maps and relocates all of it: no HTTP client of the JDK's (600 classes), which no node loads.
         String archived = output(List.of("--version"), "-XX:+PrintSharedArchiveAndExit", false);
         assertThat(archived).contains("org.tonle.host.Node ").doesNotContain("jdk.internal.net.http.", "java.net.http.");
     }

@@ -33,8 +33,8 @@ final class ServeCommand implements Callable<Integer> {
         if (stopWhenReady) {
             try (node) {
                 // Through HttpURLConnection, not java.net.http's client: the archive holds what the
-                // training loads, and that client and the TLS context it builds up front are 1,200
-                // classes no node loads (docs/PERFORMANCE.md, "Start to healthy", tenth pass).
+                // training loads, and that client and the TLS context it builds up front put 600
+                // classes in it that no node loads (docs/PERFORMANCE.md, "Start to healthy", tenth pass).
                 HttpURLConnection health = (HttpURLConnection) URI.create(node.url() + "/health").toURL().openConnection();
                 try {
                     health.getResponseCode();
