@@ -374,9 +374,21 @@ public final class SoakBench {
             return sum;
         }
 
+        /** The JVM's command line up to {@code -jar}, with the options of an argument file (config/jvm.options) in its place. */
         String jvmOptions() throws IOException {
-            String cmdline = Files.readString(Path.of("/proc/" + process.pid() + "/cmdline")).replace('\0', ' ');
-            return cmdline.substring(0, Math.max(0, cmdline.indexOf(" -jar ")));
+            List<String> options = new ArrayList<>();
+            for (String arg : Files.readString(Path.of("/proc/" + process.pid() + "/cmdline")).split("\0")) {
+                if (arg.equals("-jar")) {
+                    break;
+                }
+                if (arg.startsWith("@")) {
+                    Files.readAllLines(Path.of(arg.substring(1))).stream().map(line -> line.replaceFirst("#.*", "").strip())
+                            .filter(option -> !option.isEmpty()).forEach(options::add);
+                } else {
+                    options.add(arg);
+                }
+            }
+            return String.join(" ", options);
         }
 
         @Override
