@@ -124,6 +124,7 @@ class PrivacyIT {
                 Files.move(hotline.resolve(".form-" + i + ".part"), hotline.resolve("form-" + i + ".json"));
             }
             Waiting.until("the inbox file and the hotline forms are handled", () -> Files.exists(inbox.resolve("failed/shapes.ndjson.report.json"))
+                    && !Files.exists(inbox.resolve("shapes.ndjson"))
                     && IntStream.range(0, SHAPES.size()).allMatch(i -> Files.exists(hotline.resolve(".failed/form-" + i + ".json.sealed"))
                             && !Files.exists(hotline.resolve("form-" + i + ".json"))));
             answers.add(Files.readString(inbox.resolve("failed/shapes.ndjson.report.json")));
@@ -242,13 +243,16 @@ class PrivacyIT {
             Files.createDirectories(inbox);
             Files.writeString(inbox.resolve(".known.csv.part"), csv);
             Files.move(inbox.resolve(".known.csv.part"), inbox.resolve("known.csv"));
-            Waiting.until("the inbox file is handled", () -> Files.exists(inbox.resolve("failed/known.csv.report.json")));
+            // The report is written before the route's exchange completes, and the raw file deleted after it.
+            Waiting.until("the inbox file is handled", () -> Files.exists(inbox.resolve("failed/known.csv.report.json"))
+                    && !Files.exists(inbox.resolve("known.csv")));
             answers.add(Files.readString(inbox.resolve("failed/known.csv.report.json")));
             // A file named after the case it holds: its report, job and log line name it without the code.
             Files.writeString(inbox.resolve(".named.part"), csv);
             Files.move(inbox.resolve(".named.part"), inbox.resolve(KNOWN + " intake.csv"));
             Path namedReport = inbox.resolve("failed/" + CaseCodes.MARK + " intake.csv.report.json");
-            Waiting.until("the inbox file named by a code is handled", () -> Files.exists(namedReport));
+            Waiting.until("the inbox file named by a code is handled", () -> Files.exists(namedReport)
+                    && !Files.exists(inbox.resolve(KNOWN + " intake.csv")));
             answers.add(Files.readString(namedReport));
             answers.add(node.get("/api/v1/imports").body());
             try (Stream<Path> reports = Files.list(inbox.resolve("failed"))) {
