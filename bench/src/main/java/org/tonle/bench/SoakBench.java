@@ -382,8 +382,7 @@ public final class SoakBench {
                     break;
                 }
                 if (arg.startsWith("@")) {
-                    Files.readAllLines(Path.of(arg.substring(1))).stream().map(line -> line.replaceFirst("#.*", "").strip())
-                            .filter(option -> !option.isEmpty()).forEach(options::add);
+                    options.addAll(TestNode.argumentFile(Path.of(arg.substring(1))));
                 } else {
                     options.add(arg);
                 }

@@ -128,8 +128,8 @@ class DistributionStartIT {
      */
     @Test
     void theJvmRunsWithTheOptionsFile() throws Exception {
-        List<String> options = Files.readAllLines(REPOSITORY.resolve("config/jvm.options")).stream()
-                .map(line -> line.replaceFirst("#.*", "").strip()).filter(option -> option.startsWith("-XX:"))
+        List<String> options = TestNode.argumentFile(REPOSITORY.resolve("config/jvm.options")).stream()
+                .filter(option -> option.startsWith("-XX:"))
                 // the JVM lists every flag but CompileCommand, a list of commands
                 .filter(option -> !option.startsWith("-XX:CompileCommand=")).toList();
         assertThat(options).as("the file's -XX options").hasSizeGreaterThan(5);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,6 +78,15 @@ public final class TestNode implements AutoCloseable {
     public static Path repository() {
         Path here = Path.of("").toAbsolutePath();
         return Files.exists(here.resolve("config")) ? here : here.getParent();
+    }
+
+    /** The options of a java argument file such as config/jvm.options: one a line, '#' to the line's end a comment. */
+    public static List<String> argumentFile(Path file) {
+        try {
+            return Files.readAllLines(file).stream().map(line -> line.replaceFirst("#.*", "").strip()).filter(option -> !option.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public Node node() {
