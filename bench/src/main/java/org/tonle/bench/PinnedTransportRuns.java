@@ -126,9 +126,14 @@ final class PinnedTransportRuns {
         long clients0 = TransportBench.processCpu();
         double[] busy0 = busy();
         long t0 = System.nanoTime();
+        long tableReads0 = tableReads(office);
         TransportBench.postAll(ndjson -> post(office, ndjson), records, batch, clients);
         double answered = (System.nanoTime() - t0) / 1e9;
         long officeDone = cpu(office);
+        // Where the tail (the office's last answer to headquarters' last commit) waits: in the
+        // office's outbox (the forwarder behind), or between Kafka and headquarters' warehouse.
+        long waiting = status(office).path("transport").path("outbox").path("depth").asLong();
+        long left = forwarded - loaded(hq);
         awaitLoaded(hq, forwarded);
         ThreadCpu officeThreads = ThreadCpu.of(office.process.pid());
         ThreadCpu hqThreads = ThreadCpu.of(hq.process.pid());
@@ -149,6 +154,8 @@ final class PinnedTransportRuns {
                         + " other processes on the machine: %.1f s on CPU 0, %.1f s on CPU 1%n",
                 100 * (officeCpu + clientCpu) / seconds, 100 * (hqCpu + brokerCpu) / seconds, seconds,
                 busy1[0] - busy0[0] - officeCpu - clientCpu, busy1[1] - busy0[1] - hqCpu - brokerCpu);
+        System.out.printf("  at the office's last answer: %d changes waited in its outbox, headquarters had %d records left to load;"
+                + " the forwarder read the outbox table %d times during the run%n", waiting, left, tableReads(office) - tableReads0);
         System.out.printf("  office's threads, µs a record: %s%n", officeThreads.busiestSince(officeThreads0, records, THREADS_SHOWN));
         System.out.printf("  headquarters' threads, µs a record: %s%n", hqThreads.busiestSince(hqThreads0, records, THREADS_SHOWN));
         return rate;
@@ -241,12 +248,25 @@ final class PinnedTransportRuns {
     }
 
     private static long loaded(ChildNode hq) throws Exception {
-        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(hq.url + "/api/v1/status"))
-                .header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
         long loaded = 0;
-        for (JsonNode office : Json.MAPPER.readTree(answer.body()).path("transport").path("offices")) {
+        for (JsonNode office : status(hq).path("transport").path("offices")) {
             loaded += office.path("loaded").asLong();
         }
         return loaded;
+    }
+
+    private static JsonNode status(ChildNode node) throws Exception {
+        return Json.MAPPER.readTree(get(node, "/api/v1/status"));
+    }
+
+    /** The office's reads of its outbox table (the forwarder behind its in-memory queue), from its metrics. */
+    private static long tableReads(ChildNode office) throws Exception {
+        return get(office, "/metrics").lines().filter(line -> line.startsWith("tonle_outbox_table_reads_total"))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static String get(ChildNode node, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(node.url + path)).header("Authorization", "Bearer " + TestNode.ADMIN_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -119,6 +120,71 @@ class DistributionStartIT {
         // maps and relocates all of it: no HTTP client of the JDK's (600 classes), which no node loads.
         String archived = output(List.of("--version"), "-XX:+PrintSharedArchiveAndExit", false);
         assertThat(archived).contains("org.tonle.host.Node ").doesNotContain("jdk.internal.net.http.", "java.net.http.");
+    }
+
+    /**
+     * The class path is three jars: every library in {@code lib/tonle-libraries.jar}, which a
+     * launch opens once instead of 177 (docs/PERFORMANCE.md, "Start to healthy", eleventh pass),
+     * the programme API and DuckDB's driver. The merge keeps what the separate jars gave the class
+     * loader: every file of every library (its classes, its multi-release versions), each service
+     * file with the providers of every jar that has one, and no jar index or signature, which
+     * would hide the packages an index does not list or refuse the classes a signature does not
+     * cover. The separate jars are the ones on this test's class path, from the Maven repository.
+     */
+    @Test
+    void theLibrariesAreOneJarThatKeepsWhatTheirJarsHeld() throws Exception {
+        Path host = REPOSITORY.resolve("host/target/tonle-host.jar");
+        List<String> classPath;
+        try (JarFile jar = new JarFile(host.toFile())) {
+            classPath = List.of(jar.getManifest().getMainAttributes().getValue("Class-Path").split(" "));
+        }
+        assertThat(classPath).hasSize(3).first().isEqualTo("lib/tonle-libraries.jar");
+        assertThat(classPath).anyMatch(entry -> entry.startsWith("lib/tonle-programme-api-"))
+                .anyMatch(entry -> entry.startsWith("lib/duckdb_jdbc-"));
+        classPath.forEach(entry -> assertThat(host.resolveSibling(entry)).isRegularFile());
+
+        try (JarFile merged = new JarFile(LIB.resolve("tonle-libraries.jar").toFile())) {
+            assertThat(merged.getManifest().getMainAttributes().getValue("Multi-Release")).isEqualTo("true");
+            assertThat(files(merged)).noneMatch(name -> name.equals("META-INF/INDEX.LIST") || name.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)"));
+            List<String> libraries = new ArrayList<>();
+            for (URL manifest : Collections.list(getClass().getClassLoader().getResources("META-INF/MANIFEST.MF"))) {
+                String url = manifest.toString();
+                if (!url.startsWith("jar:file:")) {
+                    continue;
+                }
+                Path jarPath = Path.of(URI.create(url.substring("jar:".length(), url.indexOf("!/"))));
+                if (jarPath.toString().contains("/target/")) {
+                    continue; // this build's own jars and the distribution's
+                }
+                try (JarFile library = new JarFile(jarPath.toFile())) {
+                    List<String> names = files(library).stream().filter(name -> !name.startsWith("META-INF/") && !name.endsWith("module-info.class")).toList();
+                    // Known by a class of its own (a file every jar may have, such as LICENSE, says nothing).
+                    String own = names.stream().filter(name -> name.endsWith(".class")).findFirst()
+                            .orElse(names.stream().filter(name -> name.contains("/")).findFirst().orElse(null));
+                    if (own == null || merged.getEntry(own) == null) {
+                        continue; // not a library of the node's: a test's, a bundle's, the programme API, DuckDB's driver
+                    }
+                    libraries.add(jarPath.getFileName().toString());
+                    assertThat(names).as(jarPath.getFileName() + "'s files").allMatch(name -> merged.getEntry(name) != null);
+                    for (String name : files(library)) {
+                        if (name.startsWith("META-INF/versions/") && name.endsWith(".class") && !name.endsWith("module-info.class")) {
+                            assertThat(merged.getEntry(name)).as(jarPath.getFileName() + ": " + name).isNotNull();
+                        } else if (name.startsWith("META-INF/services/")) {
+                            assertThat(providers(merged, name)).as(jarPath.getFileName() + ": " + name).containsAll(providers(library, name));
+                        }
+                    }
+                }
+            }
+            assertThat(libraries).as("the libraries found in the merged jar").hasSizeGreaterThan(150);
+        }
+    }
+
+    /** The lines of a service file that name something: no comment, no blank. */
+    private static List<String> providers(JarFile jar, String name) throws IOException {
+        try (InputStream in = jar.getInputStream(jar.getEntry(name))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(line -> line.replaceFirst("#.*", "").strip())
+                    .filter(line -> !line.isEmpty()).toList();
+        }
     }
 
     /**
