@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 
 import org.tonle.analytics.AnalystSnapshots;
 import org.tonle.analytics.AnalystWorkers;
@@ -69,9 +68,7 @@ public final class AnalystWorkerBench {
                 print("after: check in the node, run in a worker", inWorker);
             }
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Scratch.delete(dir);
         }
     }
 

@@ -43,41 +43,45 @@ public final class HotDeployBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         Path root = Files.createTempDirectory("tonle-hotdeploy-bench");
-        Path repository = Path.of("").toAbsolutePath();
-        TestNode.copy(repository.resolve("config"), root.resolve("config"));
-        Files.writeString(root.resolve("config/deployments/PNH.yaml"), "programs: [legal, social, investigation, awareness, shelter]\n");
-        Node.Options options = new Node.Options(root.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
-                repository.resolve("host/target/bundles"), null);
-        List<Long> live = new ArrayList<>();
-        List<Long> replaced = new ArrayList<>();
-        List<Long> withdrawn = new ArrayList<>();
-        List<Long> direct = new ArrayList<>();
-        try (Node node = Node.start(options)) {
-            Path deploy = root.resolve("data/deploy");
-            for (int round = 0; round < rounds; round++) {
-                String first = "1.0." + round;
-                String second = "1.1." + round;
-                live.add(timed(() -> drop(jar(root, first), deploy), () -> version(node, first)));
-                replaced.add(timed(() -> drop(jar(root, second), deploy), () -> version(node, second)));
-                withdrawn.add(timed(() -> Files.delete(deploy.resolve("shelter.jar")), () -> node.registry().programme("shelter").isEmpty()));
-                Thread.sleep(400); // let FileInstall see the folder empty before the next round
+        try {
+            Path repository = Path.of("").toAbsolutePath();
+            TestNode.copy(repository.resolve("config"), root.resolve("config"));
+            Files.writeString(root.resolve("config/deployments/PNH.yaml"), "programs: [legal, social, investigation, awareness, shelter]\n");
+            Node.Options options = new Node.Options(root.resolve("config"), root.resolve("data"), "127.0.0.1", 0, 0, null,
+                    repository.resolve("host/target/bundles"), null);
+            List<Long> live = new ArrayList<>();
+            List<Long> replaced = new ArrayList<>();
+            List<Long> withdrawn = new ArrayList<>();
+            List<Long> direct = new ArrayList<>();
+            try (Node node = Node.start(options)) {
+                Path deploy = root.resolve("data/deploy");
+                for (int round = 0; round < rounds; round++) {
+                    String first = "1.0." + round;
+                    String second = "1.1." + round;
+                    live.add(timed(() -> drop(jar(root, first), deploy), () -> version(node, first)));
+                    replaced.add(timed(() -> drop(jar(root, second), deploy), () -> version(node, second)));
+                    withdrawn.add(timed(() -> Files.delete(deploy.resolve("shelter.jar")), () -> node.registry().programme("shelter").isEmpty()));
+                    Thread.sleep(400); // let FileInstall see the folder empty before the next round
+                }
+                for (int round = 0; round < rounds; round++) {
+                    String version = "2.0." + round;
+                    Path jar = jar(root, version);
+                    Bundle[] installed = new Bundle[1];
+                    direct.add(timed(() -> {
+                        installed[0] = node.osgi().context().installBundle(jar.toUri().toString());
+                        installed[0].start();
+                    }, () -> version(node, version)));
+                    installed[0].uninstall();
+                }
             }
-            for (int round = 0; round < rounds; round++) {
-                String version = "2.0." + round;
-                Path jar = jar(root, version);
-                Bundle[] installed = new Bundle[1];
-                direct.add(timed(() -> {
-                    installed[0] = node.osgi().context().installBundle(jar.toUri().toString());
-                    installed[0].start();
-                }, () -> version(node, version)));
-                installed[0].uninstall();
-            }
+            System.out.println("hot deployment, " + rounds + " rounds, ms (p50 / max):");
+            System.out.println("  jar dropped -> programme live:        " + summary(live));
+            System.out.println("  new version dropped -> re-read:       " + summary(replaced));
+            System.out.println("  jar deleted -> programme withdrawn:   " + summary(withdrawn));
+            System.out.println("  baseline installBundle+start -> live: " + summary(direct));
+        } finally {
+            Scratch.delete(root);
         }
-        System.out.println("hot deployment, " + rounds + " rounds, ms (p50 / max):");
-        System.out.println("  jar dropped -> programme live:        " + summary(live));
-        System.out.println("  new version dropped -> re-read:       " + summary(replaced));
-        System.out.println("  jar deleted -> programme withdrawn:   " + summary(withdrawn));
-        System.out.println("  baseline installBundle+start -> live: " + summary(direct));
     }
 
     private static boolean version(Node node, String version) {

@@ -15,7 +15,6 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -100,14 +99,14 @@ public final class IngestBenchmark {
                         httpRounds(node, records, httpRecords, httpClients, median(pipelines));
                     }
                 }
-                delete(folder);
+                Scratch.delete(folder);
             }
             if (pairs > 1) {
                 System.out.printf("ratio     median of %d pairs:  %10.2f   (each pair: %s)%n", pairs, median(ratios),
                         Arrays.stream(ratios).mapToObj(r -> String.format("%.2f", r)).collect(Collectors.joining(" ")));
             }
         } finally {
-            delete(root);
+            Scratch.delete(root);
         }
     }
 
@@ -160,15 +159,6 @@ public final class IngestBenchmark {
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static void delete(Path folder) throws Exception {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (var files = Files.walk(folder)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     /**

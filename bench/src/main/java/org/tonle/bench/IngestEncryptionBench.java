@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -64,7 +63,7 @@ public final class IngestEncryptionBench {
                     System.out.printf("round %d %-9s bulk %,8.0f records/s (%.1f µs CPU a record), http %,8.0f records/s, warehouse %,d bytes,"
                                     + " load average %.2f%n", round + 1, encrypted ? "encrypted" : "plain", rates[0], rates[2], rates[1],
                             Files.size(data.resolve("tonle.duckdb")), load());
-                    delete(data);
+                    Scratch.delete(data);
                 }
             }
             System.out.printf("median    bulk: plain %,8.0f, encrypted %,8.0f records/s (%+.0f %%)%n", median(plainBulk), median(encryptedBulk),
@@ -74,7 +73,7 @@ public final class IngestEncryptionBench {
             System.out.printf("median    http: plain %,8.0f, encrypted %,8.0f records/s (%+.0f %%)%n", median(plainHttp), median(encryptedHttp),
                     100 * (median(encryptedHttp) / median(plainHttp) - 1));
         } finally {
-            delete(root);
+            Scratch.delete(root);
         }
     }
 
@@ -137,14 +136,5 @@ public final class IngestEncryptionBench {
 
     private static double load() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void delete(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -53,9 +52,7 @@ public final class IngestStages {
             stages("new records", ndjson, batch, pseudonymise, validate, load);
             stages("the same again: all duplicates", ndjson, batch, pseudonymise, validate, load);
         } finally {
-            try (var files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Scratch.delete(root);
         }
     }
 

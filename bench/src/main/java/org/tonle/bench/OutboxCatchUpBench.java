@@ -58,9 +58,7 @@ public final class OutboxCatchUpBench {
             behind.print("fell behind by " + String.format("%,d", Outbox.MEMORY + 10_000));
             System.out.printf("forwarder CPU a change, behind / kept up: %.2f x%n", behind.cpuMicrosAChange() / kept.cpuMicrosAChange());
         } finally {
-            try (var files = Files.walk(folder)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
+            Scratch.delete(folder);
         }
     }
 

@@ -83,9 +83,7 @@ public final class PipelinedCommitBench {
                 return rows * (double) commits / seconds;
             }
         } finally {
-            try (var files = Files.walk(folder)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Scratch.delete(folder);
         }
     }
 

@@ -44,42 +44,46 @@ public final class ReportBench {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         renderOnly(runs);
         Path root = Files.createTempDirectory("tonle-report-bench");
-        TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        try (TestNode node = TestNode.start(root)) {
-            String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
-            TestNode.Response loaded = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
-            if (loaded.status() != 200) {
-                throw new IllegalStateException("demo data refused: " + loaded.body());
-            }
-            String[][] kinds = {{"PDF, English", "application/pdf", "en"}, {"HTML, English (baseline)", "text/html", "en"},
-                {"PDF, Khmer", "application/pdf", "km"}, {"HTML, Khmer (baseline)", "text/html", "km"}};
-            double[] first = new double[kinds.length];
-            int[] bytes = new int[kinds.length];
-            for (int k = 0; k < kinds.length; k++) {
-                long t0 = System.nanoTime();
-                bytes[k] = get(http, node, kinds[k][1], kinds[k][2]);
-                first[k] = (System.nanoTime() - t0) / 1e6;
-            }
-            List<List<Double>> warm = new ArrayList<>();
-            for (int k = 0; k < kinds.length; k++) {
-                warm.add(new ArrayList<>());
-            }
-            for (int i = 0; i < runs; i++) {
+        try {
+            TestNode.copy(TestNode.repository().resolve("config"), root.resolve("config"));
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            try (TestNode node = TestNode.start(root)) {
+                String demo = Files.readString(TestNode.repository().resolve("config/demo/demo-2015.ndjson"));
+                TestNode.Response loaded = node.send("POST", "/api/v1/activities", TestNode.ADMIN_TOKEN, "application/x-ndjson", demo, null);
+                if (loaded.status() != 200) {
+                    throw new IllegalStateException("demo data refused: " + loaded.body());
+                }
+                String[][] kinds = {{"PDF, English", "application/pdf", "en"}, {"HTML, English (baseline)", "text/html", "en"},
+                    {"PDF, Khmer", "application/pdf", "km"}, {"HTML, Khmer (baseline)", "text/html", "km"}};
+                double[] first = new double[kinds.length];
+                int[] bytes = new int[kinds.length];
                 for (int k = 0; k < kinds.length; k++) {
                     long t0 = System.nanoTime();
-                    get(http, node, kinds[k][1], kinds[k][2]);
-                    warm.get(k).add((System.nanoTime() - t0) / 1e6);
+                    bytes[k] = get(http, node, kinds[k][1], kinds[k][2]);
+                    first[k] = (System.nanoTime() - t0) / 1e6;
+                }
+                List<List<Double>> warm = new ArrayList<>();
+                for (int k = 0; k < kinds.length; k++) {
+                    warm.add(new ArrayList<>());
+                }
+                for (int i = 0; i < runs; i++) {
+                    for (int k = 0; k < kinds.length; k++) {
+                        long t0 = System.nanoTime();
+                        get(http, node, kinds[k][1], kinds[k][2]);
+                        warm.get(k).add((System.nanoTime() - t0) / 1e6);
+                    }
+                }
+                System.out.printf("ReportBench: GET %s over HTTP, demo data (4 programmes, 4 charts), %d warm runs, %d cores%n",
+                        PATH, runs, Runtime.getRuntime().availableProcessors());
+                for (int k = 0; k < kinds.length; k++) {
+                    List<Double> w = warm.get(k);
+                    Collections.sort(w);
+                    System.out.printf("  %-26s first %7.0f ms   warm p50 %6.1f ms, max %6.1f ms   (%,d bytes)%n", kinds[k][0], first[k],
+                            w.get(w.size() / 2), w.get(w.size() - 1), bytes[k]);
                 }
             }
-            System.out.printf("ReportBench: GET %s over HTTP, demo data (4 programmes, 4 charts), %d warm runs, %d cores%n",
-                    PATH, runs, Runtime.getRuntime().availableProcessors());
-            for (int k = 0; k < kinds.length; k++) {
-                List<Double> w = warm.get(k);
-                Collections.sort(w);
-                System.out.printf("  %-26s first %7.0f ms   warm p50 %6.1f ms, max %6.1f ms   (%,d bytes)%n", kinds[k][0], first[k],
-                        w.get(w.size() / 2), w.get(w.size() - 1), bytes[k]);
-            }
+        } finally {
+            Scratch.delete(root);
         }
     }
 

@@ -11,13 +11,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 import com.sun.management.OperatingSystemMXBean;
 
@@ -68,7 +66,7 @@ public final class SnapshotEncryptionBench {
                     System.out.printf("round %d %-9s full copy %,7.0f ms (CPU %,7.0f ms), incremental %,6.0f ms (CPU %,6.0f ms),"
                                     + " quarter in a worker p50 %6.1f ms, snapshot %,d bytes, load average %.2f%n", round + 1,
                             encrypted ? "encrypted" : "plain", figures[0], figures[1], figures[2], figures[3], figures[4], (long) figures[5], load());
-                    delete(dir);
+                    Scratch.delete(dir);
                 }
             }
             String[] names = {"full copy ms", "full copy CPU ms", "incremental ms", "incremental CPU ms", "quarter in a worker p50 ms"};
@@ -79,7 +77,7 @@ public final class SnapshotEncryptionBench {
                         100 * (encrypted / plain - 1));
             }
         } finally {
-            delete(root);
+            Scratch.delete(root);
         }
     }
 
@@ -187,16 +185,5 @@ public final class SnapshotEncryptionBench {
 
     private static double load() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void delete(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

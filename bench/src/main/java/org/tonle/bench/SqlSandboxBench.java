@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Arrays;
-import java.util.Comparator;
 
 import org.tonle.analytics.SqlSandbox;
 import org.tonle.core.Json;
@@ -66,9 +65,7 @@ public final class SqlSandboxBench {
             print("SqlSandbox.check alone (the same text again: remembered)", checkOnly);
             checks(warehouse, sandbox, args.length > 1 ? Integer.parseInt(args[1]) : 2000);
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Scratch.delete(dir);
         }
     }
 

@@ -64,6 +64,14 @@ public final class TransportBench {
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         int singles = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         Path root = Files.createTempDirectory("tonle-transport-bench");
+        try {
+            run(root, records, batch, clients, singles);
+        } finally {
+            Scratch.delete(root);
+        }
+    }
+
+    private static void run(Path root, int records, int batch, int clients, int singles) throws Exception {
         Path key = root.resolve("organisation-key");
         SubjectKeys.fromFile(key, true);
         System.out.printf("TransportBench: %d records in requests of %d from %d clients, then %d single records; %d cores%n",
