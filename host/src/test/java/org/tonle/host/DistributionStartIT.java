@@ -15,6 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +27,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
@@ -76,12 +81,14 @@ class DistributionStartIT {
         Files.deleteIfExists(ARCHIVE);
 
         int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
+        int flightPort;
+        try (ServerSocket socket = new ServerSocket(0); ServerSocket flightSocket = new ServerSocket(0)) {
             port = socket.getLocalPort();
+            flightPort = flightSocket.getLocalPort();
         }
         Path log = scratch.resolve("serve.log");
         ProcessBuilder serve = tonle(List.of("serve", "--data", scratch.resolve("data").toString(), "--port", String.valueOf(port),
-                "--flight-port", "0")).redirectErrorStream(true).redirectOutput(log.toFile());
+                "--flight-port", String.valueOf(flightPort))).redirectErrorStream(true).redirectOutput(log.toFile());
         serve.environment().put("TONLE_ADMIN_TOKEN", "distribution-start-admin");
         Process node = serve.start();
         try {
@@ -96,6 +103,16 @@ class DistributionStartIT {
                 }
             });
             assertThat(read(log)).contains("recording the classes a start loads");
+            // Arrow Flight SQL (gRPC and Netty, which find their transports and codecs as services)
+            // answers from the distribution's merged jar as it does from the separate ones.
+            Properties flight = new Properties();
+            flight.setProperty("token", "distribution-start-admin");
+            flight.setProperty("useEncryption", "false");
+            try (Connection c = DriverManager.getConnection("jdbc:arrow-flight-sql://127.0.0.1:" + flightPort, flight);
+                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM offices")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).as("the configuration's offices").isEqualTo(3);
+            }
             // bin/tonle execs java: the script's process is the node's JVM.
             Path maps = Path.of("/proc", String.valueOf(node.pid()), "maps");
             if (Files.exists(maps)) {
