@@ -15,11 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -199,8 +199,7 @@ class DistributionStartIT {
     /** The lines of a service file that name something: no comment, no blank. */
     private static List<String> providers(JarFile jar, String name) throws IOException {
         try (InputStream in = jar.getInputStream(jar.getEntry(name))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(line -> line.replaceFirst("#.*", "").strip())
-                    .filter(line -> !line.isEmpty()).toList();
+            return TestNode.linesWithoutComments(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 

@@ -83,10 +83,18 @@ public final class TestNode implements AutoCloseable {
     /** The options of a java argument file such as config/jvm.options: one a line, '#' to the line's end a comment. */
     public static List<String> argumentFile(Path file) {
         try {
-            return Files.readAllLines(file).stream().map(line -> line.replaceFirst("#.*", "").strip()).filter(option -> !option.isEmpty()).toList();
+            return linesWithoutComments(Files.readString(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The lines of a text that say something, stripped, '#' to a line's end a comment: the form of
+     * java's argument files and of service provider files alike.
+     */
+    public static List<String> linesWithoutComments(String text) {
+        return text.lines().map(line -> line.replaceFirst("#.*", "").strip()).filter(line -> !line.isEmpty()).toList();
     }
 
     public Node node() {
